@@ -1,0 +1,120 @@
+"""Home Lab: a TrueNAS SCALE lab in Home Assistant."""
+
+from __future__ import annotations
+
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_HOST,
+    CONF_PORT,
+    CONF_USERNAME,
+    EVENT_HOMEASSISTANT_STOP,
+    Platform,
+)
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .const import CONF_SSL, CONF_VERIFY_SSL, DOMAIN
+from .coordinator import (
+    HomeLabConfigEntry,
+    HomeLabRuntimeData,
+    TrueNASCoordinator,
+    pool_identifier,
+    system_identifier,
+)
+from .truenas import (
+    TrueNASAuthenticationError,
+    TrueNASClient,
+    TrueNASError,
+    TrueNASInsecureTransportError,
+)
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+
+
+def create_client(hass: HomeAssistant, data: dict[str, object]) -> TrueNASClient:
+    """A client for the entry's (or a config flow's) connection data."""
+    return TrueNASClient(
+        str(data[CONF_HOST]),
+        port=int(str(data[CONF_PORT])),
+        use_ssl=bool(data.get(CONF_SSL, True)),
+        verify_ssl=bool(data.get(CONF_VERIFY_SSL, True)),
+        username=str(data[CONF_USERNAME]),
+        api_key=str(data[CONF_API_KEY]),
+        session=async_get_clientsession(hass),
+    )
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> bool:
+    """Connect, fetch once, subscribe, and set up the platforms."""
+    client = create_client(hass, dict(entry.data))
+    try:
+        await client.connect()
+    except TrueNASInsecureTransportError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN, translation_key="insecure_transport"
+        ) from err
+    except TrueNASAuthenticationError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from err
+    except TrueNASError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect_to",
+            translation_placeholders={"host": client.host},
+        ) from err
+
+    coordinator = TrueNASCoordinator(hass, entry, client)
+    try:
+        await coordinator.async_config_entry_first_refresh()
+        await coordinator.async_start_push()
+    except BaseException:
+        await coordinator.async_stop_push()
+        await client.close()
+        raise
+
+    system = coordinator.data.system
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={system_identifier(entry)},
+        manufacturer="iXsystems",
+        model=system.system_product or system.model or "TrueNAS SCALE",
+        name=system.hostname,
+        sw_version=system.version,
+        serial_number=system.system_serial,
+        configuration_url=str(client.base_url),
+    )
+    entry.runtime_data = HomeLabRuntimeData(
+        client=client, coordinator=coordinator, system_device_id=device.id
+    )
+
+    async def _close_on_stop(_event: Event) -> None:
+        # Entries are not unloaded at shutdown; close the socket so nothing lingers.
+        await coordinator.async_stop_push()
+        await client.close()
+
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _close_on_stop))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> bool:
+    """Unload platforms, then stop pushes and close the socket."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.coordinator.async_stop_push()
+        await entry.runtime_data.client.close()
+    return unloaded
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: HomeLabConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user remove a pool device only once the pool is gone from the server."""
+    coordinator = entry.runtime_data.coordinator
+    if system_identifier(entry) in device.identifiers:
+        return False
+    current = {pool_identifier(entry, name) for name in coordinator.data.pools}
+    return not device.identifiers & current

@@ -1,0 +1,206 @@
+"""Config flow: connect to TrueNAS with a user's API key; reauth, reconfigure and options."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import probatio as vol
+from homeassistant.config_entries import (
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, CONF_USERNAME
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+
+from . import create_client
+from .const import (
+    CONF_POLL_INTERVAL,
+    CONF_SSL,
+    CONF_VERIFY_SSL,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_PORT_SSL,
+    DOMAIN,
+    LOGGER,
+    MAX_POLL_INTERVAL,
+    MIN_POLL_INTERVAL,
+)
+from .coordinator import HomeLabConfigEntry
+from .truenas import (
+    TrueNASAuthenticationError,
+    TrueNASConnectionError,
+    TrueNASError,
+    TrueNASInsecureTransportError,
+    TrueNASSSLError,
+)
+
+PORT_SELECTOR = NumberSelector(
+    NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
+)
+PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+
+def _connection_schema(defaults: Mapping[str, Any]) -> dict[vol.Marker, Any]:
+    return {
+        vol.Required(CONF_HOST, default=defaults.get(CONF_HOST, vol.UNDEFINED)): str,
+        vol.Required(CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_PORT_SSL)): PORT_SELECTOR,
+        vol.Required(CONF_SSL, default=defaults.get(CONF_SSL, True)): bool,
+        vol.Required(CONF_VERIFY_SSL, default=defaults.get(CONF_VERIFY_SSL, True)): bool,
+    }
+
+
+def _credentials_schema(defaults: Mapping[str, Any]) -> dict[vol.Marker, Any]:
+    return {
+        vol.Required(CONF_USERNAME, default=defaults.get(CONF_USERNAME, vol.UNDEFINED)): str,
+        vol.Required(vol.Secret(CONF_API_KEY)): PASSWORD_SELECTOR,
+    }
+
+
+def _normalise(data: Mapping[str, Any]) -> dict[str, Any]:
+    result = dict(data)
+    if CONF_PORT in result:
+        result[CONF_PORT] = int(result[CONF_PORT])
+    if CONF_HOST in result:
+        result[CONF_HOST] = str(result[CONF_HOST]).strip()
+    return result
+
+
+async def validate_connection(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[str, str]:
+    """Log in and read the server's identity: (unique id, hostname).
+
+    Raises the client's errors; the caller maps them to form errors.
+    """
+    client = create_client(hass, dict(data))
+    try:
+        await client.connect()
+        host_id = await client.host_id()
+        info = await client.system_info()
+    finally:
+        await client.close()
+    return host_id, info.hostname
+
+
+def _error_key(err: Exception) -> str:
+    if isinstance(err, TrueNASInsecureTransportError):
+        return "insecure_transport"
+    if isinstance(err, TrueNASSSLError):
+        return "ssl_error"
+    if isinstance(err, TrueNASConnectionError):
+        return "cannot_connect"
+    if isinstance(err, TrueNASAuthenticationError):
+        return "invalid_auth"
+    return "unknown"
+
+
+class HomeLabConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add a TrueNAS SCALE server."""
+
+    VERSION = 1
+
+    async def _try(self, data: Mapping[str, Any]) -> tuple[tuple[str, str] | None, dict[str, str]]:
+        try:
+            return await validate_connection(self.hass, data), {}
+        except TrueNASError as err:
+            return None, {"base": _error_key(err)}
+        except Exception:
+            LOGGER.exception("Unexpected error while testing the TrueNAS connection")
+            return None, {"base": "unknown"}
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the address and an API key, and test them."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _normalise(user_input)
+            identity, errors = await self._try(data)
+            if identity is not None:
+                await self.async_set_unique_id(identity[0])
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(title=identity[1], data=data)
+        schema = vol.Schema(
+            {**_connection_schema(user_input or {}), **_credentials_schema(user_input or {})}
+        )
+        return self.async_show_form(step_id="user", data_schema=schema, errors=errors)
+
+    async def async_step_reauth(self, _entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The key was refused or revoked: ask for a new one."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Take a new username/API key for the same server."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **user_input}
+            identity, errors = await self._try(data)
+            if identity is not None:
+                await self.async_set_unique_id(identity[0])
+                self._abort_if_unique_id_mismatch(reason="wrong_server")
+                return self.async_update_reload_and_abort(entry, data_updates=user_input)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema(_credentials_schema(user_input or entry.data)),
+            errors=errors,
+            description_placeholders={"host": entry.data[CONF_HOST]},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the address or TLS settings of the same server."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            updates = _normalise(user_input)
+            identity, errors = await self._try({**entry.data, **updates})
+            if identity is not None:
+                await self.async_set_unique_id(identity[0])
+                self._abort_if_unique_id_mismatch(reason="wrong_server")
+                return self.async_update_reload_and_abort(entry, data_updates=updates)
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=vol.Schema(_connection_schema(user_input or entry.data)),
+            errors=errors,
+        )
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(_config_entry: HomeLabConfigEntry) -> HomeLabOptionsFlow:
+        """Options: the poll interval."""
+        return HomeLabOptionsFlow()
+
+
+class HomeLabOptionsFlow(OptionsFlowWithReload):
+    """Tune how often the pools are polled."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show and save the options."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={CONF_POLL_INTERVAL: int(user_input[CONF_POLL_INTERVAL])}
+            )
+        current = self.config_entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_POLL_INTERVAL, default=current): NumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_POLL_INTERVAL,
+                        max=MAX_POLL_INTERVAL,
+                        step=1,
+                        unit_of_measurement="s",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                )
+            }
+        )
+        return self.async_show_form(step_id="init", data_schema=schema)

@@ -1,0 +1,55 @@
+"""Async client for the TrueNAS SCALE JSON-RPC API (no Home Assistant import)."""
+
+from .client import ConnectionState, TrueNASClient, is_loopback
+from .exceptions import (
+    TrueNASAuthenticationError,
+    TrueNASCallError,
+    TrueNASConnectionError,
+    TrueNASError,
+    TrueNASInsecureTransportError,
+    TrueNASInvalidResponseError,
+    TrueNASJobError,
+    TrueNASMethodNotFoundError,
+    TrueNASSSLError,
+    TrueNASTimeoutError,
+    TrueNASTooManyCallsError,
+)
+from .models import (
+    ALERT_LEVELS,
+    POOL_STATUSES,
+    SCAN_STATES,
+    Alert,
+    Event,
+    Job,
+    Pool,
+    PoolScan,
+    SystemInfo,
+    Vdev,
+)
+
+__all__ = [
+    "ALERT_LEVELS",
+    "POOL_STATUSES",
+    "SCAN_STATES",
+    "Alert",
+    "ConnectionState",
+    "Event",
+    "Job",
+    "Pool",
+    "PoolScan",
+    "SystemInfo",
+    "TrueNASAuthenticationError",
+    "TrueNASCallError",
+    "TrueNASClient",
+    "TrueNASConnectionError",
+    "TrueNASError",
+    "TrueNASInsecureTransportError",
+    "TrueNASInvalidResponseError",
+    "TrueNASJobError",
+    "TrueNASMethodNotFoundError",
+    "TrueNASSSLError",
+    "TrueNASTimeoutError",
+    "TrueNASTooManyCallsError",
+    "Vdev",
+    "is_loopback",
+]

@@ -1,0 +1,633 @@
+"""Async TrueNAS SCALE client: JSON-RPC 2.0 over one persistent WebSocket.
+
+The connection state machine lives here in one place:
+    connect -> login -> (subscriptions restored) -> connected
+    socket lost -> pending calls fail -> reconnect with exponential backoff and jitter
+Everything else (calls, queries, typed helpers) is plain request/response on top of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import json
+import logging
+import random
+import ssl
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Self
+
+import aiohttp
+from yarl import URL
+
+from ._parse import as_dict, as_list
+from .exceptions import (
+    TrueNASAuthenticationError,
+    TrueNASCallError,
+    TrueNASConnectionError,
+    TrueNASError,
+    TrueNASInsecureTransportError,
+    TrueNASInvalidResponseError,
+    TrueNASMethodNotFoundError,
+    TrueNASSSLError,
+    TrueNASTimeoutError,
+    TrueNASTooManyCallsError,
+)
+from .models import Alert, Event, Job, Pool, SystemInfo
+
+_LOGGER = logging.getLogger(__name__)
+
+# The middleware runs 10 calls per connection at once and queues 20 more; staying at 10 in
+# flight means we never see -32000.
+MAX_CALLS_IN_FLIGHT = 10
+# Server replies are unbounded (an unfiltered dataset query broke 1 MiB clients).
+RECEIVE_LIMIT = 64 * 1024 * 1024
+# Client->server message limits of the middleware.
+SEND_LIMIT_BEFORE_LOGIN = 8 * 1024
+SEND_LIMIT_AFTER_LOGIN = 64 * 1024
+# nginx closes an idle /api socket after an hour; a ping keeps it and detects dead peers.
+HEARTBEAT_SECONDS = 30.0
+
+EventCallback = Callable[[Event], None]
+
+
+class ConnectionState(StrEnum):
+    """What connection listeners are told."""
+
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    AUTH_FAILED = "auth_failed"
+
+
+ConnectionListener = Callable[[ConnectionState], None]
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback IP literals (the only hosts plain ws:// may carry a key to)."""
+    if host.lower() in {"localhost", "localhost.localdomain"}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(slots=True)
+class _Subscription:
+    name: str
+    callbacks: list[EventCallback] = field(default_factory=list)
+    server_id: str | None = None
+
+
+class TrueNASClient:
+    """A TrueNAS SCALE JSON-RPC client on an injected aiohttp session."""
+
+    def __init__(  # noqa: PLR0913 - every option is a real knob of the connection
+        self,
+        host: str,
+        *,
+        username: str,
+        api_key: str,
+        session: aiohttp.ClientSession,
+        port: int | None = None,
+        use_ssl: bool = True,
+        verify_ssl: bool = True,
+        ssl_context: ssl.SSLContext | None = None,
+        request_timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        api_version: str = "current",
+        reconnect_min_delay: float = 1.0,
+        reconnect_max_delay: float = 60.0,
+    ) -> None:
+        """Configure the client; nothing is sent until `connect()`."""
+        self.host = host
+        self.port = port or (443 if use_ssl else 80)
+        self.use_ssl = use_ssl
+        self._username = username
+        self._api_key = api_key
+        self._session = session
+        self._ssl: ssl.SSLContext | bool = (
+            ssl_context if ssl_context is not None else verify_ssl
+        )
+        self.request_timeout = request_timeout
+        self.connect_timeout = connect_timeout
+        self.api_version = api_version
+        self.reconnect_min_delay = reconnect_min_delay
+        self.reconnect_max_delay = reconnect_max_delay
+
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._reconnector: asyncio.Task[None] | None = None
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._next_id = 0
+        self._slots = asyncio.Semaphore(MAX_CALLS_IN_FLIGHT)
+        self._subscriptions: dict[str, _Subscription] = {}
+        self._job_waiters: dict[int, list[asyncio.Future[Job]]] = {}
+        self._listeners: list[ConnectionListener] = []
+        self._logged_in = False
+        self._connected = False
+        self._closing = False
+
+    # ----------------------------------------------------------------- addresses
+
+    @property
+    def base_url(self) -> URL:
+        """The server's HTTP(S) root."""
+        return URL.build(scheme="https" if self.use_ssl else "http", host=self.host, port=self.port)
+
+    @property
+    def ws_url(self) -> URL:
+        """The JSON-RPC WebSocket endpoint."""
+        return URL.build(
+            scheme="wss" if self.use_ssl else "ws",
+            host=self.host,
+            port=self.port,
+            path=f"/api/{self.api_version}",
+        )
+
+    @property
+    def connected(self) -> bool:
+        """True while logged in on a live socket."""
+        return self._connected
+
+    # --------------------------------------------------------------- lifecycle
+
+    async def __aenter__(self) -> Self:
+        """Connect on entry."""
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        """Close on exit."""
+        await self.close()
+
+    def _check_transport(self) -> None:
+        # TrueNAS revokes a key that logs in over plain HTTP from a non-loopback address.
+        if not self.use_ssl and not is_loopback(self.host):
+            msg = (
+                f"refusing to send an API key over plain ws:// to {self.host}: "
+                "TrueNAS revokes keys used without TLS"
+            )
+            raise TrueNASInsecureTransportError(msg)
+
+    async def connect(self) -> None:
+        """Open the socket and log in; afterwards the client reconnects by itself."""
+        self._check_transport()
+        self._closing = False
+        await self._open()
+        self._set_connected(ConnectionState.CONNECTED)
+
+    async def close(self) -> None:
+        """Close the socket and stop reconnecting. The injected session is left open."""
+        self._closing = True
+        if self._reconnector is not None:
+            self._reconnector.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reconnector
+            self._reconnector = None
+        await self._drop_socket()
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+            self._reader = None
+        self._fail_pending(TrueNASConnectionError("client closed"))
+        self._connected = False
+
+    def add_connection_listener(self, listener: ConnectionListener) -> Callable[[], None]:
+        """Call `listener` when the connection is lost, restored, or the key is refused."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _set_connected(self, state: ConnectionState) -> None:
+        self._connected = state is ConnectionState.CONNECTED
+        for listener in list(self._listeners):
+            try:
+                listener(state)
+            except Exception:
+                _LOGGER.exception("Connection listener failed")
+
+    async def _open(self) -> None:
+        """Connect, start the reader, log in. Cleans up after itself on failure."""
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                ws = await self._session.ws_connect(
+                    self.ws_url,
+                    ssl=self._ssl,
+                    max_msg_size=RECEIVE_LIMIT,
+                    heartbeat=HEARTBEAT_SECONDS,
+                    autoping=True,
+                )
+        except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as err:
+            msg = f"TLS handshake with {self.host} failed: {err}"
+            raise TrueNASSSLError(msg) from err
+        except aiohttp.WSServerHandshakeError as err:
+            msg = f"{self.ws_url} refused the WebSocket upgrade (HTTP {err.status})"
+            raise TrueNASConnectionError(msg) from err
+        except (aiohttp.ClientError, OSError, TimeoutError) as err:
+            msg = f"cannot connect to {self.host}:{self.port}: {err or type(err).__name__}"
+            raise TrueNASConnectionError(msg) from err
+        self._ws = ws
+        self._logged_in = False
+        self._reader = asyncio.create_task(self._read_loop(ws), name="truenas-reader")
+        try:
+            await self._login()
+        except BaseException:
+            await self._drop_socket()
+            raise
+
+    async def _login(self) -> None:
+        result = await self.call(
+            "auth.login_ex",
+            [
+                {
+                    "mechanism": "API_KEY_PLAIN",
+                    "username": self._username,
+                    "api_key": self._api_key,
+                    "login_options": {"user_info": False},
+                }
+            ],
+            _before_login=True,
+        )
+        response_type = as_dict(result, "auth.login_ex").get("response_type")
+        if response_type == "SUCCESS":
+            self._logged_in = True
+            return
+        if isinstance(response_type, str):
+            msg = f"TrueNAS refused the API key ({response_type})"
+            raise TrueNASAuthenticationError(msg, response_type=response_type)
+        msg = "auth.login_ex returned no response_type"
+        raise TrueNASInvalidResponseError(msg, payload=result)
+
+    async def _drop_socket(self) -> None:
+        ws, self._ws = self._ws, None
+        self._logged_in = False
+        if ws is not None and not ws.closed:
+            with contextlib.suppress(Exception):
+                await ws.close()
+
+    # ----------------------------------------------------------------- reading
+
+    async def _read_loop(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        try:
+            async for message in ws:
+                if message.type is aiohttp.WSMsgType.TEXT:
+                    self._handle_text(message.data)
+                elif message.type is aiohttp.WSMsgType.ERROR:
+                    _LOGGER.debug("WebSocket error: %s", ws.exception())
+                    break
+        except Exception:  # pragma: no cover - aiohttp surfaces errors as messages
+            _LOGGER.debug("Reader stopped", exc_info=True)
+        finally:
+            if self._ws is ws:
+                self._ws = None
+            self._on_socket_lost(ws)
+
+    def _on_socket_lost(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self._fail_pending(TrueNASConnectionError("connection to TrueNAS lost"))
+        self._logged_in = False
+        if self._closing or not self._connected:
+            # Lost during connect()/close(): the caller handles it.
+            return
+        _LOGGER.debug("Socket closed (code %s)", ws.close_code)
+        self._set_connected(ConnectionState.DISCONNECTED)
+        if self._reconnector is None or self._reconnector.done():
+            self._reconnector = asyncio.create_task(self._reconnect(), name="truenas-reconnect")
+
+    def _handle_text(self, text: str) -> None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            _LOGGER.warning("TrueNAS sent a frame that is not JSON; ignored")
+            return
+        if not isinstance(message, dict):
+            _LOGGER.warning("TrueNAS sent a JSON-RPC message that is not an object; ignored")
+            return
+        method = message.get("method")
+        if method == "collection_update":
+            self._dispatch_event(message.get("params"))
+        elif method == "notify_unsubscribed":
+            params = message.get("params")
+            collection = params.get("collection") if isinstance(params, dict) else None
+            _LOGGER.warning("TrueNAS ended the subscription to %s", collection)
+            if isinstance(collection, str) and collection in self._subscriptions:
+                self._subscriptions[collection].server_id = None
+        elif "id" in message:
+            self._resolve(message)
+
+    def _resolve(self, message: dict[str, Any]) -> None:
+        future = self._pending.pop(message["id"], None) if isinstance(message["id"], int) else None
+        if future is None or future.done():
+            return
+        if "error" in message:
+            future.set_exception(_call_error(message["error"]))
+        elif "result" in message:
+            future.set_result(message["result"])
+        else:
+            future.set_exception(
+                TrueNASInvalidResponseError("reply has neither result nor error", payload=message)
+            )
+
+    def _dispatch_event(self, params: Any) -> None:
+        try:
+            event = Event.from_params(params)
+        except TrueNASInvalidResponseError:
+            _LOGGER.debug("Malformed collection_update ignored: %r", params)
+            return
+        if event.collection == "core.get_jobs":
+            self._job_event(event)
+        subscription = self._subscriptions.get(event.collection)
+        if subscription is None:
+            return
+        for callback in list(subscription.callbacks):
+            try:
+                callback(event)
+            except Exception:
+                _LOGGER.exception("Event callback for %s failed", event.collection)
+
+    def _fail_pending(self, error: TrueNASError) -> None:
+        pending, self._pending = self._pending, {}
+        for future in pending.values():
+            if not future.done():
+                future.set_exception(error)
+        for waiters in self._job_waiters.values():
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(error)
+        self._job_waiters.clear()
+
+    # --------------------------------------------------------------- reconnect
+
+    def _backoff(self, attempt: int) -> float:
+        delay = min(self.reconnect_max_delay, self.reconnect_min_delay * 2**attempt)
+        # Full jitter on the upper half keeps many clients from reconnecting in lockstep.
+        return float(delay * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not cryptography
+
+    async def _reconnect(self) -> None:
+        attempt = 0
+        while not self._closing:
+            await asyncio.sleep(self._backoff(attempt))
+            attempt += 1
+            try:
+                await self._open()
+                await self._restore_subscriptions()
+            except TrueNASAuthenticationError:
+                _LOGGER.debug("Reconnect refused: API key no longer accepted")
+                await self._drop_socket()
+                self._set_connected(ConnectionState.AUTH_FAILED)
+                return
+            except TrueNASError as err:
+                # Includes EBUSY from the login rate limit: the backoff keeps us under it.
+                _LOGGER.debug("Reconnect attempt %s failed: %s", attempt, err)
+                await self._drop_socket()
+                continue
+            self._set_connected(ConnectionState.CONNECTED)
+            return
+
+    async def _restore_subscriptions(self) -> None:
+        for subscription in self._subscriptions.values():
+            subscription.server_id = None
+            subscription.server_id = await self._subscribe_on_server(subscription.name)
+
+    # ------------------------------------------------------------------- calls
+
+    async def call(
+        self,
+        method: str,
+        params: list[Any] | None = None,
+        *,
+        timeout: float | None = None,
+        _before_login: bool = False,
+    ) -> Any:
+        """Call a JSON-RPC method and return its result.
+
+        Raises TrueNASConnectionError (incl. timeout), TrueNASCallError and its leaves.
+        """
+        ws = self._ws
+        if ws is None or ws.closed or not (self._logged_in or _before_login):
+            msg = "not connected to TrueNAS"
+            raise TrueNASConnectionError(msg)
+        self._next_id += 1
+        call_id = self._next_id
+        payload = json.dumps(
+            {"jsonrpc": "2.0", "id": call_id, "method": method, "params": params or []},
+            separators=(",", ":"),
+        )
+        limit = SEND_LIMIT_AFTER_LOGIN if self._logged_in else SEND_LIMIT_BEFORE_LOGIN
+        if len(payload.encode()) > limit:
+            msg = f"{method} request is larger than the server accepts ({limit} bytes)"
+            raise TrueNASError(msg)
+        async with self._slots:
+            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            self._pending[call_id] = future
+            try:
+                async with asyncio.timeout(timeout or self.request_timeout):
+                    await ws.send_str(payload)
+                    return await future
+            except TimeoutError as err:
+                msg = f"{method} got no reply in {timeout or self.request_timeout} s"
+                raise TrueNASTimeoutError(msg) from err
+            except (aiohttp.ClientError, ConnectionError, RuntimeError) as err:
+                msg = f"sending {method} failed: {err}"
+                raise TrueNASConnectionError(msg) from err
+            finally:
+                self._pending.pop(call_id, None)
+
+    async def query(  # noqa: PLR0913 - mirrors the middleware's query options
+        self,
+        method: str,
+        filters: list[Any] | None = None,
+        *,
+        select: list[str] | None = None,
+        order_by: list[str] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        count: bool = False,
+        get: bool = False,
+        extra: dict[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """Call a `*.query` method with filters and options."""
+        options: dict[str, Any] = {}
+        if select is not None:
+            options["select"] = select
+        if order_by is not None:
+            options["order_by"] = order_by
+        if limit is not None:
+            options["limit"] = limit
+        if offset is not None:
+            options["offset"] = offset
+        if count:
+            options["count"] = True
+        if get:
+            options["get"] = True
+        if extra is not None:
+            options["extra"] = extra
+        return await self.call(method, [filters or [], options], timeout=timeout)
+
+    # ----------------------------------------------------------- subscriptions
+
+    async def _subscribe_on_server(self, name: str) -> str:
+        server_id = await self.call("core.subscribe", [name])
+        if not isinstance(server_id, str):
+            msg = "core.subscribe did not return an id"
+            raise TrueNASInvalidResponseError(msg, payload=server_id)
+        return server_id
+
+    async def subscribe(
+        self, name: str, callback: EventCallback
+    ) -> Callable[[], Awaitable[None]]:
+        """Receive `collection_update` events of `name`; kept across reconnects.
+
+        Returns a coroutine function that removes the callback (and the server-side
+        subscription once no callback is left).
+        """
+        subscription = self._subscriptions.get(name)
+        if subscription is None:
+            subscription = _Subscription(name)
+            self._subscriptions[name] = subscription
+            try:
+                subscription.server_id = await self._subscribe_on_server(name)
+            except BaseException:
+                del self._subscriptions[name]
+                raise
+        subscription.callbacks.append(callback)
+
+        async def unsubscribe() -> None:
+            if callback in subscription.callbacks:
+                subscription.callbacks.remove(callback)
+            if subscription.callbacks or self._subscriptions.get(name) is not subscription:
+                return
+            del self._subscriptions[name]
+            if subscription.server_id is not None and self._connected:
+                with contextlib.suppress(TrueNASError):
+                    await self.call("core.unsubscribe", [subscription.server_id])
+
+        return unsubscribe
+
+    @property
+    def subscriptions(self) -> dict[str, str | None]:
+        """Event source name -> server subscription id (for diagnostics)."""
+        return {name: sub.server_id for name, sub in self._subscriptions.items()}
+
+    # -------------------------------------------------------------------- jobs
+
+    def _job_event(self, event: Event) -> None:
+        if not isinstance(event.fields, dict):
+            return
+        try:
+            job = Job.from_dict({"id": event.id, **event.fields})
+        except TrueNASInvalidResponseError:
+            return
+        if job.finished:
+            for waiter in self._job_waiters.pop(job.id, []):
+                if not waiter.done():
+                    waiter.set_result(job)
+
+    async def _ensure_job_subscription(self) -> None:
+        if "core.get_jobs" not in self._subscriptions:
+            await self.subscribe("core.get_jobs", lambda _event: None)
+
+    async def get_job(self, job_id: int) -> Job | None:
+        """One job by id, or None if the server no longer knows it."""
+        result = as_list(await self.call("core.get_jobs", [[["id", "=", job_id]]]), "jobs")
+        return Job.from_dict(result[0]) if result else None
+
+    async def wait_for_job(self, job_id: int, *, timeout: float | None = None) -> Job:
+        """Follow a job through `core.get_jobs` events until SUCCESS, FAILED or ABORTED."""
+        await self._ensure_job_subscription()
+        future: asyncio.Future[Job] = asyncio.get_running_loop().create_future()
+        self._job_waiters.setdefault(job_id, []).append(future)
+        try:
+            # The job may have finished before the subscription existed.
+            job = await self.get_job(job_id)
+            if job is not None and job.finished:
+                return job
+            async with asyncio.timeout(timeout):
+                return await future
+        except TimeoutError as err:
+            msg = f"job {job_id} did not finish in {timeout} s"
+            raise TrueNASTimeoutError(msg) from err
+        finally:
+            waiters = self._job_waiters.get(job_id, [])
+            if future in waiters:
+                waiters.remove(future)
+            if not waiters:
+                self._job_waiters.pop(job_id, None)
+
+    # ------------------------------------------------------------ typed helpers
+
+    async def api_versions(self) -> list[str]:
+        """The API versions the server serves (`GET /api/versions`); no login needed."""
+        url = self.base_url / "api" / "versions"
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                response = await self._session.get(url, ssl=self._ssl)
+                response.raise_for_status()
+                data = await response.json(content_type=None)
+        except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as err:
+            msg = f"TLS handshake with {self.host} failed: {err}"
+            raise TrueNASSSLError(msg) from err
+        except (aiohttp.ClientError, OSError, TimeoutError) as err:
+            msg = f"cannot read {url}: {err or type(err).__name__}"
+            raise TrueNASConnectionError(msg) from err
+        except ValueError as err:
+            msg = "/api/versions is not JSON"
+            raise TrueNASInvalidResponseError(msg) from err
+        versions = as_list(data, "/api/versions")
+        if not all(isinstance(version, str) for version in versions):
+            msg = "/api/versions holds a non-string"
+            raise TrueNASInvalidResponseError(msg, payload=data)
+        return versions
+
+    async def host_id(self) -> str:
+        """`system.host_id`: a stable identity of the machine (survives renames and reinstalls)."""
+        result = await self.call("system.host_id")
+        if not isinstance(result, str) or not result:
+            msg = "system.host_id is not a string"
+            raise TrueNASInvalidResponseError(msg, payload=result)
+        return result
+
+    async def system_info(self) -> SystemInfo:
+        """`system.info`."""
+        return SystemInfo.from_dict(await self.call("system.info"))
+
+    async def pools(self, *, select: list[str] | None = None) -> list[Pool]:
+        """`pool.query`, optionally with `select` to keep the payload small."""
+        result = await self.query("pool.query", select=select)
+        return [Pool.from_dict(item) for item in as_list(result, "pool.query")]
+
+    async def alerts(self) -> list[Alert]:
+        """`alert.list`."""
+        return [Alert.from_dict(item) for item in as_list(await self.call("alert.list"), "alerts")]
+
+
+def _call_error(error: Any) -> TrueNASCallError:
+    """Map a JSON-RPC error object to the client's exception tree."""
+    if not isinstance(error, dict):
+        return TrueNASCallError(f"malformed error: {error!r}", code=0)
+    code = error.get("code")
+    code = code if isinstance(code, int) else 0
+    message = error.get("message")
+    message = message if isinstance(message, str) else "call failed"
+    data = error.get("data")
+    data = data if isinstance(data, dict) else {}
+    errname = data.get("errname") if isinstance(data.get("errname"), str) else None
+    errno = data.get("error") if isinstance(data.get("error"), int) else None
+    reason = data.get("reason") if isinstance(data.get("reason"), str) else None
+    text = f"{message}: {reason}" if reason else message
+    kwargs: dict[str, Any] = {
+        "code": code,
+        "errname": errname,
+        "errno": errno,
+        "reason": reason,
+        "extra": data.get("extra"),
+    }
+    if code == -32601:  # noqa: PLR2004 - JSON-RPC "method not found"
+        return TrueNASMethodNotFoundError(text, **kwargs)
+    if code == -32000:  # noqa: PLR2004 - middleware "too many concurrent calls"
+        return TrueNASTooManyCallsError(text, **kwargs)
+    return TrueNASCallError(text, **kwargs)

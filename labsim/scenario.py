@@ -1,0 +1,886 @@
+"""Scenario files: the lab a simulator starts from, loaded into typed dataclasses.
+
+A scenario is a YAML or JSON mapping with ``schema: 1`` and these sections (all optional except
+``system``): ``name``, ``settings``, ``system``, ``api_versions``, ``users``, ``pools``,
+``datasets``, ``alerts``, ``jobs``. See ``labsim/scenarios/default.yaml`` for a commented example.
+
+Conveniences for people writing scenarios:
+
+* times may be relative to load time (``"-3d"``, ``"-2h30m"``, ``"now"``), ISO 8601 strings or
+  epoch seconds, so the lab always looks current;
+* sizes may be integers (bytes) or strings with a unit (``"12.5 GiB"``, ``"8 TB"``);
+* a disk may be just its name (``sda``); partition, guid and partuuid are derived from it.
+
+Unknown keys are errors (typos should not pass silently); new sections are added here, one
+parser each, and ``SCHEMA_VERSION`` is raised when an old file would be read differently.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+from . import zfs
+
+SCHEMA_VERSION: Final = 1
+
+POOL_STATES: Final = ("ONLINE", "DEGRADED", "FAULTED", "OFFLINE", "UNAVAIL", "REMOVED", "SUSPENDED")
+VDEV_TYPES: Final = ("RAIDZ1", "RAIDZ2", "RAIDZ3", "MIRROR", "STRIPE", "DISK")
+TOPOLOGY_CATEGORIES: Final = ("data", "log", "cache", "spare", "special", "dedup")
+ALERT_LEVELS: Final = ("INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL", "ALERT", "EMERGENCY")
+SCAN_FUNCTIONS: Final = ("SCRUB", "RESILVER")
+SCAN_STATES: Final = ("SCANNING", "FINISHED", "CANCELED")
+JOB_STATES: Final = ("WAITING", "RUNNING", "SUCCESS", "FAILED", "ABORTED")
+API_KEY_RE: Final = re.compile(r"^(\d+)-[A-Za-z0-9]{64}$")
+API_VERSION_RE: Final = re.compile(r"^v\d+\.\d+\.\d+$")
+
+_NAMESPACE: Final = uuid.UUID("6f1d3c2e-8a44-4d0e-9b57-1a2b3c4d5e6f")
+_RELATIVE_RE: Final = re.compile(r"^([+-])((?:\d+(?:\.\d+)?[smhdw])+)$")
+_RELATIVE_PART_RE: Final = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
+_UNIT_SECONDS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_SIZE_RE: Final = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTP]?i?B?)\s*$", re.IGNORECASE)
+_SIZE_UNITS: Final = {
+    "": 1, "B": 1,
+    "K": 1024, "KI": 1024, "KIB": 1024, "KB": 1000,
+    "M": 1024**2, "MI": 1024**2, "MIB": 1024**2, "MB": 1000**2,
+    "G": 1024**3, "GI": 1024**3, "GIB": 1024**3, "GB": 1000**3,
+    "T": 1024**4, "TI": 1024**4, "TIB": 1024**4, "TB": 1000**4,
+    "P": 1024**5, "PI": 1024**5, "PIB": 1024**5, "PB": 1000**5,
+}
+DEFAULT_SCENARIO: Final = Path(__file__).with_name("scenarios") / "default.yaml"
+
+
+class ScenarioError(ValueError):
+    """A scenario file is missing, unreadable or invalid; the message says where."""
+
+
+def stable_guid(*parts: str) -> str:
+    """Return a ZFS-style decimal guid derived from ``parts`` (stable across runs)."""
+    return str(uuid.uuid5(_NAMESPACE, "/".join(parts)).int >> 65)
+
+
+def stable_uuid(*parts: str) -> str:
+    """Return a UUID string derived from ``parts`` (stable across runs)."""
+    return str(uuid.uuid5(_NAMESPACE, "/".join(parts)))
+
+
+# ---------------------------------------------------------------- model
+
+
+@dataclass(slots=True)
+class Settings:
+    """Knobs of the simulator itself (not of the simulated NAS)."""
+
+    alert_delay_seconds: float = 0.0
+    """Delay before health alerts appear or clear (real alert sources run about once a minute)."""
+    scan_event_interval_seconds: float = 2.0
+    """Interval of ``pool.scan`` events while a scrub runs (about 2 s on a real system)."""
+    login_rate_limit: int = 20
+    """Unauthenticated login calls allowed per method and origin within 60 s."""
+    max_running_calls: int = 10
+    """Calls that run at once per connection."""
+    max_calls: int = 20
+    """Calls in flight (running plus waiting) per connection; one more gets -32000."""
+
+
+@dataclass(slots=True)
+class SystemInfo:
+    """What ``system.info`` reports."""
+
+    hostname: str
+    version: str
+    buildtime: datetime
+    boottime: datetime
+    model: str = "Unknown CPU"
+    cores: int = 4
+    physical_cores: int = 2
+    physmem: int = 8 * 1024**3
+    loadavg: list[float] = field(default_factory=lambda: [0.1, 0.1, 0.1])
+    timezone: str = "UTC"
+    system_product: str | None = None
+    system_product_version: str | None = None
+    system_manufacturer: str | None = None
+    system_serial: str | None = None
+    ecc_memory: bool = False
+    license: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class ApiKey:
+    """A user-linked API key; ``key`` is the full wire form ``<id>-<64 alnum>``."""
+
+    id: int
+    name: str
+    key: str
+    expires_at: datetime | None = None
+    revoked: bool = False
+    revoked_reason: str | None = None
+
+
+@dataclass(slots=True)
+class User:
+    """A local account that may log in with API keys."""
+
+    username: str
+    roles: list[str] = field(default_factory=lambda: ["FULL_ADMIN"])
+    api_keys: list[ApiKey] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Vdev:
+    """A vdev or a leaf disk (``type == "DISK"``) of a pool topology."""
+
+    type: str
+    name: str
+    guid: str
+    status: str = "ONLINE"
+    read_errors: int = 0
+    write_errors: int = 0
+    checksum_errors: int = 0
+    size: int | None = None
+    children: list[Vdev] = field(default_factory=list)
+    disk: str | None = None
+    device: str | None = None
+    path: str | None = None
+    serial: str | None = None
+    model: str | None = None
+
+    def leaves(self) -> list[Vdev]:
+        """Return the leaf disks under (or equal to) this vdev."""
+        if self.type == "DISK":
+            return [self]
+        return [leaf for child in self.children for leaf in child.leaves()]
+
+
+@dataclass(slots=True)
+class Scan:
+    """The last or current scrub/resilver of a pool."""
+
+    function: str = "SCRUB"
+    state: str = "FINISHED"
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    percentage: float = 100.0
+    bytes_to_process: int = 0
+    bytes_processed: int = 0
+    bytes_issued: int = 0
+    pause: datetime | None = None
+    errors: int = 0
+    total_secs_left: int | None = None
+
+
+@dataclass(slots=True)
+class Pool:
+    """A ZFS pool. ``boot`` pools are served by ``boot.get_state``, not ``pool.query``."""
+
+    id: int
+    name: str
+    guid: str
+    size: int
+    allocated: int
+    free: int
+    topology: dict[str, list[Vdev]]
+    path: str = ""
+    status: str = "ONLINE"
+    status_code: str | None = None
+    status_detail: str | None = None
+    warning: bool = False
+    freeing: int = 0
+    fragmentation: str = "0"
+    autotrim: str = "off"
+    dedup_table_size: int = 0
+    dedup_table_quota: str = "auto"
+    is_upgraded: bool = True
+    scan: Scan | None = None
+    boot: bool = False
+
+    def leaves(self) -> list[Vdev]:
+        """Return every leaf disk of every topology category."""
+        return [leaf for vdevs in self.topology.values() for v in vdevs for leaf in v.leaves()]
+
+
+@dataclass(slots=True)
+class Dataset:
+    """A ZFS dataset; ``used``/``available`` default from children and the pool."""
+
+    name: str
+    type: str = "FILESYSTEM"
+    used: int | None = None
+    available: int | None = None
+    referenced: int | None = None
+    quota: int = 0
+    compression: str = "LZ4"
+    encrypted: bool = False
+    properties: dict[str, Any] = field(default_factory=dict)
+    user_properties: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def pool(self) -> str:
+        """Return the pool name (first path component)."""
+        return self.name.split("/", 1)[0]
+
+
+@dataclass(slots=True)
+class AlertDef:
+    """An alert as ``alert.list`` returns it."""
+
+    uuid: str
+    klass: str
+    level: str
+    formatted: str
+    datetime: datetime
+    args: Any = None
+    text: str = "%s"
+    source: str = ""
+    key: str = ""
+    node: str = "Controller A"
+    dismissed: bool = False
+    one_shot: bool = False
+    last_occurrence: datetime | None = None
+
+
+@dataclass(slots=True)
+class JobDef:
+    """A middleware job as ``core.get_jobs`` returns it."""
+
+    id: int
+    method: str
+    arguments: list[Any] = field(default_factory=list)
+    state: str = "SUCCESS"
+    percent: int | None = 100
+    description: str | None = None
+    result: Any = None
+    error: str | None = None
+    time_started: datetime | None = None
+    time_finished: datetime | None = None
+
+
+@dataclass(slots=True)
+class Scenario:
+    """A whole lab: the simulated NAS and the simulator settings."""
+
+    system: SystemInfo
+    api_versions: list[str]
+    name: str = "scenario"
+    schema: int = SCHEMA_VERSION
+    settings: Settings = field(default_factory=Settings)
+    users: list[User] = field(default_factory=list)
+    pools: list[Pool] = field(default_factory=list)
+    datasets: list[Dataset] = field(default_factory=list)
+    alerts: list[AlertDef] = field(default_factory=list)
+    jobs: list[JobDef] = field(default_factory=list)
+    source: Path | None = None
+    """The file it was loaded from (``POST /control/reset`` re-reads it)."""
+
+    @property
+    def current_version(self) -> str:
+        """Return the newest API version (served at ``/api/current``)."""
+        return max(self.api_versions, key=version_tuple)
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """Turn ``"v25.10.2"`` or ``"25.10.2"`` into ``(25, 10, 2)`` for comparisons."""
+    return tuple(int(part) for part in re.findall(r"\d+", version))
+
+
+# ---------------------------------------------------------------- value parsing
+
+
+def parse_time(value: object, now: datetime) -> datetime:
+    """Parse an absolute or relative (``"-3d4h"``) time; raise ``ValueError`` if invalid."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, UTC)
+    if not isinstance(value, str):
+        raise ValueError(value)
+    text = value.strip()
+    if text == "now":
+        return now
+    if match := _RELATIVE_RE.match(text):
+        seconds = sum(
+            float(number) * _UNIT_SECONDS[unit]
+            for number, unit in _RELATIVE_PART_RE.findall(match.group(2))
+        )
+        return now + timedelta(seconds=seconds if match.group(1) == "+" else -seconds)
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_size(value: object) -> int:
+    """Parse a size in bytes (``123``, ``"12.5 GiB"``, ``"8 TB"``); raise ``ValueError``."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(value)
+        return value
+    if isinstance(value, str) and (match := _SIZE_RE.match(value)):
+        unit = match.group(2).upper()
+        if unit in _SIZE_UNITS:
+            return int(float(match.group(1)) * _SIZE_UNITS[unit])
+    raise ValueError(value)
+
+
+class _Reader:
+    """Typed access to one mapping of the scenario, with the path for error messages."""
+
+    def __init__(self, data: object, path: str) -> None:
+        if not isinstance(data, Mapping):
+            msg = f"{path or 'scenario'}: expected a mapping, got {_describe(data)}"
+            raise ScenarioError(msg)
+        self.data: Mapping[str, Any] = data
+        self.path = path
+        self.used: set[str] = set()
+
+    def where(self, key: str | int) -> str:
+        """Return the path of ``key`` for messages."""
+        if isinstance(key, int):
+            return f"{self.path}[{key}]"
+        return f"{self.path}.{key}" if self.path else key
+
+    def fail(self, key: str, expected: str, value: object) -> ScenarioError:
+        """Return an error for ``key``."""
+        return ScenarioError(f"{self.where(key)}: expected {expected}, got {_describe(value)}")
+
+    def has(self, key: str) -> bool:
+        """Return whether ``key`` is present (and mark it as known)."""
+        self.used.add(key)
+        return key in self.data
+
+    def raw(self, key: str, default: Any = None) -> Any:  # noqa: ANN401
+        """Return the raw value of ``key``."""
+        self.used.add(key)
+        return self.data.get(key, default)
+
+    def required(self, key: str) -> Any:  # noqa: ANN401
+        """Return the raw value of a key that must be present."""
+        if not self.has(key) or self.data[key] is None:
+            msg = f"{self.where(key)}: required"
+            raise ScenarioError(msg)
+        return self.data[key]
+
+    def str(self, key: str, default: str | None = None, *, required: bool = False) -> str:
+        """Return a string (numbers are accepted and converted, YAML makes ``25.10`` a float)."""
+        value = self.required(key) if required else self.raw(key, default)
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise self.fail(key, "a string", value)
+        return str(value)
+
+    def opt_str(self, key: str) -> str | None:
+        """Return a string or ``None``."""
+        return None if self.raw(key) is None else self.str(key)
+
+    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
+        """Return one of ``choices`` (case-insensitive input, upper-case result)."""
+        value = self.str(key, default).upper()
+        if value not in choices:
+            raise self.fail(key, f"one of {', '.join(choices)}", self.data[key])
+        return value
+
+    def int(self, key: str, default: int = 0, *, required: bool = False) -> int:
+        """Return an integer."""
+        value = self.required(key) if required else self.raw(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(key, "an integer", value)
+        return value
+
+    def number(self, key: str, default: float = 0.0) -> float:
+        """Return a number."""
+        value = self.raw(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(key, "a number", value)
+        return float(value)
+
+    def bool(self, key: str, *, default: bool = False) -> bool:
+        """Return a boolean."""
+        value = self.raw(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(key, "true or false", value)
+        return value
+
+    def size(self, key: str, default: int | None = None, *, required: bool = False) -> int:
+        """Return a size in bytes."""
+        value = self.required(key) if required else self.raw(key, default)
+        try:
+            return parse_size(value)
+        except ValueError:
+            raise self.fail(key, "a size (bytes or e.g. '12.5 GiB')", value) from None
+
+    def opt_size(self, key: str) -> int | None:
+        """Return a size in bytes or ``None``."""
+        return None if self.raw(key) is None else self.size(key)
+
+    def time(self, key: str, now: datetime, default: object = None) -> datetime:
+        """Return a time (absolute or relative to ``now``)."""
+        value = self.raw(key, default)
+        try:
+            return parse_time(value, now)
+        except ValueError:
+            raise self.fail(key, "a time ('-3d', 'now', ISO 8601 or epoch seconds)", value) from None
+
+    def opt_time(self, key: str, now: datetime) -> datetime | None:
+        """Return a time or ``None``."""
+        return None if self.raw(key) is None else self.time(key, now)
+
+    def list(self, key: str) -> list[Any]:
+        """Return a list (missing means empty)."""
+        value = self.raw(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.fail(key, "a list", value)
+        return value
+
+    def mapping(self, key: str) -> dict[str, Any]:
+        """Return a mapping (missing means empty)."""
+        value = self.raw(key)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise self.fail(key, "a mapping", value)
+        return dict(value)
+
+    def child(self, key: str | int, value: object) -> _Reader:
+        """Return a reader for a nested mapping."""
+        return _Reader(value, self.where(key))
+
+    def items(self, key: str) -> list[_Reader]:
+        """Return readers for a list of mappings."""
+        path = self.where(key)
+        return [_Reader(item, f"{path}[{index}]") for index, item in enumerate(self.list(key))]
+
+    def finish(self) -> None:
+        """Reject keys nobody asked for (typos)."""
+        unknown = sorted(str(key) for key in self.data if key not in self.used)
+        if unknown:
+            allowed = ", ".join(sorted(self.used))
+            msg = f"{self.path or 'scenario'}: unknown key(s) {', '.join(unknown)} (known: {allowed})"
+            raise ScenarioError(msg)
+
+
+def _describe(value: object) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) < 60 else text[:57] + '...'}"
+
+
+# ---------------------------------------------------------------- sections
+
+
+def _settings(reader: _Reader) -> Settings:
+    settings = Settings(
+        alert_delay_seconds=reader.number("alert_delay_seconds", 0.0),
+        scan_event_interval_seconds=reader.number("scan_event_interval_seconds", 2.0),
+        login_rate_limit=reader.int("login_rate_limit", 20),
+        max_running_calls=reader.int("max_running_calls", 10),
+        max_calls=reader.int("max_calls", 20),
+    )
+    reader.finish()
+    if settings.scan_event_interval_seconds <= 0:
+        msg = f"{reader.where('scan_event_interval_seconds')}: must be positive"
+        raise ScenarioError(msg)
+    if settings.max_running_calls < 1 or settings.max_calls < settings.max_running_calls:
+        msg = f"{reader.path}: need 1 <= max_running_calls <= max_calls"
+        raise ScenarioError(msg)
+    return settings
+
+
+def _system(reader: _Reader, now: datetime) -> SystemInfo:
+    loadavg = reader.list("loadavg") or [0.1, 0.1, 0.1]
+    if len(loadavg) != 3 or not all(  # noqa: PLR2004 - 1, 5 and 15 minutes
+        isinstance(x, (int, float)) and not isinstance(x, bool) for x in loadavg
+    ):
+        raise reader.fail("loadavg", "three numbers", loadavg)
+    system = SystemInfo(
+        hostname=reader.str("hostname", required=True),
+        version=reader.str("version", required=True),
+        buildtime=reader.time("buildtime", now, "-30d"),
+        boottime=reader.time("boottime", now, "-1d"),
+        model=reader.str("model", "Unknown CPU"),
+        cores=reader.int("cores", 4),
+        physical_cores=reader.int("physical_cores", max(1, reader.int("cores", 4) // 2)),
+        physmem=reader.size("physmem", 8 * 1024**3),
+        loadavg=[float(x) for x in loadavg],
+        timezone=reader.str("timezone", "UTC"),
+        system_product=reader.opt_str("system_product"),
+        system_product_version=reader.opt_str("system_product_version"),
+        system_manufacturer=reader.opt_str("system_manufacturer"),
+        system_serial=reader.opt_str("system_serial"),
+        ecc_memory=reader.bool("ecc_memory"),
+        license=reader.mapping("license") or None,
+    )
+    reader.finish()
+    return system
+
+
+def _api_versions(reader: _Reader, system: SystemInfo) -> list[str]:
+    versions = reader.list("api_versions") or [f"v{system.version}"]
+    for index, version in enumerate(versions):
+        if not isinstance(version, str) or not API_VERSION_RE.match(version):
+            msg = f"api_versions[{index}]: expected a version like 'v25.10.2', got {version!r}"
+            raise ScenarioError(msg)
+    if len(set(versions)) != len(versions):
+        msg = "api_versions: duplicate versions"
+        raise ScenarioError(msg)
+    return sorted(versions, key=version_tuple)
+
+
+def _api_key(reader: _Reader, username: str, now: datetime) -> ApiKey:
+    key = reader.str("key", required=True)
+    match = API_KEY_RE.match(key)
+    if not match:
+        msg = f"{reader.where('key')}: expected '<id>-<64 letters/digits>', got {key[:12]!r}..."
+        raise ScenarioError(msg)
+    key_id = reader.int("id", int(match.group(1)))
+    if key_id != int(match.group(1)):
+        msg = f"{reader.where('key')}: the key starts with {match.group(1)}- but id is {key_id}"
+        raise ScenarioError(msg)
+    api_key = ApiKey(
+        id=key_id,
+        name=reader.str("name", f"{username}-key-{key_id}"),
+        key=key,
+        expires_at=reader.opt_time("expires_at", now),
+        revoked=reader.bool("revoked"),
+        revoked_reason=reader.opt_str("revoked_reason"),
+    )
+    reader.finish()
+    return api_key
+
+
+def _users(readers: list[_Reader], now: datetime) -> list[User]:
+    users: list[User] = []
+    key_ids: set[int] = set()
+    for reader in readers:
+        username = reader.str("username", required=True)
+        roles = reader.list("roles") or ["FULL_ADMIN"]
+        if not all(isinstance(role, str) for role in roles):
+            raise reader.fail("roles", "a list of role names", roles)
+        keys = [_api_key(item, username, now) for item in reader.items("api_keys")]
+        reader.finish()
+        for key in keys:
+            if key.id in key_ids:
+                msg = f"{reader.path}: API key id {key.id} is used twice"
+                raise ScenarioError(msg)
+            key_ids.add(key.id)
+        if any(user.username == username for user in users):
+            msg = f"{reader.path}: duplicate username {username!r}"
+            raise ScenarioError(msg)
+        users.append(User(username=username, roles=[r.upper() for r in roles], api_keys=keys))
+    return users
+
+
+def _device(disk: str, partition: int) -> str:
+    # Linux partition naming: sda -> sda1, nvme0n1 -> nvme0n1p1.
+    return f"{disk}p{partition}" if disk[-1].isdigit() else f"{disk}{partition}"
+
+
+def _disk(item: object, path: str, pool: str, partition: int) -> Vdev:
+    reader = _Reader({"disk": item} if isinstance(item, str) else item, path)
+    disk = reader.str("disk", required=True)
+    reader.has("type")
+    partuuid = reader.str("name", stable_uuid(pool, disk, "partuuid"))
+    leaf = Vdev(
+        type="DISK",
+        name=partuuid,
+        guid=reader.str("guid", stable_guid(pool, disk)),
+        status=reader.choice("status", POOL_STATES, "ONLINE"),
+        read_errors=reader.int("read_errors"),
+        write_errors=reader.int("write_errors"),
+        checksum_errors=reader.int("checksum_errors"),
+        size=reader.opt_size("size"),
+        disk=disk,
+        device=reader.str("device", _device(disk, partition)),
+        path=reader.str("path", f"/dev/disk/by-partuuid/{partuuid}"),
+        serial=reader.opt_str("serial"),
+        model=reader.opt_str("model"),
+    )
+    reader.finish()
+    return leaf
+
+
+def _vdev(reader: _Reader, pool: str, category: str, index: int, partition: int) -> Vdev:
+    vdev_type = reader.choice("type", VDEV_TYPES, "DISK" if reader.has("disk") else "STRIPE")
+    if vdev_type == "DISK":
+        return _disk(dict(reader.data), reader.path, pool, partition)
+    disks = reader.list("disks")
+    if not disks:
+        raise reader.fail("disks", "a non-empty list of disks", disks)
+    name = reader.str("name", f"{vdev_type.lower()}-{index}")
+    children = [
+        _disk(item, f"{reader.where('disks')}[{i}]", pool, partition)
+        for i, item in enumerate(disks)
+    ]
+    minimum = {"MIRROR": 2, "RAIDZ1": 2, "RAIDZ2": 3, "RAIDZ3": 4}.get(vdev_type, 1)
+    if len(children) < minimum:
+        raise reader.fail("disks", f"at least {minimum} disks for {vdev_type}", disks)
+    vdev = Vdev(
+        type=vdev_type,
+        name=name,
+        guid=reader.str("guid", stable_guid(pool, category, name)),
+        children=children,  # the vdev state is computed from them (zfs.refresh)
+    )
+    reader.finish()
+    if vdev_type == "STRIPE":
+        # A stripe is not a vdev in ZFS: each disk is a top-level vdev of its own.
+        msg = f"{reader.path}: use one 'type: DISK' entry per disk instead of STRIPE"
+        raise ScenarioError(msg)
+    return vdev
+
+
+def _scan(reader: _Reader, now: datetime) -> Scan:
+    scan = Scan(
+        function=reader.choice("function", SCAN_FUNCTIONS, "SCRUB"),
+        state=reader.choice("state", SCAN_STATES, "FINISHED"),
+        start_time=reader.opt_time("start_time", now),
+        end_time=reader.opt_time("end_time", now),
+        percentage=reader.number("percentage", 100.0),
+        bytes_to_process=reader.size("bytes_to_process", 0),
+        bytes_processed=reader.size("bytes_processed", 0),
+        bytes_issued=reader.size("bytes_issued", 0),
+        pause=reader.opt_time("pause", now),
+        errors=reader.int("errors"),
+        total_secs_left=reader.raw("total_secs_left"),
+    )
+    reader.finish()
+    return scan
+
+
+def parse_pool(data: object, path: str, now: datetime, default_id: int = 1) -> Pool:
+    """Parse one pool mapping (also used by ``POST /control/pool``)."""
+    reader = _Reader(data, path)
+    name = reader.str("name", required=True)
+    if not name or any(ch.isspace() for ch in name):
+        raise reader.fail("name", "a pool name without whitespace", name)
+    boot = reader.bool("boot")
+    partition = 3 if boot else 1  # TrueNAS puts the boot pool on partition 3
+    topology_reader = reader.child("topology", reader.mapping("topology"))
+    topology: dict[str, list[Vdev]] = {}
+    for category in TOPOLOGY_CATEGORIES:
+        topology[category] = [
+            _vdev(item, name, category, index, partition)
+            for index, item in enumerate(topology_reader.items(category))
+        ]
+    topology_reader.finish()
+    if not topology["data"]:
+        msg = f"{reader.where('topology')}.data: a pool needs at least one data vdev"
+        raise ScenarioError(msg)
+    size = reader.size("size", required=True)
+    allocated = reader.size("allocated", 0)
+    if allocated > size:
+        raise reader.fail("allocated", f"at most size ({size})", allocated)
+    scan_data = reader.raw("scan")
+    pool = Pool(
+        id=reader.int("id", default_id),
+        name=name,
+        guid=reader.str("guid", stable_guid(name)),
+        path=reader.str("path", f"/mnt/{name}"),
+        size=size,
+        allocated=allocated,
+        free=reader.size("free", size - allocated),
+        freeing=reader.size("freeing", 0),
+        fragmentation=reader.str("fragmentation", "0"),
+        autotrim=reader.str("autotrim", "off").lower(),
+        dedup_table_size=reader.size("dedup_table_size", 0),
+        dedup_table_quota=reader.str("dedup_table_quota", "auto"),
+        is_upgraded=reader.bool("is_upgraded", default=True),
+        status=reader.choice("status", POOL_STATES, "ONLINE"),
+        status_code=reader.opt_str("status_code"),
+        status_detail=reader.opt_str("status_detail"),
+        warning=reader.bool("warning"),
+        scan=None if scan_data is None else _scan(reader.child("scan", scan_data), now),
+        topology=topology,
+        boot=boot,
+    )
+    reader.finish()
+    computed = zfs.refresh(pool)
+    if "status" not in reader.data:
+        # Without an explicit state the pool state follows from its disks, as in ZFS.
+        pool.status = computed
+    return pool
+
+
+def _pools(readers: list[_Reader], now: datetime) -> list[Pool]:
+    pools: list[Pool] = []
+    for index, reader in enumerate(readers):
+        pool = parse_pool(reader.data, reader.path, now, default_id=index + 1)
+        if any(other.name == pool.name for other in pools):
+            msg = f"{reader.path}: duplicate pool name {pool.name!r}"
+            raise ScenarioError(msg)
+        if any(other.id == pool.id and not other.boot and not pool.boot for other in pools):
+            msg = f"{reader.path}: duplicate pool id {pool.id}"
+            raise ScenarioError(msg)
+        pools.append(pool)
+    if sum(pool.boot for pool in pools) > 1:
+        msg = "pools: at most one pool may have 'boot: true'"
+        raise ScenarioError(msg)
+    return pools
+
+
+def _datasets(readers: list[_Reader], pools: list[Pool]) -> list[Dataset]:
+    datasets: list[Dataset] = []
+    pool_names = {pool.name for pool in pools}
+    for reader in readers:
+        dataset = Dataset(
+            name=reader.str("name", required=True).strip("/"),
+            type=reader.choice("type", ("FILESYSTEM", "VOLUME"), "FILESYSTEM"),
+            used=reader.opt_size("used"),
+            available=reader.opt_size("available"),
+            referenced=reader.opt_size("referenced"),
+            quota=reader.size("quota", 0),
+            compression=reader.str("compression", "LZ4").upper(),
+            encrypted=reader.bool("encrypted"),
+            properties=reader.mapping("properties"),
+            user_properties={str(k): str(v) for k, v in reader.mapping("user_properties").items()},
+        )
+        reader.finish()
+        if dataset.pool not in pool_names:
+            raise reader.fail("name", f"a dataset in one of the pools {sorted(pool_names)}",
+                              dataset.name)
+        if any(other.name == dataset.name for other in datasets):
+            msg = f"{reader.path}: duplicate dataset {dataset.name!r}"
+            raise ScenarioError(msg)
+        datasets.append(dataset)
+    return datasets
+
+
+class _SafeDict(dict[str, Any]):
+    """Leaves unknown ``%(name)s`` placeholders visible instead of failing."""
+
+    def __missing__(self, key: str) -> str:
+        return f"%({key})s"
+
+
+def format_alert_text(text: str, args: object) -> str:
+    """Format an alert text the way the middleware does (``text % args``)."""
+    try:
+        if isinstance(args, Mapping):
+            return text % _SafeDict(args)
+        if args is None:
+            return text
+        return text % (tuple(args) if isinstance(args, list) else args)
+    except (TypeError, ValueError):
+        return text
+
+
+def parse_alert(reader: _Reader, now: datetime, index: int) -> AlertDef:
+    """Parse one alert mapping (also used by ``POST /control/alerts``)."""
+    klass = reader.str("klass", required=True)
+    args = reader.raw("args")
+    text = reader.str("text", "%s" if not isinstance(args, Mapping) else "")
+    formatted = reader.opt_str("formatted")
+    if formatted is None:
+        if not text:
+            msg = f"{reader.path}: give 'formatted' or 'text' (with 'args')"
+            raise ScenarioError(msg)
+        formatted = format_alert_text(text, args)
+    key = reader.str("key", json.dumps(args, sort_keys=True, default=str))
+    moment = reader.time("datetime", now, "now")
+    alert = AlertDef(
+        uuid=reader.str("uuid", stable_uuid("alert", klass, key, str(index))),
+        klass=klass,
+        source=reader.str("source", klass),
+        level=reader.choice("level", ALERT_LEVELS, "WARNING"),
+        args=args,
+        text=text or formatted,
+        formatted=formatted,
+        key=key,
+        node=reader.str("node", "Controller A"),
+        datetime=moment,
+        last_occurrence=reader.time("last_occurrence", now, moment),
+        dismissed=reader.bool("dismissed"),
+        one_shot=reader.bool("one_shot"),
+    )
+    reader.finish()
+    return alert
+
+
+def _jobs(readers: list[_Reader], now: datetime) -> list[JobDef]:
+    jobs: list[JobDef] = []
+    for index, reader in enumerate(readers):
+        job = JobDef(
+            id=reader.int("id", index + 1),
+            method=reader.str("method", required=True),
+            arguments=reader.list("arguments"),
+            state=reader.choice("state", JOB_STATES, "SUCCESS"),
+            percent=reader.int("percent", 100),
+            description=reader.opt_str("description"),
+            result=reader.raw("result"),
+            error=reader.opt_str("error"),
+            time_started=reader.opt_time("time_started", now),
+            time_finished=reader.opt_time("time_finished", now),
+        )
+        reader.finish()
+        if any(other.id == job.id for other in jobs):
+            msg = f"{reader.path}: duplicate job id {job.id}"
+            raise ScenarioError(msg)
+        jobs.append(job)
+    return jobs
+
+
+def parse_scenario(data: object, *, source: Path | None = None, now: datetime | None = None) -> Scenario:
+    """Build a ``Scenario`` from already decoded YAML/JSON data."""
+    now = now or datetime.now(UTC)
+    reader = _Reader(data, "")
+    schema = reader.int("schema", SCHEMA_VERSION)
+    if schema != SCHEMA_VERSION:
+        msg = f"schema: this simulator reads schema {SCHEMA_VERSION}, the file has {schema}"
+        raise ScenarioError(msg)
+    system = _system(reader.child("system", reader.required("system")), now)
+    pools = _pools(reader.items("pools"), now)
+    scenario = Scenario(
+        schema=schema,
+        name=reader.str("name", source.stem if source else "scenario"),
+        settings=_settings(reader.child("settings", reader.mapping("settings"))),
+        system=system,
+        api_versions=_api_versions(reader, system),
+        users=_users(reader.items("users"), now),
+        pools=pools,
+        datasets=_datasets(reader.items("datasets"), pools),
+        alerts=[parse_alert(item, now, i) for i, item in enumerate(reader.items("alerts"))],
+        jobs=_jobs(reader.items("jobs"), now),
+        source=source,
+    )
+    reader.finish()
+    return scenario
+
+
+def _yaml_loader() -> Callable[[str], object]:
+    # PyYAML ships without type stubs in Home Assistant's environment; import it dynamically so
+    # `mypy --strict` needs no stub package.
+    yaml = importlib.import_module("yaml")
+    loader: Callable[[str], object] = yaml.safe_load
+    return loader
+
+
+def load_scenario(source: str | Path | Mapping[str, Any] | None = None) -> Scenario:
+    """Load a scenario from a YAML/JSON file or a mapping (``None``: the default lab)."""
+    if isinstance(source, Mapping):
+        return parse_scenario(source)
+    path = Path(source) if source is not None else DEFAULT_SCENARIO
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        msg = f"{path}: cannot read scenario: {err.strerror or err}"
+        raise ScenarioError(msg) from err
+    try:
+        data = json.loads(text) if path.suffix == ".json" else _yaml_loader()(text)
+    except ValueError as err:  # json.JSONDecodeError
+        msg = f"{path}: invalid JSON: {err}"
+        raise ScenarioError(msg) from err
+    except Exception as err:  # yaml.YAMLError has no typed import here
+        msg = f"{path}: invalid YAML: {err}"
+        raise ScenarioError(msg) from err
+    try:
+        return parse_scenario(data, source=path)
+    except ScenarioError as err:
+        msg = f"{path}: {err}"
+        raise ScenarioError(msg) from None

@@ -1,0 +1,62 @@
+"""Fixtures for the Home Assistant side: entries pointing at the running simulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.homelab.const import CONF_SSL, CONF_VERIFY_SSL, DOMAIN
+from tests.common import LabHandle
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Load custom_components/ in every Home Assistant test."""
+
+
+@pytest.fixture(autouse=True)
+def fast_reconnect() -> Iterator[None]:
+    """Reconnect after 50 ms instead of seconds, so outages are short in tests."""
+    with patch(
+        "custom_components.homelab.truenas.client.TrueNASClient._backoff", return_value=0.05
+    ):
+        yield
+
+
+def entry_data(lab: LabHandle, **overrides: Any) -> dict[str, Any]:
+    """Config entry data for the simulator over TLS (self-signed, so no verification)."""
+    return {
+        CONF_HOST: "127.0.0.1",
+        CONF_PORT: lab.port,
+        CONF_SSL: True,
+        CONF_VERIFY_SSL: False,
+        CONF_USERNAME: lab.username,
+        CONF_API_KEY: lab.api_key,
+        **overrides,
+    }
+
+
+@pytest.fixture
+def mock_config_entry(lab: LabHandle) -> MockConfigEntry:
+    """An entry for the seed lab."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="nas",
+        unique_id=lab.simulator.state.host_id if hasattr(lab.simulator, "state") else "host-id",
+        data=entry_data(lab),
+    )
+
+
+@pytest.fixture
+async def loaded_entry(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> MockConfigEntry:
+    """The entry set up against the simulator."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry

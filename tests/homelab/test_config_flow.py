@@ -1,0 +1,141 @@
+"""Config flow against the running simulator: success, each error, duplicate, reauth, reconfigure."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.homelab.const import CONF_POLL_INTERVAL, CONF_SSL, CONF_VERIFY_SSL, DOMAIN
+from tests.common import LabHandle
+
+from .conftest import entry_data
+
+
+async def _start(hass: HomeAssistant) -> str:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {}
+    return result["flow_id"]
+
+
+async def test_user_flow_creates_entry(hass: HomeAssistant, lab: LabHandle) -> None:
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, entry_data(lab))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "nas"
+    assert result["data"] == entry_data(lab)
+    assert result["result"].unique_id == lab.host_id
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error"),
+    [
+        ({CONF_API_KEY: "1-" + "z" * 64}, "invalid_auth"),
+        ({CONF_VERIFY_SSL: True}, "ssl_error"),
+        ({CONF_SSL: False, CONF_HOST: "192.0.2.7"}, "insecure_transport"),
+        ({CONF_PORT: 9}, "cannot_connect"),
+    ],
+)
+async def test_user_flow_errors_then_recovers(
+    hass: HomeAssistant, lab: LabHandle, overrides: dict[str, Any], error: str
+) -> None:
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, entry_data(lab, **overrides))
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    result = await hass.config_entries.flow.async_configure(flow_id, entry_data(lab))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_user_flow_unexpected_error(hass: HomeAssistant, lab: LabHandle) -> None:
+    flow_id = await _start(hass)
+    with patch(
+        "custom_components.homelab.config_flow.validate_connection", side_effect=RuntimeError
+    ):
+        result = await hass.config_entries.flow.async_configure(flow_id, entry_data(lab))
+    assert result["errors"] == {"base": "unknown"}
+
+
+async def test_user_flow_call_error_is_unknown(hass: HomeAssistant, lab: LabHandle) -> None:
+    flow_id = await _start(hass)
+    await lab.control("POST", "/control/method_error", {"method": "system.host_id"})
+    result = await hass.config_entries.flow.async_configure(flow_id, entry_data(lab))
+    assert result["errors"] == {"base": "unknown"}
+
+
+async def test_duplicate_is_aborted(
+    hass: HomeAssistant, lab: LabHandle, mock_config_entry: MockConfigEntry
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, entry_data(lab))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_reauth(hass: HomeAssistant, lab: LabHandle, mock_config_entry: MockConfigEntry) -> None:
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: lab.username, CONF_API_KEY: "1-" + "q" * 64}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: lab.username, CONF_API_KEY: lab.api_key}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+
+
+async def test_reauth_wrong_server(
+    hass: HomeAssistant, lab: LabHandle, mock_config_entry: MockConfigEntry
+) -> None:
+    entry = MockConfigEntry(domain=DOMAIN, unique_id="another-box", data=entry_data(lab))
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: lab.username, CONF_API_KEY: lab.api_key}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_server"
+
+
+async def test_reconfigure(
+    hass: HomeAssistant, lab: LabHandle, mock_config_entry: MockConfigEntry
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_HOST: "127.0.0.1", CONF_PORT: 9, CONF_SSL: True, CONF_VERIFY_SSL: False},
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_HOST: "localhost", CONF_PORT: lab.port, CONF_SSL: True, CONF_VERIFY_SSL: False},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert mock_config_entry.data[CONF_HOST] == "localhost"
+
+
+async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_POLL_INTERVAL: 30}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_entry.options == {CONF_POLL_INTERVAL: 30}
+    await hass.async_block_till_done()
+    assert loaded_entry.runtime_data.coordinator.update_interval.total_seconds() == 30
