@@ -6,8 +6,8 @@ and accepts the same form from clients. Everything else is plain JSON.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
+import json
 from typing import Any
 
 DATE_KEY = "$date"
@@ -42,11 +42,11 @@ def dumps(value: object) -> str:
     return json.dumps(value, default=_default, separators=(",", ":"))
 
 
-def loads(text: str | bytes) -> Any:  # noqa: ANN401 - JSON is untyped by nature
+def loads(text: str | bytes) -> Any:
     """Parse an EJSON string (raises ``json.JSONDecodeError``, a ``ValueError``)."""
     return json.loads(text, object_hook=_object_hook)
 
 
-def to_wire(value: object) -> Any:  # noqa: ANN401 - JSON is untyped by nature
+def to_wire(value: object) -> Any:
     """Return ``value`` as plain JSON data (what a client sees after decoding)."""
     return json.loads(dumps(value))

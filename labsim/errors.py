@@ -35,7 +35,7 @@ def errname(code: int) -> str:
 class CallError(Exception):
     """A method failed in a way the caller should see (JSON-RPC -32001)."""
 
-    def __init__(self, errmsg: str, code: int = errno.EFAULT, extra: Any = None) -> None:  # noqa: ANN401
+    def __init__(self, errmsg: str, code: int = errno.EFAULT, extra: Any = None) -> None:
         """Store the message, the errno value and optional extra data."""
         super().__init__(errmsg)
         self.errmsg = errmsg
@@ -47,7 +47,7 @@ class CallError(Exception):
         return f"[{errname(self.errno)}] {self.errmsg}"
 
 
-class ValidationErrors(Exception):
+class ValidationErrors(Exception):  # noqa: N818 - the middleware's name
     """One or more invalid arguments (JSON-RPC -32602)."""
 
     def __init__(self, errors: list[tuple[str, str, int]] | None = None) -> None:
@@ -69,7 +69,7 @@ class ValidationErrors(Exception):
         return "".join(f"[{errname(code)}] {attr}: {msg}\n" for attr, msg, code in self.errors)
 
 
-class MatchNotFound(IndexError):
+class MatchNotFound(IndexError):  # noqa: N818 - the middleware's name
     """A query with ``get: true`` matched nothing."""
 
 
@@ -85,7 +85,7 @@ def error_trace(exc: BaseException) -> dict[str, Any]:
 
 
 def error_data(
-    code: int, reason: str, exc: BaseException | None = None, extra: Any = None  # noqa: ANN401
+    code: int, reason: str, exc: BaseException | None = None, extra: Any = None
 ) -> dict[str, Any]:
     """Return the ``data`` member of a middleware error (``format_truenas_error``)."""
     return {
@@ -98,7 +98,7 @@ def error_data(
 
 
 def rpc_error(
-    id_: Any, code: int, message: str, data: dict[str, Any] | None = None  # noqa: ANN401
+    id_: Any, code: int, message: str, data: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Return a complete JSON-RPC error message."""
     error: dict[str, Any] = {"code": code, "message": message}
@@ -107,7 +107,7 @@ def rpc_error(
     return {"jsonrpc": "2.0", "error": error, "id": id_}
 
 
-def exception_to_rpc(id_: Any, exc: Exception) -> dict[str, Any]:  # noqa: ANN401
+def exception_to_rpc(id_: Any, exc: Exception) -> dict[str, Any]:
     """Turn an exception raised by a method into the error message the middleware sends."""
     if isinstance(exc, ValidationErrors):
         extra = [list(error) for error in exc.errors]

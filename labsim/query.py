@@ -4,7 +4,7 @@ Every ``*.query`` method takes ``[filters, options]``:
 
 * filters: a list of conditions that must all hold. A condition is ``[field, operator, value]``
   or ``["OR", [condition_or_list_of_conditions, ...]]``. ``field`` may be dotted (``"a.b"``;
-  ``\\.`` escapes a dot), index a list (``"disks.0"``) or fan out over one (``"disks.*.name"``).
+  a backslash before a dot escapes it), index a list (``"disks.0"``) or fan out over one (``"disks.*.name"``).
   Operators: ``= != > >= < <= ~ (regex match) in nin rin rnin ^ !^ $ !$``, and the
   case-insensitive ``C`` forms (``C=``, ``C^``...). ``field.$date`` compares against an ISO
   timestamp.
@@ -18,11 +18,11 @@ with the attribute ``filters`` / ``options`` and a ``Value error, ...`` message.
 
 from __future__ import annotations
 
-import operator
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+import operator
+import re
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -37,19 +37,19 @@ NULLS_LAST: Final = "nulls_last:"
 type Entry = dict[str, Any]
 
 
-def _op_in(x: object, y: Any) -> bool:  # noqa: ANN401
+def _op_in(x: object, y: Any) -> bool:
     return operator.contains(y, x)
 
 
-def _op_rin(x: Any, y: object) -> bool:  # noqa: ANN401
+def _op_rin(x: Any, y: object) -> bool:
     return x is not None and operator.contains(x, y)
 
 
-def _op_nin(x: object, y: Any) -> bool:  # noqa: ANN401
+def _op_nin(x: object, y: Any) -> bool:
     return x is not None and not operator.contains(y, x)
 
 
-def _op_rnin(x: Any, y: object) -> bool:  # noqa: ANN401
+def _op_rnin(x: Any, y: object) -> bool:
     return x is not None and not operator.contains(x, y)
 
 
@@ -74,23 +74,25 @@ def _op_notendswith(x: str | None, y: str) -> bool:
     return x is not None and not x.endswith(y)
 
 
-OPERATORS: Final[Mapping[str, Callable[[Any, Any], bool]]] = MappingProxyType({
-    "=": operator.eq,
-    "!=": operator.ne,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "<": operator.lt,
-    "<=": operator.le,
-    "~": _op_re,
-    "in": _op_in,
-    "nin": _op_nin,
-    "rin": _op_rin,
-    "rnin": _op_rnin,
-    "^": _op_startswith,
-    "!^": _op_notstartswith,
-    "$": _op_endswith,
-    "!$": _op_notendswith,
-})
+OPERATORS: Final[Mapping[str, Callable[[Any, Any], bool]]] = MappingProxyType(
+    {
+        "=": operator.eq,
+        "!=": operator.ne,
+        ">": operator.gt,
+        ">=": operator.ge,
+        "<": operator.lt,
+        "<=": operator.le,
+        "~": _op_re,
+        "in": _op_in,
+        "nin": _op_nin,
+        "rin": _op_rin,
+        "rnin": _op_rnin,
+        "^": _op_startswith,
+        "!^": _op_notstartswith,
+        "$": _op_endswith,
+        "!$": _op_notendswith,
+    }
+)
 _TIMESTAMP_OPERATORS: Final = frozenset({"=", "!=", ">", ">=", "<", "<="})
 
 
@@ -143,7 +145,7 @@ def _lookup(obj: object, path: str) -> _Lookup:
     return _Lookup(current)
 
 
-def get_path(obj: object, path: str) -> Any:  # noqa: ANN401
+def get_path(obj: object, path: str) -> Any:
     """Return the value at a dotted path, or ``None`` when it is missing."""
     value = _lookup(obj, path).value
     return None if isinstance(value, _Undefined) else value
@@ -157,9 +159,7 @@ def _value_error(attribute: str, message: str) -> ValidationErrors:
     return single_error(attribute, f"Value error, {message}")
 
 
-def _check_filters(
-    filters: Sequence[Any], depth: int, timestamps: dict[str, datetime]
-) -> None:
+def _check_filters(filters: Sequence[Any], depth: int, timestamps: dict[str, datetime]) -> None:
     """Validate filters like ``validate_filters``; raise ``ValueError`` with its messages."""
     if depth > MAX_FILTERS_DEPTH:
         msg = "query-filters max recursion depth exceeded"
@@ -214,7 +214,7 @@ def _check_condition(condition: Sequence[Any], timestamps: dict[str, datetime]) 
             raise ValueError(msg)
         try:
             stamp = datetime.fromisoformat(other)
-        except (TypeError, ValueError):
+        except TypeError, ValueError:
             msg = f"{other}: must be an ISO-8601 formatted timestamp string"
             raise ValueError(msg) from None
         timestamps[other] = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
@@ -359,7 +359,7 @@ def _matches_condition(
     return _apply(item, name, op, value)
 
 
-def _apply(item: object, name: str, op: str, value: Any) -> bool:  # noqa: ANN401
+def _apply(item: object, name: str, op: str, value: Any) -> bool:
     found = _lookup(item, name)
     if isinstance(found.value, _Undefined):
         return False
@@ -372,7 +372,7 @@ def _apply(item: object, name: str, op: str, value: Any) -> bool:  # noqa: ANN40
     return OPERATORS[op](source, value)
 
 
-def _casefold(value: Any) -> Any:  # noqa: ANN401
+def _casefold(value: Any) -> Any:
     if isinstance(value, str):
         return value.casefold()
     if isinstance(value, (list, tuple)):
@@ -396,8 +396,8 @@ def _matches(item: object, condition: Sequence[Any], timestamps: Mapping[str, da
 def _select_one(item: Entry, select: Sequence[str | list[str]]) -> Entry:
     result: Entry = {}
     for selector in select:
-        target, new_name = (selector[0], selector[1]) if isinstance(selector, list) else (
-            selector, None
+        target, new_name = (
+            (selector[0], selector[1]) if isinstance(selector, list) else (selector, None)
         )
         keys: list[str] = []
         current: Any = item
@@ -422,17 +422,24 @@ def _select_one(item: Entry, select: Sequence[str | list[str]]) -> Entry:
     return result
 
 
+def _sort_key(name: str) -> Callable[[Entry], Any]:
+    def key(item: Entry) -> Any:
+        return get_path(item, name)
+
+    return key
+
+
 def _order(items: list[Entry], order_by: Sequence[str]) -> list[Entry]:
     for order in order_by:
         if order.startswith((NULLS_FIRST, NULLS_LAST)):
             prefix = NULLS_FIRST if order.startswith(NULLS_FIRST) else NULLS_LAST
-            name = order[len(prefix):]
+            name = order[len(prefix) :]
             reverse = name.startswith("-")
             name = name.removeprefix("-")
             nulls = [i for i in items if get_path(i, name) is None]
             rest = sorted(
                 (i for i in items if get_path(i, name) is not None),
-                key=lambda i, n=name: get_path(i, n),
+                key=_sort_key(name),
                 reverse=reverse,
             )
             items = nulls + rest if prefix == NULLS_FIRST else rest + nulls
@@ -440,7 +447,7 @@ def _order(items: list[Entry], order_by: Sequence[str]) -> list[Entry]:
         reverse = order.startswith("-")
         name = order.removeprefix("-")
         try:
-            items = sorted(items, key=lambda i, n=name: get_path(i, n), reverse=reverse)
+            items = sorted(items, key=_sort_key(name), reverse=reverse)
         except TypeError as err:
             if "NoneType" not in str(err):
                 raise
@@ -478,7 +485,7 @@ def filter_list(
             raise MatchNotFound
         return result[0]
     if options.offset:
-        result = result[options.offset:]
+        result = result[options.offset :]
     if options.limit:
         result = result[: options.limit]
     return result

@@ -17,15 +17,16 @@ parser each, and ``SCHEMA_VERSION`` is raised when an old file would be read dif
 
 from __future__ import annotations
 
-import importlib
-import json
-import re
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+import hashlib
+import importlib
+import json
 from pathlib import Path
+import re
 from typing import Any, Final
+import uuid
 
 from . import zfs
 
@@ -47,13 +48,31 @@ _RELATIVE_PART_RE: Final = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
 _UNIT_SECONDS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SIZE_RE: Final = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTP]?i?B?)\s*$", re.IGNORECASE)
 _SIZE_UNITS: Final = {
-    "": 1, "B": 1,
-    "K": 1024, "KI": 1024, "KIB": 1024, "KB": 1000,
-    "M": 1024**2, "MI": 1024**2, "MIB": 1024**2, "MB": 1000**2,
-    "G": 1024**3, "GI": 1024**3, "GIB": 1024**3, "GB": 1000**3,
-    "T": 1024**4, "TI": 1024**4, "TIB": 1024**4, "TB": 1000**4,
-    "P": 1024**5, "PI": 1024**5, "PIB": 1024**5, "PB": 1000**5,
+    "": 1,
+    "B": 1,
+    "K": 1024,
+    "KI": 1024,
+    "KIB": 1024,
+    "KB": 1000,
+    "M": 1024**2,
+    "MI": 1024**2,
+    "MIB": 1024**2,
+    "MB": 1000**2,
+    "G": 1024**3,
+    "GI": 1024**3,
+    "GIB": 1024**3,
+    "GB": 1000**3,
+    "T": 1024**4,
+    "TI": 1024**4,
+    "TIB": 1024**4,
+    "TB": 1000**4,
+    "P": 1024**5,
+    "PI": 1024**5,
+    "PIB": 1024**5,
+    "PB": 1000**5,
 }
+_DESCRIBE_MAX: Final = 60
+DEFAULT_DISK_SIZE: Final = 4_000_000_000_000  # a pool without "size" gets 4 TB per data disk
 DEFAULT_SCENARIO: Final = Path(__file__).with_name("scenarios") / "default.yaml"
 
 
@@ -110,6 +129,8 @@ class SystemInfo:
     system_serial: str | None = None
     ecc_memory: bool = False
     license: dict[str, Any] | None = None
+    host_id: str = ""
+    """What ``system.host_id`` returns (64 hex digits; derived from the hostname by default)."""
 
 
 @dataclass(slots=True)
@@ -131,6 +152,14 @@ class User:
     username: str
     roles: list[str] = field(default_factory=lambda: ["FULL_ADMIN"])
     api_keys: list[ApiKey] = field(default_factory=list)
+
+    @property
+    def api_key(self) -> str:
+        """Return the wire form of the first API key (what a test logs in with)."""
+        if not self.api_keys:
+            msg = f"user {self.username!r} has no API key"
+            raise AttributeError(msg)
+        return self.api_keys[0].key
 
 
 @dataclass(slots=True)
@@ -235,7 +264,7 @@ class AlertDef:
     klass: str
     level: str
     formatted: str
-    datetime: datetime
+    created_at: datetime
     args: Any = None
     text: str = "%s"
     source: str = ""
@@ -294,15 +323,15 @@ def version_tuple(version: str) -> tuple[int, ...]:
 
 
 def parse_time(value: object, now: datetime) -> datetime:
-    """Parse an absolute or relative (``"-3d4h"``) time; raise ``ValueError`` if invalid."""
+    """Parse an absolute or relative (``"-3d4h"``) time; raise ``ValueError``/``TypeError``."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, bool):
-        raise ValueError(value)
+        raise TypeError(value)
     if isinstance(value, (int, float)):
         return datetime.fromtimestamp(value, UTC)
     if not isinstance(value, str):
-        raise ValueError(value)
+        raise TypeError(value)
     text = value.strip()
     if text == "now":
         return now
@@ -317,9 +346,9 @@ def parse_time(value: object, now: datetime) -> datetime:
 
 
 def parse_size(value: object) -> int:
-    """Parse a size in bytes (``123``, ``"12.5 GiB"``, ``"8 TB"``); raise ``ValueError``."""
+    """Parse a size in bytes (``123``, ``"12.5 GiB"``, ``"8 TB"``); raise ``ValueError``/``TypeError``."""
     if isinstance(value, bool):
-        raise ValueError(value)
+        raise TypeError(value)
     if isinstance(value, int):
         if value < 0:
             raise ValueError(value)
@@ -357,37 +386,37 @@ class _Reader:
         self.used.add(key)
         return key in self.data
 
-    def raw(self, key: str, default: Any = None) -> Any:  # noqa: ANN401
+    def raw(self, key: str, default: Any = None) -> Any:
         """Return the raw value of ``key``."""
         self.used.add(key)
         return self.data.get(key, default)
 
-    def required(self, key: str) -> Any:  # noqa: ANN401
+    def required(self, key: str) -> Any:
         """Return the raw value of a key that must be present."""
         if not self.has(key) or self.data[key] is None:
             msg = f"{self.where(key)}: required"
             raise ScenarioError(msg)
         return self.data[key]
 
-    def str(self, key: str, default: str | None = None, *, required: bool = False) -> str:
+    def text(self, key: str, default: str | None = None, *, required: bool = False) -> str:
         """Return a string (numbers are accepted and converted, YAML makes ``25.10`` a float)."""
         value = self.required(key) if required else self.raw(key, default)
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise self.fail(key, "a string", value)
         return str(value)
 
-    def opt_str(self, key: str) -> str | None:
+    def opt_text(self, key: str) -> str | None:
         """Return a string or ``None``."""
-        return None if self.raw(key) is None else self.str(key)
+        return None if self.raw(key) is None else self.text(key)
 
     def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
         """Return one of ``choices`` (case-insensitive input, upper-case result)."""
-        value = self.str(key, default).upper()
+        value = self.text(key, default).upper()
         if value not in choices:
             raise self.fail(key, f"one of {', '.join(choices)}", self.data[key])
         return value
 
-    def int(self, key: str, default: int = 0, *, required: bool = False) -> int:
+    def integer(self, key: str, default: int = 0, *, required: bool = False) -> int:
         """Return an integer."""
         value = self.required(key) if required else self.raw(key, default)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -401,7 +430,7 @@ class _Reader:
             raise self.fail(key, "a number", value)
         return float(value)
 
-    def bool(self, key: str, *, default: bool = False) -> bool:
+    def flag(self, key: str, *, default: bool = False) -> bool:
         """Return a boolean."""
         value = self.raw(key, default)
         if not isinstance(value, bool):
@@ -413,7 +442,7 @@ class _Reader:
         value = self.required(key) if required else self.raw(key, default)
         try:
             return parse_size(value)
-        except ValueError:
+        except TypeError, ValueError:
             raise self.fail(key, "a size (bytes or e.g. '12.5 GiB')", value) from None
 
     def opt_size(self, key: str) -> int | None:
@@ -425,14 +454,16 @@ class _Reader:
         value = self.raw(key, default)
         try:
             return parse_time(value, now)
-        except ValueError:
-            raise self.fail(key, "a time ('-3d', 'now', ISO 8601 or epoch seconds)", value) from None
+        except TypeError, ValueError:
+            raise self.fail(
+                key, "a time ('-3d', 'now', ISO 8601 or epoch seconds)", value
+            ) from None
 
     def opt_time(self, key: str, now: datetime) -> datetime | None:
         """Return a time or ``None``."""
         return None if self.raw(key) is None else self.time(key, now)
 
-    def list(self, key: str) -> list[Any]:
+    def seq(self, key: str) -> list[Any]:
         """Return a list (missing means empty)."""
         value = self.raw(key)
         if value is None:
@@ -457,20 +488,24 @@ class _Reader:
     def items(self, key: str) -> list[_Reader]:
         """Return readers for a list of mappings."""
         path = self.where(key)
-        return [_Reader(item, f"{path}[{index}]") for index, item in enumerate(self.list(key))]
+        return [_Reader(item, f"{path}[{index}]") for index, item in enumerate(self.seq(key))]
 
     def finish(self) -> None:
         """Reject keys nobody asked for (typos)."""
         unknown = sorted(str(key) for key in self.data if key not in self.used)
         if unknown:
             allowed = ", ".join(sorted(self.used))
-            msg = f"{self.path or 'scenario'}: unknown key(s) {', '.join(unknown)} (known: {allowed})"
+            msg = (
+                f"{self.path or 'scenario'}: unknown key(s) {', '.join(unknown)} (known: {allowed})"
+            )
             raise ScenarioError(msg)
 
 
 def _describe(value: object) -> str:
     text = repr(value)
-    return f"{type(value).__name__} {text if len(text) < 60 else text[:57] + '...'}"
+    if len(text) > _DESCRIBE_MAX:
+        text = text[: _DESCRIBE_MAX - 3] + "..."
+    return f"{type(value).__name__} {text}"
 
 
 # ---------------------------------------------------------------- sections
@@ -480,9 +515,9 @@ def _settings(reader: _Reader) -> Settings:
     settings = Settings(
         alert_delay_seconds=reader.number("alert_delay_seconds", 0.0),
         scan_event_interval_seconds=reader.number("scan_event_interval_seconds", 2.0),
-        login_rate_limit=reader.int("login_rate_limit", 20),
-        max_running_calls=reader.int("max_running_calls", 10),
-        max_calls=reader.int("max_calls", 20),
+        login_rate_limit=reader.integer("login_rate_limit", 20),
+        max_running_calls=reader.integer("max_running_calls", 10),
+        max_calls=reader.integer("max_calls", 20),
     )
     reader.finish()
     if settings.scan_event_interval_seconds <= 0:
@@ -495,35 +530,41 @@ def _settings(reader: _Reader) -> Settings:
 
 
 def _system(reader: _Reader, now: datetime) -> SystemInfo:
-    loadavg = reader.list("loadavg") or [0.1, 0.1, 0.1]
+    loadavg = reader.seq("loadavg") or [0.1, 0.1, 0.1]
     if len(loadavg) != 3 or not all(  # noqa: PLR2004 - 1, 5 and 15 minutes
         isinstance(x, (int, float)) and not isinstance(x, bool) for x in loadavg
     ):
         raise reader.fail("loadavg", "three numbers", loadavg)
     system = SystemInfo(
-        hostname=reader.str("hostname", required=True),
-        version=reader.str("version", required=True),
+        hostname=reader.text("hostname", required=True),
+        version=reader.text("version", required=True),
         buildtime=reader.time("buildtime", now, "-30d"),
         boottime=reader.time("boottime", now, "-1d"),
-        model=reader.str("model", "Unknown CPU"),
-        cores=reader.int("cores", 4),
-        physical_cores=reader.int("physical_cores", max(1, reader.int("cores", 4) // 2)),
+        model=reader.text("model", "Unknown CPU"),
+        cores=reader.integer("cores", 4),
+        physical_cores=reader.integer("physical_cores", max(1, reader.integer("cores", 4) // 2)),
         physmem=reader.size("physmem", 8 * 1024**3),
         loadavg=[float(x) for x in loadavg],
-        timezone=reader.str("timezone", "UTC"),
-        system_product=reader.opt_str("system_product"),
-        system_product_version=reader.opt_str("system_product_version"),
-        system_manufacturer=reader.opt_str("system_manufacturer"),
-        system_serial=reader.opt_str("system_serial"),
-        ecc_memory=reader.bool("ecc_memory"),
+        timezone=reader.text("timezone", "UTC"),
+        system_product=reader.opt_text("system_product"),
+        system_product_version=reader.opt_text("system_product_version"),
+        system_manufacturer=reader.opt_text("system_manufacturer"),
+        system_serial=reader.opt_text("system_serial"),
+        ecc_memory=reader.flag("ecc_memory"),
         license=reader.mapping("license") or None,
     )
+    system.host_id = reader.text("host_id", hashlib.sha256(system.hostname.encode()).hexdigest())
     reader.finish()
     return system
 
 
 def _api_versions(reader: _Reader, system: SystemInfo) -> list[str]:
-    versions = reader.list("api_versions") or [f"v{system.version}"]
+    versions = reader.seq("api_versions")
+    if not versions:
+        if not API_VERSION_RE.match(f"v{system.version}"):
+            msg = f"api_versions: required when system.version ({system.version!r}) is not like 25.10.2"
+            raise ScenarioError(msg)
+        versions = [f"v{system.version}"]
     for index, version in enumerate(versions):
         if not isinstance(version, str) or not API_VERSION_RE.match(version):
             msg = f"api_versions[{index}]: expected a version like 'v25.10.2', got {version!r}"
@@ -535,22 +576,22 @@ def _api_versions(reader: _Reader, system: SystemInfo) -> list[str]:
 
 
 def _api_key(reader: _Reader, username: str, now: datetime) -> ApiKey:
-    key = reader.str("key", required=True)
+    key = reader.text("key", required=True)
     match = API_KEY_RE.match(key)
     if not match:
         msg = f"{reader.where('key')}: expected '<id>-<64 letters/digits>', got {key[:12]!r}..."
         raise ScenarioError(msg)
-    key_id = reader.int("id", int(match.group(1)))
+    key_id = reader.integer("id", int(match.group(1)))
     if key_id != int(match.group(1)):
         msg = f"{reader.where('key')}: the key starts with {match.group(1)}- but id is {key_id}"
         raise ScenarioError(msg)
     api_key = ApiKey(
         id=key_id,
-        name=reader.str("name", f"{username}-key-{key_id}"),
+        name=reader.text("name", f"{username}-key-{key_id}"),
         key=key,
         expires_at=reader.opt_time("expires_at", now),
-        revoked=reader.bool("revoked"),
-        revoked_reason=reader.opt_str("revoked_reason"),
+        revoked=reader.flag("revoked"),
+        revoked_reason=reader.opt_text("revoked_reason"),
     )
     reader.finish()
     return api_key
@@ -560,8 +601,8 @@ def _users(readers: list[_Reader], now: datetime) -> list[User]:
     users: list[User] = []
     key_ids: set[int] = set()
     for reader in readers:
-        username = reader.str("username", required=True)
-        roles = reader.list("roles") or ["FULL_ADMIN"]
+        username = reader.text("username", required=True)
+        roles = reader.seq("roles") or ["FULL_ADMIN"]
         if not all(isinstance(role, str) for role in roles):
             raise reader.fail("roles", "a list of role names", roles)
         keys = [_api_key(item, username, now) for item in reader.items("api_keys")]
@@ -585,23 +626,23 @@ def _device(disk: str, partition: int) -> str:
 
 def _disk(item: object, path: str, pool: str, partition: int) -> Vdev:
     reader = _Reader({"disk": item} if isinstance(item, str) else item, path)
-    disk = reader.str("disk", required=True)
+    disk = reader.text("disk", required=True)
     reader.has("type")
-    partuuid = reader.str("name", stable_uuid(pool, disk, "partuuid"))
+    partuuid = reader.text("name", stable_uuid(pool, disk, "partuuid"))
     leaf = Vdev(
         type="DISK",
         name=partuuid,
-        guid=reader.str("guid", stable_guid(pool, disk)),
+        guid=reader.text("guid", stable_guid(pool, disk)),
         status=reader.choice("status", POOL_STATES, "ONLINE"),
-        read_errors=reader.int("read_errors"),
-        write_errors=reader.int("write_errors"),
-        checksum_errors=reader.int("checksum_errors"),
+        read_errors=reader.integer("read_errors"),
+        write_errors=reader.integer("write_errors"),
+        checksum_errors=reader.integer("checksum_errors"),
         size=reader.opt_size("size"),
         disk=disk,
-        device=reader.str("device", _device(disk, partition)),
-        path=reader.str("path", f"/dev/disk/by-partuuid/{partuuid}"),
-        serial=reader.opt_str("serial"),
-        model=reader.opt_str("model"),
+        device=reader.text("device", _device(disk, partition)),
+        path=reader.text("path", f"/dev/disk/by-partuuid/{partuuid}"),
+        serial=reader.opt_text("serial"),
+        model=reader.opt_text("model"),
     )
     reader.finish()
     return leaf
@@ -611,10 +652,10 @@ def _vdev(reader: _Reader, pool: str, category: str, index: int, partition: int)
     vdev_type = reader.choice("type", VDEV_TYPES, "DISK" if reader.has("disk") else "STRIPE")
     if vdev_type == "DISK":
         return _disk(dict(reader.data), reader.path, pool, partition)
-    disks = reader.list("disks")
+    disks = reader.seq("disks")
     if not disks:
         raise reader.fail("disks", "a non-empty list of disks", disks)
-    name = reader.str("name", f"{vdev_type.lower()}-{index}")
+    name = reader.text("name", f"{vdev_type.lower()}-{index}")
     children = [
         _disk(item, f"{reader.where('disks')}[{i}]", pool, partition)
         for i, item in enumerate(disks)
@@ -625,7 +666,7 @@ def _vdev(reader: _Reader, pool: str, category: str, index: int, partition: int)
     vdev = Vdev(
         type=vdev_type,
         name=name,
-        guid=reader.str("guid", stable_guid(pool, category, name)),
+        guid=reader.text("guid", stable_guid(pool, category, name)),
         children=children,  # the vdev state is computed from them (zfs.refresh)
     )
     reader.finish()
@@ -647,7 +688,7 @@ def _scan(reader: _Reader, now: datetime) -> Scan:
         bytes_processed=reader.size("bytes_processed", 0),
         bytes_issued=reader.size("bytes_issued", 0),
         pause=reader.opt_time("pause", now),
-        errors=reader.int("errors"),
+        errors=reader.integer("errors"),
         total_secs_left=reader.raw("total_secs_left"),
     )
     reader.finish()
@@ -657,12 +698,20 @@ def _scan(reader: _Reader, now: datetime) -> Scan:
 def parse_pool(data: object, path: str, now: datetime, default_id: int = 1) -> Pool:
     """Parse one pool mapping (also used by ``POST /control/pool``)."""
     reader = _Reader(data, path)
-    name = reader.str("name", required=True)
+    name = reader.text("name", required=True)
     if not name or any(ch.isspace() for ch in name):
         raise reader.fail("name", "a pool name without whitespace", name)
-    boot = reader.bool("boot")
+    boot = reader.flag("boot")
     partition = 3 if boot else 1  # TrueNAS puts the boot pool on partition 3
-    topology_reader = reader.child("topology", reader.mapping("topology"))
+    topology_data = reader.mapping("topology")
+    if reader.has("disks"):
+        # Shorthand: "disks: [sde, sdf]" is a stripe, one DISK vdev per disk.
+        if topology_data:
+            raise reader.fail(
+                "disks", "either 'disks' or 'topology', not both", reader.raw("disks")
+            )
+        topology_data = {"data": [{"type": "DISK", "disk": d} for d in reader.seq("disks")]}
+    topology_reader = reader.child("topology", topology_data)
     topology: dict[str, list[Vdev]] = {}
     for category in TOPOLOGY_CATEGORIES:
         topology[category] = [
@@ -673,29 +722,30 @@ def parse_pool(data: object, path: str, now: datetime, default_id: int = 1) -> P
     if not topology["data"]:
         msg = f"{reader.where('topology')}.data: a pool needs at least one data vdev"
         raise ScenarioError(msg)
-    size = reader.size("size", required=True)
+    leaves = [leaf for vdev in topology["data"] for leaf in vdev.leaves()]
+    size = reader.size("size", DEFAULT_DISK_SIZE * len(leaves))
     allocated = reader.size("allocated", 0)
     if allocated > size:
         raise reader.fail("allocated", f"at most size ({size})", allocated)
     scan_data = reader.raw("scan")
     pool = Pool(
-        id=reader.int("id", default_id),
+        id=reader.integer("id", default_id),
         name=name,
-        guid=reader.str("guid", stable_guid(name)),
-        path=reader.str("path", f"/mnt/{name}"),
+        guid=reader.text("guid", stable_guid(name)),
+        path=reader.text("path", f"/mnt/{name}"),
         size=size,
         allocated=allocated,
         free=reader.size("free", size - allocated),
         freeing=reader.size("freeing", 0),
-        fragmentation=reader.str("fragmentation", "0"),
-        autotrim=reader.str("autotrim", "off").lower(),
+        fragmentation=reader.text("fragmentation", "0"),
+        autotrim=reader.text("autotrim", "off").lower(),
         dedup_table_size=reader.size("dedup_table_size", 0),
-        dedup_table_quota=reader.str("dedup_table_quota", "auto"),
-        is_upgraded=reader.bool("is_upgraded", default=True),
+        dedup_table_quota=reader.text("dedup_table_quota", "auto"),
+        is_upgraded=reader.flag("is_upgraded", default=True),
         status=reader.choice("status", POOL_STATES, "ONLINE"),
-        status_code=reader.opt_str("status_code"),
-        status_detail=reader.opt_str("status_detail"),
-        warning=reader.bool("warning"),
+        status_code=reader.opt_text("status_code"),
+        status_detail=reader.opt_text("status_detail"),
+        warning=reader.flag("warning"),
         scan=None if scan_data is None else _scan(reader.child("scan", scan_data), now),
         topology=topology,
         boot=boot,
@@ -730,21 +780,22 @@ def _datasets(readers: list[_Reader], pools: list[Pool]) -> list[Dataset]:
     pool_names = {pool.name for pool in pools}
     for reader in readers:
         dataset = Dataset(
-            name=reader.str("name", required=True).strip("/"),
+            name=reader.text("name", required=True).strip("/"),
             type=reader.choice("type", ("FILESYSTEM", "VOLUME"), "FILESYSTEM"),
             used=reader.opt_size("used"),
             available=reader.opt_size("available"),
             referenced=reader.opt_size("referenced"),
             quota=reader.size("quota", 0),
-            compression=reader.str("compression", "LZ4").upper(),
-            encrypted=reader.bool("encrypted"),
+            compression=reader.text("compression", "LZ4").upper(),
+            encrypted=reader.flag("encrypted"),
             properties=reader.mapping("properties"),
             user_properties={str(k): str(v) for k, v in reader.mapping("user_properties").items()},
         )
         reader.finish()
         if dataset.pool not in pool_names:
-            raise reader.fail("name", f"a dataset in one of the pools {sorted(pool_names)}",
-                              dataset.name)
+            raise reader.fail(
+                "name", f"a dataset in one of the pools {sorted(pool_names)}", dataset.name
+            )
         if any(other.name == dataset.name for other in datasets):
             msg = f"{reader.path}: duplicate dataset {dataset.name!r}"
             raise ScenarioError(msg)
@@ -767,54 +818,59 @@ def format_alert_text(text: str, args: object) -> str:
         if args is None:
             return text
         return text % (tuple(args) if isinstance(args, list) else args)
-    except (TypeError, ValueError):
+    except TypeError, ValueError:
         return text
 
 
 def parse_alert(reader: _Reader, now: datetime, index: int) -> AlertDef:
     """Parse one alert mapping (also used by ``POST /control/alerts``)."""
-    klass = reader.str("klass", required=True)
+    klass = reader.text("klass", required=True)
     args = reader.raw("args")
-    text = reader.str("text", "%s" if not isinstance(args, Mapping) else "")
-    formatted = reader.opt_str("formatted")
+    text = reader.text("text", "%s" if not isinstance(args, Mapping) else "")
+    formatted = reader.opt_text("formatted")
     if formatted is None:
         if not text:
             msg = f"{reader.path}: give 'formatted' or 'text' (with 'args')"
             raise ScenarioError(msg)
         formatted = format_alert_text(text, args)
-    key = reader.str("key", json.dumps(args, sort_keys=True, default=str))
+    key = reader.text("key", json.dumps(args, sort_keys=True, default=str))
     moment = reader.time("datetime", now, "now")
     alert = AlertDef(
-        uuid=reader.str("uuid", stable_uuid("alert", klass, key, str(index))),
+        uuid=reader.text("uuid", stable_uuid("alert", klass, key, str(index))),
         klass=klass,
-        source=reader.str("source", klass),
+        source=reader.text("source", klass),
         level=reader.choice("level", ALERT_LEVELS, "WARNING"),
         args=args,
         text=text or formatted,
         formatted=formatted,
         key=key,
-        node=reader.str("node", "Controller A"),
-        datetime=moment,
+        node=reader.text("node", "Controller A"),
+        created_at=moment,
         last_occurrence=reader.time("last_occurrence", now, moment),
-        dismissed=reader.bool("dismissed"),
-        one_shot=reader.bool("one_shot"),
+        dismissed=reader.flag("dismissed"),
+        one_shot=reader.flag("one_shot"),
     )
     reader.finish()
     return alert
+
+
+def alert_from_mapping(data: object, now: datetime | None = None) -> AlertDef:
+    """Parse one alert given as a mapping (``POST /control/alerts``)."""
+    return parse_alert(_Reader(data, "alert"), now or datetime.now(UTC), 0)
 
 
 def _jobs(readers: list[_Reader], now: datetime) -> list[JobDef]:
     jobs: list[JobDef] = []
     for index, reader in enumerate(readers):
         job = JobDef(
-            id=reader.int("id", index + 1),
-            method=reader.str("method", required=True),
-            arguments=reader.list("arguments"),
+            id=reader.integer("id", index + 1),
+            method=reader.text("method", required=True),
+            arguments=reader.seq("arguments"),
             state=reader.choice("state", JOB_STATES, "SUCCESS"),
-            percent=reader.int("percent", 100),
-            description=reader.opt_str("description"),
+            percent=reader.integer("percent", 100),
+            description=reader.opt_text("description"),
             result=reader.raw("result"),
-            error=reader.opt_str("error"),
+            error=reader.opt_text("error"),
             time_started=reader.opt_time("time_started", now),
             time_finished=reader.opt_time("time_finished", now),
         )
@@ -826,11 +882,13 @@ def _jobs(readers: list[_Reader], now: datetime) -> list[JobDef]:
     return jobs
 
 
-def parse_scenario(data: object, *, source: Path | None = None, now: datetime | None = None) -> Scenario:
+def parse_scenario(
+    data: object, *, source: Path | None = None, now: datetime | None = None
+) -> Scenario:
     """Build a ``Scenario`` from already decoded YAML/JSON data."""
     now = now or datetime.now(UTC)
     reader = _Reader(data, "")
-    schema = reader.int("schema", SCHEMA_VERSION)
+    schema = reader.integer("schema", SCHEMA_VERSION)
     if schema != SCHEMA_VERSION:
         msg = f"schema: this simulator reads schema {SCHEMA_VERSION}, the file has {schema}"
         raise ScenarioError(msg)
@@ -838,7 +896,7 @@ def parse_scenario(data: object, *, source: Path | None = None, now: datetime | 
     pools = _pools(reader.items("pools"), now)
     scenario = Scenario(
         schema=schema,
-        name=reader.str("name", source.stem if source else "scenario"),
+        name=reader.text("name", source.stem if source else "scenario"),
         settings=_settings(reader.child("settings", reader.mapping("settings"))),
         system=system,
         api_versions=_api_versions(reader, system),

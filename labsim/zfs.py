@@ -17,7 +17,9 @@ _PARITY: Final = {"RAIDZ1": 1, "RAIDZ2": 2, "RAIDZ3": 3}
 # Categories whose loss makes the pool unusable (cache and spares are optional).
 _ESSENTIAL: Final = ("data", "special", "dedup")
 
-_REPLICAS_OK: Final = "Sufficient replicas exist for the pool to continue functioning in a degraded state."
+_REPLICAS_OK: Final = (
+    "Sufficient replicas exist for the pool to continue functioning in a degraded state."
+)
 _NO_REPLICAS: Final = "There are insufficient replicas for the pool to continue functioning."
 _DETAIL_BY_LEAF: Final = {
     "FAULTED": "One or more devices are faulted in response to persistent errors.",

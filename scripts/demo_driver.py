@@ -42,6 +42,7 @@ INTEGRATION_DIR = REPO / "custom_components" / "homelab"
 DOMAIN = "homelab"
 USERNAME = "demo"
 POOL_PREFIXES = ("sensor.tank_", "binary_sensor.tank_")
+ONBOARDING_DOMAINS = {"google_translate", "met", "radio_browser", "shopping_list"}
 
 # Requirements of integrations Home Assistant sets up by default, that have no wheel for this
 # Python and need a compiler. Everything else is pinned in requirements-dev.txt, so Home
@@ -163,12 +164,12 @@ def tail(path: Path, lines: int = 40) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def start(name: str, command: list[str], log_path: Path) -> Child:
-    """Start a command in the repository, output to log_path; it dies with the driver."""
+def start(name: str, command: list[str], log_path: Path, cwd: Path) -> Child:
+    """Start a command in cwd, output to log_path; it dies with the driver."""
     with log_path.open("wb") as output:
         process = subprocess.Popen(
             command,
-            cwd=REPO,
+            cwd=cwd,
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -249,7 +250,7 @@ class HomeAssistantAPI:
             try:
                 with urllib.request.urlopen(self.base_url + "/api/onboarding", timeout=5) as resp:
                     yield json.loads(resp.read())
-            except (urllib.error.URLError, OSError, ValueError):
+            except urllib.error.URLError, OSError, ValueError:
                 yield None
 
     def probe_running(self) -> Iterator[bool | None]:
@@ -367,12 +368,25 @@ def entry_state(api: HomeAssistantAPI) -> str:
     return ", ".join(str(entry.get("state")) for entry in entries) or "no entry"
 
 
+def remove_failed_onboarding_entries(api: HomeAssistantAPI) -> None:
+    """Remove entries the onboarding step added that cannot load here (their packages are absent).
+
+    Finishing the core_config step starts config flows for google_translate, met, radio_browser
+    and shopping_list. Their requirements are not installed (Home Assistant runs with --skip-pip),
+    so some end as failed entries that would clutter the demo's integrations page.
+    """
+    for entry in api.call("GET", "/api/config/config_entries/entry"):
+        if entry.get("domain") in ONBOARDING_DOMAINS and entry.get("state") != "loaded":
+            api.call("DELETE", f"/api/config/config_entries/entry/{entry['entry_id']}")
+
+
 def check(entities: list[dict[str, Any]]) -> list[str]:
     """What is wrong with the pool entities (nothing: the check passed)."""
-    problems = []
-    for prefix in POOL_PREFIXES:
-        if not any(s["entity_id"].startswith(prefix) for s in entities):
-            problems.append(f"no entity whose id starts with {prefix}")
+    problems = [
+        f"no entity whose id starts with {prefix}"
+        for prefix in POOL_PREFIXES
+        if not any(s["entity_id"].startswith(prefix) for s in entities)
+    ]
     online = [
         s["entity_id"]
         for s in entities
@@ -401,18 +415,19 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--scenario", type=Path, default=REPO / "labsim" / "scenarios" / "default.yaml"
     )
-    parser.add_argument("--ha-timeout", type=float, default=300, help="seconds to wait for HA")
+    parser.add_argument("--ha-timeout", type=float, default=180, help="seconds to wait for HA")
     return parser.parse_args()
 
 
 def scenario_credentials(path: Path) -> tuple[str, str]:
-    """The first user of the scenario: (username, API key)."""
+    """The first user of the scenario and its first API key: (username, key)."""
     scenario = yaml.safe_load(path.read_text(encoding="utf-8"))
     try:
         user = scenario["users"][0]
-        return str(user.get("username", "ha-svc")), str(user["api_key"])
+        key = user["api_keys"][0]["key"] if "api_keys" in user else user["api_key"]
+        return str(user["username"]), str(key)
     except (KeyError, IndexError, TypeError) as err:
-        raise DemoError(f"{path} has no users[0].api_key") from err
+        raise DemoError(f"{path}: no users[0] with username and api_keys[0].key") from err
 
 
 def run(args: argparse.Namespace, children: list[Child], redact: Redactor) -> int:
@@ -450,6 +465,7 @@ def run(args: argparse.Namespace, children: list[Child], redact: Redactor) -> in
             str(demo_dir / "certs"),
         ],
         demo_dir / "labsim.log",
+        REPO,
     )
     children.append(simulator)
     hass = start(
@@ -464,31 +480,36 @@ def run(args: argparse.Namespace, children: list[Child], redact: Redactor) -> in
             "--log-no-color",
         ],
         demo_dir / "hass.out",
+        # Not the repository: `python -m` puts the working directory on sys.path, and Home
+        # Assistant must find custom_components only in its configuration directory.
+        demo_dir,
     )
     children.append(hass)
     log(f"starting the simulator and Home Assistant (logs in {demo_dir.relative_to(REPO)}/)")
 
+    api = HomeAssistantAPI(f"http://127.0.0.1:{args.port}", redact)
+    wait_until(
+        "Home Assistant's HTTP server", api.probe_onboarding(), args.ha_timeout, children, redact
+    )
+    log(f"Home Assistant answers after {time.monotonic() - started:.1f} s")
     ready = wait_until(
         "the simulator", read_simulator_ready(simulator.log_path), 60, children, redact
     )
     log(f"simulator ready at {ready.get('url')} (control API {ready.get('control_url')})")
-
-    api = HomeAssistantAPI(f"http://127.0.0.1:{args.port}", redact)
-    wait_until("Home Assistant's HTTP server", api.probe_onboarding(), args.ha_timeout, children,
-               redact)
-    log(f"Home Assistant answers after {time.monotonic() - started:.1f} s; onboarding")
+    log("onboarding: owner account, core config, analytics, integration step")
     onboard(api, password)
-    wait_until("Home Assistant to finish starting", api.probe_running(), args.ha_timeout,
-               children, redact)
+    wait_until(
+        "Home Assistant to finish starting", api.probe_running(), args.ha_timeout, children, redact
+    )
     log(f"Home Assistant running after {time.monotonic() - started:.1f} s")
 
     title = add_truenas_entry(api, args.sim_port, username, api_key)
     log(f"config flow created the entry '{title}'; waiting for the pool entities")
     try:
-        entities = wait_until("the pool entities", api.probe_pool_entities(), 90, children,
-                              redact)
+        entities = wait_until("the pool entities", api.probe_pool_entities(), 90, children, redact)
     except DemoError as err:
         raise DemoError(f"{err} (config entry state: {entry_state(api)})") from err
+    remove_failed_onboarding_entries(api)
     log(f"config entry {entry_state(api)}; {len(entities)} pool entities:")
     print_entities(entities)
 
@@ -541,9 +562,7 @@ def main() -> int:
         # Ignore further signals while stopping: a second Ctrl-C must not leave processes behind.
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)
-        for child in children:
-            if child.process.poll() is None:
-                child.process.terminate()
+        # Home Assistant first, so that it does not log the simulator going away.
         for child in reversed(children):
             child.stop(timeout=45)
         if children:

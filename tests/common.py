@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import ssl
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
+import ssl
+import time
 from typing import Any
 
 import aiohttp
@@ -32,6 +32,10 @@ class LabHandle:
     @property
     def api_key(self) -> str:
         return self.scenario.users[0].api_key
+
+    @property
+    def host_id(self) -> str:
+        return self.scenario.system.host_id
 
     def ssl_context(self) -> ssl.SSLContext:
         """A context that trusts the simulator's own CA."""

@@ -1,24 +1,50 @@
 """Shared fixtures: a real lab simulator on loopback, run in its own thread.
 
-Home Assistant's test harness forbids lingering tasks in its event loop, so the simulator
+`socket_enabled` lifts pytest-socket's block on creating sockets; its host allow-list still
+limits connections to 127.0.0.1. Home Assistant's test harness forbids lingering tasks in its event loop, so the simulator
 gets a loop and a thread of its own; tests talk to it over real sockets only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+import re
+from typing import Any
 
 import pytest
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+import yaml
 
 from labsim import LabSimulator, load_scenario
+from labsim.scenario import parse_time
 from tests.common import LabHandle
 
 DEFAULT_SCENARIO = Path(__file__).parent.parent / "labsim" / "scenarios" / "default.yaml"
+# Relative scenario times ("-3d") are pinned to this moment so snapshots do not drift.
+PINNED_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+_RELATIVE = re.compile(r"^-\d")
+
+
+def _pin_times(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _pin_times(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_pin_times(item) for item in value]
+    if isinstance(value, str) and _RELATIVE.match(value):
+        return parse_time(value, PINNED_NOW).isoformat()
+    return value
+
+
+def seed_scenario() -> Any:
+    """The default scenario with its relative times pinned."""
+    return load_scenario(_pin_times(yaml.safe_load(DEFAULT_SCENARIO.read_text())))
 
 
 def _start(tls: bool) -> Iterator[LabHandle]:
-    scenario = load_scenario(DEFAULT_SCENARIO)
+    scenario = seed_scenario()
     simulator = LabSimulator(scenario, tls=tls)
     simulator.run_in_thread()
     try:
@@ -28,12 +54,18 @@ def _start(tls: bool) -> Iterator[LabHandle]:
 
 
 @pytest.fixture
-def lab() -> Iterator[LabHandle]:
+def lab(socket_enabled: None) -> Iterator[LabHandle]:
     """The seed lab over wss:// with a self-signed certificate."""
     yield from _start(tls=True)
 
 
 @pytest.fixture
-def plain_lab() -> Iterator[LabHandle]:
+def plain_lab(socket_enabled: None) -> Iterator[LabHandle]:
     """The seed lab over plain ws:// (allowed to carry a key only because it is loopback)."""
     yield from _start(tls=False)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots serialised the Home Assistant way (registry entries, states, ...)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)

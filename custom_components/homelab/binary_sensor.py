@@ -6,10 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import override
 
-from homeassistant.components.binary_sensor import (
-    BinarySensorEntity,
-    BinarySensorEntityDescription,
-)
+from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
@@ -94,9 +91,7 @@ class ConnectivityBinarySensor(TrueNASEntity, BinarySensorEntity):
     @override
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
-        self.async_on_remove(
-            self.coordinator.client.add_connection_listener(self._on_connection)
-        )
+        self.async_on_remove(self.coordinator.client.add_connection_listener(self._on_connection))
 
     @callback
     def _on_connection(self, _state: ConnectionState) -> None:

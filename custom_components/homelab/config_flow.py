@@ -5,12 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import probatio as vol
-from homeassistant.config_entries import (
-    ConfigFlow,
-    ConfigFlowResult,
-    OptionsFlowWithReload,
-)
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlowWithReload
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
@@ -21,6 +16,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+import probatio as vol
 
 from . import create_client
 from .const import (
@@ -111,7 +107,7 @@ class HomeLabConfigFlow(ConfigFlow, domain=DOMAIN):
             return await validate_connection(self.hass, data), {}
         except TrueNASError as err:
             return None, {"base": _error_key(err)}
-        except Exception:
+        except Exception:  # noqa: BLE001 - the form must show "unknown", never crash
             LOGGER.exception("Unexpected error while testing the TrueNAS connection")
             return None, {"base": "unknown"}
 

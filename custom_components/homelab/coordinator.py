@@ -113,9 +113,7 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
                 translation_placeholders={"error": str(err)},
             ) from err
         except TrueNASConnectionError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN, translation_key="cannot_connect"
-            ) from err
+            raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect") from err
         except TrueNASError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -151,9 +149,13 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
         """A pool exported or destroyed: its device (and entities) go away."""
         registry = dr.async_get(self.hass)
         for name in names:
-            device = registry.async_get_device(identifiers={pool_identifier(self.config_entry, name)})
+            device = registry.async_get_device_by_identifier(
+                pool_identifier(self.config_entry, name), self.config_entry.entry_id
+            )
             if device is not None:
-                LOGGER.info("Pool %s is gone from %s; removing its device", name, self.config_entry.title)
+                LOGGER.info(
+                    "Pool %s is gone from %s; removing its device", name, self.config_entry.title
+                )
                 registry.async_update_device(
                     device.id, remove_config_entry_id=self.config_entry.entry_id
                 )

@@ -36,7 +36,7 @@ def pool_status(pool: Pool) -> str | None:
 
 
 def scan_state(pool: Pool) -> str | None:
-    """none / scrubbing / resilvering / finished / canceled."""
+    """None / scrubbing / resilvering / finished / canceled."""
     scan = pool.scan
     if scan is None:
         return "none"
@@ -204,9 +204,7 @@ async def async_setup_entry(
 ) -> None:
     """System sensors now; pool sensors for every pool, including pools that appear later."""
     coordinator = entry.runtime_data.coordinator
-    async_add_entities(
-        SystemSensor(coordinator, description) for description in SYSTEM_SENSORS
-    )
+    async_add_entities(SystemSensor(coordinator, description) for description in SYSTEM_SENSORS)
 
     @callback
     def add_pools(names: set[str]) -> None:

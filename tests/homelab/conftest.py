@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 from unittest.mock import patch
 
-import pytest
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab.const import CONF_SSL, CONF_VERIFY_SSL, DOMAIN
@@ -48,7 +48,7 @@ def mock_config_entry(lab: LabHandle) -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN,
         title="nas",
-        unique_id=lab.simulator.state.host_id if hasattr(lab.simulator, "state") else "host-id",
+        unique_id=lab.host_id,
         data=entry_data(lab),
     )
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 from unittest.mock import patch
 
-import pytest
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab.const import CONF_POLL_INTERVAL, CONF_SSL, CONF_VERIFY_SSL, DOMAIN
@@ -81,7 +81,9 @@ async def test_duplicate_is_aborted(
     assert result["reason"] == "already_configured"
 
 
-async def test_reauth(hass: HomeAssistant, lab: LabHandle, mock_config_entry: MockConfigEntry) -> None:
+async def test_reauth(
+    hass: HomeAssistant, lab: LabHandle, mock_config_entry: MockConfigEntry
+) -> None:
     mock_config_entry.add_to_hass(hass)
     result = await mock_config_entry.start_reauth_flow(hass)
     assert result["step_id"] == "reauth_confirm"
@@ -122,11 +124,12 @@ async def test_reconfigure(
     assert result["errors"] == {"base": "cannot_connect"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {CONF_HOST: "localhost", CONF_PORT: lab.port, CONF_SSL: True, CONF_VERIFY_SSL: False},
+        {CONF_HOST: " 127.0.0.1 ", CONF_PORT: lab.port, CONF_SSL: True, CONF_VERIFY_SSL: False},
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert mock_config_entry.data[CONF_HOST] == "localhost"
+    assert mock_config_entry.data[CONF_HOST] == "127.0.0.1"
+    assert mock_config_entry.data[CONF_PORT] == lab.port
 
 
 async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import time
 
-import pytest
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -147,13 +147,15 @@ async def test_pool_added_and_exported(
     """A pool imported while HA runs appears; an exported pool's device is removed."""
     await lab.control("POST", "/control/pool", {"name": "scratch", "disks": ["sde"]})
     await wait_for(lambda: hass.states.get("sensor.scratch_status") is not None, timeout=5)
-    device = device_registry.async_get_device({pool_identifier(loaded_entry, "scratch")})
+    scratch = pool_identifier(loaded_entry, "scratch")
+    device = device_registry.async_get_device_by_identifier(scratch, loaded_entry.entry_id)
     assert device is not None
     assert not await async_remove_config_entry_device(hass, loaded_entry, device)
     await lab.control("DELETE", "/control/pool/scratch")
     await wait_for(
-        lambda: device_registry.async_get_device({pool_identifier(loaded_entry, "scratch")})
-        is None,
+        lambda: (
+            device_registry.async_get_device_by_identifier(scratch, loaded_entry.entry_id) is None
+        ),
         timeout=15,
     )
     system = device_registry.async_get(loaded_entry.runtime_data.system_device_id)

@@ -25,6 +25,9 @@ from custom_components.homelab.truenas import (
 )
 from tests.common import LabHandle, wait_for
 
+# Real loopback sockets (pytest-socket still refuses any other host).
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
 
 @pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
@@ -38,11 +41,12 @@ def make_client(lab: LabHandle, session: aiohttp.ClientSession, **kwargs: object
         "username": lab.username,
         "api_key": lab.api_key,
         "session": session,
-        "ssl_context": lab.ssl_context(),
         "reconnect_min_delay": 0.05,
         "reconnect_max_delay": 0.2,
     }
     options.update(kwargs)
+    if "ssl_context" not in options:
+        options["ssl_context"] = lab.ssl_context()
     return TrueNASClient("127.0.0.1", **options)  # type: ignore[arg-type]
 
 
@@ -145,13 +149,20 @@ async def test_calls_and_errors(lab: LabHandle, session: aiohttp.ClientSession) 
 
 async def test_query_options(lab: LabHandle, session: aiohttp.ClientSession) -> None:
     async with make_client(lab, session) as client:
-        assert await client.query("pool.query", count=True) == 2
-        names = await client.query("pool.query", select=["name"], order_by=["-name"])
-        assert names == [{"name": "tank"}, {"name": "boot-pool"}]
-        assert await client.query("pool.query", order_by=["name"], limit=1, offset=1, select=["name"]) == [
-            {"name": "tank"}
-        ]
-        tank = await client.query("pool.query", [["name", "=", "tank"]], get=True, extra={})
+        # boot-pool is not part of pool.query, as on a real TrueNAS.
+        assert await client.query("pool.query", count=True) == 1
+        apps = [["id", "^", "tank/applications/"]]
+        extra = {"retrieve_children": False, "properties": ["used"]}
+        names = await client.query(
+            "pool.dataset.query", apps, select=["id"], order_by=["-id"], extra=extra
+        )
+        assert len(names) == 10
+        assert names[0] == {"id": "tank/applications/vikunja"}
+        page = await client.query(
+            "pool.dataset.query", apps, select=["id"], order_by=["id"], limit=2, offset=1
+        )
+        assert page == [{"id": "tank/applications/n8n"}, {"id": "tank/applications/nextcloud"}]
+        tank = await client.query("pool.query", [["name", "=", "tank"]], get=True)
         assert tank["name"] == "tank"
 
 
@@ -211,7 +222,9 @@ async def test_reconnects_and_restores_subscriptions(
         await wait_for(lambda: client.connected)
         assert states == [ConnectionState.DISCONNECTED, ConnectionState.CONNECTED]
         # Events flow again on the new socket.
-        await lab.control("POST", "/control/alerts", {"klass": "Test", "level": "INFO", "formatted": "x"})
+        await lab.control(
+            "POST", "/control/alerts", {"klass": "Test", "level": "INFO", "formatted": "x"}
+        )
         await wait_for(lambda: bool(events))
         remove()
     subscribes = [c for c in await lab.calls() if c["method"] == "core.subscribe"]
@@ -272,7 +285,9 @@ async def test_listener_errors_are_contained(
     async with make_client(lab, session) as client:
         client.add_connection_listener(broken)
         await client.subscribe("alert.list", broken_event)
-        await lab.control("POST", "/control/alerts", {"klass": "T", "level": "INFO", "formatted": "x"})
+        await lab.control(
+            "POST", "/control/alerts", {"klass": "T", "level": "INFO", "formatted": "x"}
+        )
         await lab.control("POST", "/control/drop_connections")
         await wait_for(lambda: client.connected is False)
         await wait_for(lambda: client.connected)

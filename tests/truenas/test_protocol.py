@@ -68,7 +68,13 @@ def test_error_mapping() -> None:
 
 async def test_garbage_frames_are_ignored() -> None:
     client, _sock = connected_client()
-    for frame in ["not json", "[1, 2]", '{"id": "x"}', '{"id": 999, "result": 1}', '{"method": "other"}']:
+    for frame in [
+        "not json",
+        "[1, 2]",
+        '{"id": "x"}',
+        '{"id": 999, "result": 1}',
+        '{"method": "other"}',
+    ]:
         client._handle_text(frame)
     client._handle_text('{"method": "collection_update", "params": {"bad": 1}}')
     client._handle_text('{"method": "notify_unsubscribed", "params": "x"}')
@@ -143,7 +149,12 @@ async def test_wait_for_job_follows_events() -> None:
         return json.dumps(
             {
                 "method": "collection_update",
-                "params": {"msg": "changed", "collection": "core.get_jobs", "id": job_id, "fields": fields},
+                "params": {
+                    "msg": "changed",
+                    "collection": "core.get_jobs",
+                    "id": job_id,
+                    "fields": fields,
+                },
             }
         )
 

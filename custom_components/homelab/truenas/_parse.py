@@ -104,7 +104,7 @@ def req_bool(data: JSONDict, key: str) -> bool:
     return value
 
 
-def opt_bool(data: JSONDict, key: str, default: bool = False) -> bool:  # noqa: FBT001, FBT002
+def opt_bool(data: JSONDict, key: str, default: bool = False) -> bool:
     """An optional boolean field."""
     value = data.get(key)
     return value if isinstance(value, bool) else default
@@ -117,6 +117,6 @@ def ejson_datetime(value: Any) -> datetime | None:
         if _is_number(millis):
             try:
                 return datetime.fromtimestamp(millis / 1000, tz=UTC)
-            except (OverflowError, OSError, ValueError):
+            except OverflowError, OSError, ValueError:
                 return None
     return None

@@ -9,15 +9,15 @@ Everything else (calls, queries, typed helpers) is plain request/response on top
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 import contextlib
+from dataclasses import dataclass, field
+from enum import StrEnum
 import ipaddress
 import json
 import logging
 import random
 import ssl
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Self
 
 import aiohttp
@@ -85,7 +85,7 @@ class _Subscription:
 class TrueNASClient:
     """A TrueNAS SCALE JSON-RPC client on an injected aiohttp session."""
 
-    def __init__(  # noqa: PLR0913 - every option is a real knob of the connection
+    def __init__(
         self,
         host: str,
         *,
@@ -109,9 +109,7 @@ class TrueNASClient:
         self._username = username
         self._api_key = api_key
         self._session = session
-        self._ssl: ssl.SSLContext | bool = (
-            ssl_context if ssl_context is not None else verify_ssl
-        )
+        self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else verify_ssl
         self.request_timeout = request_timeout
         self.connect_timeout = connect_timeout
         self.api_version = api_version
@@ -189,11 +187,6 @@ class TrueNASClient:
                 await self._reconnector
             self._reconnector = None
         await self._drop_socket()
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
-            self._reader = None
         self._fail_pending(TrueNASConnectionError("client closed"))
         self._connected = False
 
@@ -265,6 +258,12 @@ class TrueNASClient:
     async def _drop_socket(self) -> None:
         ws, self._ws = self._ws, None
         self._logged_in = False
+        # Stop the reader before closing: a read racing close() re-arms aiohttp's heartbeat.
+        reader, self._reader = self._reader, None
+        if reader is not None and reader is not asyncio.current_task():
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
         if ws is not None and not ws.closed:
             with contextlib.suppress(Exception):
                 await ws.close()
@@ -436,7 +435,7 @@ class TrueNASClient:
             finally:
                 self._pending.pop(call_id, None)
 
-    async def query(  # noqa: PLR0913 - mirrors the middleware's query options
+    async def query(
         self,
         method: str,
         filters: list[Any] | None = None,
@@ -477,9 +476,7 @@ class TrueNASClient:
             raise TrueNASInvalidResponseError(msg, payload=server_id)
         return server_id
 
-    async def subscribe(
-        self, name: str, callback: EventCallback
-    ) -> Callable[[], Awaitable[None]]:
+    async def subscribe(self, name: str, callback: EventCallback) -> Callable[[], Awaitable[None]]:
         """Receive `collection_update` events of `name`; kept across reconnects.
 
         Returns a coroutine function that removes the callback (and the server-side

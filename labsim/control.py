@@ -1,0 +1,371 @@
+"""The control API: a loopback-only JSON HTTP API that drives the lab during tests and demos.
+
+Routes (bodies are JSON; errors are ``{"error": message}`` with status 400/404/409):
+
+==========================================================  ====================================
+``GET /control/state``                                      lab summary
+``POST /control/reset``                                     reload the scenario, clear faults
+``POST /control/pool``                                      import a pool (body: a scenario pool)
+``DELETE /control/pool/{name}``                             export a pool
+``POST /control/pool/{name}/state``                         ``{"status": "DEGRADED"}``
+``POST /control/pool/{name}/disk/{disk}/state``             ``{"status", "read_errors", ...}``
+``POST /control/pool/{name}/scrub/start``                   ``{"duration_seconds": 20}``
+``POST /control/pool/{name}/scrub/finish``                  ``{"errors": 0}`` (optional)
+``POST /control/pool/{name}/scrub/cancel``                  end the scrub as CANCELED
+``POST /control/alerts``                                    raise an alert, returns its uuid
+``DELETE /control/alerts/{uuid}`` / ``DELETE /control/alerts``  clear one / all alerts
+``POST /control/jobs``                                      run a fake job
+``POST /control/drop_connections``                          cut every socket, no close frame
+``POST /control/stall``                                     ``{"seconds": N}``: answer nothing
+``POST /control/delay``                                     ``{"seconds": x}``: delay replies
+``POST /control/revoke_key``                                ``{"username": U}`` (``key_id``)
+``POST /control/remote_clients``                            ``{"enabled": true}``
+``POST /control/method_error``                              ``{"method": M}``: M fails (-32001)
+``DELETE /control/method_error[/{method}]``                 stop injected failures
+``GET /control/calls`` / ``DELETE /control/calls``          the call log (API keys redacted)
+``GET /control/stats``                                      counters
+==========================================================  ====================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from datetime import UTC, datetime
+import errno
+import json
+from typing import Any, Final
+import uuid
+
+from aiohttp import web
+
+from . import ejson
+from .rpc import RpcServer
+from .scenario import POOL_STATES, ScenarioError, alert_from_mapping, parse_pool
+from .state import LabError, MethodFault
+
+RPC_SERVER_KEY: Final = web.AppKey("rpc_server", RpcServer)
+CONTROL_REVOKE_REASON: Final = "Revoked through the lab control API"
+
+type _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _json(data: object, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=ejson.dumps)
+
+
+@web.middleware
+async def _errors(request: web.Request, handler: _Handler) -> web.StreamResponse:
+    """Turn lab and scenario errors into JSON error responses."""
+    try:
+        return await handler(request)
+    except LabError as err:
+        return _json({"error": str(err)}, err.status)
+    except ScenarioError as err:
+        return _json({"error": str(err)}, 400)
+
+
+def _server(request: web.Request) -> RpcServer:
+    return request.app[RPC_SERVER_KEY]
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    try:
+        data = await request.json(loads=ejson.loads)
+    except json.JSONDecodeError as err:
+        msg = f"invalid JSON body: {err}"
+        raise LabError(msg) from None
+    if not isinstance(data, dict):
+        msg = "the body must be a JSON object"
+        raise LabError(msg)
+    return data
+
+
+def _number(body: dict[str, Any], key: str, default: float | None = None) -> float:
+    value = body.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        msg = f"{key!r} must be a non-negative number"
+        raise LabError(msg)
+    return float(value)
+
+
+def _count(body: dict[str, Any], key: str) -> int | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        msg = f"{key!r} must be a non-negative integer"
+        raise LabError(msg)
+    return value
+
+
+def _status(body: dict[str, Any], *, required: bool) -> str | None:
+    status = body.get("status")
+    if status is None and not required:
+        return None
+    if not isinstance(status, str) or status.upper() not in POOL_STATES:
+        msg = f"'status' must be one of {', '.join(POOL_STATES)}"
+        raise LabError(msg)
+    return status.upper()
+
+
+# ---------------------------------------------------------------- lab
+
+
+async def get_state(request: web.Request) -> web.Response:
+    """Return a summary of the lab."""
+    server = _server(request)
+    return _json({**server.state.summary(), "connections": len(server.sessions)})
+
+
+async def reset(request: web.Request) -> web.Response:
+    """Reload the scenario and clear faults."""
+    await _server(request).state.reset()
+    return _json({"ok": True})
+
+
+async def add_pool(request: web.Request) -> web.Response:
+    """Import a pool given in scenario form."""
+    state = _server(request).state
+    next_id = max((p.id for p in state.pools.values() if not p.boot), default=0) + 1
+    pool = parse_pool(await _body(request), "pool", datetime.now(UTC), default_id=next_id)
+    state.add_pool(pool)
+    return _json(state.pool_entry(pool), 201)
+
+
+async def export_pool(request: web.Request) -> web.Response:
+    """Export a pool."""
+    pool = _server(request).state.export_pool(request.match_info["name"])
+    return _json({"ok": True, "id": pool.id})
+
+
+async def pool_state(request: web.Request) -> web.Response:
+    """Force a pool state."""
+    body = await _body(request)
+    state = _server(request).state
+    status = _status(body, required=True)
+    assert status is not None  # noqa: S101 - required=True
+    code, detail = body.get("status_code"), body.get("status_detail")
+    pool = state.set_pool_state(
+        request.match_info["name"],
+        status,
+        code if isinstance(code, str) else None,
+        detail if isinstance(detail, str) else None,
+    )
+    return _json(state.pool_entry(pool))
+
+
+async def disk_state(request: web.Request) -> web.Response:
+    """Change a disk (state and error counters); vdev and pool states follow."""
+    body = await _body(request)
+    state = _server(request).state
+    pool = state.set_disk_state(
+        request.match_info["name"],
+        request.match_info["disk"],
+        status=_status(body, required=False),
+        read_errors=_count(body, "read_errors"),
+        write_errors=_count(body, "write_errors"),
+        checksum_errors=_count(body, "checksum_errors"),
+    )
+    return _json(state.pool_entry(pool))
+
+
+async def scrub_start(request: web.Request) -> web.Response:
+    """Start a scrub."""
+    body = await _body(request)
+    state = _server(request).state
+    pool = state.start_scrub(request.match_info["name"], _number(body, "duration_seconds", 20))
+    return _json(state.scan_entry(pool.scan))
+
+
+async def scrub_finish(request: web.Request) -> web.Response:
+    """Finish the running scrub now."""
+    body = await _body(request)
+    state = _server(request).state
+    pool = state.finish_scrub(request.match_info["name"], errors=_count(body, "errors"))
+    return _json(state.scan_entry(pool.scan))
+
+
+async def scrub_cancel(request: web.Request) -> web.Response:
+    """Cancel the running scrub."""
+    state = _server(request).state
+    pool = state.finish_scrub(request.match_info["name"], cancel=True)
+    return _json(state.scan_entry(pool.scan))
+
+
+async def add_alert(request: web.Request) -> web.Response:
+    """Raise an alert: ``klass``, ``level``, ``formatted`` or ``text`` + ``args``."""
+    state = _server(request).state
+    body = await _body(request)
+    alert = alert_from_mapping({"uuid": str(uuid.uuid4()), **body})
+    state.add_alert(alert)
+    return _json({"uuid": alert.uuid, "alert": state.alert_entry(alert)}, 201)
+
+
+async def delete_alert(request: web.Request) -> web.Response:
+    """Clear one alert."""
+    _server(request).state.remove_alert(request.match_info["uuid"])
+    return _json({"ok": True})
+
+
+async def delete_alerts(request: web.Request) -> web.Response:
+    """Clear every alert."""
+    return _json({"removed": _server(request).state.clear_alerts()})
+
+
+async def add_job(request: web.Request) -> web.Response:
+    """Run a fake job: ``method``, ``arguments``, ``duration_seconds``, ``result``/``error``."""
+    body = await _body(request)
+    method, arguments, error = body.get("method"), body.get("arguments", []), body.get("error")
+    if not isinstance(method, str) or not isinstance(arguments, list):
+        msg = "'method' (string) is required and 'arguments' must be a list"
+        raise LabError(msg)
+    state = _server(request).state
+    job = state.start_job(
+        method,
+        arguments,
+        _number(body, "duration_seconds", 1),
+        result=body.get("result"),
+        error=str(error) if error is not None else None,
+    )
+    return _json(state.job_entry(job), 201)
+
+
+# ---------------------------------------------------------------- faults
+
+
+async def drop_connections(request: web.Request) -> web.Response:
+    """Cut every WebSocket without a close frame."""
+    return _json({"dropped": _server(request).drop_all()})
+
+
+async def stall(request: web.Request) -> web.Response:
+    """Answer nothing (and accept no new connections) for ``seconds``."""
+    seconds = _number(await _body(request), "seconds")
+    _server(request).state.faults.stall(seconds)
+    return _json({"stalled_for": seconds})
+
+
+async def delay(request: web.Request) -> web.Response:
+    """Delay every reply by ``seconds`` (0 to stop)."""
+    seconds = _number(await _body(request), "seconds")
+    _server(request).state.faults.reply_delay = seconds
+    return _json({"reply_delay": seconds})
+
+
+async def revoke_key(request: web.Request) -> web.Response:
+    """Revoke a user's keys (or one ``key_id``) and close the sessions using them."""
+    body = await _body(request)
+    server = _server(request)
+    user = next((u for u in server.state.users if u.username == body.get("username")), None)
+    if user is None:
+        msg = f"no user {body.get('username')!r}"
+        raise LabError(msg, 404)
+    key_id = body.get("key_id")
+    keys = [key for key in user.api_keys if key_id is None or key.id == key_id]
+    if not keys:
+        msg = f"user {user.username!r} has no key {key_id!r}"
+        raise LabError(msg, 404)
+    closed = 0
+    for key in keys:
+        server.state.revoke_key(key, CONTROL_REVOKE_REASON)
+        closed += await server.close_key_sessions(key)
+    return _json({"revoked": [key.id for key in keys], "closed_sessions": closed})
+
+
+async def remote_clients(request: web.Request) -> web.Response:
+    """Treat clients as non-loopback (for the key-over-plain-ws trap)."""
+    enabled = (await _body(request)).get("enabled", True)
+    if not isinstance(enabled, bool):
+        msg = "'enabled' must be true or false"
+        raise LabError(msg)
+    _server(request).state.faults.remote_clients = enabled
+    return _json({"remote_clients": enabled})
+
+
+async def method_error(request: web.Request) -> web.Response:
+    """Make a method fail: ``{"method": M, "errno": 14, "message": "...", "count": N}``."""
+    body = await _body(request)
+    method, message = body.get("method"), body.get("message", "Injected failure")
+    if not isinstance(method, str) or not isinstance(message, str):
+        msg = "'method' and 'message' must be strings"
+        raise LabError(msg)
+    code = _count(body, "errno")
+    fault = MethodFault(errno.EFAULT if code is None else code, message, _count(body, "count"))
+    _server(request).state.faults.method_errors[method] = fault
+    return _json({"method": method, **asdict(fault)})
+
+
+async def clear_method_errors(request: web.Request) -> web.Response:
+    """Stop injected method failures (one ``{method}`` or all)."""
+    errors = _server(request).state.faults.method_errors
+    method = request.match_info.get("method")
+    if method is None:
+        errors.clear()
+    elif errors.pop(method, None) is None:
+        msg = f"no injected failure for {method!r}"
+        raise LabError(msg, 404)
+    return _json({"ok": True})
+
+
+# ---------------------------------------------------------------- observation
+
+
+async def get_calls(request: web.Request) -> web.Response:
+    """Return the call log, optionally only ``?method=NAME``."""
+    method = request.query.get("method")
+    calls = [
+        asdict(record)
+        for record in _server(request).state.call_log
+        if method is None or record.method == method
+    ]
+    return _json(calls)
+
+
+async def clear_calls(request: web.Request) -> web.Response:
+    """Clear the call log."""
+    _server(request).state.call_log.clear()
+    return _json({"ok": True})
+
+
+async def get_stats(request: web.Request) -> web.Response:
+    """Return the counters."""
+    return _json(asdict(_server(request).state.stats))
+
+
+def build_control_app(server: RpcServer) -> web.Application:
+    """Return the control application for a simulator's RPC server."""
+    app = web.Application(middlewares=[_errors])
+    app[RPC_SERVER_KEY] = server
+    pool = "/control/pool/{name}"
+    app.router.add_routes(
+        [
+            web.get("/control/state", get_state),
+            web.post("/control/reset", reset),
+            web.post("/control/pool", add_pool),
+            web.delete(pool, export_pool),
+            web.post(f"{pool}/state", pool_state),
+            web.post(pool + "/disk/{disk}/state", disk_state),
+            web.post(f"{pool}/scrub/start", scrub_start),
+            web.post(f"{pool}/scrub/finish", scrub_finish),
+            web.post(f"{pool}/scrub/cancel", scrub_cancel),
+            web.post("/control/alerts", add_alert),
+            web.delete("/control/alerts", delete_alerts),
+            web.delete("/control/alerts/{uuid}", delete_alert),
+            web.post("/control/jobs", add_job),
+            web.post("/control/drop_connections", drop_connections),
+            web.post("/control/stall", stall),
+            web.post("/control/delay", delay),
+            web.post("/control/revoke_key", revoke_key),
+            web.post("/control/remote_clients", remote_clients),
+            web.post("/control/method_error", method_error),
+            web.delete("/control/method_error", clear_method_errors),
+            web.delete("/control/method_error/{method}", clear_method_errors),
+            web.get("/control/calls", get_calls),
+            web.delete("/control/calls", clear_calls),
+            web.get("/control/stats", get_stats),
+        ]
+    )
+    return app
