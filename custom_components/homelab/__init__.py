@@ -11,11 +11,14 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .const import CONF_SSL, CONF_VERIFY_SSL, DOMAIN
+from .services import async_setup_services
 from .coordinator import (
     HomeLabConfigEntry,
     HomeLabRuntimeData,
@@ -31,6 +34,13 @@ from .truenas import (
 )
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, _config: ConfigType) -> bool:
+    """Register the actions once; they find their entry from the target."""
+    async_setup_services(hass)
+    return True
 
 
 def create_client(hass: HomeAssistant, data: dict[str, object]) -> TrueNASClient:

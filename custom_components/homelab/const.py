@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from enum import StrEnum
 import logging
 from typing import Final
 
 DOMAIN: Final = "homelab"
 LOGGER = logging.getLogger(__package__)
+
+# One integration, several kinds of entry: the TrueNAS server and the lab's HTTP services.
+CONF_ENTRY_TYPE: Final = "entry_type"
+
+
+class EntryType(StrEnum):
+    """What a config entry connects to (`entry.data[CONF_ENTRY_TYPE]`, TrueNAS when absent)."""
+
+    TRUENAS = "truenas"
+    OLLAMA = "ollama"
+    PAPERLESS = "paperless"
+    N8N = "n8n"
+
 
 CONF_SSL: Final = "ssl"
 CONF_VERIFY_SSL: Final = "verify_ssl"

@@ -1,0 +1,14 @@
+"""Actions of the integration, registered once in `async_setup` (not per entry).
+
+Each family of actions lives in its own module and registers itself here.
+"""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant, callback
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register every action of the integration."""
+    # Each action module adds one line here: `<module>.async_register(hass)`.
