@@ -24,6 +24,7 @@ Routes (bodies are JSON; errors are ``{"error": message}`` with status 400/404/4
 ``DELETE /control/method_error[/{method}]``                 stop injected failures
 ``GET /control/calls`` / ``DELETE /control/calls``          the call log (API keys redacted)
 ``GET /control/stats``                                      counters
+``/control/apps...``                                        apps: see ``labsim.apps``
 ==========================================================  ====================================
 """
 
@@ -40,6 +41,7 @@ import uuid
 from aiohttp import web
 
 from . import ejson
+from .apps import app_routes
 from .rpc import RpcServer
 from .scenario import POOL_STATES, ScenarioError, alert_from_mapping, parse_pool
 from .state import LabError, MethodFault
@@ -366,6 +368,7 @@ def build_control_app(server: RpcServer) -> web.Application:
             web.get("/control/calls", get_calls),
             web.delete("/control/calls", clear_calls),
             web.get("/control/stats", get_stats),
+            *app_routes(),
         ]
     )
     return app

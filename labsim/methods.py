@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import errno
 from typing import Any, Final
 
+from .apps import APP_EVENTS, APP_METHODS, start_event_source
 from .errors import CallError, ValidationErrors, error_data, single_error
 from .query import parse_options, run_query
 from .rpc import CallContext, Method, has_role
@@ -197,6 +198,8 @@ def core_subscribe(ctx: CallContext) -> str:
         role = events[short]
         if role is not None and user is not None and not has_role(user.roles, role):
             raise CallError("Not authorized", errno.EACCES)
+        # Sources that produce events on their own (app.stats) start with their first subscriber.
+        ctx.after_reply.append(lambda: start_event_source(ctx.state, name))
         return ctx.session.subscribe(name)
     ident = ctx.session.subscribe(name)
 
@@ -306,6 +309,7 @@ METHODS: Final[Mapping[str, Method]] = {
     "alert.list": Method(alert_list, 0, role="ALERT_LIST_READ"),
     "alert.dismiss": Method(alert_dismiss, 1, role="ALERT_LIST_WRITE"),
     "alert.restore": Method(alert_restore, 1, role="ALERT_LIST_WRITE"),
+    **APP_METHODS,
 }
 
 EVENTS: Final[Mapping[str, str | None]] = {
@@ -314,4 +318,5 @@ EVENTS: Final[Mapping[str, str | None]] = {
     "core.get_jobs": None,
     "pool.query": "POOL_READ",
     "pool.scan": "POOL_SCRUB_READ",
+    **APP_EVENTS,
 }

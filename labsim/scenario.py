@@ -305,6 +305,8 @@ class Scenario:
     datasets: list[Dataset] = field(default_factory=list)
     alerts: list[AlertDef] = field(default_factory=list)
     jobs: list[JobDef] = field(default_factory=list)
+    sections: dict[str, Any] = field(default_factory=dict)
+    """Sections parsed by other modules (``SECTION_PARSERS``), e.g. ``apps``."""
     source: Path | None = None
     """The file it was loaded from (``POST /control/reset`` re-reads it)."""
 
@@ -882,6 +884,12 @@ def _jobs(readers: list[_Reader], now: datetime) -> list[JobDef]:
     return jobs
 
 
+# Top-level sections owned by other simulator modules (apps, backups, services): each module
+# registers `name -> parser(reader, now)` at import; `Scenario.sections[name]` holds the result.
+type SectionParser = Callable[[_Reader, datetime], Any]
+SECTION_PARSERS: dict[str, SectionParser] = {}
+
+
 def parse_scenario(
     data: object, *, source: Path | None = None, now: datetime | None = None
 ) -> Scenario:
@@ -905,6 +913,10 @@ def parse_scenario(
         datasets=_datasets(reader.items("datasets"), pools),
         alerts=[parse_alert(item, now, i) for i, item in enumerate(reader.items("alerts"))],
         jobs=_jobs(reader.items("jobs"), now),
+        sections={
+            name: parser(reader.child(name, reader.mapping(name)), now)
+            for name, parser in SECTION_PARSERS.items()
+        },
         source=source,
     )
     reader.finish()

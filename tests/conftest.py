@@ -39,8 +39,10 @@ def _pin_times(value: Any) -> Any:
 
 
 def seed_scenario() -> Any:
-    """The default scenario with its relative times pinned."""
-    return load_scenario(_pin_times(yaml.safe_load(DEFAULT_SCENARIO.read_text())))
+    """The default scenario with its relative times pinned and app jobs sped up."""
+    data = _pin_times(yaml.safe_load(DEFAULT_SCENARIO.read_text()))
+    data["apps"]["job_seconds"] = {"start": 0.3, "stop": 0.3, "redeploy": 0.4, "upgrade": 0.4}
+    return load_scenario(data)
 
 
 def _start(tls: bool) -> Iterator[LabHandle]:

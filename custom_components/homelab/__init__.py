@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from homeassistant.const import (
     CONF_API_KEY,
     CONF_HOST,
@@ -11,21 +13,22 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import Event, HomeAssistant
-from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.typing import ConfigType
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
 
+from .app_coordinator import AppsCoordinator
 from .const import CONF_SSL, CONF_VERIFY_SSL, DOMAIN
-from .services import async_setup_services
 from .coordinator import (
     HomeLabConfigEntry,
     HomeLabRuntimeData,
     TrueNASCoordinator,
+    app_identifier,
     pool_identifier,
     system_identifier,
 )
+from .services import async_setup_services
 from .truenas import (
     TrueNASAuthenticationError,
     TrueNASClient,
@@ -33,7 +36,25 @@ from .truenas import (
     TrueNASInsecureTransportError,
 )
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.SENSOR,
+    Platform.SWITCH,
+    Platform.UPDATE,
+]
+
+
+class PushCoordinator(Protocol):
+    """A coordinator with server subscriptions to start and stop."""
+
+    async def async_start_push(self) -> None:
+        """Subscribe."""
+
+    async def async_stop_push(self) -> None:
+        """Unsubscribe."""
+
+
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -77,12 +98,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> b
         ) from err
 
     coordinator = TrueNASCoordinator(hass, entry, client)
+    apps = AppsCoordinator(hass, entry, client)
+    pushers: list[PushCoordinator] = [coordinator, apps]
     try:
         await coordinator.async_config_entry_first_refresh()
-        await coordinator.async_start_push()
+        await apps.async_config_entry_first_refresh()
+        for pusher in pushers:
+            await pusher.async_start_push()
     except BaseException:
-        await coordinator.async_stop_push()
-        await client.close()
+        await _stop(pushers, client)
         raise
 
     system = coordinator.data.system
@@ -97,13 +121,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> b
         configuration_url=str(client.base_url),
     )
     entry.runtime_data = HomeLabRuntimeData(
-        client=client, coordinator=coordinator, system_device_id=device.id
+        client=client, coordinator=coordinator, system_device_id=device.id, apps=apps
     )
 
     async def _close_on_stop(_event: Event) -> None:
         # Entries are not unloaded at shutdown; close the socket so nothing lingers.
-        await coordinator.async_stop_push()
-        await client.close()
+        await _stop(pushers, client)
 
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _close_on_stop))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -114,9 +137,16 @@ async def async_unload_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> 
     """Unload platforms, then stop pushes and close the socket."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
-        await entry.runtime_data.coordinator.async_stop_push()
-        await entry.runtime_data.client.close()
+        runtime = entry.runtime_data
+        await _stop([runtime.coordinator, runtime.apps], runtime.client)
     return unloaded
+
+
+async def _stop(pushers: list[PushCoordinator], client: TrueNASClient) -> None:
+    """Stop every subscription, then close the socket."""
+    for pusher in pushers:
+        await pusher.async_stop_push()
+    await client.close()
 
 
 async def async_remove_config_entry_device(
@@ -127,4 +157,5 @@ async def async_remove_config_entry_device(
     if system_identifier(entry) in device.identifiers:
         return False
     current = {pool_identifier(entry, name) for name in coordinator.data.pools}
+    current |= {app_identifier(entry, name) for name in entry.runtime_data.apps.data}
     return not device.identifiers & current

@@ -13,7 +13,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import HomeLabConfigEntry, TrueNASCoordinator
-from .entity import PoolEntity, TrueNASEntity
+from .entity import AppEntity, PoolEntity, TrueNASEntity
 from .truenas import ConnectionState, Pool
 
 PARALLEL_UPDATES = 0
@@ -34,6 +34,12 @@ POOL_BINARY_SENSORS: tuple[PoolBinarySensorDescription, ...] = (
         # TrueNAS sets `warning` for states such as "features not enabled" on a healthy pool.
         is_on_fn=lambda pool: not pool.healthy or pool.warning,
     ),
+)
+
+APP_RUNNING = BinarySensorEntityDescription(
+    key="running",
+    translation_key="app_running",
+    device_class=BinarySensorDeviceClass.RUNNING,
 )
 
 CONNECTIVITY = BinarySensorEntityDescription(
@@ -64,6 +70,17 @@ async def async_setup_entry(
     add_pools(set(coordinator.data.pools))
     entry.async_on_unload(coordinator.add_pool_listener(add_pools))
 
+    apps = entry.runtime_data.apps
+
+    @callback
+    def add_apps(names: set[str]) -> None:
+        async_add_entities(
+            AppRunningBinarySensor(apps, APP_RUNNING, name) for name in sorted(names)
+        )
+
+    add_apps(set(apps.data))
+    entry.async_on_unload(apps.add_app_listener(add_apps))
+
 
 class PoolBinarySensor(PoolEntity, BinarySensorEntity):
     """A binary sensor of one pool."""
@@ -83,6 +100,15 @@ class PoolBinarySensor(PoolEntity, BinarySensorEntity):
     def is_on(self) -> bool:
         """Read the state from the pool's latest data."""
         return self.entity_description.is_on_fn(self.pool)
+
+
+class AppRunningBinarySensor(AppEntity, BinarySensorEntity):
+    """On while the app is RUNNING."""
+
+    @property
+    def is_on(self) -> bool:
+        """Whether the app runs."""
+        return self.app.state == "RUNNING"
 
 
 class ConnectivityBinarySensor(TrueNASEntity, BinarySensorEntity):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any, override
+from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -40,6 +40,9 @@ from .truenas import (
     TrueNASInvalidResponseError,
 )
 
+if TYPE_CHECKING:
+    from .app_coordinator import AppsCoordinator
+
 type HomeLabConfigEntry = ConfigEntry[HomeLabRuntimeData]
 
 
@@ -50,6 +53,7 @@ class HomeLabRuntimeData:
     client: TrueNASClient
     coordinator: TrueNASCoordinator
     system_device_id: str
+    apps: AppsCoordinator
 
 
 @dataclass(frozen=True)
@@ -184,9 +188,14 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
                 self.hass, self.async_request_refresh(), "homelab-reconnected-refresh"
             )
         elif state is ConnectionState.DISCONNECTED:
-            self.async_set_update_error(
-                UpdateFailed(translation_domain=DOMAIN, translation_key="connection_lost")
-            )
+            if self.last_update_success:
+                # One warning per outage; the coordinator logs the recovery at info level.
+                LOGGER.warning("Lost the connection to TrueNAS %s; reconnecting", self.name)
+                self.last_update_success = False
+                self.last_exception = UpdateFailed(
+                    translation_domain=DOMAIN, translation_key="connection_lost"
+                )
+                self.async_update_listeners()
         else:
             self.async_set_update_error(
                 ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth")
@@ -237,6 +246,11 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
 def system_identifier(entry: ConfigEntry[Any]) -> tuple[str, str]:
     """Device identifier of the TrueNAS system."""
     return (DOMAIN, f"{entry.unique_id}")
+
+
+def app_identifier(entry: ConfigEntry[Any], app_name: str) -> tuple[str, str]:
+    """Device identifier of one TrueNAS app."""
+    return (DOMAIN, f"{entry.unique_id}_app_{app_name}")
 
 
 def pool_identifier(entry: ConfigEntry[Any], pool_name: str) -> tuple[str, str]:

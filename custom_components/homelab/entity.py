@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import override
+from typing import TYPE_CHECKING, override
 
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .coordinator import TrueNASCoordinator, pool_identifier, system_identifier
-from .truenas import Pool
+from .coordinator import TrueNASCoordinator, app_identifier, pool_identifier, system_identifier
+from .truenas import App, Pool
+
+if TYPE_CHECKING:
+    from .app_coordinator import AppsCoordinator
 
 
 class TrueNASEntity(CoordinatorEntity[TrueNASCoordinator]):
@@ -59,3 +62,44 @@ class PoolEntity(CoordinatorEntity[TrueNASCoordinator]):
     def available(self) -> bool:
         """Unavailable when the server is unreachable or the pool is gone."""
         return super().available and self.pool_name in self.coordinator.data.pools
+
+
+class AppEntity(CoordinatorEntity["AppsCoordinator"]):
+    """An entity of one TrueNAS app's device (under the system device)."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: AppsCoordinator, description: EntityDescription, app_name: str
+    ) -> None:
+        """Attach to the app's device."""
+        super().__init__(coordinator)
+        entry = coordinator.config_entry
+        self.entity_description = description
+        self.app_name = app_name
+        self._attr_unique_id = f"{entry.unique_id}_app_{app_name}_{description.key}"
+        app = coordinator.data[app_name]
+        self._attr_device_info = DeviceInfo(
+            identifiers={app_identifier(entry, app_name)},
+            name=app.title or app_name,
+            manufacturer="TrueNAS apps",
+            model=f"{app.train.title()} train" if app.train else "Custom app",
+            sw_version=app.human_version or app.version,
+            via_device_id=entry.runtime_data.system_device_id,
+            configuration_url=app.first_portal,
+        )
+
+    @property
+    def app(self) -> App:
+        """The app's latest data (only read while available)."""
+        return self.coordinator.data[self.app_name]
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Unavailable when the server is unreachable or the app is gone."""
+        return (
+            super().available
+            and self.coordinator.client.connected
+            and self.app_name in self.coordinator.data
+        )

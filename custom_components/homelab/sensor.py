@@ -16,6 +16,7 @@ from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfInformation
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .app_sensor import async_setup_app_sensors
 from .coordinator import HomeLabConfigEntry, TrueNASCoordinator, TrueNASData
 from .entity import PoolEntity, TrueNASEntity
 from .truenas import POOL_STATUSES, Pool
@@ -216,6 +217,7 @@ async def async_setup_entry(
 
     add_pools(set(coordinator.data.pools))
     entry.async_on_unload(coordinator.add_pool_listener(add_pools))
+    async_setup_app_sensors(entry, async_add_entities)
 
 
 class SystemSensor(TrueNASEntity, SensorEntity):

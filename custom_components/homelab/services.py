@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from homeassistant.core import HomeAssistant, callback
 
+from . import app_actions
+
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every action of the integration."""
     # Each action module adds one line here: `<module>.async_register(hass)`.
+    app_actions.async_register(hass)

@@ -81,9 +81,7 @@ def loaded_entry_for(
     )
 
 
-def identifier_suffixes(
-    device: dr.DeviceEntry | dr.ChildDeviceEntry, prefix: str
-) -> Iterable[str]:
+def identifier_suffixes(device: dr.DeviceEntry | dr.ChildDeviceEntry, prefix: str) -> Iterable[str]:
     """For identifiers `(homelab, "<anything>_<prefix>_<name>")`, yield each `<name>`."""
     marker = f"_{prefix}_"
     for domain, identifier in device.identifiers:

@@ -91,10 +91,10 @@ async def test_connection_drop_and_recovery(
     await wait_for(lambda: state(hass, "sensor.tank_status") == "online", timeout=10)
     assert state(hass, "binary_sensor.nas_connection") == "on"
     assert loaded_entry.state is ConfigEntryState.LOADED
-    lost = [r for r in caplog.records if "Error requesting" in r.getMessage()]
-    back = [r for r in caplog.records if "recovered" in r.getMessage()]
-    assert len(lost) == 1
-    assert len(back) == 1
+    ours = [r for r in caplog.records if r.name.startswith("custom_components.homelab")]
+    assert [r.levelname for r in ours if r.levelno >= logging.WARNING] == ["WARNING"]
+    assert "Lost the connection" in ours[0].getMessage()
+    assert len([r for r in ours if "recovered" in r.getMessage()]) == 1
 
 
 async def test_degraded_pool_shows_within_two_seconds(

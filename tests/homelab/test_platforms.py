@@ -14,7 +14,10 @@ from syrupy.assertion import SnapshotAssertion
 from tests.common import LabHandle
 
 
-@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR])
+@pytest.mark.parametrize(
+    "platform",
+    [Platform.SENSOR, Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SWITCH, Platform.UPDATE],
+)
 async def test_entities(
     hass: HomeAssistant,
     lab: LabHandle,

@@ -1,5 +1,6 @@
 """Async client for the TrueNAS SCALE JSON-RPC API (no Home Assistant import)."""
 
+from .apps import APP_STATES, App, AppStats, Container
 from .client import ConnectionState, TrueNASClient, is_loopback
 from .exceptions import (
     TrueNASAuthenticationError,
@@ -29,10 +30,14 @@ from .models import (
 
 __all__ = [
     "ALERT_LEVELS",
+    "APP_STATES",
     "POOL_STATUSES",
     "SCAN_STATES",
     "Alert",
+    "App",
+    "AppStats",
     "ConnectionState",
+    "Container",
     "Event",
     "Job",
     "Pool",

@@ -24,6 +24,7 @@ import aiohttp
 from yarl import URL
 
 from ._parse import as_dict, as_list
+from .apps import APP_SELECT, App
 from .exceptions import (
     TrueNASAuthenticationError,
     TrueNASCallError,
@@ -596,6 +597,34 @@ class TrueNASClient:
         """`pool.query`, optionally with `select` to keep the payload small."""
         result = await self.query("pool.query", select=select)
         return [Pool.from_dict(item) for item in as_list(result, "pool.query")]
+
+    async def apps(self, *, select: list[str] | None = None) -> list[App]:
+        """`app.query` with `select` (the fields `App` reads, by default)."""
+        result = await self.query("app.query", select=select or APP_SELECT)
+        return [App.from_dict(item) for item in as_list(result, "app.query")]
+
+    async def _app_job(self, method: str, params: list[Any]) -> int:
+        job_id = await self.call(method, params)
+        if not isinstance(job_id, int) or isinstance(job_id, bool):
+            msg = f"{method} did not return a job id"
+            raise TrueNASInvalidResponseError(msg, payload=job_id)
+        return job_id
+
+    async def start_app(self, name: str) -> int:
+        """`app.start`; returns the job id."""
+        return await self._app_job("app.start", [name])
+
+    async def stop_app(self, name: str) -> int:
+        """`app.stop`; returns the job id."""
+        return await self._app_job("app.stop", [name])
+
+    async def redeploy_app(self, name: str) -> int:
+        """`app.redeploy` (recreates the containers); returns the job id."""
+        return await self._app_job("app.redeploy", [name])
+
+    async def upgrade_app(self, name: str) -> int:
+        """`app.upgrade` to the latest version; returns the job id."""
+        return await self._app_job("app.upgrade", [name, {"app_version": "latest"}])
 
     async def alerts(self) -> list[Alert]:
         """`alert.list`."""

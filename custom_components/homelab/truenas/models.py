@@ -295,6 +295,7 @@ class Job:
     id: int
     method: str
     state: str
+    arguments: tuple[Any, ...] = ()
     percent: float | None = None
     description: str | None = None
     result: Any = None
@@ -312,6 +313,7 @@ class Job:
             id=req_int(data, "id"),
             method=req_str(data, "method"),
             state=req_str(data, "state"),
+            arguments=tuple(data["arguments"]) if isinstance(data.get("arguments"), list) else (),
             percent=opt_float(progress, "percent"),
             description=opt_str(progress, "description"),
             result=data.get("result"),

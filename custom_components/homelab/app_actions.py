@@ -1,0 +1,108 @@
+"""Actions on TrueNAS apps: `homelab.start_app`, `homelab.stop_app`, `homelab.restart_app`.
+
+They target app devices (or any entity of one) and take the same code path as the app's
+buttons and switch: `AppsCoordinator.async_run_app_action`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+import probatio as vol
+
+from .app_coordinator import DEFAULT_JOB_TIMEOUT, AppAction
+from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
+from .coordinator import HomeLabConfigEntry
+from .targets import identifier_suffixes, loaded_entry_for, target_devices
+
+ATTR_WAIT = "wait"
+ATTR_TIMEOUT = "timeout"
+
+APP_ACTION_SCHEMA = vol.Schema(
+    {
+        **cv.ENTITY_SERVICE_FIELDS,
+        vol.Optional(ATTR_WAIT, default=False): cv.boolean,
+        vol.Optional(ATTR_TIMEOUT, default=DEFAULT_JOB_TIMEOUT): vol.All(
+            vol.Coerce(float), vol.Range(min=1, max=3600)
+        ),
+    }
+)
+ACTIONS: dict[str, AppAction] = {
+    "start_app": "start",
+    "stop_app": "stop",
+    "restart_app": "restart",
+}
+
+
+def _targets(hass: HomeAssistant, call: ServiceCall) -> list[tuple[HomeLabConfigEntry, str]]:
+    """(entry, app name) for every targeted app device; anything else is refused."""
+    targets: list[tuple[HomeLabConfigEntry, str]] = []
+    for device in target_devices(hass, call):
+        names = list(identifier_suffixes(device, "app"))
+        if not names:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="not_an_app",
+                translation_placeholders={"target": device.name_by_user or device.name or ""},
+            )
+        entry: HomeLabConfigEntry = loaded_entry_for(hass, device)
+        if entry.data.get(CONF_ENTRY_TYPE, EntryType.TRUENAS) != EntryType.TRUENAS:
+            raise ServiceValidationError(  # pragma: no cover - app devices are TrueNAS-only
+                translation_domain=DOMAIN, translation_key="not_an_app"
+            )
+        targets.extend((entry, name) for name in names)
+    return targets
+
+
+async def _run(call: ServiceCall, action: AppAction) -> ServiceResponse:
+    hass = call.hass
+    wait: bool = call.data[ATTR_WAIT] or call.return_response
+    timeout: float = call.data[ATTR_TIMEOUT]
+    results: dict[str, Any] = {}
+    for entry, name in _targets(hass, call):
+        coordinator = entry.runtime_data.apps
+        if name not in coordinator.data:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unknown_app",
+                translation_placeholders={"app": name},
+            )
+        if coordinator.busy_job(name) is not None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="app_busy",
+                translation_placeholders={"app": name, "job": coordinator.jobs[name].method},
+            )
+        result = await coordinator.async_run_app_action(name, action, wait=wait, timeout=timeout)
+        if result.state == "FAILED" and not call.return_response:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="app_job_failed",
+                translation_placeholders={"app": name, "error": result.error or ""},
+            )
+        results[name] = result.as_dict()
+    if not call.return_response:
+        return None
+    if len(results) == 1:
+        single: dict[str, Any] = next(iter(results.values()))
+        return single
+    return {"apps": results}
+
+
+def async_register(hass: HomeAssistant) -> None:
+    """Register the three app actions."""
+    for service, action in ACTIONS.items():
+
+        async def handler(call: ServiceCall, action: AppAction = action) -> ServiceResponse:
+            return await _run(call, action)
+
+        hass.services.async_register(
+            DOMAIN,
+            service,
+            handler,
+            schema=APP_ACTION_SCHEMA,
+            supports_response=SupportsResponse.OPTIONAL,
+        )

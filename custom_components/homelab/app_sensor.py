@@ -1,0 +1,132 @@
+"""Sensors of TrueNAS apps: state, live CPU/memory/network from app.stats, containers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import PERCENTAGE, UnitOfDataRate, UnitOfInformation
+from homeassistant.core import callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .app_coordinator import AppsCoordinator
+from .coordinator import HomeLabConfigEntry
+from .entity import AppEntity
+from .truenas import APP_STATES, App, AppStats
+
+APP_STATE_OPTIONS = [state.lower() for state in APP_STATES]
+
+
+def app_state(app: App, _stats: AppStats | None) -> str | None:
+    """The app state as an ENUM option; a state a newer TrueNAS adds reads as unknown."""
+    state = app.state.lower()
+    return state if state in APP_STATE_OPTIONS else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppSensorDescription(SensorEntityDescription):
+    """An app sensor and how to read it from the app and its latest stats sample."""
+
+    value_fn: Callable[[App, AppStats | None], str | int | float | None]
+
+
+APP_SENSORS: tuple[AppSensorDescription, ...] = (
+    AppSensorDescription(
+        key="state",
+        translation_key="app_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=APP_STATE_OPTIONS,
+        value_fn=app_state,
+    ),
+    AppSensorDescription(
+        key="cpu",
+        translation_key="app_cpu",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda _app, stats: stats.cpu_usage if stats else None,
+    ),
+    AppSensorDescription(
+        key="memory",
+        translation_key="app_memory",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.MEBIBYTES,
+        suggested_display_precision=0,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda _app, stats: stats.memory if stats else None,
+    ),
+    AppSensorDescription(
+        key="rx_rate",
+        translation_key="app_rx_rate",
+        device_class=SensorDeviceClass.DATA_RATE,
+        native_unit_of_measurement=UnitOfDataRate.BYTES_PER_SECOND,
+        suggested_unit_of_measurement=UnitOfDataRate.KIBIBYTES_PER_SECOND,
+        suggested_display_precision=1,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda _app, stats: stats.rx_rate if stats else None,
+    ),
+    AppSensorDescription(
+        key="tx_rate",
+        translation_key="app_tx_rate",
+        device_class=SensorDeviceClass.DATA_RATE,
+        native_unit_of_measurement=UnitOfDataRate.BYTES_PER_SECOND,
+        suggested_unit_of_measurement=UnitOfDataRate.KIBIBYTES_PER_SECOND,
+        suggested_display_precision=1,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda _app, stats: stats.tx_rate if stats else None,
+    ),
+    AppSensorDescription(
+        key="containers_running",
+        translation_key="app_containers_running",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda app, _stats: app.containers_running,
+    ),
+    AppSensorDescription(
+        key="containers_total",
+        translation_key="app_containers_total",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda app, _stats: len(app.containers),
+    ),
+)
+
+
+def async_setup_app_sensors(
+    entry: HomeLabConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """Sensors for every app, including apps installed later."""
+    coordinator = entry.runtime_data.apps
+
+    @callback
+    def add_apps(names: set[str]) -> None:
+        async_add_entities(
+            AppSensor(coordinator, description, name)
+            for name in sorted(names)
+            for description in APP_SENSORS
+        )
+
+    add_apps(set(coordinator.data))
+    entry.async_on_unload(coordinator.add_app_listener(add_apps))
+
+
+class AppSensor(AppEntity, SensorEntity):
+    """A sensor of one app."""
+
+    entity_description: AppSensorDescription
+
+    def __init__(
+        self, coordinator: AppsCoordinator, description: AppSensorDescription, app: str
+    ) -> None:
+        """Keep the typed description."""
+        super().__init__(coordinator, description, app)
+
+    @property
+    def native_value(self) -> str | int | float | None:
+        """Read the value from the app and its stats."""
+        return self.entity_description.value_fn(self.app, self.coordinator.stats.get(self.app_name))

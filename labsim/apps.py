@@ -1,0 +1,544 @@
+"""TrueNAS apps (Docker compose apps, 24.10+): `app.query`, the app jobs and `app.stats`.
+
+Scenario section ``apps``::
+
+    apps:
+      job_seconds: {start: 4, stop: 3, redeploy: 6, upgrade: 8}   # how long each job runs
+      installed:
+        - name: paperless-ngx
+          version: 1.3.2              # catalog app version
+          app_version: "2.20.15"      # upstream version; human_version = "<app_version>_<version>"
+          train: community
+          state: RUNNING              # RUNNING|DEPLOYING|STOPPED|STOPPING|CRASHED
+          portals: {Web UI: "http://nas.local:30070/"}
+          ports: [30070]
+          containers: [{service: paperless, image: "ghcr.io/paperless-ngx/paperless-ngx:2.20.15"}]
+          upgrade: {version: 1.3.3, app_version: "2.20.16"}   # optional: upgrade_available
+          workload: {cpu: 3.5, memory: 1.2 GiB, rx: 20 KiB, tx: 4 KiB}   # per second
+
+Events mirror the middleware: every state change is an ``app.query`` ``changed`` event carrying
+the whole entry; jobs emit ``core.get_jobs``. ``app.stats:{"interval": N}`` streams one list per
+interval, the first one after a full interval (the middleware needs two samples for a rate).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import copy
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+import errno
+import json
+import random
+from typing import Any, Final
+from weakref import WeakKeyDictionary
+
+from aiohttp import web
+
+from .errors import CallError, single_error
+from .query import run_query
+from .rpc import CallContext, Method, RpcServer
+from .scenario import SECTION_PARSERS, JobDef, _Reader
+from .state import Event, LabError, LabState
+
+APP_STATES: Final = ("RUNNING", "DEPLOYING", "STOPPED", "STOPPING", "CRASHED")
+DEFAULT_JOB_SECONDS: Final = {"start": 4.0, "stop": 3.0, "redeploy": 6.0, "upgrade": 8.0}
+MIN_STATS_INTERVAL: Final = 2  # the middleware's Range(min_=2)
+
+
+@dataclass(slots=True)
+class Workload:
+    """What an app uses while running: CPU %, memory and network bytes per second."""
+
+    cpu: float = 1.0
+    memory: int = 256 * 1024 * 1024
+    rx: int = 2048
+    tx: int = 1024
+
+
+@dataclass(slots=True)
+class AppDef:
+    """One installed app."""
+
+    name: str
+    version: str
+    app_version: str
+    train: str = "community"
+    state: str = "RUNNING"
+    portals: dict[str, str] = field(default_factory=dict)
+    ports: list[int] = field(default_factory=list)
+    containers: list[tuple[str, str]] = field(default_factory=list)
+    upgrade: tuple[str, str] | None = None
+    workload: Workload = field(default_factory=Workload)
+    notes: str | None = None
+
+
+@dataclass(slots=True)
+class AppsSection:
+    """The parsed ``apps`` section."""
+
+    job_seconds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_JOB_SECONDS))
+    installed: list[AppDef] = field(default_factory=list)
+
+
+def parse_app(reader: _Reader) -> AppDef:
+    """Read one app definition (also used by the control API's install route)."""
+    name = reader.text("name", required=True)
+    containers = [
+        (item.text("service", required=True), item.text("image", required=True))
+        for item in reader.items("containers")
+    ] or [(name, f"ix/{name}:latest")]
+    upgrade = None
+    if reader.has("upgrade"):
+        up = reader.child("upgrade", reader.mapping("upgrade"))
+        upgrade = (up.text("version", required=True), up.text("app_version", required=True))
+        up.finish()
+    workload = Workload()
+    if reader.has("workload"):
+        load = reader.child("workload", reader.mapping("workload"))
+        workload = Workload(
+            cpu=load.number("cpu", 1.0),
+            memory=load.size("memory", 256 * 1024 * 1024),
+            rx=load.size("rx", 2048),
+            tx=load.size("tx", 1024),
+        )
+        load.finish()
+    app = AppDef(
+        name=name,
+        version=reader.text("version", "1.0.0"),
+        app_version=reader.text("app_version", "1.0.0"),
+        train=reader.text("train", "community"),
+        state=reader.choice("state", APP_STATES, "RUNNING"),
+        portals={str(k): str(v) for k, v in reader.mapping("portals").items()},
+        ports=[int(port) for port in reader.seq("ports")],
+        containers=containers,
+        upgrade=upgrade,
+        workload=workload,
+        notes=reader.opt_text("notes"),
+    )
+    reader.finish()
+    return app
+
+
+def parse_apps_section(reader: _Reader, _now: datetime) -> AppsSection:
+    """Parse the scenario's ``apps`` section."""
+    seconds = dict(DEFAULT_JOB_SECONDS)
+    if reader.has("job_seconds"):
+        durations = reader.child("job_seconds", reader.mapping("job_seconds"))
+        for kind in DEFAULT_JOB_SECONDS:
+            seconds[kind] = durations.number(kind, DEFAULT_JOB_SECONDS[kind])
+        durations.finish()
+    section = AppsSection(
+        job_seconds=seconds, installed=[parse_app(item) for item in reader.items("installed")]
+    )
+    reader.finish()
+    return section
+
+
+SECTION_PARSERS["apps"] = parse_apps_section
+
+
+# ---------------------------------------------------------------- the apps of one lab
+
+
+class AppLab:
+    """The apps of one `LabState`; rebuilt when the state reloads its scenario."""
+
+    def __init__(self, state: LabState) -> None:
+        """Copy the scenario's apps."""
+        self.state = state
+        self.scenario = state.scenario
+        section = state.scenario.sections.get("apps") or AppsSection()
+        self.job_seconds = dict(section.job_seconds)
+        self.apps: dict[str, AppDef] = {app.name: copy.deepcopy(app) for app in section.installed}
+        self.busy: dict[str, int] = {}
+        self.fail_next: dict[str, str] = {}
+        self.stats_streams: dict[str, asyncio.Task[None]] = {}
+
+    # ------------------------------------------------------------ entries
+
+    def entry(self, app: AppDef) -> dict[str, Any]:
+        """Return an ``app.query`` entry."""
+        running = app.state in {"RUNNING", "STOPPING"}
+        container_state = {
+            "RUNNING": "running",
+            "DEPLOYING": "starting",
+            "STOPPING": "running",
+            "STOPPED": "exited",
+            "CRASHED": "crashed",
+        }[app.state]
+        details = [
+            {
+                "id": f"{abs(hash((app.name, service))):012x}"[:12],
+                "service_name": service,
+                "image": image,
+                "port_config": [],
+                "state": container_state,
+                "volume_mounts": [],
+            }
+            for service, image in app.containers
+        ]
+        if app.state == "STOPPED":
+            details = []
+        ports = [
+            {
+                "container_port": port,
+                "protocol": "tcp",
+                "host_ports": [{"host_port": port, "host_ip": "0.0.0.0"}],  # noqa: S104
+            }
+            for port in app.ports
+        ]
+        return {
+            "name": app.name,
+            "id": app.name,
+            "state": app.state,
+            "upgrade_available": app.upgrade is not None,
+            "latest_version": app.upgrade[0] if app.upgrade else app.version,
+            "image_updates_available": False,
+            "custom_app": app.train == "custom",
+            "human_version": f"{app.app_version}_{app.version}",
+            "version": app.version,
+            "migrated": False,
+            "notes": app.notes,
+            "portals": dict(app.portals),
+            "metadata": {
+                "name": app.name,
+                "title": app.name.replace("-", " ").title(),
+                "train": app.train,
+                "app_version": app.app_version,
+                "version": app.version,
+            },
+            "active_workloads": {
+                "containers": len(details) if running or app.state == "DEPLOYING" else 0,
+                "used_ports": ports if running else [],
+                "used_host_ips": [],
+                "container_details": details,
+                "volumes": [],
+                "images": [image for _service, image in app.containers],
+                "networks": [],
+            },
+        }
+
+    def changed(self, app: AppDef, msg: str = "changed") -> None:
+        """Publish an ``app.query`` event with the full entry."""
+        self.state.emit(Event("app.query", msg, app.name, self.entry(app)))
+
+    def get(self, name: str) -> AppDef:
+        """An app by name, or the middleware's not-found error."""
+        app = self.apps.get(name)
+        if app is None:
+            raise CallError(f"Unable to locate {name!r} app", errno.ENOENT)
+        return app
+
+    # ------------------------------------------------------------ jobs
+
+    def run_job(
+        self,
+        method: str,
+        app: AppDef,
+        kind: str,
+        steps: list[tuple[float, str]],
+        on_success: Callable[[AppDef], None] | None = None,
+    ) -> int:
+        """Start a job that walks the app through `steps` (share of duration, state)."""
+        if app.name in self.busy:
+            # The middleware serialises app jobs with a per-app lock; the second one waits.
+            # We refuse instead of queueing, as a second stop/start would just repeat work.
+            raise CallError(f"{app.name!r} app is already being changed", errno.EBUSY)
+        job = JobDef(
+            id=self.state.next_job_id,
+            method=method,
+            arguments=[app.name],
+            state="RUNNING",
+            percent=0,
+            description=f"{kind.title()}ing {app.name!r} app",
+            time_started=datetime.now(UTC),
+            time_finished=None,
+        )
+        self.state.next_job_id += 1
+        self.state.jobs[job.id] = job
+        self.busy[app.name] = job.id
+        self.state._emit_job(job, "added")  # noqa: SLF001 - same package
+        error = self.fail_next.pop(app.name, None)
+        self.state._spawn(  # noqa: SLF001 - same package
+            self._walk(job, app, self.job_seconds[kind], steps, error, on_success)
+        )
+        return job.id
+
+    async def _walk(  # noqa: PLR0917 - one private call site
+        self,
+        job: JobDef,
+        app: AppDef,
+        duration: float,
+        steps: list[tuple[float, str]],
+        error: str | None,
+        on_success: Callable[[AppDef], None] | None,
+    ) -> None:
+        done = 0.0
+        try:
+            for share, app_state in steps:
+                await asyncio.sleep(duration * (share - done))
+                done = share
+                if error is not None and share >= 1:
+                    break
+                if app.name in self.apps and app.state != app_state:
+                    app.state = app_state
+                    self.changed(app)
+                job.percent = int(share * 100)
+                self.state._emit_job(job, "changed")  # noqa: SLF001
+            job.time_finished = datetime.now(UTC)
+            if error is not None:
+                job.state, job.error = "FAILED", error
+                if app.name in self.apps:
+                    app.state = "CRASHED"
+                    self.changed(app)
+            elif app.name not in self.apps:
+                job.state, job.error = "FAILED", f"{app.name!r} app was deleted"
+            else:
+                if on_success is not None:
+                    on_success(app)
+                job.state, job.percent, job.result = "SUCCESS", 100, self.entry(app)
+            self.state._emit_job(job, "changed")  # noqa: SLF001
+        finally:
+            self.busy.pop(app.name, None)
+
+    # ------------------------------------------------------------ stats
+
+    def stats(self, interval: int) -> list[dict[str, Any]]:
+        """One ``app.stats`` sample: rates are per second over the interval, as the middleware."""
+        samples = []
+        for app in self.apps.values():
+            load = app.workload if app.state == "RUNNING" else Workload(0, 0, 0, 0)
+            jitter = random.uniform(0.8, 1.2)
+            samples.append(
+                {
+                    "app_name": app.name,
+                    "cpu_usage": round(load.cpu * jitter, 2),
+                    "memory": int(load.memory * random.uniform(0.97, 1.03)),
+                    "networks": [
+                        {
+                            "interface_name": "eth0",
+                            "rx_bytes": int(load.rx * jitter),
+                            "tx_bytes": int(load.tx * jitter),
+                        }
+                    ],
+                    "blkio": {"read": 0, "write": int(4096 * interval * jitter)},
+                }
+            )
+        return samples
+
+    def start_stats(self, name: str) -> None:
+        """Start streaming ``app.stats`` for a subscription name (once per distinct name)."""
+        task = self.stats_streams.get(name)
+        if task is not None and not task.done():
+            return
+        interval = MIN_STATS_INTERVAL
+        _, _, args = name.partition(":")
+        if args:
+            try:
+                interval = max(MIN_STATS_INTERVAL, int(json.loads(args).get("interval", 2)))
+            except ValueError, AttributeError, TypeError:
+                interval = MIN_STATS_INTERVAL
+        self.stats_streams[name] = self.state._spawn(self._stream(name, interval))  # noqa: SLF001
+
+    async def _stream(self, name: str, interval: int) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            self.state.emit(Event(name, "added", fields=self.stats(interval)))
+
+
+_LABS: WeakKeyDictionary[LabState, AppLab] = WeakKeyDictionary()
+
+
+def apps_of(state: LabState) -> AppLab:
+    """The apps of a lab (rebuilt after a scenario reset)."""
+    lab = _LABS.get(state)
+    if lab is None or lab.scenario is not state.scenario:
+        lab = AppLab(state)
+        _LABS[state] = lab
+    return lab
+
+
+# ---------------------------------------------------------------- methods
+
+
+def _name(ctx: CallContext) -> str:
+    if not ctx.params or not isinstance(ctx.params[0], str):
+        raise single_error("app_name", "Field required")
+    return ctx.params[0]
+
+
+def app_query(ctx: CallContext) -> object:
+    """``app.query``."""
+    lab = apps_of(ctx.state)
+    return run_query([lab.entry(app) for app in lab.apps.values()], ctx.params)
+
+
+def app_start(ctx: CallContext) -> int:
+    """``app.start`` (job): DEPLOYING, then RUNNING."""
+    lab = apps_of(ctx.state)
+    app = lab.get(_name(ctx))
+    return lab.run_job("app.start", app, "start", [(0.1, "DEPLOYING"), (1.0, "RUNNING")])
+
+
+def app_stop(ctx: CallContext) -> int:
+    """``app.stop`` (job): STOPPING, then STOPPED."""
+    lab = apps_of(ctx.state)
+    app = lab.get(_name(ctx))
+    return lab.run_job("app.stop", app, "stop", [(0.1, "STOPPING"), (1.0, "STOPPED")])
+
+
+def app_redeploy(ctx: CallContext) -> int:
+    """``app.redeploy`` (job): containers recreated; DEPLOYING, then RUNNING."""
+    lab = apps_of(ctx.state)
+    app = lab.get(_name(ctx))
+    return lab.run_job("app.redeploy", app, "redeploy", [(0.1, "DEPLOYING"), (1.0, "RUNNING")])
+
+
+def app_upgrade(ctx: CallContext) -> int:
+    """``app.upgrade`` (job): to the latest version; fails when no upgrade is available."""
+    lab = apps_of(ctx.state)
+    app = lab.get(_name(ctx))
+    if app.upgrade is None:
+        raise CallError(f"No upgrade available for {app.name!r}", errno.ENOENT)
+    target = app.upgrade
+
+    def upgraded(upgraded_app: AppDef) -> None:
+        upgraded_app.version, upgraded_app.app_version = target
+        upgraded_app.upgrade = None
+        lab.changed(upgraded_app)
+
+    return lab.run_job(
+        "app.upgrade", app, "upgrade", [(0.2, "DEPLOYING"), (1.0, "RUNNING")], upgraded
+    )
+
+
+APP_METHODS: Final[dict[str, Method]] = {
+    "app.query": Method(app_query, 2, role="APPS_READ"),
+    "app.start": Method(app_start, 1, role="APPS_WRITE"),
+    "app.stop": Method(app_stop, 1, role="APPS_WRITE"),
+    "app.redeploy": Method(app_redeploy, 1, role="APPS_WRITE"),
+    "app.upgrade": Method(app_upgrade, 2, role="APPS_WRITE"),
+}
+APP_EVENTS: Final[dict[str, str | None]] = {"app.query": "APPS_READ", "app.stats": "APPS_READ"}
+
+
+def start_event_source(state: LabState, name: str) -> None:
+    """Called after ``core.subscribe``: sources that generate events on their own start here."""
+    if name.split(":", 1)[0] == "app.stats":
+        apps_of(state).start_stats(name)
+
+
+# ---------------------------------------------------------------- control API
+
+
+def _lab(request: web.Request) -> AppLab:
+    server: RpcServer = next(v for v in request.app.values() if isinstance(v, RpcServer))
+    return apps_of(server.state)
+
+
+def _app(request: web.Request) -> AppDef:
+    lab = _lab(request)
+    app = lab.apps.get(request.match_info["name"])
+    if app is None:
+        raise LabError(f"no app {request.match_info['name']!r}", 404)
+    return app
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    body = await request.json()
+    if not isinstance(body, dict):
+        raise LabError("the body must be a JSON object")
+    return body
+
+
+async def list_apps(request: web.Request) -> web.Response:
+    """``GET /control/apps``: name -> state."""
+    lab = _lab(request)
+    return web.json_response({name: app.state for name, app in lab.apps.items()})
+
+
+async def install_app(request: web.Request) -> web.Response:
+    """``POST /control/apps``: install an app (a scenario app definition); DEPLOYING first."""
+    lab = _lab(request)
+    app = parse_app(_Reader(await _json_body(request), "app"))
+    if app.name in lab.apps:
+        raise LabError(f"app {app.name!r} exists", 409)
+    final_state, app.state = app.state, "DEPLOYING"
+    lab.apps[app.name] = app
+    lab.changed(app, "added")
+
+    async def deployed() -> None:
+        await asyncio.sleep(lab.job_seconds["start"])
+        if lab.apps.get(app.name) is app:
+            app.state = final_state
+            lab.changed(app)
+
+    lab.state._spawn(deployed())  # noqa: SLF001
+    return web.json_response({"name": app.name})
+
+
+async def delete_app(request: web.Request) -> web.Response:
+    """``DELETE /control/apps/{name}``: the app is gone (a running job then fails)."""
+    lab = _lab(request)
+    app = _app(request)
+    del lab.apps[app.name]
+    lab.state.emit(Event("app.query", "removed", app.name))
+    return web.json_response({"deleted": app.name})
+
+
+async def crash_app(request: web.Request) -> web.Response:
+    """``POST /control/apps/{name}/crash``."""
+    lab = _lab(request)
+    app = _app(request)
+    app.state = "CRASHED"
+    lab.changed(app)
+    return web.json_response({"state": app.state})
+
+
+async def set_app_state(request: web.Request) -> web.Response:
+    """``POST /control/apps/{name}/state {"state": "STOPPED"}``."""
+    lab = _lab(request)
+    app = _app(request)
+    state = str((await _json_body(request)).get("state", "")).upper()
+    if state not in APP_STATES:
+        raise LabError(f"'state' must be one of {', '.join(APP_STATES)}")
+    app.state = state
+    lab.changed(app)
+    return web.json_response({"state": app.state})
+
+
+async def offer_upgrade(request: web.Request) -> web.Response:
+    """``POST /control/apps/{name}/upgrade_available {"version", "app_version"}``."""
+    lab = _lab(request)
+    app = _app(request)
+    body = await _json_body(request)
+    app.upgrade = (str(body.get("version", "9.9.9")), str(body.get("app_version", "9.9.9")))
+    lab.changed(app)
+    return web.json_response({"latest_version": app.upgrade[0]})
+
+
+async def fail_next_job(request: web.Request) -> web.Response:
+    """``POST /control/apps/{name}/fail_next_job {"error": "..."}``."""
+    lab = _lab(request)
+    app = _app(request)
+    error = str((await _json_body(request)).get("error", "Failed to start app"))
+    lab.fail_next[app.name] = error
+    return web.json_response({"fail_next_job": error})
+
+
+def app_routes() -> list[web.RouteDef]:
+    """The control routes for apps."""
+    one = "/control/apps/{name}"
+    return [
+        web.get("/control/apps", list_apps),
+        web.post("/control/apps", install_app),
+        web.delete(one, delete_app),
+        web.post(f"{one}/crash", crash_app),
+        web.post(f"{one}/state", set_app_state),
+        web.post(f"{one}/upgrade_available", offer_upgrade),
+        web.post(f"{one}/fail_next_job", fail_next_job),
+    ]
