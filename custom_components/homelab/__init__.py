@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol
 
 from homeassistant.const import (
@@ -19,7 +20,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .app_coordinator import AppsCoordinator
-from .const import CONF_SSL, CONF_VERIFY_SSL, DOMAIN
+from .const import CONF_SSL, CONF_VERIFY_SSL, DOMAIN, SUBENTRY_SERVICE
 from .coordinator import (
     HomeLabConfigEntry,
     HomeLabRuntimeData,
@@ -28,6 +29,9 @@ from .coordinator import (
     pool_identifier,
     system_identifier,
 )
+from . import pipeline
+from .pipeline_const import is_pipeline_entry
+from .probe_coordinator import ProbeCoordinator
 from .services import async_setup_services
 from .truenas import (
     TrueNASAuthenticationError,
@@ -79,6 +83,8 @@ def create_client(hass: HomeAssistant, data: dict[str, object]) -> TrueNASClient
 
 async def async_setup_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> bool:
     """Connect, fetch once, subscribe, and set up the platforms."""
+    if is_pipeline_entry(entry):  # Ollama, Paperless-ngx, n8n: see pipeline.py
+        return await pipeline.async_setup_entry(hass, entry)
     client = create_client(hass, dict(entry.data))
     try:
         await client.connect()
@@ -120,9 +126,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> b
         serial_number=system.system_serial,
         configuration_url=str(client.base_url),
     )
+    probes = {
+        subentry_id: ProbeCoordinator(hass, entry, subentry)
+        for subentry_id, subentry in entry.subentries.items()
+        if subentry.subentry_type == SUBENTRY_SERVICE
+    }
+    # Probes run concurrently; each has its own timeout, so one hanging service delays none.
+    await asyncio.gather(*(probe.async_refresh() for probe in probes.values()))
     entry.runtime_data = HomeLabRuntimeData(
-        client=client, coordinator=coordinator, system_device_id=device.id, apps=apps
+        client=client,
+        coordinator=coordinator,
+        system_device_id=device.id,
+        apps=apps,
+        probes=probes,
+        options=dict(entry.options),
     )
+    entry.async_on_unload(entry.add_update_listener(_reload_on_changes))
 
     async def _close_on_stop(_event: Event) -> None:
         # Entries are not unloaded at shutdown; close the socket so nothing lingers.
@@ -133,8 +152,27 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> b
     return True
 
 
+async def _reload_on_changes(hass: HomeAssistant, entry: HomeLabConfigEntry) -> None:
+    """Options or service probes changed: reload to apply them.
+
+    Data changes are left alone: reauth and reconfigure reload through their own flows.
+    """
+    current = {
+        subentry_id: (subentry.title, dict(subentry.data))
+        for subentry_id, subentry in entry.subentries.items()
+        if subentry.subentry_type == SUBENTRY_SERVICE
+    }
+    running = {
+        subentry_id: probe.settings for subentry_id, probe in entry.runtime_data.probes.items()
+    }
+    if current != running or dict(entry.options) != entry.runtime_data.options:
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
 async def async_unload_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> bool:
     """Unload platforms, then stop pushes and close the socket."""
+    if is_pipeline_entry(entry):
+        return await pipeline.async_unload_entry(hass, entry)
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         runtime = entry.runtime_data
@@ -153,6 +191,8 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: HomeLabConfigEntry, device: dr.DeviceEntry
 ) -> bool:
     """Let the user remove a pool device only once the pool is gone from the server."""
+    if is_pipeline_entry(entry):  # its devices are the service itself
+        return False
     coordinator = entry.runtime_data.coordinator
     if system_identifier(entry) in device.identifiers:
         return False

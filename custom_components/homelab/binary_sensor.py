@@ -14,6 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import HomeLabConfigEntry, TrueNASCoordinator
 from .entity import AppEntity, PoolEntity, TrueNASEntity
+from .probe_entities import async_setup_probe_binary_sensors
 from .truenas import ConnectionState, Pool
 
 PARALLEL_UPDATES = 0
@@ -80,6 +81,7 @@ async def async_setup_entry(
 
     add_apps(set(apps.data))
     entry.async_on_unload(apps.add_app_listener(add_apps))
+    async_setup_probe_binary_sensors(entry.runtime_data.probes, async_add_entities)
 
 
 class PoolBinarySensor(PoolEntity, BinarySensorEntity):

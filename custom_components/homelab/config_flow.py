@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlowWithReload
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+)
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
@@ -20,6 +26,7 @@ import probatio as vol
 
 from . import create_client
 from .const import (
+    CONF_ENTRY_TYPE,
     CONF_POLL_INTERVAL,
     CONF_SSL,
     CONF_VERIFY_SSL,
@@ -29,8 +36,11 @@ from .const import (
     LOGGER,
     MAX_POLL_INTERVAL,
     MIN_POLL_INTERVAL,
+    SUBENTRY_SERVICE,
+    EntryType,
 )
 from .coordinator import HomeLabConfigEntry
+from .probe_config_flow import ServiceSubentryFlow
 from .truenas import (
     TrueNASAuthenticationError,
     TrueNASConnectionError,
@@ -101,6 +111,16 @@ class HomeLabConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a TrueNAS SCALE server."""
 
     VERSION = 1
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry[Any]
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """A TrueNAS entry holds the lab's HTTP health probes ("Service" subentries)."""
+        if config_entry.data.get(CONF_ENTRY_TYPE, EntryType.TRUENAS) != EntryType.TRUENAS:
+            return {}
+        return {SUBENTRY_SERVICE: ServiceSubentryFlow}
 
     async def _try(self, data: Mapping[str, Any]) -> tuple[tuple[str, str] | None, dict[str, str]]:
         try:
@@ -176,8 +196,8 @@ class HomeLabConfigFlow(ConfigFlow, domain=DOMAIN):
         return HomeLabOptionsFlow()
 
 
-class HomeLabOptionsFlow(OptionsFlowWithReload):
-    """Tune how often the pools are polled."""
+class HomeLabOptionsFlow(OptionsFlow):
+    """Tune how often the pools are polled (the entry's update listener reloads it)."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and save the options."""

@@ -55,3 +55,13 @@ POOL_SELECT: Final = [
 # Alert class raised when a pool changes health; it triggers an immediate pool refresh
 # because pool.query events do not fire on health changes.
 VOLUME_STATUS_ALERT: Final = "VolumeStatus"
+
+# HTTP health probes: config subentries of type "service" under an entry.
+SUBENTRY_SERVICE: Final = "service"
+CONF_EXPECTED_STATUS: Final = "expected_status"
+CONF_KEYWORD: Final = "keyword"
+CONF_INTERVAL: Final = "interval"
+DEFAULT_PROBE_INTERVAL: Final = 60
+MIN_PROBE_INTERVAL: Final = 10
+# A probe never waits longer than this, so a hanging service cannot pile up requests.
+MAX_PROBE_TIMEOUT: Final = 10.0

@@ -42,6 +42,7 @@ from .truenas import (
 
 if TYPE_CHECKING:
     from .app_coordinator import AppsCoordinator
+    from .probe_coordinator import ProbeCoordinator
 
 type HomeLabConfigEntry = ConfigEntry[HomeLabRuntimeData]
 
@@ -54,6 +55,9 @@ class HomeLabRuntimeData:
     coordinator: TrueNASCoordinator
     system_device_id: str
     apps: AppsCoordinator
+    probes: dict[str, ProbeCoordinator] = field(default_factory=dict)
+    # The options the entry was set up with; a change means a reload.
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .app_sensor import async_setup_app_sensors
 from .coordinator import HomeLabConfigEntry, TrueNASCoordinator, TrueNASData
 from .entity import PoolEntity, TrueNASEntity
+from .probe_entities import async_setup_probe_sensors
 from .truenas import POOL_STATUSES, Pool
 
 # Coordinator-driven: no parallel update limit needed.
@@ -218,6 +219,7 @@ async def async_setup_entry(
     add_pools(set(coordinator.data.pools))
     entry.async_on_unload(coordinator.add_pool_listener(add_pools))
     async_setup_app_sensors(entry, async_add_entities)
+    async_setup_probe_sensors(entry.runtime_data.probes, async_add_entities)
 
 
 class SystemSensor(TrueNASEntity, SensorEntity):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from unittest.mock import patch
 
-import pytest
 from homeassistant.components.button import SERVICE_PRESS
 from homeassistant.components.switch import SERVICE_TURN_OFF, SERVICE_TURN_ON
 from homeassistant.components.update import SERVICE_INSTALL
@@ -13,6 +12,7 @@ from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID, STATE_UNAVAILABL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab import async_remove_config_entry_device
@@ -83,10 +83,12 @@ async def test_install_and_delete_app(
     await wait_for(lambda: state(hass, "sensor.immich_state") == "running", timeout=3)
     await lab.control("DELETE", "/control/apps/immich")
     await wait_for(
-        lambda: device_registry.async_get_device_by_identifier(
-            app_identifier(loaded_entry, "immich"), loaded_entry.entry_id
-        )
-        is None,
+        lambda: (
+            device_registry.async_get_device_by_identifier(
+                app_identifier(loaded_entry, "immich"), loaded_entry.entry_id
+            )
+            is None
+        ),
         timeout=2,
     )
 
@@ -214,9 +216,7 @@ async def test_pool_device_is_not_an_app(
     )
     assert pool is not None
     with pytest.raises(ServiceValidationError) as err:
-        await hass.services.async_call(
-            DOMAIN, "stop_app", {ATTR_DEVICE_ID: pool.id}, blocking=True
-        )
+        await hass.services.async_call(DOMAIN, "stop_app", {ATTR_DEVICE_ID: pool.id}, blocking=True)
     assert err.value.translation_key == "not_an_app"
 
 

@@ -1,0 +1,382 @@
+"""HTTP health probes: against real servers on loopback (Radicale, Syncthing, aiohttp)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+import ipaddress
+import logging
+from pathlib import Path
+import ssl
+import time
+from typing import Any
+from unittest.mock import patch
+
+from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from homeassistant.config_entries import ConfigSubentryDataWithId
+from homeassistant.const import CONF_NAME, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.homelab.const import (
+    CONF_EXPECTED_STATUS,
+    CONF_INTERVAL,
+    CONF_KEYWORD,
+    DOMAIN,
+    SUBENTRY_SERVICE,
+)
+from custom_components.homelab.httpprobe import ExpectedStatus, health_url
+from tests.common import LabHandle, wait_for
+from tests.servers import free_port, radicale, syncthing, threaded_site
+
+from .conftest import entry_data
+
+CERT_LIFETIME = timedelta(days=2)
+
+
+def _short_lived_cert(directory: Path) -> ssl.SSLContext:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + CERT_LIFETIME)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    (directory / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (directory / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(directory / "cert.pem", directory / "key.pem")
+    return context
+
+
+async def _ok(_request: web.Request) -> web.Response:
+    return web.Response(text="all systems healthy")
+
+
+async def _hang(_request: web.Request) -> web.Response:
+    await asyncio.sleep(30)
+    return web.Response(text="too late")  # pragma: no cover - the probe gave up long before
+
+
+async def _broken(_request: web.Request) -> web.Response:
+    return web.Response(status=500, text="oops")
+
+
+async def _maintenance(_request: web.Request) -> web.Response:
+    return web.json_response({"installed": True, "maintenance": True, "version": "31.0.4"})
+
+
+def _app() -> web.Application:
+    app = web.Application()
+    app.add_routes(
+        [
+            web.get("/ok", _ok),
+            web.get("/hang", _hang),
+            web.get("/broken", _broken),
+            web.get("/status.php", _maintenance),
+        ]
+    )
+    return app
+
+
+@pytest.fixture
+def http_servers(socket_enabled: None, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A plain server with several behaviours and an HTTPS one with a 2-day certificate."""
+    with (
+        threaded_site(_app()) as plain,
+        threaded_site(_app(), _short_lived_cert(tmp_path)) as tls,
+    ):
+        yield {"plain": plain, "tls": tls}
+
+
+@pytest.fixture
+def real_servers(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Radicale (PyPI) and Syncthing (Debian), configured to stay on loopback."""
+    with radicale(tmp_path) as radicale_url, syncthing(tmp_path) as syncthing_url:
+        yield {"radicale": radicale_url, "syncthing": syncthing_url}
+
+
+def service(title: str, url: str, **extra: Any) -> ConfigSubentryDataWithId:
+    return ConfigSubentryDataWithId(
+        data={CONF_NAME: title, CONF_URL: url, CONF_INTERVAL: 60, CONF_VERIFY_SSL: True, **extra},
+        subentry_id=f"probe-{title.lower().replace(' ', '-')}",
+        subentry_type=SUBENTRY_SERVICE,
+        title=title,
+        unique_id=None,
+    )
+
+
+def state(hass: HomeAssistant, entity_id: str) -> str:
+    current = hass.states.get(entity_id)
+    assert current is not None, entity_id
+    return current.state
+
+
+async def _setup(
+    hass: HomeAssistant, lab: LabHandle, services: list[ConfigSubentryDataWithId]
+) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="nas",
+        unique_id=lab.host_id,
+        data=entry_data(lab),
+        subentries_data=services,
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+def test_expected_status_and_health_urls() -> None:
+    expected = ExpectedStatus.parse("200-299, 301")
+    assert expected.accepts(204)
+    assert expected.accepts(301)
+    assert not expected.accepts(302)
+    for bad in ("abc", "99", "300-200", "600"):
+        with pytest.raises(ValueError):
+            ExpectedStatus.parse(bad)
+    assert health_url("nextcloud", "http://nas:30027/apps?x=1") == "http://nas:30027/status.php"
+    assert health_url("Syncthing", "http://nas:20910/") == "http://nas:20910/rest/noauth/health"
+    assert health_url("radicale", "http://nas:5232/") == "http://nas:5232/"
+
+
+async def test_real_servers(
+    hass: HomeAssistant, lab: LabHandle, real_servers: dict[str, str]
+) -> None:
+    """Radicale answers / with a redirect (3xx is healthy); Syncthing's noauth health is OK."""
+    await _setup(
+        hass,
+        lab,
+        [
+            service("Radicale", real_servers["radicale"]),
+            service(
+                "Syncthing",
+                health_url("syncthing", real_servers["syncthing"]),
+                **{CONF_KEYWORD: "OK"},
+            ),
+        ],
+    )
+    assert state(hass, "binary_sensor.radicale_reachable") == "on"
+    assert state(hass, "sensor.radicale_http_status") == "302"
+    assert state(hass, "binary_sensor.syncthing_reachable") == "on"
+    assert state(hass, "sensor.syncthing_http_status") == "200"
+    assert float(state(hass, "sensor.syncthing_response_time")) >= 0
+    # Plain HTTP has no certificate sensor.
+    assert hass.states.get("sensor.syncthing_certificate_expiry") is None
+
+
+async def test_probe_outcomes(
+    hass: HomeAssistant, lab: LabHandle, http_servers: dict[str, str]
+) -> None:
+    plain, tls = http_servers["plain"], http_servers["tls"]
+    with patch("custom_components.homelab.probe_coordinator.MAX_PROBE_TIMEOUT", 0.5):
+        started = time.monotonic()
+        await _setup(
+            hass,
+            lab,
+            [
+                service("Healthy", f"{plain}/ok", **{CONF_KEYWORD: "healthy"}),
+                service("Wrong keyword", f"{plain}/ok", **{CONF_KEYWORD: "database"}),
+                service("Broken", f"{plain}/broken"),
+                service("Tolerant", f"{plain}/broken", **{CONF_EXPECTED_STATUS: "200-599"}),
+                service("Hanging", f"{plain}/hang"),
+                service("Nextcloud", f"{plain}/status.php"),
+                service("Short cert", f"{tls}/ok", **{CONF_VERIFY_SSL: False}),
+                service("Untrusted", f"{tls}/ok"),
+                service("Nothing", f"http://127.0.0.1:{free_port()}/"),
+            ],
+        )
+        elapsed = time.monotonic() - started
+    # Probes run side by side: the hanging one costs its own timeout once, not the others'.
+    assert elapsed < 5
+    expected = {
+        "healthy": "on",
+        "wrong_keyword": "off",
+        "broken": "off",
+        "tolerant": "on",
+        "hanging": "off",
+        "nextcloud": "off",
+        "short_cert": "on",
+        "untrusted": "off",
+        "nothing": "off",
+    }
+    for name, reachable in expected.items():
+        assert state(hass, f"binary_sensor.{name}_reachable") == reachable, name
+    attributes = hass.states.get("binary_sensor.hanging_reachable").attributes
+    assert attributes["error"] == "no answer within 0.5 s"
+    assert "maintenance" in hass.states.get("binary_sensor.nextcloud_reachable").attributes["error"]
+    assert "certificate" in hass.states.get("binary_sensor.untrusted_reachable").attributes["error"]
+    expiry = datetime.fromisoformat(state(hass, "sensor.short_cert_certificate_expiry"))
+    assert abs(expiry - (datetime.now(UTC) + CERT_LIFETIME)) < timedelta(hours=2)
+    assert state(hass, "sensor.broken_http_status") == "500"
+
+
+async def test_probe_entities_snapshot(
+    hass: HomeAssistant,
+    lab: LabHandle,
+    http_servers: dict[str, str],
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Registry entries of every probe entity (their states are timing-dependent)."""
+    entry = await _setup(
+        hass,
+        lab,
+        [service("Web", f"{http_servers['tls']}/ok", **{CONF_VERIFY_SSL: False})],
+    )
+    entries = [
+        e
+        for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+        if e.config_subentry_id is not None
+    ]
+    assert len(entries) == 4
+    for entity_entry in sorted(entries, key=lambda e: e.entity_id):
+        assert entity_entry == snapshot(name=f"{entity_entry.entity_id}-entry")
+
+
+async def test_transitions_are_logged_once(
+    hass: HomeAssistant,
+    lab: LabHandle,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="custom_components.homelab")
+    port = free_port()
+    entry = await _setup(hass, lab, [service("Later", f"http://127.0.0.1:{port}/")])
+    probe = next(iter(entry.runtime_data.probes.values()))
+    await probe.async_refresh()
+    app = web.Application()
+    app.add_routes([web.get("/", _ok)])
+    with threaded_site(app, port=port):
+        await probe.async_refresh()
+        assert state(hass, "binary_sensor.later_reachable") == "on"
+    messages = [r.getMessage() for r in caplog.records if "Service Later" in r.getMessage()]
+    assert len(messages) == 2
+    assert "unreachable" in messages[0]
+    assert "reachable again" in messages[1]
+
+
+async def test_subentry_flow_from_app_portal(
+    hass: HomeAssistant, lab: LabHandle, loaded_entry: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.subentries.async_init(
+        (loaded_entry.entry_id, SUBENTRY_SERVICE), context={"source": "user"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"source": "nextcloud"}
+    )
+    assert result["step_id"] == "service"
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert suggested[CONF_URL] == "http://127.0.0.1:30027/status.php"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Nextcloud",
+            CONF_URL: "http://127.0.0.1:30027/status.php",
+            CONF_EXPECTED_STATUS: "nonsense",
+            CONF_VERIFY_SSL: True,
+            CONF_INTERVAL: 30,
+        },
+    )
+    assert result["errors"] == {CONF_EXPECTED_STATUS: "invalid_status"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Nextcloud",
+            CONF_URL: "ftp://nowhere",
+            CONF_EXPECTED_STATUS: "200-399",
+            CONF_VERIFY_SSL: True,
+            CONF_INTERVAL: 30,
+        },
+    )
+    assert result["errors"] == {CONF_URL: "invalid_url"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Nextcloud",
+            CONF_URL: "http://127.0.0.1:30027/status.php",
+            CONF_EXPECTED_STATUS: "200-399",
+            CONF_KEYWORD: "",
+            CONF_VERIFY_SSL: True,
+            CONF_INTERVAL: 30,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    # The entry reloads with the new probe; nothing listens there, so it reads unreachable.
+    await wait_for(lambda: hass.states.get("binary_sensor.nextcloud_reachable") is not None)
+    assert state(hass, "binary_sensor.nextcloud_reachable") == "off"
+    assert state(hass, "sensor.nextcloud_state") == "running"
+
+
+async def test_subentry_flow_custom_and_reconfigure(
+    hass: HomeAssistant, lab: LabHandle, loaded_entry: MockConfigEntry, http_servers: dict[str, str]
+) -> None:
+    result = await hass.config_entries.subentries.async_init(
+        (loaded_entry.entry_id, SUBENTRY_SERVICE), context={"source": "user"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"source": "custom"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Router",
+            CONF_URL: f"{http_servers['plain']}/broken",
+            CONF_EXPECTED_STATUS: "200",
+            CONF_VERIFY_SSL: True,
+            CONF_INTERVAL: 10,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    await wait_for(lambda: hass.states.get("binary_sensor.router_reachable") is not None)
+    assert state(hass, "binary_sensor.router_reachable") == "off"
+    subentry_id = next(sid for sid, sub in loaded_entry.subentries.items() if sub.title == "Router")
+    result = await loaded_entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    assert result["step_id"] == "reconfigure"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Router",
+            CONF_URL: f"{http_servers['plain']}/ok",
+            CONF_EXPECTED_STATUS: "200",
+            CONF_VERIFY_SSL: True,
+            CONF_INTERVAL: 10,
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    await wait_for(lambda: state(hass, "binary_sensor.router_reachable") == "on")
