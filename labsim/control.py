@@ -20,11 +20,13 @@ Routes (bodies are JSON; errors are ``{"error": message}`` with status 400/404/4
 ``POST /control/delay``                                     ``{"seconds": x}``: delay replies
 ``POST /control/revoke_key``                                ``{"username": U}`` (``key_id``)
 ``POST /control/remote_clients``                            ``{"enabled": true}``
+``POST /control/user/{username}/roles``                     ``{"roles": [...]}``
 ``POST /control/method_error``                              ``{"method": M}``: M fails (-32001)
 ``DELETE /control/method_error[/{method}]``                 stop injected failures
 ``GET /control/calls`` / ``DELETE /control/calls``          the call log (API keys redacted)
 ``GET /control/stats``                                      counters
 ``/control/apps...``                                        apps: see ``labsim.apps``
+``/control/backups...``, ``/control/snapshot_cost``          backups: see ``labsim.backups``
 ==========================================================  ====================================
 """
 
@@ -42,6 +44,7 @@ from aiohttp import web
 
 from . import ejson
 from .apps import app_routes
+from .backups import backup_routes
 from .rpc import RpcServer
 from .scenario import POOL_STATES, ScenarioError, alert_from_mapping, parse_pool
 from .state import LabError, MethodFault
@@ -277,6 +280,23 @@ async def revoke_key(request: web.Request) -> web.Response:
     return _json({"revoked": [key.id for key in keys], "closed_sessions": closed})
 
 
+async def set_roles(request: web.Request) -> web.Response:
+    """Replace a user's roles (takes effect on the next call of every session)."""
+    body = await _body(request)
+    server = _server(request)
+    name = request.match_info["username"]
+    user = next((u for u in server.state.users if u.username == name), None)
+    if user is None:
+        msg = f"no user {name!r}"
+        raise LabError(msg, 404)
+    roles = body.get("roles")
+    if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+        msg = "'roles' must be a list of role names"
+        raise LabError(msg)
+    user.roles = [role.upper() for role in roles]
+    return _json({"roles": user.roles})
+
+
 async def remote_clients(request: web.Request) -> web.Response:
     """Treat clients as non-loopback (for the key-over-plain-ws trap)."""
     enabled = (await _body(request)).get("enabled", True)
@@ -362,6 +382,7 @@ def build_control_app(server: RpcServer) -> web.Application:
             web.post("/control/delay", delay),
             web.post("/control/revoke_key", revoke_key),
             web.post("/control/remote_clients", remote_clients),
+            web.post("/control/user/{username}/roles", set_roles),
             web.post("/control/method_error", method_error),
             web.delete("/control/method_error", clear_method_errors),
             web.delete("/control/method_error/{method}", clear_method_errors),
@@ -369,6 +390,7 @@ def build_control_app(server: RpcServer) -> web.Application:
             web.delete("/control/calls", clear_calls),
             web.get("/control/stats", get_stats),
             *app_routes(),
+            *backup_routes(),
         ]
     )
     return app

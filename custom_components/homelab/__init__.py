@@ -19,7 +19,9 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
+from . import pipeline
 from .app_coordinator import AppsCoordinator
+from .backup_coordinator import BackupCoordinator
 from .const import CONF_SSL, CONF_VERIFY_SSL, DOMAIN, SUBENTRY_SERVICE
 from .coordinator import (
     HomeLabConfigEntry,
@@ -29,20 +31,27 @@ from .coordinator import (
     pool_identifier,
     system_identifier,
 )
-from . import pipeline
 from .pipeline_const import is_pipeline_entry
 from .probe_coordinator import ProbeCoordinator
+from .repairs import (
+    async_report_missing_role,
+    async_sync_api_version_issue,
+    async_sync_insecure_issue,
+    choose_api_version,
+)
 from .services import async_setup_services
 from .truenas import (
     TrueNASAuthenticationError,
     TrueNASClient,
     TrueNASError,
     TrueNASInsecureTransportError,
+    is_loopback,
 )
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.EVENT,
     Platform.SENSOR,
     Platform.SWITCH,
     Platform.UPDATE,
@@ -86,7 +95,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> b
     if is_pipeline_entry(entry):  # Ollama, Paperless-ngx, n8n: see pipeline.py
         return await pipeline.async_setup_entry(hass, entry)
     client = create_client(hass, dict(entry.data))
+    async_sync_insecure_issue(hass, entry)
     try:
+        # Pin the newest API version we support, so a TrueNAS upgrade cannot change the
+        # payloads under us; without one, use /api/current and say so in a repair issue.
+        if client.use_ssl or is_loopback(client.host):  # else connect() refuses at once
+            served = await client.api_versions()
+            chosen = choose_api_version(served)
+            async_sync_api_version_issue(hass, entry, served, chosen)
+            client.api_version = chosen or "current"
         await client.connect()
     except TrueNASInsecureTransportError as err:
         raise ConfigEntryError(
@@ -103,12 +120,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> b
             translation_placeholders={"host": client.host},
         ) from err
 
+    entry.async_on_unload(
+        client.add_denied_listener(lambda method: async_report_missing_role(hass, entry, method))
+    )
     coordinator = TrueNASCoordinator(hass, entry, client)
     apps = AppsCoordinator(hass, entry, client)
-    pushers: list[PushCoordinator] = [coordinator, apps]
+    backups = BackupCoordinator(hass, entry, client, coordinator)
+    pushers: list[PushCoordinator] = [coordinator, apps, backups]
     try:
         await coordinator.async_config_entry_first_refresh()
         await apps.async_config_entry_first_refresh()
+        # Backups do not hold the entry back: their entities appear with their first data.
+        await backups.async_refresh()
         for pusher in pushers:
             await pusher.async_start_push()
     except BaseException:
@@ -138,6 +161,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> b
         coordinator=coordinator,
         system_device_id=device.id,
         apps=apps,
+        backups=backups,
         probes=probes,
         options=dict(entry.options),
     )
@@ -176,7 +200,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> 
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         runtime = entry.runtime_data
-        await _stop([runtime.coordinator, runtime.apps], runtime.client)
+        await _stop([runtime.coordinator, runtime.apps, runtime.backups], runtime.client)
     return unloaded
 
 
@@ -191,11 +215,12 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: HomeLabConfigEntry, device: dr.DeviceEntry
 ) -> bool:
     """Let the user remove a pool device only once the pool is gone from the server."""
-    if is_pipeline_entry(entry):  # its devices are the service itself
-        return False
+    if is_pipeline_entry(entry):
+        return pipeline.async_remove_config_entry_device(entry, device)
     coordinator = entry.runtime_data.coordinator
     if system_identifier(entry) in device.identifiers:
         return False
     current = {pool_identifier(entry, name) for name in coordinator.data.pools}
     current |= {app_identifier(entry, name) for name in entry.runtime_data.apps.data}
+    current |= entry.runtime_data.backups.current_identifiers()
     return not device.identifiers & current

@@ -26,6 +26,7 @@ from .const import (
     POOL_SELECT,
     VOLUME_STATUS_ALERT,
 )
+from .repairs import async_sync_pool_issues
 from .truenas import (
     Alert,
     ConnectionState,
@@ -42,6 +43,7 @@ from .truenas import (
 
 if TYPE_CHECKING:
     from .app_coordinator import AppsCoordinator
+    from .backup_coordinator import BackupCoordinator
     from .probe_coordinator import ProbeCoordinator
 
 type HomeLabConfigEntry = ConfigEntry[HomeLabRuntimeData]
@@ -55,6 +57,7 @@ class HomeLabRuntimeData:
     coordinator: TrueNASCoordinator
     system_device_id: str
     apps: AppsCoordinator
+    backups: BackupCoordinator
     probes: dict[str, ProbeCoordinator] = field(default_factory=dict)
     # The options the entry was set up with; a change means a reload.
     options: dict[str, Any] = field(default_factory=dict)
@@ -134,6 +137,7 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
             alerts=dict(self._alerts),
         )
         self._track_pools(set(data.pools))
+        async_sync_pool_issues(self.hass, self.config_entry, pools)
         return data
 
     # ------------------------------------------------------------ dynamic pools

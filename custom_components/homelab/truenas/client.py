@@ -126,6 +126,7 @@ class TrueNASClient:
         self._subscriptions: dict[str, _Subscription] = {}
         self._job_waiters: dict[int, list[asyncio.Future[Job]]] = {}
         self._listeners: list[ConnectionListener] = []
+        self._denied_listeners: list[Callable[[str], None]] = []
         self._logged_in = False
         self._connected = False
         self._closing = False
@@ -195,6 +196,18 @@ class TrueNASClient:
         """Call `listener` when the connection is lost, restored, or the key is refused."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
+
+    def add_denied_listener(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call `listener(method)` when the server refuses a method for lack of a role (EACCES)."""
+        self._denied_listeners.append(listener)
+        return lambda: self._denied_listeners.remove(listener)
+
+    def _denied(self, method: str) -> None:
+        for listener in list(self._denied_listeners):
+            try:
+                listener(method)
+            except Exception:
+                _LOGGER.exception("Denied-call listener failed")
 
     def _set_connected(self, state: ConnectionState) -> None:
         self._connected = state is ConnectionState.CONNECTED
@@ -430,6 +443,10 @@ class TrueNASClient:
             except TimeoutError as err:
                 msg = f"{method} got no reply in {timeout or self.request_timeout} s"
                 raise TrueNASTimeoutError(msg) from err
+            except TrueNASCallError as err:
+                if err.not_authorized:
+                    self._denied(method)
+                raise
             except (aiohttp.ClientError, ConnectionError, RuntimeError) as err:
                 msg = f"sending {method} failed: {err}"
                 raise TrueNASConnectionError(msg) from err

@@ -1,0 +1,188 @@
+"""Repair issues: a degraded pool, an API key without a role, an unsupported API, plain ws://.
+
+Only the insecure-transport issue has a fix flow (turn TLS on); the others need the user to act
+on the NAS, and say exactly what to do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+import probatio as vol
+
+from .const import CONF_SSL, DEFAULT_PORT_SSL, DOMAIN
+from .truenas import Pool
+
+# The least-privilege role that grants each method (TrueNAS 25.04+ roles); READONLY_ADMIN
+# covers every read, so a read that is refused names it.
+ROLE_FOR_METHOD: dict[str, str] = {
+    "app.start": "APPS_WRITE",
+    "app.stop": "APPS_WRITE",
+    "app.redeploy": "APPS_WRITE",
+    "app.upgrade": "APPS_WRITE",
+    "pool.snapshot.create": "SNAPSHOT_WRITE",
+    "zfs.snapshot.create": "SNAPSHOT_WRITE",
+    "pool.snapshottask.run": "SNAPSHOT_TASK_WRITE",
+    "replication.run": "REPLICATION_TASK_WRITE",
+    "cloudsync.sync": "CLOUD_SYNC_WRITE",
+}
+READ_ROLE = "READONLY_ADMIN"
+# API versions this integration is built and tested against, oldest first. The client pins the
+# newest of these the server serves; a server that serves none of them gets a repair issue.
+SUPPORTED_API_PREFIXES = ("v25.04", "v25.10", "v26.0")
+
+
+def role_for(method: str) -> str:
+    """The role a refused method needs."""
+    return ROLE_FOR_METHOD.get(method, READ_ROLE)
+
+
+def _issue_id(entry: ConfigEntry[Any], kind: str, detail: str = "") -> str:
+    return f"{entry.entry_id}_{kind}{'_' + detail if detail else ''}"
+
+
+@callback
+def async_report_missing_role(hass: HomeAssistant, entry: ConfigEntry[Any], method: str) -> None:
+    """The API key's user lacks the role `method` needs."""
+    role = role_for(method)
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        _issue_id(entry, "missing_role", role),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="missing_role",
+        translation_placeholders={"role": role, "method": method, "entry": entry.title},
+    )
+
+
+@callback
+def async_sync_pool_issues(hass: HomeAssistant, entry: ConfigEntry[Any], pools: list[Pool]) -> None:
+    """Raise an issue for each unhealthy pool; delete it once the pool is healthy (or gone)."""
+    registry = ir.async_get(hass)
+    prefix = _issue_id(entry, "pool_degraded")
+    wanted = {f"{prefix}_{pool.name}": pool for pool in pools if not pool.healthy or pool.warning}
+    for issue_id, pool in wanted.items():
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR if not pool.healthy else ir.IssueSeverity.WARNING,
+            translation_key="pool_degraded",
+            translation_placeholders={
+                "pool": pool.name,
+                "status": pool.status,
+                "detail": pool.status_detail or "",
+                "disks": str(pool.disks_not_online),
+            },
+        )
+    for (domain, issue_id), _issue in list(registry.issues.items()):
+        if domain == DOMAIN and issue_id.startswith(prefix) and issue_id not in wanted:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+def choose_api_version(served: list[str]) -> str | None:
+    """The newest served version this integration supports, or None."""
+    supported = [version for version in served if version.startswith(SUPPORTED_API_PREFIXES)]
+    return max(supported, key=_version_key) if supported else None
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.lstrip("v").split(".") if part.isdigit())
+
+
+@callback
+def async_sync_api_version_issue(
+    hass: HomeAssistant, entry: ConfigEntry[Any], served: list[str], chosen: str | None
+) -> None:
+    """An issue when the server no longer serves any API version we support."""
+    issue_id = _issue_id(entry, "unsupported_api")
+    if chosen is not None:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="unsupported_api_version",
+        translation_placeholders={
+            "served": ", ".join(served) or "none",
+            "supported": ", ".join(f"{prefix}.x" for prefix in SUPPORTED_API_PREFIXES),
+        },
+    )
+
+
+@callback
+def async_sync_insecure_issue(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """A warning (with a fix) while the entry talks plain ws:// (allowed only to loopback)."""
+    issue_id = _issue_id(entry, "insecure_transport")
+    if entry.data.get(CONF_SSL, True):
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=True,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="insecure_transport",
+        translation_placeholders={"entry": entry.title},
+        data={"entry_id": entry.entry_id},
+    )
+
+
+@callback
+def async_clear_entry_issues(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Forget every issue of an entry (on unload; they are re-raised while relevant)."""
+    registry = ir.async_get(hass)
+    for (domain, issue_id), _issue in list(registry.issues.items()):
+        if domain == DOMAIN and issue_id.startswith(f"{entry.entry_id}_"):
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+class EnableTLSRepairFlow(RepairsFlow):
+    """Switch an entry from plain ws:// to wss:// (port 443 when it used 80)."""
+
+    def __init__(self, entry_id: str) -> None:
+        """Remember which entry to fix."""
+        self.entry_id = entry_id
+
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        """Start with the confirmation."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """Turn TLS on and reload the entry."""
+        entry = self.hass.config_entries.async_get_entry(self.entry_id)
+        if entry is None:
+            return self.async_abort(reason="entry_removed")
+        if user_input is not None:
+            port = entry.data.get("port")
+            data = {**entry.data, CONF_SSL: True}
+            if port == 80:  # noqa: PLR2004 - plain HTTP's default port
+                data["port"] = DEFAULT_PORT_SSL
+            self.hass.config_entries.async_update_entry(entry, data=data)
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+            return self.async_create_entry(data={})
+        return self.async_show_form(
+            step_id="confirm",
+            data_schema=vol.Schema({}),
+            description_placeholders={"entry": entry.title},
+        )
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
+) -> RepairsFlow:
+    """The fix flow of a fixable issue (only insecure transport has one)."""
+    entry_id = str((data or {}).get("entry_id", ""))
+    return EnableTLSRepairFlow(entry_id)
