@@ -1,0 +1,54 @@
+"""What the device triggers and conditions watch: one entity of the device, in some states.
+
+Shared by device_trigger.py and device_condition.py, so that "pool became degraded" and
+"pool is degraded" read the same entity the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+
+from .const import DOMAIN
+
+
+@dataclass(frozen=True)
+class Watch:
+    """An entity (by translation key) of a Home Lab device and the states that count."""
+
+    translation_keys: frozenset[str]
+    states: tuple[str, ...]
+
+
+TRIGGERS: dict[str, Watch] = {
+    "pool_degraded": Watch(frozenset({"pool_problem"}), ("on",)),
+    "app_crashed": Watch(frozenset({"app_state"}), ("crashed",)),
+    "backup_failed": Watch(
+        frozenset({"snapshot_task_state", "replication_state", "cloud_sync_state"}),
+        ("error", "failed"),
+    ),
+}
+CONDITIONS: dict[str, Watch] = {
+    "is_degraded": TRIGGERS["pool_degraded"],
+    "is_crashed": TRIGGERS["app_crashed"],
+    "is_running": Watch(frozenset({"app_running"}), ("on",)),
+    "is_backup_failed": TRIGGERS["backup_failed"],
+}
+
+
+def matching_entities(
+    hass: HomeAssistant, device_id: str, watches: dict[str, Watch]
+) -> list[tuple[str, er.RegistryEntry]]:
+    """(type, entity) for each watch this device has an entity for."""
+    found: list[tuple[str, er.RegistryEntry]] = []
+    for entity in er.async_entries_for_device(er.async_get(hass), device_id):
+        if entity.platform != DOMAIN:
+            continue
+        found.extend(
+            (kind, entity)
+            for kind, watch in watches.items()
+            if entity.translation_key in watch.translation_keys
+        )
+    return found

@@ -1,0 +1,80 @@
+"""Device triggers and conditions, fired by faults injected into the simulator."""
+
+from __future__ import annotations
+
+from homeassistant.components import automation
+from homeassistant.components.device_automation import DeviceAutomationType
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_get_device_automations,
+    async_mock_service,
+)
+
+from custom_components.homelab.const import DOMAIN
+from custom_components.homelab.coordinator import app_identifier, pool_identifier
+from tests.common import LabHandle, wait_for
+
+
+def _device(hass: HomeAssistant, entry: MockConfigEntry, identifier: tuple[str, str]) -> str:
+    device = dr.async_get(hass).async_get_device_by_identifier(identifier, entry.entry_id)
+    assert device is not None
+    return device.id
+
+
+async def test_listed_triggers_and_conditions(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    pool = _device(hass, loaded_entry, pool_identifier(loaded_entry, "tank"))
+    app = _device(hass, loaded_entry, app_identifier(loaded_entry, "ollama"))
+    triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, pool)
+    assert {t["type"] for t in triggers if t["domain"] == DOMAIN} == {"pool_degraded"}
+    triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, app)
+    assert {t["type"] for t in triggers if t["domain"] == DOMAIN} == {"app_crashed"}
+    conditions = await async_get_device_automations(hass, DeviceAutomationType.CONDITION, app)
+    assert {c["type"] for c in conditions if c["domain"] == DOMAIN} == {
+        "is_crashed",
+        "is_running",
+    }
+
+
+async def _automation(
+    hass: HomeAssistant, trigger: dict[str, str], condition: dict[str, str] | None = None
+) -> list[ServiceCall]:
+    calls = async_mock_service(hass, "test", "fired")
+    config = {
+        "alias": "homelab device automation",
+        "triggers": [trigger],
+        "actions": [{"action": "test.fired", "data": {"to": "{{ trigger.to_state.state }}"}}],
+    }
+    if condition is not None:
+        config["conditions"] = [condition]
+    assert await async_setup_component(hass, automation.DOMAIN, {automation.DOMAIN: [config]})
+    return calls
+
+
+async def test_app_crashed_trigger_and_conditions(
+    hass: HomeAssistant, lab: LabHandle, loaded_entry: MockConfigEntry
+) -> None:
+    app = _device(hass, loaded_entry, app_identifier(loaded_entry, "ollama"))
+    triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, app)
+    crashed = next(t for t in triggers if t["type"] == "app_crashed")
+    conditions = await async_get_device_automations(hass, DeviceAutomationType.CONDITION, app)
+    is_crashed = next(c for c in conditions if c["type"] == "is_crashed")
+    calls = await _automation(hass, crashed, is_crashed)
+    await lab.control("POST", "/control/apps/ollama/crash")
+    await wait_for(lambda: len(calls) == 1)
+    assert calls[0].data["to"] == "crashed"
+
+
+async def test_pool_degraded_trigger(
+    hass: HomeAssistant, lab: LabHandle, loaded_entry: MockConfigEntry
+) -> None:
+    pool = _device(hass, loaded_entry, pool_identifier(loaded_entry, "tank"))
+    triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, pool)
+    degraded = next(t for t in triggers if t["type"] == "pool_degraded")
+    calls = await _automation(hass, degraded)
+    await lab.control("POST", "/control/pool/tank/disk/sdc/state", {"status": "FAULTED"})
+    await wait_for(lambda: len(calls) == 1, timeout=3)
