@@ -39,6 +39,7 @@ from .repairs import (
     async_sync_insecure_issue,
     choose_api_version,
 )
+from .llm_api import async_register_llm_api
 from .services import async_setup_services
 from .truenas import (
     TrueNASAuthenticationError,
@@ -74,6 +75,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, _config: ConfigType) -> bool:
     """Register the actions once; they find their entry from the target."""
     async_setup_services(hass)
+    async_register_llm_api(hass)
     return True
 
 

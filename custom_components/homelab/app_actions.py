@@ -59,7 +59,7 @@ def _targets(hass: HomeAssistant, call: ServiceCall) -> list[tuple[HomeLabConfig
 
 async def _run(call: ServiceCall, action: AppAction) -> ServiceResponse:
     hass = call.hass
-    wait: bool = call.data[ATTR_WAIT] or call.return_response
+    wait: bool = call.data[ATTR_WAIT]
     timeout: float = call.data[ATTR_TIMEOUT]
     results: dict[str, Any] = {}
     for entry, name in _targets(hass, call):

@@ -231,7 +231,7 @@ async def test_failing_job_surfaces_its_error(
     response = await hass.services.async_call(
         DOMAIN,
         "restart_app",
-        {ATTR_DEVICE_ID: device.id},
+        {ATTR_DEVICE_ID: device.id, "wait": True},
         blocking=True,
         return_response=True,
     )
