@@ -15,7 +15,7 @@ from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, llm
-from homeassistant.util.json import JsonObjectType
+from homeassistant.util.json import JsonObjectType, JsonValueType
 import probatio as vol
 
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
@@ -58,7 +58,7 @@ def _find_device(hass: HomeAssistant, name: str, marker: str) -> dr.DeviceEntry 
 
 def lab_status(hass: HomeAssistant) -> JsonObjectType:
     """A compact summary: pools, apps, alerts, backups and the pipeline."""
-    servers: list[JsonObjectType] = []
+    servers: list[JsonValueType] = []
     for entry in _truenas_entries(hass):
         runtime = entry.runtime_data
         data = runtime.coordinator.data
@@ -88,7 +88,7 @@ def lab_status(hass: HomeAssistant) -> JsonObjectType:
         if callable(summary):
             server["backups"] = summary()
         servers.append(server)
-    pipeline: list[JsonObjectType] = []
+    pipeline: list[JsonValueType] = []
     for entry in hass.config_entries.async_entries(DOMAIN):
         if entry.state is not ConfigEntryState.LOADED or entry in _truenas_entries(hass):
             continue
@@ -130,7 +130,7 @@ class _ActionSpec:
     service: str
     target_arg: str
     marker: str
-    extra: Callable[[dict[str, Any]], dict[str, Any]]
+    options: Callable[[dict[str, Any]], dict[str, Any]]
 
 
 async def _call_action(
@@ -144,7 +144,7 @@ async def _call_action(
         response = await hass.services.async_call(
             DOMAIN,
             spec.service,
-            {ATTR_DEVICE_ID: device.id, **spec.extra(args)},
+            {ATTR_DEVICE_ID: device.id, **spec.options(args)},
             blocking=True,
             context=llm_context.context,
             return_response=True,
