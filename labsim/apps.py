@@ -8,6 +8,7 @@ Scenario section ``apps``::
         - name: paperless-ngx
           version: 1.3.2              # catalog app version
           app_version: "2.20.15"      # upstream version; human_version = "<app_version>_<version>"
+          title: Paperless-ngx        # the catalog's display name
           train: community
           state: RUNNING              # RUNNING|DEPLOYING|STOPPED|STOPPING|CRASHED
           portals: {Web UI: "http://nas.local:30070/"}
@@ -64,6 +65,7 @@ class AppDef:
     name: str
     version: str
     app_version: str
+    title: str | None = None
     train: str = "community"
     state: str = "RUNNING"
     portals: dict[str, str] = field(default_factory=dict)
@@ -108,6 +110,7 @@ def parse_app(reader: _Reader) -> AppDef:
         name=name,
         version=reader.text("version", "1.0.0"),
         app_version=reader.text("app_version", "1.0.0"),
+        title=reader.opt_text("title"),
         train=reader.text("train", "community"),
         state=reader.choice("state", APP_STATES, "RUNNING"),
         portals={str(k): str(v) for k, v in reader.mapping("portals").items()},
@@ -204,7 +207,7 @@ class AppLab:
             "portals": dict(app.portals),
             "metadata": {
                 "name": app.name,
-                "title": app.name.replace("-", " ").title(),
+                "title": app.title or app.name.replace("-", " ").title(),
                 "train": app.train,
                 "app_version": app.app_version,
                 "version": app.version,

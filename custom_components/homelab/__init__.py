@@ -39,6 +39,7 @@ from .repairs import (
     async_sync_insecure_issue,
     choose_api_version,
 )
+from .assist import async_setup_assist
 from .llm_api import async_register_llm_api
 from .services import async_setup_services
 from .truenas import (
@@ -76,6 +77,7 @@ async def async_setup(hass: HomeAssistant, _config: ConfigType) -> bool:
     """Register the actions once; they find their entry from the target."""
     async_setup_services(hass)
     async_register_llm_api(hass)
+    async_setup_assist(hass)
     return True
 
 

@@ -41,7 +41,7 @@ async def test_app_device(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, device_registry: dr.DeviceRegistry
 ) -> None:
     device = app_device(device_registry, loaded_entry, "paperless-ngx")
-    assert device.name == "Paperless Ngx"
+    assert device.name == "Paperless-ngx"
     assert device.sw_version == "2.20.15_1.3.2"
     assert device.model == "Community train"
     assert device.configuration_url == "http://127.0.0.1:30070/"
