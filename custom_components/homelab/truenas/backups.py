@@ -1,0 +1,694 @@
+"""Backups on TrueNAS: snapshot tasks, replication, cloud sync, and snapshot freshness at any scale.
+
+Listing snapshots is what costs a TrueNAS server the most (about 8 s for 11,550 snapshots), and
+on 25.04/25.10 a `dataset =` filter with properties reads *every snapshot on the system* before
+filtering. So this module never asks for that. Which method serves what, by TrueNAS version:
+
+| need                           | 25.04                 | 25.10                 | 26+                            |
+| ------------------------------ | --------------------- | --------------------- | ------------------------------ |
+| did a dataset's snapshots change | no signal (look each refresh, cheaply) | `zfs.resource.query` `snapshots_changed` | same |
+| one snapshot's creation        | `zfs.snapshot.query` with one `id =` filter | `pool.snapshot.query`, one `id =` | `zfs.resource.snapshot.query` `paths: [snapshot]` |
+| snapshots after a known one    | `zfs.snapshot.query` `select: ["name"]`, `dataset =`, `extra.min_txg` (names fast path, pushed down, kernel-side txg filter) | `pool.snapshot.query`, same | `zfs.resource.snapshot.query` `paths: [dataset]`, `min_txg` |
+| snapshot count per dataset     | not cheap: not read   | not cheap: not read   | `zfs.resource.snapshot.count` (cached on the server) |
+| take a snapshot                | `zfs.snapshot.create` | `pool.snapshot.create` | `pool.snapshot.create`        |
+| tasks (all versions)           | `pool.snapshottask.query/run`, `replication.query/run`, `cloudsync.query/sync` | | |
+
+`SnapshotFreshness` puts it together: the newest snapshot of a dataset is guessed from its
+periodic snapshot task's `last_snapshot` and checked with a one-snapshot lookup; a dataset is read
+again only when its `snapshots_changed` moved (25.10+), and then only the snapshots after the
+known newest are listed. A refresh reads a few snapshots per dataset asked about, never more than
+those datasets hold, and an unchanged lab costs one `zfs.resource.query`. The names fast path
+returns a dataset's snapshots in creation order (ZFS iterates them by createtxg), so the last
+name is the newest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+import re
+from typing import TYPE_CHECKING, Any, Self
+
+from ._parse import (
+    JSONDict,
+    as_dict,
+    as_list,
+    ejson_datetime,
+    epoch_datetime,
+    opt_bool,
+    opt_float,
+    opt_int,
+    opt_str,
+    req_int,
+    req_str,
+)
+from .exceptions import TrueNASError, TrueNASInvalidResponseError
+from .schedule import Schedule
+
+if TYPE_CHECKING:
+    from .client import TrueNASClient
+
+SNAPSHOT_TASK_STATES = ("PENDING", "RUNNING", "FINISHED", "ERROR")
+REPLICATION_STATES = ("PENDING", "WAITING", "RUNNING", "FINISHED", "ERROR", "HOLD")
+JOB_STATES = ("WAITING", "RUNNING", "SUCCESS", "FAILED", "ABORTED")
+# The fields the models read (`select` keeps replies small on boxes with many tasks).
+REPLICATION_SELECT = [
+    "id", "name", "enabled", "state", "job", "direction", "transport", "source_datasets",
+    "target_dataset", "auto", "schedule", "periodic_snapshot_tasks",
+]  # fmt: skip
+CLOUD_SYNC_SELECT = [
+    "id", "description", "enabled", "locked", "job", "direction", "transfer_mode", "path",
+    "credentials", "schedule",
+]  # fmt: skip
+# How many `id =` lookups run at once (the server runs 10 calls per connection).
+LOOKUP_CONCURRENCY = 5
+
+
+# ---------------------------------------------------------------- versions
+
+
+@dataclass(frozen=True, slots=True)
+class BackupMethods:
+    """The methods one TrueNAS API version offers for snapshots."""
+
+    level: tuple[int, int]
+    snapshot_query: str | None
+    """`zfs.snapshot.query` (25.04) / `pool.snapshot.query` (25.10); None when not used (26)."""
+    snapshot_create: str
+    snapshots_changed: bool
+    """`zfs.resource.query` with `snapshots_changed` (25.10+)."""
+    resource_snapshots: bool
+    """`zfs.resource.snapshot.query` / `.count`, path scoped (26+)."""
+
+
+# Newest first; the first entry whose level is <= the server's serves it.
+METHODS_BY_VERSION: tuple[BackupMethods, ...] = (
+    BackupMethods((26, 0), None, "pool.snapshot.create", True, True),
+    BackupMethods((25, 10), "pool.snapshot.query", "pool.snapshot.create", True, False),
+    BackupMethods((25, 4), "zfs.snapshot.query", "zfs.snapshot.create", False, False),
+)
+
+
+def parse_version(text: str | None) -> tuple[int, int] | None:
+    """`"25.10.2"`, `"v26.0.0"` or `"TrueNAS-SCALE-25.04.2.1"` -> `(25, 10)`; None if not one."""
+    if not text:
+        return None
+    numbers = re.findall(r"\d+", text)
+    if len(numbers) < 2:  # noqa: PLR2004 - major and minor
+        return None
+    return int(numbers[0]), int(numbers[1])
+
+
+def methods_for(level: tuple[int, int]) -> BackupMethods:
+    """The methods for an API level (older than 25.04 is served as 25.04)."""
+    for methods in METHODS_BY_VERSION:
+        if level >= methods.level:
+            return methods
+    return METHODS_BY_VERSION[-1]
+
+
+# ---------------------------------------------------------------- models
+
+
+def _datetime(data: JSONDict, key: str) -> datetime | None:
+    value = data.get(key)
+    if isinstance(value, dict):
+        return ejson_datetime(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return epoch_datetime(value)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskJob:
+    """The job of a task run (`replication.query`/`cloudsync.query` `job`, or a job event).
+
+    `id` is None for a cloud sync's last job once it is stored with the task.
+    """
+
+    state: str
+    id: int | None = None
+    method: str | None = None
+    task_id: int | None = None
+    percent: float | None = None
+    description: str | None = None
+    error: str | None = None
+    time_started: datetime | None = None
+    time_finished: datetime | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Self:
+        """Parse a job dict."""
+        data = as_dict(data, "job")
+        progress = data.get("progress")
+        progress = progress if isinstance(progress, dict) else {}
+        arguments = data.get("arguments")
+        task_id = None
+        if isinstance(arguments, list) and arguments:
+            first = arguments[0]
+            task_id = first if isinstance(first, int) and not isinstance(first, bool) else None
+        return cls(
+            state=req_str(data, "state"),
+            id=opt_int(data, "id"),
+            method=opt_str(data, "method"),
+            task_id=task_id,
+            percent=opt_float(progress, "percent"),
+            description=opt_str(progress, "description"),
+            error=opt_str(data, "error"),
+            time_started=_datetime(data, "time_started"),
+            time_finished=_datetime(data, "time_finished"),
+        )
+
+    @property
+    def running(self) -> bool:
+        """WAITING or RUNNING."""
+        return self.state in {"WAITING", "RUNNING"}
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotTask:
+    """A periodic snapshot task (`pool.snapshottask.query`)."""
+
+    id: int
+    dataset: str
+    enabled: bool
+    state: str
+    """PENDING (never ran), RUNNING, FINISHED or ERROR."""
+    recursive: bool = False
+    exclude: tuple[str, ...] = ()
+    naming_schema: str | None = None
+    lifetime_value: int | None = None
+    lifetime_unit: str | None = None
+    schedule: Schedule | None = None
+    last_run: datetime | None = None
+    last_snapshot: str | None = None
+    error: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Self:
+        """Parse one task."""
+        data = as_dict(data, "snapshot task")
+        state = data.get("state")
+        state = state if isinstance(state, dict) else {}
+        schedule = data.get("schedule")
+        exclude = data.get("exclude")
+        return cls(
+            id=req_int(data, "id"),
+            dataset=req_str(data, "dataset"),
+            enabled=opt_bool(data, "enabled", default=True),
+            state=opt_str(state, "state") or "PENDING",
+            recursive=opt_bool(data, "recursive"),
+            exclude=tuple(str(item) for item in exclude) if isinstance(exclude, list) else (),
+            naming_schema=opt_str(data, "naming_schema"),
+            lifetime_value=opt_int(data, "lifetime_value"),
+            lifetime_unit=opt_str(data, "lifetime_unit"),
+            schedule=Schedule.from_dict(schedule) if isinstance(schedule, dict) else None,
+            last_run=_datetime(state, "datetime"),
+            last_snapshot=opt_str(state, "last_snapshot"),
+            error=opt_str(state, "error"),
+        )
+
+    def covers(self, dataset: str) -> bool:
+        """Whether this task snapshots `dataset`."""
+        if dataset == self.dataset:
+            return True
+        if not self.recursive or not dataset.startswith(self.dataset + "/"):
+            return False
+        return not any(dataset == ex or dataset.startswith(ex + "/") for ex in self.exclude)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicationProgress:
+    """`state.progress` of a running replication."""
+
+    dataset: str | None = None
+    snapshots_sent: int | None = None
+    snapshots_total: int | None = None
+    bytes_sent: int | None = None
+    bytes_total: int | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Self:
+        """Parse `state.progress`."""
+        data = as_dict(data, "progress")
+        return cls(
+            dataset=opt_str(data, "dataset"),
+            snapshots_sent=opt_int(data, "snapshots_sent"),
+            snapshots_total=opt_int(data, "snapshots_total"),
+            bytes_sent=opt_int(data, "bytes_sent"),
+            bytes_total=opt_int(data, "bytes_total"),
+        )
+
+    @property
+    def percent(self) -> float | None:
+        """Bytes sent of the total, in %."""
+        if self.bytes_sent is None or not self.bytes_total:
+            return None
+        return round(self.bytes_sent / self.bytes_total * 100, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicationTask:
+    """A replication task (`replication.query`)."""
+
+    id: int
+    name: str
+    enabled: bool
+    state: str
+    """PENDING, WAITING, RUNNING, FINISHED, ERROR or HOLD."""
+    direction: str | None = None
+    transport: str | None = None
+    source_datasets: tuple[str, ...] = ()
+    target_dataset: str | None = None
+    auto: bool = False
+    schedule: Schedule | None = None
+    snapshot_task_schedules: tuple[Schedule, ...] = ()
+    """Schedules of the periodic snapshot tasks an `auto` replication follows."""
+    last_run: datetime | None = None
+    last_snapshot: str | None = None
+    error: str | None = None
+    progress: ReplicationProgress | None = None
+    job: TaskJob | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Self:
+        """Parse one task."""
+        data = as_dict(data, "replication")
+        state = data.get("state")
+        state = state if isinstance(state, dict) else {}
+        schedule = data.get("schedule")
+        sources = data.get("source_datasets")
+        tasks = data.get("periodic_snapshot_tasks")
+        progress = state.get("progress")
+        job = data.get("job")
+        return cls(
+            id=req_int(data, "id"),
+            name=req_str(data, "name"),
+            enabled=opt_bool(data, "enabled", default=True),
+            state=opt_str(state, "state") or "PENDING",
+            direction=opt_str(data, "direction"),
+            transport=opt_str(data, "transport"),
+            source_datasets=tuple(str(s) for s in sources) if isinstance(sources, list) else (),
+            target_dataset=opt_str(data, "target_dataset"),
+            auto=opt_bool(data, "auto"),
+            schedule=Schedule.from_dict(schedule) if isinstance(schedule, dict) else None,
+            snapshot_task_schedules=tuple(
+                Schedule.from_dict(task["schedule"])
+                for task in (tasks if isinstance(tasks, list) else [])
+                if isinstance(task, dict) and isinstance(task.get("schedule"), dict)
+            ),
+            last_run=_datetime(state, "datetime"),
+            last_snapshot=opt_str(state, "last_snapshot"),
+            error=opt_str(state, "error"),
+            progress=ReplicationProgress.from_dict(progress)
+            if isinstance(progress, dict)
+            else None,
+            job=TaskJob.from_dict(job) if isinstance(job, dict) else None,
+        )
+
+    @property
+    def schedules(self) -> tuple[Schedule, ...]:
+        """When it runs: its own schedule, or after the snapshot tasks it follows."""
+        return (self.schedule,) if self.schedule is not None else self.snapshot_task_schedules
+
+
+@dataclass(frozen=True, slots=True)
+class CloudSyncTask:
+    """A cloud sync (rclone) task (`cloudsync.query`); it has no state, only its last job."""
+
+    id: int
+    description: str
+    enabled: bool
+    locked: bool = False
+    direction: str | None = None
+    transfer_mode: str | None = None
+    path: str | None = None
+    provider: str | None = None
+    schedule: Schedule | None = None
+    job: TaskJob | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Self:
+        """Parse one task."""
+        data = as_dict(data, "cloud sync")
+        schedule = data.get("schedule")
+        job = data.get("job")
+        credentials = data.get("credentials")
+        provider = credentials.get("provider") if isinstance(credentials, dict) else None
+        if isinstance(provider, dict):
+            provider = provider.get("type")
+        return cls(
+            id=req_int(data, "id"),
+            description=opt_str(data, "description") or f"Cloud sync {data['id']}",
+            enabled=opt_bool(data, "enabled", default=True),
+            locked=opt_bool(data, "locked"),
+            direction=opt_str(data, "direction"),
+            transfer_mode=opt_str(data, "transfer_mode"),
+            path=opt_str(data, "path"),
+            provider=provider if isinstance(provider, str) else None,
+            schedule=Schedule.from_dict(schedule) if isinstance(schedule, dict) else None,
+            job=TaskJob.from_dict(job) if isinstance(job, dict) else None,
+        )
+
+
+def _creation(properties: Any) -> datetime | None:
+    if not isinstance(properties, dict):
+        return None
+    creation = properties.get("creation")
+    if not isinstance(creation, dict):
+        return None
+    # 25.x: {"rawvalue": "1787367600", "parsed": {"$date": ...}}; 26: {"raw": "...", "value": N}
+    for key in ("rawvalue", "raw", "value"):
+        seconds = opt_int(creation, key)
+        if seconds is not None:
+            return epoch_datetime(seconds)
+    return ejson_datetime(creation.get("parsed"))
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One snapshot (`dataset@name`)."""
+
+    name: str
+    dataset: str
+    createtxg: int | None = None
+    created: datetime | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Self:
+        """Parse a snapshot entry of any version."""
+        data = as_dict(data, "snapshot")
+        name = req_str(data, "name")
+        return cls(
+            name=name,
+            dataset=opt_str(data, "dataset") or name.partition("@")[0],
+            createtxg=opt_int(data, "createtxg"),
+            created=_creation(data.get("properties")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetSnapshots:
+    """What is known of one dataset's snapshots."""
+
+    dataset: str
+    newest: Snapshot | None = None
+    count: int | None = None
+    changed: datetime | None = None
+    """`snapshots_changed`: the last snapshot create or destroy (25.10+)."""
+
+
+def glob_regex(patterns: Iterable[str]) -> str:
+    """One anchored regex for dataset globs: `*` stays within a path component, `**` does not."""
+    parts = []
+    for pattern in patterns:
+        tokens = re.split(r"(\*\*|\*|\?)", pattern.strip().strip("/"))
+        mapping = {"**": ".*", "*": "[^/]*", "?": "[^/]"}
+        parts.append("".join(mapping.get(token, re.escape(token)) for token in tokens))
+    return "^(?:" + "|".join(parts) + ")$"
+
+
+# ---------------------------------------------------------------- API
+
+
+class TrueNASBackups:
+    """Backup methods of a TrueNAS server, chosen by its version."""
+
+    def __init__(self, client: TrueNASClient, methods: BackupMethods) -> None:
+        """Use `methods` (see `detect`)."""
+        self.client = client
+        self.methods = methods
+
+    @classmethod
+    async def detect(cls, client: TrueNASClient, *, software_version: str | None) -> Self:
+        """Pick the methods from `system.info` `version` and the API version the client speaks.
+
+        The API level is the client's pinned version, or the newest of `/api/versions` for
+        `/api/current`; the lower of it and the software version wins.
+        """
+        levels = [parse_version(software_version)]
+        if client.api_version != "current":
+            levels.append(parse_version(client.api_version))
+        else:
+            try:
+                served = [parse_version(version) for version in await client.api_versions()]
+            except TrueNASError:
+                served = []
+            levels.append(max((v for v in served if v is not None), default=None))
+        known = [level for level in levels if level is not None]
+        return cls(client, methods_for(min(known) if known else (25, 4)))
+
+    # ------------------------------------------------------------ tasks
+
+    async def snapshot_tasks(self, filters: list[Any] | None = None) -> list[SnapshotTask]:
+        """`pool.snapshottask.query`."""
+        result = await self.client.query("pool.snapshottask.query", filters)
+        return [SnapshotTask.from_dict(item) for item in as_list(result, "pool.snapshottask.query")]
+
+    async def replication_tasks(self) -> list[ReplicationTask]:
+        """`replication.query` (the fields `ReplicationTask` reads)."""
+        result = await self.client.query(
+            "replication.query",
+            select=REPLICATION_SELECT,
+        )
+        return [ReplicationTask.from_dict(item) for item in as_list(result, "replication.query")]
+
+    async def cloud_sync_tasks(self) -> list[CloudSyncTask]:
+        """`cloudsync.query` (the fields `CloudSyncTask` reads)."""
+        result = await self.client.query(
+            "cloudsync.query",
+            select=CLOUD_SYNC_SELECT,
+        )
+        return [CloudSyncTask.from_dict(item) for item in as_list(result, "cloudsync.query")]
+
+    async def run_snapshot_task(self, task_id: int) -> None:
+        """`pool.snapshottask.run`: not a job; zettarepl takes the snapshots soon after."""
+        await self.client.call("pool.snapshottask.run", [task_id])
+
+    async def _job(self, method: str, params: list[Any]) -> int:
+        job_id = await self.client.call(method, params)
+        if not isinstance(job_id, int) or isinstance(job_id, bool):
+            msg = f"{method} did not return a job id"
+            raise TrueNASInvalidResponseError(msg, payload=job_id)
+        return job_id
+
+    async def run_replication(self, task_id: int) -> int:
+        """`replication.run`; returns the job id."""
+        return await self._job("replication.run", [task_id])
+
+    async def sync_cloud(self, task_id: int) -> int:
+        """`cloudsync.sync`; returns the job id."""
+        return await self._job("cloudsync.sync", [task_id])
+
+    # ------------------------------------------------------------ datasets and snapshots
+
+    async def datasets(self, patterns: Sequence[str]) -> list[str]:
+        """Names of the datasets matching globs (`pool.dataset.query`, no properties read)."""
+        if not patterns:
+            return []
+        result = await self.client.query(
+            "pool.dataset.query",
+            [["id", "~", glob_regex(patterns)]],
+            select=["id"],
+            extra={"retrieve_children": False, "properties": [], "retrieve_user_props": False},
+        )
+        names = [req_str(as_dict(item, "dataset"), "id") for item in as_list(result, "datasets")]
+        return sorted(names)
+
+    async def snapshots_changed(self, datasets: Sequence[str]) -> dict[str, datetime | None]:
+        """`zfs.resource.query` `snapshots_changed` per dataset (25.10+); reads no snapshot."""
+        result = await self.client.call(
+            "zfs.resource.query", [{"paths": list(datasets), "properties": ["snapshots_changed"]}]
+        )
+        changed: dict[str, datetime | None] = {}
+        for item in as_list(result, "zfs.resource.query"):
+            entry = as_dict(item, "zfs resource")
+            properties = entry.get("properties")
+            prop = properties.get("snapshots_changed") if isinstance(properties, dict) else None
+            seconds = None
+            if isinstance(prop, dict):
+                seconds = opt_int(prop, "value")
+                if seconds is None:
+                    seconds = opt_int(prop, "raw")
+            changed[req_str(entry, "name")] = epoch_datetime(seconds) if seconds else None
+        return changed
+
+    async def snapshot_names(self, dataset: str, *, min_txg: int = 0) -> list[str]:
+        """A dataset's snapshot names, oldest first (25.x names fast path).
+
+        The dataset filter is pushed down and `min_txg` is applied in the kernel, so only the
+        snapshots after it are read.
+        """
+        assert self.methods.snapshot_query is not None  # noqa: S101 - 25.x only
+        result = await self.client.query(
+            self.methods.snapshot_query,
+            [["dataset", "=", dataset]],
+            select=["name"],
+            extra={"min_txg": min_txg} if min_txg else None,
+        )
+        items = as_list(result, self.methods.snapshot_query)
+        return [req_str(as_dict(item, "snapshot"), "name") for item in items]
+
+    async def snapshot(self, name: str) -> Snapshot | None:
+        """One snapshot with its creation time (a single `id =` filter, or a snapshot path)."""
+        if self.methods.resource_snapshots:
+            try:
+                result = await self.client.call(
+                    "zfs.resource.snapshot.query", [{"paths": [name], "properties": ["creation"]}]
+                )
+            except TrueNASError:
+                return None  # ENOENT: it was destroyed
+            items = as_list(result, "zfs.resource.snapshot.query")
+        else:
+            assert self.methods.snapshot_query is not None  # noqa: S101 - 25.x
+            items = as_list(
+                await self.client.query(
+                    self.methods.snapshot_query,
+                    [["id", "=", name]],
+                    extra={"properties": ["creation"]},
+                ),
+                self.methods.snapshot_query,
+            )
+        return Snapshot.from_dict(items[0]) if items else None
+
+    async def snapshots(self, datasets: Sequence[str], *, min_txg: int = 0) -> list[Snapshot]:
+        """The snapshots of `datasets` (not their children) with creation (26, path scoped)."""
+        params: dict[str, Any] = {"paths": list(datasets), "properties": ["creation"]}
+        if min_txg:
+            params["min_txg"] = min_txg
+        result = await self.client.call("zfs.resource.snapshot.query", [params])
+        return [Snapshot.from_dict(item) for item in as_list(result, "zfs.resource.snapshot.query")]
+
+    async def newest_after(self, dataset: str, after: Snapshot | None) -> Snapshot | None:
+        """The newest snapshot of `dataset` created after `after` (any, when None).
+
+        Only the snapshots after `after` are read (`min_txg`): on 26 with their creation, on
+        25.x as names, then the last one (the newest) by its `id`.
+        """
+        min_txg = (after.createtxg or 0) + 1 if after is not None else 0
+        if self.methods.resource_snapshots:
+            found = await self.snapshots([dataset], min_txg=min_txg)
+            return max(found, key=lambda snapshot: snapshot.createtxg or 0, default=None)
+        names = await self.snapshot_names(dataset, min_txg=min_txg)
+        return await self.snapshot(names[-1]) if names else None
+
+    async def snapshot_counts(self, datasets: Sequence[str]) -> dict[str, int]:
+        """`zfs.resource.snapshot.count` (26; cached on the server)."""
+        result = as_dict(
+            await self.client.call("zfs.resource.snapshot.count", [{"paths": list(datasets)}]),
+            "zfs.resource.snapshot.count",
+        )
+        return {str(key): int(value) for key, value in result.items() if isinstance(value, int)}
+
+    async def create_snapshot(self, dataset: str, name: str, *, recursive: bool) -> Snapshot:
+        """`pool.snapshot.create` (`zfs.snapshot.create` on 25.04); not a job."""
+        result = await self.client.call(
+            self.methods.snapshot_create,
+            [{"dataset": dataset, "name": name, "recursive": recursive}],
+        )
+        return Snapshot.from_dict(result)
+
+
+def snapshot_hints(tasks: Iterable[SnapshotTask], datasets: Iterable[str]) -> dict[str, str]:
+    """The snapshot each dataset most likely has as its newest: its covering tasks' last one.
+
+    A recursive task's `last_snapshot` is `<task dataset>@<name>`; every dataset it covers got a
+    snapshot of the same name in that run.
+    """
+    hints: dict[str, str] = {}
+    for dataset in datasets:
+        covering = [
+            task
+            for task in tasks
+            if task.covers(dataset) and task.last_snapshot and task.state == "FINISHED"
+        ]
+        if covering:
+            task = max(covering, key=lambda t: t.last_run or datetime.min.replace(tzinfo=UTC))
+            assert task.last_snapshot is not None  # noqa: S101 - filtered above
+            hints[dataset] = f"{dataset}@{task.last_snapshot.partition('@')[2]}"
+    return hints
+
+
+@dataclass
+class SnapshotFreshness:
+    """Newest snapshot (and, on 26, count) per dataset, read as cheaply as the server allows.
+
+    Per dataset, the newest snapshot is first guessed from the snapshot tasks (`hints`) and
+    checked with a one-snapshot lookup; `snapshots_changed` then tells whether anything was
+    created or destroyed after it. Only then are the snapshots after it listed (`min_txg`), so
+    a dataset costs a few snapshot reads, never its whole history, once its newest is known.
+    """
+
+    api: TrueNASBackups
+    cache: dict[str, DatasetSnapshots] = field(default_factory=dict)
+
+    async def refresh(
+        self, datasets: Sequence[str], hints: dict[str, str] | None = None
+    ) -> dict[str, DatasetSnapshots]:
+        """Bring `datasets` up to date; others are forgotten."""
+        self.cache = {name: info for name, info in self.cache.items() if name in datasets}
+        if not datasets:
+            return {}
+        methods = self.api.methods
+        changed: dict[str, datetime | None] = {}
+        if methods.snapshots_changed:
+            changed = await self.api.snapshots_changed(datasets)
+            moved = [
+                name
+                for name in datasets
+                if name not in self.cache or self.cache[name].changed != changed.get(name)
+            ]
+        else:
+            moved = list(datasets)  # 25.04 has no change signal: look each time (cheaply)
+        if moved:
+            counts = await self.api.snapshot_counts(moved) if methods.resource_snapshots else {}
+            hints = hints or {}
+            newest: list[Snapshot | None] = await self._gather(
+                self._newest(name, hints.get(name), changed.get(name)) for name in moved
+            )
+            for name, snapshot in zip(moved, newest, strict=True):
+                self.cache[name] = DatasetSnapshots(
+                    name, snapshot, counts.get(name), changed.get(name)
+                )
+        return {name: self.cache[name] for name in datasets if name in self.cache}
+
+    async def _gather[T](self, coros: Iterable[Any]) -> list[T]:
+        slots = asyncio.Semaphore(LOOKUP_CONCURRENCY)
+
+        async def limited(coro: Any) -> T:
+            async with slots:
+                result: T = await coro
+                return result
+
+        return list(await asyncio.gather(*(limited(coro) for coro in coros)))
+
+    async def _newest(
+        self, dataset: str, hint: str | None, changed: datetime | None
+    ) -> Snapshot | None:
+        cached = self.cache.get(dataset)
+        known = cached.newest if cached is not None else None
+        checked = False
+        if hint is not None and (known is None or hint != known.name):
+            found = await self.api.snapshot(hint)
+            if found is not None and (known is None or _txg(found) > _txg(known)):
+                known, checked = found, True
+        if (
+            known is not None
+            and known.created is not None
+            and changed is not None
+            and changed <= known.created
+        ):
+            return known  # nothing was created or destroyed after it
+        newer = await self.api.newest_after(dataset, known)
+        if newer is not None or known is None or checked:
+            return newer or known
+        if await self.api.snapshot(known.name) is not None:
+            return known
+        # The newest one was destroyed: look at everything the dataset still has.
+        return await self.api.newest_after(dataset, None)
+
+
+def _txg(snapshot: Snapshot) -> int:
+    return snapshot.createtxg or 0
