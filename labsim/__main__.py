@@ -3,7 +3,10 @@
 Prints one JSON line when ready::
 
     {"url": "wss://127.0.0.1:8443/api/current", "versions_url": "...", "control_url": "...",
-     "ca_file": "..."}
+     "ca_file": "...", "ollama_url": "http://127.0.0.1:30068", "paperless_url": "...",
+     "paperless_ai_url": "...", "n8n_url": "..."}
+
+(a service URL is null when the scenario has no such service).
 
 and runs until SIGINT or SIGTERM.
 """
@@ -47,6 +50,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--allow-remote", action="store_true", help="allow --host to be a non-loopback address"
     )
+    parser.add_argument(
+        "--service-ports",
+        choices=("scenario", "free"),
+        default="scenario",
+        help="HTTP services (Ollama, Paperless-ngx, ...): the scenario's ports or free ones",
+    )
     parser.add_argument("--log-level", default="WARNING", help="logging level")
     return parser.parse_args(argv)
 
@@ -67,6 +76,10 @@ async def serve(simulator: LabSimulator) -> int:
         "versions_url": simulator.versions_url,
         "control_url": simulator.control_url,
         "ca_file": str(simulator.ca_file) if simulator.ca_file else None,
+        "ollama_url": simulator.ollama_url,
+        "paperless_url": simulator.paperless_url,
+        "paperless_ai_url": simulator.paperless_ai_url,
+        "n8n_url": simulator.n8n_url,
     }
     print(json.dumps(ready), flush=True)
     try:
@@ -89,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             control_port=args.control_port,
             cert_dir=args.cert_dir,
             allow_remote=args.allow_remote,
+            service_ports=args.service_ports == "scenario",
         )
     except (ScenarioError, ValueError) as err:
         print(f"labsim: {err}", file=sys.stderr)

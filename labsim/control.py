@@ -45,6 +45,7 @@ from aiohttp import web
 from . import ejson
 from .apps import app_routes
 from .backups import backup_routes
+from .chaos import chaos_routes, install as install_chaos
 from .rpc import RpcServer
 from .scenario import POOL_STATES, ScenarioError, alert_from_mapping, parse_pool
 from .state import LabError, MethodFault
@@ -361,6 +362,7 @@ def build_control_app(server: RpcServer) -> web.Application:
     """Return the control application for a simulator's RPC server."""
     app = web.Application(middlewares=[_errors])
     app[RPC_SERVER_KEY] = server
+    install_chaos(server)  # doctored replies for fault tests (labsim.chaos)
     pool = "/control/pool/{name}"
     app.router.add_routes(
         [
@@ -391,6 +393,7 @@ def build_control_app(server: RpcServer) -> web.Application:
             web.get("/control/stats", get_stats),
             *app_routes(),
             *backup_routes(),
+            *chaos_routes(),
         ]
     )
     return app

@@ -15,6 +15,7 @@ import errno
 from typing import Any, Final
 
 from .apps import APP_EVENTS, APP_METHODS, start_event_source
+from .backups import BACKUP_METHODS
 from .errors import CallError, ValidationErrors, error_data, single_error
 from .query import parse_options, run_query
 from .rpc import CallContext, Method, has_role
@@ -310,6 +311,7 @@ METHODS: Final[Mapping[str, Method]] = {
     "alert.dismiss": Method(alert_dismiss, 1, role="ALERT_LIST_WRITE"),
     "alert.restore": Method(alert_restore, 1, role="ALERT_LIST_WRITE"),
     **APP_METHODS,
+    **BACKUP_METHODS,
 }
 
 EVENTS: Final[Mapping[str, str | None]] = {

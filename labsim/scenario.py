@@ -373,10 +373,8 @@ class _Reader:
         self.path = path
         self.used: set[str] = set()
 
-    def where(self, key: str | int) -> str:
+    def where(self, key: str) -> str:
         """Return the path of ``key`` for messages."""
-        if isinstance(key, int):
-            return f"{self.path}[{key}]"
         return f"{self.path}.{key}" if self.path else key
 
     def fail(self, key: str, expected: str, value: object) -> ScenarioError:
@@ -483,7 +481,7 @@ class _Reader:
             raise self.fail(key, "a mapping", value)
         return dict(value)
 
-    def child(self, key: str | int, value: object) -> _Reader:
+    def child(self, key: str, value: object) -> _Reader:
         """Return a reader for a nested mapping."""
         return _Reader(value, self.where(key))
 

@@ -13,7 +13,7 @@ must stay clean (Home Assistant tests), in a thread of its own::
 from __future__ import annotations
 
 import asyncio
-import ipaddress
+from datetime import datetime
 from pathlib import Path
 import ssl
 import threading
@@ -26,8 +26,9 @@ from aiohttp import web
 from . import ejson
 from .control import build_control_app
 from .methods import EVENTS, METHODS
-from .rpc import RpcServer
+from .rpc import RpcServer, is_loopback
 from .scenario import Scenario, load_scenario
+from .services import LabServices
 from .state import LabState
 from .tls import CertFiles, ensure_certificates
 
@@ -40,16 +41,6 @@ class ControlError(Exception):
         super().__init__(f"{status}: {message}")
         self.status = status
         self.message = message
-
-
-def is_loopback(host: str) -> bool:
-    """Return whether ``host`` names the loopback interface."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _url_host(host: str) -> str:
@@ -69,12 +60,16 @@ class LabSimulator:
         control_port: int = 0,
         cert_dir: str | Path | None = None,
         allow_remote: bool = False,
+        service_clock_start: datetime | None = None,
+        service_ports: bool = False,
     ) -> None:
         """Prepare (not start) a simulator; ``port=0`` picks free ports.
 
         ``scenario`` is a loaded ``Scenario``, a path to a YAML/JSON file or ``None`` for the
         default lab. Binding a non-loopback ``host`` needs ``allow_remote=True``; the control
-        API always listens on 127.0.0.1 only.
+        API always listens on 127.0.0.1 only. The HTTP services of the scenario (Ollama,
+        Paperless-ngx, ...; see ``labsim.services``) bind free ports unless ``service_ports``
+        asks for the scenario's; their lab clock starts at ``service_clock_start`` (default now).
         """
         if not allow_remote and not is_loopback(host):
             msg = f"refusing to listen on non-loopback address {host!r} without allow_remote"
@@ -84,6 +79,9 @@ class LabSimulator:
         self.tls = tls
         self._requested_port = port
         self._requested_control_port = control_port
+        self.services = LabServices(
+            self.scenario, clock_start=service_clock_start, scenario_ports=service_ports
+        )
         self._cert_dir = cert_dir
         self._certs: CertFiles | None = None
         self._port: int | None = None
@@ -151,6 +149,26 @@ class LabSimulator:
         """Return the CA certificate clients should trust (``None`` without TLS)."""
         return self._certs.ca_file if self._certs else None
 
+    @property
+    def ollama_url(self) -> str | None:
+        """Return the simulated Ollama's ``http://`` URL (``None`` without one)."""
+        return self.services.url("ollama")
+
+    @property
+    def paperless_url(self) -> str | None:
+        """Return the simulated Paperless-ngx's ``http://`` URL (``None`` without one)."""
+        return self.services.url("paperless")
+
+    @property
+    def paperless_ai_url(self) -> str | None:
+        """Return the simulated Paperless-AI's ``http://`` URL (``None`` without one)."""
+        return self.services.url("paperless_ai")
+
+    @property
+    def n8n_url(self) -> str | None:
+        """Return the simulated n8n's ``http://`` URL (``None`` without one)."""
+        return self.services.url("n8n")
+
     def client_ssl_context(self) -> ssl.SSLContext | None:
         """Return a client TLS context that verifies the simulator (``None`` without TLS)."""
         return self._certs.client_context() if self._certs else None
@@ -175,9 +193,12 @@ class LabSimulator:
             self._port = await self._serve(
                 self._api_app(rpc), self.host, self._requested_port, ssl_context
             )
+            control = build_control_app(rpc)
+            control.router.add_routes(self.services.control_routes())
             self._control_port = await self._serve(
-                build_control_app(rpc), "127.0.0.1", self._requested_control_port, None
+                control, "127.0.0.1", self._requested_control_port, None
             )
+            await self.services.start(self._serve_plain, self.host)
         except BaseException:
             await self.stop()
             raise
@@ -195,20 +216,21 @@ class LabSimulator:
         bound: int = server.sockets[0].getsockname()[1]
         return bound
 
-    def _api_app(self, rpc: RpcServer) -> web.Application:
-        versions = self.scenario.api_versions
-        current = self.scenario.current_version
+    async def _serve_plain(self, app: web.Application, host: str, port: int) -> int:
+        return await self._serve(app, host, port, None)
 
+    def _api_app(self, rpc: RpcServer) -> web.Application:
+        # Read from the lab's state on every request: the control API can upgrade the server.
         async def get_versions(_request: web.Request) -> web.Response:
             await rpc.state.faults.wait_unstalled()
-            return web.json_response(versions)
+            return web.json_response(rpc.state.scenario.api_versions)
 
         async def current_api(request: web.Request) -> web.StreamResponse:
-            return await rpc.handle(request, current)
+            return await rpc.handle(request, rpc.state.scenario.current_version)
 
         async def pinned_api(request: web.Request) -> web.StreamResponse:
             version = request.match_info["version"]
-            if version not in versions:
+            if version not in rpc.state.scenario.api_versions:
                 raise web.HTTPNotFound
             return await rpc.handle(request, version)
 
@@ -222,6 +244,7 @@ class LabSimulator:
         """Close every connection and stop listening."""
         if self._rpc is not None:
             await self._rpc.close_all()
+        self.services.stopped()
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()
@@ -256,7 +279,7 @@ class LabSimulator:
             target=self._thread_main, args=(ready, failure), name="labsim", daemon=True
         )
         self._thread.start()
-        if not ready.wait(timeout):
+        if not ready.wait(timeout):  # pragma: no cover - a machine too slow to bind a port
             msg = "the simulator did not start in time"
             raise TimeoutError(msg)
         if failure:

@@ -533,17 +533,16 @@ class LabState:
             total_secs_left=round(duration),
         )
         self._emit_scan(pool)
-        self._scrubs[name] = self._spawn(self._run_scrub(pool, duration))
+        self._scrubs[name] = self._spawn(self._run_scrub(pool, pool.scan, duration))
         return pool
 
-    async def _run_scrub(self, pool: Pool, duration: float) -> None:
+    async def _run_scrub(self, pool: Pool, scan: Scan, duration: float) -> None:
+        # Finishing, cancelling, exporting or resetting cancels this task, so the scan it
+        # updates is always the running one.
         started = time.monotonic()
         interval = self.settings.scan_event_interval_seconds
         while (elapsed := time.monotonic() - started) < duration:
             await asyncio.sleep(min(interval, max(0.0, duration - elapsed)))
-            scan = pool.scan
-            if scan is None or scan.state != "SCANNING":  # pragma: no cover - defensive
-                return
             elapsed = min(duration, time.monotonic() - started)
             fraction = elapsed / duration if duration > 0 else 1.0
             if fraction >= 1.0:
@@ -553,12 +552,9 @@ class LabState:
             scan.total_secs_left = max(0, round(duration - elapsed))
             self._emit_scan(pool)
         self._scrubs.pop(pool.name, None)
-        self._end_scrub(pool, "FINISHED", errors=None)
+        self._end_scrub(pool, scan, "FINISHED", errors=None)
 
-    def _end_scrub(self, pool: Pool, state: str, errors: int | None) -> None:
-        scan = pool.scan
-        if scan is None:
-            return
+    def _end_scrub(self, pool: Pool, scan: Scan, state: str, errors: int | None) -> None:
         scan.state = state
         scan.end_time = datetime.now(UTC)
         scan.total_secs_left = None
@@ -572,11 +568,12 @@ class LabState:
     def finish_scrub(self, name: str, *, errors: int | None = None, cancel: bool = False) -> Pool:
         """End the running scrub now (``FINISHED``, or ``CANCELED`` with ``cancel``)."""
         pool = self.get_pool(name)
-        if pool.scan is None or pool.scan.state != "SCANNING":
+        scan = pool.scan
+        if scan is None or scan.state != "SCANNING":
             msg = f"pool {name!r} is not being scrubbed"
             raise LabError(msg, 409)
         self._stop_scrub_task(name)
-        self._end_scrub(pool, "CANCELED" if cancel else "FINISHED", errors)
+        self._end_scrub(pool, scan, "CANCELED" if cancel else "FINISHED", errors)
         return pool
 
     # ------------------------------------------------------------ datasets
@@ -795,11 +792,8 @@ class LabState:
         return len(uuids)
 
     def set_alert_dismissed(self, alert_uuid: str, *, dismissed: bool) -> AlertDef:
-        """Dismiss or restore an alert (``alert.list`` ``changed`` event)."""
-        alert = self.alerts.get(alert_uuid)
-        if alert is None:
-            msg = f"no alert {alert_uuid!r}"
-            raise LabError(msg, 404)
+        """Dismiss or restore an existing alert (``alert.list`` ``changed`` event)."""
+        alert = self.alerts[alert_uuid]
         alert.dismissed = dismissed
         self.emit(Event("alert.list", "changed", alert.uuid, self.alert_entry(alert)))
         return alert
@@ -817,9 +811,9 @@ class LabState:
             delay, self._reconcile_health_alerts, True
         )
 
-    def _desired_health_alerts(self) -> dict[str, tuple[str, Any, str]]:
-        """Return ``{key: (klass, args, formatted)}`` as VolumeStatus/BootPoolStatus would."""
-        desired: dict[str, tuple[str, Any, str]] = {}
+    def _desired_health_alerts(self) -> dict[str, tuple[str, str, dict[str, Any]]]:
+        """Return ``{key: (klass, text, args)}`` as VolumeStatus/BootPoolStatus would raise."""
+        desired: dict[str, tuple[str, str, dict[str, Any]]] = {}
         for pool in self.pools.values():
             code, detail = zfs.status_code_and_detail(pool)
             code, detail = (
@@ -849,10 +843,12 @@ class LabState:
                     "devices": devices,
                 }
                 klass, text = "VolumeStatus", VOLUME_STATUS_TEXT
-            desired[json.dumps(args, sort_keys=True)] = (klass, args, text % args)
+            desired[json.dumps(args, sort_keys=True)] = (klass, text, args)
         return desired
 
     def _reconcile_health_alerts(self, notify: bool) -> None:
+        # What the alert sources do on each run: clear alerts whose condition is gone, raise
+        # new ones (a changed state has a new key, so it replaces the old alert).
         self._health_handle = None
         desired = self._desired_health_alerts()
         for alert in list(self.alerts.values()):
@@ -861,11 +857,10 @@ class LabState:
                 if notify:
                     self.emit(Event("alert.list", "removed", alert.uuid))
         present = {a.key for a in self.alerts.values() if a.klass in HEALTH_ALERT_CLASSES}
-        for key, (klass, args, formatted) in desired.items():
+        for key, (klass, text, args) in desired.items():
             if key in present:
                 continue
-            text = BOOT_POOL_TEXT if klass == "BootPoolStatus" else VOLUME_STATUS_TEXT
-            alert = self.new_alert(klass, "CRITICAL", text, args, formatted)
+            alert = self.new_alert(klass, "CRITICAL", text, args, text % args)
             alert.key = key
             self.add_alert(alert, notify=notify)
 

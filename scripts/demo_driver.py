@@ -6,7 +6,8 @@ as the working directory. It:
 1. writes a fresh Home Assistant configuration in .demo/config, with the integration linked in;
 2. starts the simulator (`python -m labsim`) and Home Assistant (`python -m homeassistant`);
 3. completes onboarding through Home Assistant's REST API (user, core config, analytics,
-   integration step) and adds the TrueNAS entry through the real config flow;
+   integration step) and adds the TrueNAS entry through the real config flow, then the document
+   pipeline's services from the simulator (Ollama, Paperless-ngx with Paperless-AI, n8n);
 4. waits for the pool entities, prints where to log in, and keeps running until interrupted;
    with --check it verifies the entities instead and exits 0 (passed) or 1 (failed).
 
@@ -35,6 +36,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import demo_extras  # scripts/: the dashboard, the blueprints, the HTTP settings
+from e2e_browser import run_browser_check
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,6 +45,16 @@ INTEGRATION_DIR = REPO / "custom_components" / "homelab"
 DOMAIN = "homelab"
 USERNAME = "demo"
 POOL_PREFIXES = ("sensor.tank_", "binary_sensor.tank_")
+# The document pipeline's entries (Ollama, Paperless-ngx + Paperless-AI, n8n) and what must read.
+PIPELINE_PREFIXES = (
+    "sensor.ollama_",
+    "binary_sensor.ollama_",
+    "sensor.paperless_",
+    "binary_sensor.paperless_",
+    "sensor.n8n_",
+    "sensor.pipeline_",
+)
+PIPELINE_CHECKS = ("sensor.pipeline_depth", "sensor.ollama_loaded_models", "sensor.n8n_health")
 ONBOARDING_DOMAINS = {"google_translate", "met", "radio_browser", "shopping_list"}
 
 # Requirements of integrations Home Assistant sets up by default, that have no wheel for this
@@ -259,6 +272,18 @@ class HomeAssistantAPI:
             config = self.call("GET", "/api/config")
             yield True if config.get("state") == "RUNNING" else None
 
+    def probe_pipeline_entities(self) -> Iterator[list[dict[str, Any]] | None]:
+        """Yield None until the pipeline's main sensors have values, then the pipeline's entities."""
+        while True:
+            states = self.call("GET", "/api/states")
+            found = [s for s in states if s["entity_id"].startswith(PIPELINE_PREFIXES)]
+            values = {s["entity_id"]: s["state"] for s in found}
+            ready = all(
+                values.get(entity_id) not in (None, "unavailable", "unknown")
+                for entity_id in PIPELINE_CHECKS
+            )
+            yield found if ready else None
+
     def probe_pool_entities(self) -> Iterator[list[dict[str, Any]] | None]:
         """Yield None until the pool's sensors and binary sensors exist, then all of them."""
         while True:
@@ -342,6 +367,13 @@ def add_truenas_entry(api: HomeAssistantAPI, sim_port: int, username: str, api_k
         "/api/config/config_entries/flow",
         body={"handler": DOMAIN, "show_advanced_options": False},
     )
+    if form.get("type") == "menu":
+        # The first step asks what to add: TrueNAS, Ollama, Paperless-ngx or n8n.
+        form = api.call(
+            "POST",
+            f"/api/config/config_entries/flow/{form['flow_id']}",
+            body={"next_step_id": "truenas"},
+        )
     if form.get("type") != "form":
         raise DemoError(f"config flow did not show a form: {api.redact(json.dumps(form))}")
     result = api.call(
@@ -360,6 +392,62 @@ def add_truenas_entry(api: HomeAssistantAPI, sim_port: int, username: str, api_k
         details = {k: result.get(k) for k in ("type", "step_id", "errors", "reason")}
         raise DemoError(f"config flow did not create an entry: {json.dumps(details)}")
     return str(result.get("title", DOMAIN))
+
+
+def add_service_entry(api: HomeAssistantAPI, step: str, data: dict[str, Any]) -> str:
+    """Add one of the pipeline's services (Ollama, Paperless-ngx, n8n) through the config flow."""
+    menu = api.call(
+        "POST",
+        "/api/config/config_entries/flow",
+        body={"handler": DOMAIN, "show_advanced_options": False},
+    )
+    form = api.call(
+        "POST", f"/api/config/config_entries/flow/{menu['flow_id']}", body={"next_step_id": step}
+    )
+    result = api.call("POST", f"/api/config/config_entries/flow/{form['flow_id']}", body=data)
+    if result.get("type") != "create_entry":
+        details = {k: result.get(k) for k in ("type", "step_id", "errors", "reason")}
+        raise DemoError(f"the {step} config flow did not create an entry: {json.dumps(details)}")
+    return str(result.get("title", step))
+
+
+def pipeline_credentials(path: Path) -> dict[str, str]:
+    """The services' secrets from the scenario: Paperless-ngx token, Paperless-AI and n8n keys."""
+    scenario = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        return {
+            "paperless": str(scenario["paperless"]["token"]),
+            "paperless_ai": str(scenario["paperless_ai"]["api_key"]),
+            "n8n": str(scenario["n8n"]["api_key"]),
+        }
+    except (KeyError, TypeError) as err:
+        raise DemoError(f"{path}: no paperless.token, paperless_ai.api_key or n8n.api_key") from err
+
+
+def add_pipeline_entries(
+    api: HomeAssistantAPI, ready: dict[str, Any], secrets: dict[str, str]
+) -> list[str]:
+    """Add Ollama, Paperless-ngx (with Paperless-AI) and n8n from the simulator's ready line."""
+    titles = [add_service_entry(api, "ollama", {"url": ready["ollama_url"], "verify_ssl": True})]
+    titles.append(
+        add_service_entry(
+            api,
+            "paperless",
+            {
+                "url": ready["paperless_url"],
+                "verify_ssl": True,
+                "token": secrets["paperless"],
+                "ai_url": ready["paperless_ai_url"],
+                "ai_api_key": secrets["paperless_ai"],
+            },
+        )
+    )
+    titles.append(
+        add_service_entry(
+            api, "n8n", {"url": ready["n8n_url"], "verify_ssl": True, "api_key": secrets["n8n"]}
+        )
+    )
+    return titles
 
 
 def entry_state(api: HomeAssistantAPI) -> str:
@@ -404,6 +492,37 @@ def print_entities(entities: list[dict[str, Any]]) -> None:
         print(f"    {state['entity_id']:<50} {state['state']} {unit}".rstrip(), flush=True)
 
 
+def add_user_experience(api: HomeAssistantAPI, config_dir: Path) -> str:
+    """Confirm the HTTP settings, add the blueprints and the Home Lab dashboard; its path."""
+    if api.token is None:
+        raise DemoError("not logged in to Home Assistant")
+    try:
+        demo_extras.confirm_http_config(api.base_url, api.token)
+        blueprints = demo_extras.install_blueprints(config_dir)
+        dashboard = demo_extras.create_dashboard(api.base_url, api.token)
+    except (demo_extras.DashboardError, OSError) as err:
+        raise DemoError(f"adding the dashboard and blueprints: {err}") from err
+    log(f"added the dashboard {dashboard} and {len(blueprints)} blueprints (automation/homelab/)")
+    return dashboard
+
+
+def browser_check(
+    args: argparse.Namespace, api: HomeAssistantAPI, password: str, demo_dir: Path
+) -> list[str]:
+    """Log in with headless Chromium and check the dashboard (scripts/e2e_browser.py)."""
+    screenshots: Path = (args.screenshots or demo_dir / "screenshots").resolve()
+    log(f"browser check: headless Chromium, screenshots in {screenshots}")
+    started = time.monotonic()
+    report = run_browser_check(api.base_url, USERNAME, password, screenshots, log)
+    for error in report.page_errors:
+        log(f"browser: page error: {error}")
+    log(
+        f"browser check: {len(report.passed)} passed, {len(report.problems)} failed "
+        f"in {time.monotonic() - started:.1f} s; {len(report.screenshots)} screenshots"
+    )
+    return report.problems
+
+
 def parse_args() -> argparse.Namespace:
     """Command line (scripts/demo passes the ports from its environment)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
@@ -416,6 +535,14 @@ def parse_args() -> argparse.Namespace:
         "--scenario", type=Path, default=REPO / "labsim" / "scenarios" / "default.yaml"
     )
     parser.add_argument("--ha-timeout", type=float, default=180, help="seconds to wait for HA")
+    parser.add_argument(
+        "--no-browser", action="store_true", help="with --check: skip the browser check"
+    )
+    parser.add_argument(
+        "--screenshots",
+        type=Path,
+        help="where the browser check saves its screenshots (default: <demo dir>/screenshots)",
+    )
     return parser.parse_args()
 
 
@@ -463,6 +590,10 @@ def run(args: argparse.Namespace, children: list[Child], redact: Redactor) -> in
             str(args.control_port),
             "--cert-dir",
             str(demo_dir / "certs"),
+            # Free ports for Ollama, Paperless-ngx, ...: two demos (or a demo and a test run)
+            # can then share the machine. The ready line says where they are.
+            "--service-ports",
+            "free",
         ],
         demo_dir / "labsim.log",
         REPO,
@@ -509,27 +640,49 @@ def run(args: argparse.Namespace, children: list[Child], redact: Redactor) -> in
         entities = wait_until("the pool entities", api.probe_pool_entities(), 90, children, redact)
     except DemoError as err:
         raise DemoError(f"{err} (config entry state: {entry_state(api)})") from err
+    secrets_ = pipeline_credentials(args.scenario)
+    redact.secrets.extend(secrets_.values())
+    titles = add_pipeline_entries(api, ready, secrets_)
+    log(f"config flow created {', '.join(titles)}; waiting for the pipeline's entities")
+    try:
+        pipeline = wait_until(
+            "the pipeline's entities", api.probe_pipeline_entities(), 90, children, redact
+        )
+    except DemoError as err:
+        raise DemoError(f"{err} (config entry states: {entry_state(api)})") from err
     remove_failed_onboarding_entries(api)
-    log(f"config entry {entry_state(api)}; {len(entities)} pool entities:")
+    log(f"config entries {entry_state(api)}; {len(entities)} pool entities:")
     print_entities(entities)
+    log(f"{len(pipeline)} entities of the document pipeline:")
+    print_entities(pipeline)
+    dashboard = add_user_experience(api, config_dir)
 
     if args.check:
         problems = check(entities)
+        if not problems and not args.no_browser:
+            problems = browser_check(args, api, password, demo_dir)
         for problem in problems:
             log(f"CHECK FAILED: {problem}")
         if problems:
             return 1
-        log("check passed: the pool entities exist and the pool reads online")
+        log(
+            "check passed: the pool entities exist, the pool reads online, and the pipeline's "
+            "depth, Ollama and n8n sensors have values"
+        )
         return 0
 
     print(
         redact_password(
             "\n"
             "Home Lab demo is running.\n"
-            f"  Home Assistant:    {api.base_url}\n"
+            f"  Home Assistant:    {api.base_url}  (dashboard: {api.base_url}{dashboard})\n"
             f"  user / password:   {USERNAME} / {password}\n"
             f"  TrueNAS simulator: {ready.get('url')}  (user {username})\n"
             f"  simulator control: {ready.get('control_url')}\n"
+            f"  Ollama:            {ready.get('ollama_url')}\n"
+            f"  Paperless-ngx:     {ready.get('paperless_url')}  "
+            f"(Paperless-AI {ready.get('paperless_ai_url')})\n"
+            f"  n8n:               {ready.get('n8n_url')}\n"
             f"  logs:              {config_dir.relative_to(REPO)}/home-assistant.log, "
             f"{simulator.log_path.relative_to(REPO)}\n"
             "Press Ctrl-C to stop.\n"

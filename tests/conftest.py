@@ -21,6 +21,7 @@ import yaml
 from labsim import LabSimulator, load_scenario
 from labsim.scenario import parse_time
 from tests.common import LabHandle
+from tests.safety import SAFETY
 
 DEFAULT_SCENARIO = Path(__file__).parent.parent / "labsim" / "scenarios" / "default.yaml"
 # Relative scenario times ("-3d") are pinned to this moment so snapshots do not drift.
@@ -45,26 +46,36 @@ def seed_scenario() -> Any:
     return load_scenario(data)
 
 
-def _start(tls: bool) -> Iterator[LabHandle]:
+def _start(tls: bool, test: str = "") -> Iterator[LabHandle]:
     scenario = seed_scenario()
-    simulator = LabSimulator(scenario, tls=tls)
+    # The lab's HTTP services (Ollama, Paperless-ngx, ...) keep time from the pinned moment too.
+    simulator = LabSimulator(scenario, tls=tls, service_clock_start=PINNED_NOW)
     simulator.run_in_thread()
     try:
         yield LabHandle(simulator, scenario)
+        # Whatever the test did, nothing destructive or disk-waking may have been called.
+        SAFETY.record(test, simulator.control_sync("GET", "/control/calls"))
     finally:
         simulator.stop_thread()
 
 
 @pytest.fixture
-def lab(socket_enabled: None) -> Iterator[LabHandle]:
+def lab(socket_enabled: None, request: pytest.FixtureRequest) -> Iterator[LabHandle]:
     """The seed lab over wss:// with a self-signed certificate."""
-    yield from _start(tls=True)
+    yield from _start(tls=True, test=request.node.nodeid)
 
 
 @pytest.fixture
-def plain_lab(socket_enabled: None) -> Iterator[LabHandle]:
+def plain_lab(socket_enabled: None, request: pytest.FixtureRequest) -> Iterator[LabHandle]:
     """The seed lab over plain ws:// (allowed to carry a key only because it is loopback)."""
-    yield from _start(tls=False)
+    yield from _start(tls=False, test=request.node.nodeid)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_destructive_calls() -> Iterator[None]:
+    """After the whole run: no simulator was asked to delete, roll back, destroy or wake disks."""
+    yield
+    assert not SAFETY.violations, f"forbidden calls: {SAFETY.violations}"
 
 
 @pytest.fixture

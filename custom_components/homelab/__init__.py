@@ -21,6 +21,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from . import pipeline
 from .app_coordinator import AppsCoordinator
+from .assist import async_setup_assist
 from .backup_coordinator import BackupCoordinator
 from .const import CONF_SSL, CONF_VERIFY_SSL, DOMAIN, SUBENTRY_SERVICE
 from .coordinator import (
@@ -31,6 +32,8 @@ from .coordinator import (
     pool_identifier,
     system_identifier,
 )
+from .dashboard import async_register_dashboard_strategy
+from .llm_api import async_register_llm_api
 from .pipeline_const import is_pipeline_entry
 from .probe_coordinator import ProbeCoordinator
 from .repairs import (
@@ -39,8 +42,6 @@ from .repairs import (
     async_sync_insecure_issue,
     choose_api_version,
 )
-from .assist import async_setup_assist
-from .llm_api import async_register_llm_api
 from .services import async_setup_services
 from .truenas import (
     TrueNASAuthenticationError,
@@ -78,6 +79,7 @@ async def async_setup(hass: HomeAssistant, _config: ConfigType) -> bool:
     async_setup_services(hass)
     async_register_llm_api(hass)
     async_setup_assist(hass)
+    await async_register_dashboard_strategy(hass)
     return True
 
 
@@ -126,6 +128,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> b
 
     entry.async_on_unload(
         client.add_denied_listener(lambda method: async_report_missing_role(hass, entry, method))
+    )
+    # A NAS upgraded while we run may drop the pinned version: the client pins another one.
+    client.version_chooser = choose_api_version
+    entry.async_on_unload(
+        client.add_version_listener(
+            lambda served, chosen: async_sync_api_version_issue(hass, entry, served, chosen)
+        )
     )
     coordinator = TrueNASCoordinator(hass, entry, client)
     apps = AppsCoordinator(hass, entry, client)

@@ -16,14 +16,14 @@ import probatio as vol
 from .app_coordinator import DEFAULT_JOB_TIMEOUT, AppAction
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
 from .coordinator import HomeLabConfigEntry
-from .targets import identifier_suffixes, loaded_entry_for, target_devices
+from .targets import TARGET_FIELDS, identifier_suffixes, loaded_entry_for, target_devices
 
 ATTR_WAIT = "wait"
 ATTR_TIMEOUT = "timeout"
 
 APP_ACTION_SCHEMA = vol.Schema(
     {
-        **cv.ENTITY_SERVICE_FIELDS,
+        **TARGET_FIELDS,
         vol.Optional(ATTR_WAIT, default=False): cv.boolean,
         vol.Optional(ATTR_TIMEOUT, default=DEFAULT_JOB_TIMEOUT): vol.All(
             vol.Coerce(float), vol.Range(min=1, max=3600)

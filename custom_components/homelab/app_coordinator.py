@@ -36,8 +36,10 @@ from .truenas import (
 )
 
 APPS_SAFETY_NET_INTERVAL = timedelta(minutes=5)
-# The middleware accepts >= 2 s; 10 s keeps the event traffic of a 200-app box modest.
+# The middleware accepts >= 2 s. 10 s for a usual box; with many apps, one second more per
+# APPS_PER_STATS_SECOND apps (200 apps: 40 s), so that the stats cost at most ~60 KB/min.
 APP_STATS_INTERVAL = 10
+APPS_PER_STATS_SECOND = 5
 DEFAULT_JOB_TIMEOUT = 300.0
 
 type AppAction = Literal["start", "stop", "restart", "upgrade"]
@@ -46,6 +48,11 @@ type AppAction = Literal["start", "stop", "restart", "upgrade"]
 def stats_source(interval: int) -> str:
     """The `app.stats` event name with its interval argument, as `core.subscribe` takes it."""
     return "app.stats:" + json.dumps({"interval": interval})
+
+
+def stats_interval(apps: int) -> int:
+    """Seconds between `app.stats` samples for a box with `apps` apps (each sample lists all)."""
+    return max(APP_STATS_INTERVAL, -(-apps // APPS_PER_STATS_SECOND))
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,10 @@ class AppsCoordinator(DataUpdateCoordinator[dict[str, App]]):
                 translation_domain=DOMAIN, translation_key="invalid_auth"
             ) from err
         except TrueNASConnectionError as err:
+            if self.data is not None and not isinstance(err, TrueNASTimeoutError):
+                # The socket went down mid-refresh: the pool coordinator reports the outage
+                # (once); keep the last data, the entities follow the connection.
+                return self.data
             raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect") from err
         except TrueNASError as err:
             raise UpdateFailed(
@@ -145,7 +156,9 @@ class AppsCoordinator(DataUpdateCoordinator[dict[str, App]]):
         self._unsubscribers.append(client.add_connection_listener(self._on_connection))
         self._unsubscribers.append(await client.subscribe("app.query", self._on_app_event))
         self._unsubscribers.append(
-            await client.subscribe(stats_source(APP_STATS_INTERVAL), self._on_stats)
+            await client.subscribe(
+                stats_source(stats_interval(len(self.data or {}))), self._on_stats
+            )
         )
         self._unsubscribers.append(await client.subscribe("core.get_jobs", self._on_job))
 
@@ -161,7 +174,7 @@ class AppsCoordinator(DataUpdateCoordinator[dict[str, App]]):
         if state is ConnectionState.CONNECTED:
             # Events may have been missed while the socket was down.
             self.config_entry.async_create_background_task(
-                self.hass, self.async_request_refresh(), "homelab-apps-reconnected"
+                self.hass, self.async_refresh(), "homelab-apps-reconnected"
             )
         # App entities follow the connection; the pool coordinator logs the outage once.
         self.async_update_listeners()

@@ -12,8 +12,11 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from . import pipeline_binary_sensor
+from .backup_binary_sensor import async_setup_backup_binary_sensors
 from .coordinator import HomeLabConfigEntry, TrueNASCoordinator
 from .entity import AppEntity, PoolEntity, TrueNASEntity
+from .pipeline_const import is_pipeline_entry
 from .probe_entities import async_setup_probe_binary_sensors
 from .truenas import ConnectionState, Pool
 
@@ -57,6 +60,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Connectivity now; a problem sensor for every pool, including later ones."""
+    if is_pipeline_entry(entry):  # Ollama, Paperless-ngx, n8n
+        await pipeline_binary_sensor.async_setup_entry(hass, entry, async_add_entities)
+        return
     coordinator = entry.runtime_data.coordinator
     async_add_entities([ConnectivityBinarySensor(coordinator, CONNECTIVITY)])
 
@@ -82,6 +88,7 @@ async def async_setup_entry(
     add_apps(set(apps.data))
     entry.async_on_unload(apps.add_app_listener(add_apps))
     async_setup_probe_binary_sensors(entry.runtime_data.probes, async_add_entities)
+    async_setup_backup_binary_sensors(entry, async_add_entities)
 
 
 class PoolBinarySensor(PoolEntity, BinarySensorEntity):

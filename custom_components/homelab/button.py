@@ -10,9 +10,12 @@ from homeassistant.components.button.const import ButtonDeviceClass
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from . import pipeline_button
 from .app_coordinator import AppsCoordinator
+from .backup_button import async_setup_backup_buttons
 from .coordinator import HomeLabConfigEntry
 from .entity import AppEntity
+from .pipeline_const import is_pipeline_entry
 
 PARALLEL_UPDATES = 1
 
@@ -40,6 +43,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """A restart button for every app, including apps installed later."""
+    if is_pipeline_entry(entry):  # Ollama, Paperless-ngx, n8n
+        await pipeline_button.async_setup_entry(hass, entry, async_add_entities)
+        return
     apps = entry.runtime_data.apps
 
     @callback
@@ -52,6 +58,7 @@ async def async_setup_entry(
 
     add_apps(set(apps.data))
     entry.async_on_unload(apps.add_app_listener(add_apps))
+    async_setup_backup_buttons(entry, async_add_entities)
 
 
 class AppButton(AppEntity, ButtonEntity):

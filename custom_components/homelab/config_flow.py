@@ -7,7 +7,6 @@ from typing import Any
 
 from homeassistant.config_entries import (
     ConfigEntry,
-    ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
     OptionsFlow,
@@ -25,6 +24,7 @@ from homeassistant.helpers.selector import (
 import probatio as vol
 
 from . import create_client
+from .backup_options import backup_options_from_input, backup_section
 from .const import (
     CONF_ENTRY_TYPE,
     CONF_POLL_INTERVAL,
@@ -40,6 +40,8 @@ from .const import (
     EntryType,
 )
 from .coordinator import HomeLabConfigEntry
+from .pipeline_config_flow import PipelineConfigFlow, PipelineOptionsFlow
+from .pipeline_const import is_pipeline_entry
 from .probe_config_flow import ServiceSubentryFlow
 from .truenas import (
     TrueNASAuthenticationError,
@@ -107,8 +109,8 @@ def _error_key(err: Exception) -> str:
     return "unknown"
 
 
-class HomeLabConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Add a TrueNAS SCALE server."""
+class HomeLabConfigFlow(PipelineConfigFlow, domain=DOMAIN):
+    """Add a TrueNAS SCALE server, or one of the lab's services (steps in pipeline_config_flow)."""
 
     VERSION = 1
 
@@ -131,7 +133,15 @@ class HomeLabConfigFlow(ConfigFlow, domain=DOMAIN):
             LOGGER.exception("Unexpected error while testing the TrueNAS connection")
             return None, {"base": "unknown"}
 
-    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+    async def async_step_user(self, _user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Choose what to add."""
+        return self.async_show_menu(
+            step_id="user", menu_options=["truenas", "ollama", "paperless", "n8n"]
+        )
+
+    async def async_step_truenas(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Ask for the address and an API key, and test them."""
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -144,10 +154,12 @@ class HomeLabConfigFlow(ConfigFlow, domain=DOMAIN):
         schema = vol.Schema(
             {**_connection_schema(user_input or {}), **_credentials_schema(user_input or {})}
         )
-        return self.async_show_form(step_id="user", data_schema=schema, errors=errors)
+        return self.async_show_form(step_id="truenas", data_schema=schema, errors=errors)
 
     async def async_step_reauth(self, _entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """The key was refused or revoked: ask for a new one."""
+        if is_pipeline_entry(self._get_reauth_entry()):
+            return await self.async_step_reauth_service(_entry_data)
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
@@ -175,6 +187,8 @@ class HomeLabConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change the address or TLS settings of the same server."""
         entry = self._get_reconfigure_entry()
+        if is_pipeline_entry(entry):
+            return await self.async_step_reconfigure_service(user_input)
         errors: dict[str, str] = {}
         if user_input is not None:
             updates = _normalise(user_input)
@@ -191,8 +205,10 @@ class HomeLabConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(_config_entry: HomeLabConfigEntry) -> HomeLabOptionsFlow:
-        """Options: the poll interval."""
+    def async_get_options_flow(config_entry: HomeLabConfigEntry) -> OptionsFlow:
+        """Options: the poll interval (and each pipeline service's own)."""
+        if is_pipeline_entry(config_entry):
+            return PipelineOptionsFlow()
         return HomeLabOptionsFlow()
 
 
@@ -203,7 +219,10 @@ class HomeLabOptionsFlow(OptionsFlow):
         """Show and save the options."""
         if user_input is not None:
             return self.async_create_entry(
-                data={CONF_POLL_INTERVAL: int(user_input[CONF_POLL_INTERVAL])}
+                data={
+                    CONF_POLL_INTERVAL: int(user_input[CONF_POLL_INTERVAL]),
+                    **backup_options_from_input(user_input, self.config_entry.options),
+                }
             )
         current = self.config_entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)
         schema = vol.Schema(
@@ -216,7 +235,8 @@ class HomeLabOptionsFlow(OptionsFlow):
                         unit_of_measurement="s",
                         mode=NumberSelectorMode.BOX,
                     )
-                )
+                ),
+                **backup_section(self.config_entry.options),
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema)

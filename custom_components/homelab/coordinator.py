@@ -39,6 +39,7 @@ from .truenas import (
     TrueNASConnectionError,
     TrueNASError,
     TrueNASInvalidResponseError,
+    TrueNASTimeoutError,
 )
 
 if TYPE_CHECKING:
@@ -123,7 +124,12 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
                 translation_key="invalid_response",
                 translation_placeholders={"error": str(err)},
             ) from err
+        except TrueNASTimeoutError as err:
+            raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect") from err
         except TrueNASConnectionError as err:
+            # The socket is gone (a send may fail before the reader notices): report the outage
+            # here, once, so that it is the one warning and not an error line on top.
+            self._connection_lost()
             raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect") from err
         except TrueNASError as err:
             raise UpdateFailed(
@@ -191,19 +197,13 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
     @callback
     def _on_connection(self, state: ConnectionState) -> None:
         if state is ConnectionState.CONNECTED:
-            # Back: refresh now instead of waiting for the next poll.
+            # Back: refresh now instead of waiting for the next poll (not debounced: after a
+            # flap, a debounced request would keep the entities unavailable for 10 s).
             self.config_entry.async_create_background_task(
-                self.hass, self.async_request_refresh(), "homelab-reconnected-refresh"
+                self.hass, self.async_refresh(), "homelab-reconnected-refresh"
             )
         elif state is ConnectionState.DISCONNECTED:
-            if self.last_update_success:
-                # One warning per outage; the coordinator logs the recovery at info level.
-                LOGGER.warning("Lost the connection to TrueNAS %s; reconnecting", self.name)
-                self.last_update_success = False
-                self.last_exception = UpdateFailed(
-                    translation_domain=DOMAIN, translation_key="connection_lost"
-                )
-                self.async_update_listeners()
+            self._connection_lost()
         else:
             self.async_set_update_error(
                 ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth")
@@ -211,9 +211,20 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
             self.config_entry.async_start_reauth(self.hass)
 
     @callback
+    def _connection_lost(self) -> None:
+        if self.last_update_success and self.data is not None:
+            # One warning per outage; the coordinator logs the recovery at info level.
+            LOGGER.warning("Lost the connection to TrueNAS %s; reconnecting", self.name)
+            self.last_update_success = False
+            self.last_exception = UpdateFailed(
+                translation_domain=DOMAIN, translation_key="connection_lost"
+            )
+            self.async_update_listeners()
+
+    @callback
     def _on_alert(self, event: Event) -> None:
         if event.msg == "removed":
-            self._alerts.pop(str(event.id), None)
+            alert = self._alerts.pop(str(event.id), None)
         else:
             try:
                 alert = Alert.from_dict(event.fields)
@@ -221,10 +232,11 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
                 LOGGER.debug("Ignoring a malformed alert event")
                 return
             self._alerts[alert.uuid] = alert
-            if alert.klass == VOLUME_STATUS_ALERT:
-                self.config_entry.async_create_background_task(
-                    self.hass, self.async_refresh(), "homelab-volume-status-refresh"
-                )
+        if alert is not None and alert.klass == VOLUME_STATUS_ALERT:
+            # A pool's health changed (either way): TrueNAS sends no pool event for that.
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_refresh(), "homelab-volume-status-refresh"
+            )
         if self.data is not None:
             self.async_set_updated_data(replace(self.data, alerts=dict(self._alerts)))
 
@@ -247,7 +259,7 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
     def _on_pool_event(self, _event: Event) -> None:
         # A pool was added, imported or exported: refresh the list now.
         self.config_entry.async_create_background_task(
-            self.hass, self.async_request_refresh(), "homelab-pool-change-refresh"
+            self.hass, self.async_refresh(), "homelab-pool-change-refresh"
         )
 
 

@@ -10,6 +10,8 @@ from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .coordinator import HomeLabConfigEntry
+from .pipeline_const import is_pipeline_entry
+from .pipeline_diagnostics import pipeline_diagnostics
 
 TO_REDACT = {
     CONF_API_KEY,
@@ -29,6 +31,8 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: HomeLabConfigEntry
 ) -> dict[str, Any]:
     """Return redacted entry data, connection state and the latest server data."""
+    if is_pipeline_entry(entry):  # Ollama, Paperless-ngx, n8n
+        return pipeline_diagnostics(entry)
     runtime = entry.runtime_data
     data = runtime.coordinator.data
     return async_redact_data(
@@ -47,6 +51,7 @@ async def async_get_config_entry_diagnostics(
             "system": asdict(data.system),
             "pools": [asdict(pool) for pool in data.pools.values()],
             "alerts": [asdict(alert) for alert in data.alerts.values()],
+            "backups": runtime.backups.diagnostics(),
         },
         TO_REDACT,
     )

@@ -16,9 +16,12 @@ from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfInformation
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from . import pipeline_sensor
 from .app_sensor import async_setup_app_sensors
+from .backup_sensor import async_setup_backup_sensors
 from .coordinator import HomeLabConfigEntry, TrueNASCoordinator, TrueNASData
 from .entity import PoolEntity, TrueNASEntity
+from .pipeline_const import is_pipeline_entry
 from .probe_entities import async_setup_probe_sensors
 from .truenas import POOL_STATUSES, Pool
 
@@ -205,6 +208,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """System sensors now; pool sensors for every pool, including pools that appear later."""
+    if is_pipeline_entry(entry):  # Ollama, Paperless-ngx, n8n
+        await pipeline_sensor.async_setup_entry(hass, entry, async_add_entities)
+        return
     coordinator = entry.runtime_data.coordinator
     async_add_entities(SystemSensor(coordinator, description) for description in SYSTEM_SENSORS)
 
@@ -219,6 +225,7 @@ async def async_setup_entry(
     add_pools(set(coordinator.data.pools))
     entry.async_on_unload(coordinator.add_pool_listener(add_pools))
     async_setup_app_sensors(entry, async_add_entities)
+    async_setup_backup_sensors(entry, async_add_entities)
     async_setup_probe_sensors(entry.runtime_data.probes, async_add_entities)
 
 

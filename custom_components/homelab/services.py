@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from homeassistant.core import HomeAssistant, callback
 
-from . import app_actions
+from . import app_actions, backup_actions, pipeline_actions
 
 
 @callback
@@ -15,3 +15,5 @@ def async_setup_services(hass: HomeAssistant) -> None:
     """Register every action of the integration."""
     # Each action module adds one line here: `<module>.async_register(hass)`.
     app_actions.async_register(hass)
+    backup_actions.async_register(hass)
+    pipeline_actions.async_register(hass)

@@ -13,9 +13,30 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
+from homeassistant.helpers.typing import VolDictType
+import probatio as vol
 
 from .const import DOMAIN
+
+
+def _entity_ids(value: Any) -> list[str]:
+    """Home Assistant's entity id list, refusing what its validator would crash on (a number)."""
+    if not isinstance(value, str | list):
+        raise vol.Invalid("expected an entity ID or a list of entity IDs")
+    ids: list[str] = cv.comp_entity_ids(value)
+    return ids
+
+
+# The target fields of every action: Home Assistant's, with a sturdier entity id check.
+TARGET_FIELDS: VolDictType = {
+    **{key: value for key, value in cv.ENTITY_SERVICE_FIELDS.items() if key != ATTR_ENTITY_ID},
+    vol.Optional(ATTR_ENTITY_ID): _entity_ids,
+}
 
 
 def _as_list(value: Any) -> list[str]:

@@ -51,7 +51,7 @@ async def test_foreign_job_does_not_clear_ours(
     ("error", "expected"),
     [
         (TrueNASAuthenticationError("no"), ConfigEntryAuthFailed),
-        (TrueNASConnectionError("down"), UpdateFailed),
+        (TrueNASTimeoutError("slow"), UpdateFailed),
         (TrueNASCallError("boom", code=-32001), UpdateFailed),
     ],
 )
@@ -68,6 +68,15 @@ async def test_safety_net_errors(
         pytest.raises(expected),
     ):
         await apps._async_update_data()
+
+
+async def test_socket_lost_mid_refresh_keeps_the_data(
+    hass: HomeAssistant, lab: LabHandle, loaded_entry: MockConfigEntry
+) -> None:
+    """The pool coordinator reports the outage once; the apps keep their last data."""
+    apps = loaded_entry.runtime_data.apps
+    with patch.object(apps.client, "apps", AsyncMock(side_effect=TrueNASConnectionError("x"))):
+        assert await apps._async_update_data() is apps.data
 
 
 async def test_action_errors(

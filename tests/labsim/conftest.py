@@ -57,9 +57,7 @@ def trusting(simulator: LabSimulator) -> ssl.SSLContext | None:
 
 
 @pytest.fixture
-async def connect(
-    sim: LabSimulator, http: aiohttp.ClientSession
-) -> AsyncIterator[Connect]:
+async def connect(sim: LabSimulator, http: aiohttp.ClientSession) -> AsyncIterator[Connect]:
     """Open RPC connections (to `sim` unless told otherwise); all closed at teardown."""
     clients: list[RpcClient] = []
 

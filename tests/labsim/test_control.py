@@ -80,7 +80,13 @@ async def test_pool_state_overrides(sim: LabSimulator, client: RpcClient) -> Non
     pool = await tank(client)
     assert pool["status_code"] == "FEAT_DISABLED"
     assert pool["status_detail"] == "Some features off."
-    for status, code in (("SUSPENDED", "SUSPENDED"), ("FAULTED", "FAULTED"), ("OFFLINE", "OFFLINE"), ("REMOVED", "REMOVED"), ("UNAVAIL", "UNAVAIL")):
+    for status, code in (
+        ("SUSPENDED", "SUSPENDED"),
+        ("FAULTED", "FAULTED"),
+        ("OFFLINE", "OFFLINE"),
+        ("REMOVED", "REMOVED"),
+        ("UNAVAIL", "UNAVAIL"),
+    ):
         await sim.control("POST", "/control/pool/tank/state", {"status": status})
         pool = await tank(client)
         assert pool["status"] == status
@@ -127,8 +133,7 @@ async def test_disk_faulted_degrades_raidz1(sim: LabSimulator, client: RpcClient
     )
     alert = (await client.event("alert.list", "added"))["fields"]
     assert alert["args"]["devices"] == (
-        "<br>The following devices are not healthy:"
-        f"<ul><li>Disk {sdb['guid']} is FAULTED</li></ul>"
+        f"<br>The following devices are not healthy:<ul><li>Disk {sdb['guid']} is FAULTED</li></ul>"
     )
     # A second failed disk is beyond RAIDZ1's parity: the vdev and the pool cannot open.
     await sim.control("POST", "/control/pool/tank/disk/sdc1/state", {"status": "UNAVAIL"})
@@ -207,9 +212,13 @@ async def test_mirror_and_stripe_rules(sim: LabSimulator, client: RpcClient) -> 
     await sim.control("POST", f"{fast}/nvme2n1/state", {"status": "ONLINE"})
     await sim.control("POST", f"{fast}/nvme3n1/state", {"status": "ONLINE"})
     await sim.control("POST", f"{fast}/sdy/state", {"status": "FAULTED"})
-    assert (await client.call("pool.query", [[["name", "=", "fast"]], {"get": True}]))["status"] == "ONLINE"
+    assert (await client.call("pool.query", [[["name", "=", "fast"]], {"get": True}]))[
+        "status"
+    ] == "ONLINE"
     await sim.control("POST", f"{fast}/sdx/state", {"status": "FAULTED"})
-    assert (await client.call("pool.query", [[["name", "=", "fast"]], {"get": True}]))["status"] == "DEGRADED"
+    assert (await client.call("pool.query", [[["name", "=", "fast"]], {"get": True}]))[
+        "status"
+    ] == "DEGRADED"
     await sim.control("POST", "/control/pool", {"name": "stripe", "disks": ["sdq", "sdr"]})
     await sim.control("POST", "/control/pool/stripe/disk/sdr/state", {"status": "REMOVED"})
     stripe = await client.call("pool.query", [[["name", "=", "stripe"]], {"get": True}])
@@ -239,9 +248,38 @@ async def test_alert_delay(scenario: Scenario) -> None:
         started = time.monotonic()
         await sim.control("POST", "/control/pool/tank/state", {"status": "DEGRADED"})
         assert len(sim.state.alerts) == 2
-        while len(sim.state.alerts) == 2:
-            await asyncio.sleep(0.02)
+        added = asyncio.Event()
+        sim.state.add_listener(lambda _event: added.set())
+        await asyncio.wait_for(added.wait(), 5)
         assert time.monotonic() - started >= 0.28
+        assert len(sim.state.alerts) == 3
+
+
+async def test_unchanged_health_keeps_its_alert(sim: LabSimulator, client: RpcClient) -> None:
+    await sim.control("POST", "/control/pool/tank/state", {"status": "DEGRADED"})
+    await client.call("core.subscribe", ["alert.list"])
+    await sim.control("POST", "/control/pool/tank/state", {"status": "DEGRADED"})
+    await no_event(client, "alert.list")
+
+
+async def test_stop_with_pending_timers(scenario: Scenario) -> None:
+    scenario.settings.alert_delay_seconds = 30
+    sim = LabSimulator(scenario, tls=False)
+    await sim.start()
+    await sim.control("POST", "/control/pool/tank/state", {"status": "DEGRADED"})
+    await sim.control("POST", "/control/stall", {"seconds": 30})
+    await sim.stop()  # cancels the alert timer and the stall timer (no lingering timers)
+
+
+async def test_login_budget_refills_after_a_minute(sim: LabSimulator, connect: Connect) -> None:
+    client = await connect(login=None)
+    for _ in range(20):
+        await client.login(HA_USER, "1-x")
+    assert (await client.error("auth.login_ex", [{"mechanism": "API_KEY_PLAIN"}]))["code"] == -32001
+    for calls in sim.state._logins.values():
+        for index in range(len(calls)):
+            calls[index] -= 61
+    assert (await client.login(HA_USER, HA_KEY))["response_type"] == "SUCCESS"
 
 
 async def test_boot_pool_alert(sim: LabSimulator, client: RpcClient) -> None:
@@ -369,7 +407,12 @@ async def test_alert_routes(sim: LabSimulator, client: RpcClient) -> None:
     created = await sim.control(
         "POST",
         "/control/alerts",
-        {"klass": "SMART", "level": "critical", "text": "Device %(d)s failed", "args": {"d": "sda"}},
+        {
+            "klass": "SMART",
+            "level": "critical",
+            "text": "Device %(d)s failed",
+            "args": {"d": "sda"},
+        },
     )
     assert created["alert"]["formatted"] == "Device sda failed"
     assert created["alert"]["level"] == "CRITICAL"
@@ -448,7 +491,9 @@ async def test_delay(sim: LabSimulator, client: RpcClient) -> None:
             await sim.control("POST", "/control/delay", body)
 
 
-async def test_revoke_key(sim: LabSimulator, client: RpcClient, admin: RpcClient, connect: Connect) -> None:
+async def test_revoke_key(
+    sim: LabSimulator, client: RpcClient, admin: RpcClient, connect: Connect
+) -> None:
     await admin.call("core.subscribe", ["alert.list"])
     result = await sim.control("POST", "/control/revoke_key", {"username": HA_USER})
     assert result == {"revoked": [1], "closed_sessions": 1}
@@ -476,7 +521,12 @@ async def test_remote_clients_validation(sim: LabSimulator) -> None:
 
 async def test_method_error(sim: LabSimulator, client: RpcClient) -> None:
     fault = await sim.control("POST", "/control/method_error", {"method": "pool.query"})
-    assert fault == {"method": "pool.query", "errno": 14, "message": "Injected failure", "count": None}
+    assert fault == {
+        "method": "pool.query",
+        "errno": 14,
+        "message": "Injected failure",
+        "count": None,
+    }
     for _ in range(2):
         error = await client.error("pool.query")
         assert error["code"] == -32001
@@ -484,12 +534,14 @@ async def test_method_error(sim: LabSimulator, client: RpcClient) -> None:
     await sim.control("DELETE", "/control/method_error/pool.query")
     assert await client.call("pool.query", [[], {"count": True}]) == 1
     await sim.control(
-        "POST", "/control/method_error",
+        "POST",
+        "/control/method_error",
         {"method": "system.info", "errno": 13, "message": "nope", "count": 1},
     )
     assert (await client.error("system.info"))["data"]["reason"] == "[EACCES] nope"
     assert (await client.call("system.info"))["hostname"] == "nas"
-    await sim.control("POST", "/control/method_error", {"method": "core.ping"})
+    await sim.control("POST", "/control/method_error", {"method": "core.ping", "count": 2})
+    assert (await client.error("core.ping"))["code"] == -32001
     await sim.control("DELETE", "/control/method_error")
     assert await client.call("core.ping") == "pong"
     with pytest.raises(ControlError) as info:
@@ -507,7 +559,11 @@ async def test_call_log(sim: LabSimulator, client: RpcClient, connect: Connect) 
     await legacy.call("auth.login_with_api_key", [HA_KEY])
     await client.call("pool.query", [[["name", "=", "tank"]]])
     calls = await sim.control("GET", "/control/calls")
-    assert [c["method"] for c in calls] == ["auth.login_ex", "auth.login_with_api_key", "pool.query"]
+    assert [c["method"] for c in calls] == [
+        "auth.login_ex",
+        "auth.login_with_api_key",
+        "pool.query",
+    ]
     login = calls[0]
     assert login["params"][0]["api_key"] == "********"
     assert login["params"][0]["username"] == HA_USER
@@ -589,3 +645,19 @@ async def test_bad_bodies(sim: LabSimulator, http: aiohttp.ClientSession) -> Non
         assert (await resp.json()) == {"error": "the body must be a JSON object"}
     async with http.get(f"{sim.control_url}/control/nothing") as resp:
         assert resp.status == 404
+
+
+async def test_set_roles(sim: LabSimulator, client: RpcClient) -> None:
+    await client.call("system.info")
+    result = await sim.control("POST", f"/control/user/{HA_USER}/roles", {"roles": ["pool_read"]})
+    assert result == {"roles": ["POOL_READ"]}
+    # Takes effect on the next call of the open session.
+    assert (await client.error("system.info"))["data"]["errname"] == "EACCES"
+    assert await client.call("pool.query", [[], {"count": True}]) == 1
+    for path, body, status in (
+        ("/control/user/nobody/roles", {"roles": []}, 404),
+        (f"/control/user/{HA_USER}/roles", {"roles": "FULL_ADMIN"}, 400),
+    ):
+        with pytest.raises(ControlError) as info:
+            await sim.control("POST", path, body)
+        assert info.value.status == status

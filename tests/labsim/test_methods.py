@@ -2,29 +2,72 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
 import time
 
 import pytest
 
-from labsim import LabSimulator
-from labsim.methods import METHODS
+from labsim import LabSimulator, Scenario
+from labsim.errors import ValidationErrors
+from labsim.methods import METHODS, arg
+from labsim.rpc import CallContext, Method
+from labsim.scenario import Dataset
 from labsim.state import human_size
 from tests.labsim.rpc_client import RpcClient
 
 POOL_KEYS = {
-    "id", "name", "guid", "status", "path", "scan", "expand", "is_upgraded", "healthy", "warning",
-    "status_code", "status_detail", "size", "allocated", "free", "freeing", "dedup_table_size",
-    "dedup_table_quota", "fragmentation", "size_str", "allocated_str", "free_str", "freeing_str",
-    "autotrim", "topology",
+    "id",
+    "name",
+    "guid",
+    "status",
+    "path",
+    "scan",
+    "expand",
+    "is_upgraded",
+    "healthy",
+    "warning",
+    "status_code",
+    "status_detail",
+    "size",
+    "allocated",
+    "free",
+    "freeing",
+    "dedup_table_size",
+    "dedup_table_quota",
+    "fragmentation",
+    "size_str",
+    "allocated_str",
+    "free_str",
+    "freeing_str",
+    "autotrim",
+    "topology",
 }
 SCAN_KEYS = {
-    "function", "state", "start_time", "end_time", "percentage", "bytes_to_process",
-    "bytes_processed", "bytes_issued", "pause", "errors", "total_secs_left",
+    "function",
+    "state",
+    "start_time",
+    "end_time",
+    "percentage",
+    "bytes_to_process",
+    "bytes_processed",
+    "bytes_issued",
+    "pause",
+    "errors",
+    "total_secs_left",
 }
 STATS_KEYS = {
-    "timestamp", "read_errors", "write_errors", "checksum_errors", "ops", "bytes", "size",
-    "allocated", "fragmentation", "self_healed", "configured_ashift", "logical_ashift",
+    "timestamp",
+    "read_errors",
+    "write_errors",
+    "checksum_errors",
+    "ops",
+    "bytes",
+    "size",
+    "allocated",
+    "fragmentation",
+    "self_healed",
+    "configured_ashift",
+    "logical_ashift",
     "physical_ashift",
 }
 
@@ -37,10 +80,25 @@ def ms_ago(value: dict[str, int]) -> float:
 async def test_system_info(client: RpcClient) -> None:
     info = await client.call("system.info")
     assert set(info) == {
-        "version", "buildtime", "hostname", "physmem", "model", "cores", "physical_cores",
-        "loadavg", "uptime", "uptime_seconds", "system_serial", "system_product",
-        "system_product_version", "license", "boottime", "datetime", "timezone",
-        "system_manufacturer", "ecc_memory",
+        "version",
+        "buildtime",
+        "hostname",
+        "physmem",
+        "model",
+        "cores",
+        "physical_cores",
+        "loadavg",
+        "uptime",
+        "uptime_seconds",
+        "system_serial",
+        "system_product",
+        "system_product_version",
+        "license",
+        "boottime",
+        "datetime",
+        "timezone",
+        "system_manufacturer",
+        "ecc_memory",
     }
     assert info["hostname"] == "nas"
     assert info["version"] == "25.10.2"
@@ -79,7 +137,11 @@ async def test_pool_query_shape(client: RpcClient) -> None:
     assert tank["size_str"] == "23991808425984"
     assert tank["fragmentation"] == "3"
     assert tank["autotrim"] == {
-        "parsed": "off", "rawvalue": "off", "value": "off", "source": "DEFAULT", "source_info": None,
+        "parsed": "off",
+        "rawvalue": "off",
+        "value": "off",
+        "source": "DEFAULT",
+        "source_info": None,
     }
     scan = tank["scan"]
     assert set(scan) == SCAN_KEYS
@@ -134,7 +196,8 @@ async def test_boot_pool(client: RpcClient) -> None:
     assert boot["id"] == boot["name"] == "boot-pool"
     assert boot["topology"]["data"][0]["type"] == "MIRROR"
     assert [d["device"] for d in boot["topology"]["data"][0]["children"]] == [
-        "nvme0n1p3", "nvme1n1p3",
+        "nvme0n1p3",
+        "nvme1n1p3",
     ]
 
 
@@ -230,8 +293,6 @@ async def test_dataset_properties_from_scenario(sim: LabSimulator, client: RpcCl
 
 
 async def test_explicit_root_dataset(sim: LabSimulator, client: RpcClient) -> None:
-    from labsim.scenario import Dataset  # noqa: PLC0415
-
     sim.state.datasets.append(Dataset(name="tank", compression="ZSTD"))
     root = await client.call("pool.dataset.query", [[["id", "=", "tank"]], {"get": True}])
     assert root["compression"]["value"] == "ZSTD"
@@ -250,8 +311,21 @@ async def test_alert_list(client: RpcClient) -> None:
     assert len(alerts) == 2
     info = alerts[0]
     assert set(info) == {
-        "uuid", "source", "klass", "args", "node", "key", "datetime", "last_occurrence",
-        "dismissed", "mail", "text", "id", "level", "formatted", "one_shot",
+        "uuid",
+        "source",
+        "klass",
+        "args",
+        "node",
+        "key",
+        "datetime",
+        "last_occurrence",
+        "dismissed",
+        "mail",
+        "text",
+        "id",
+        "level",
+        "formatted",
+        "one_shot",
     }
     assert info["uuid"] == info["id"]
     assert info["klass"] == "HasUpdate"
@@ -279,7 +353,8 @@ async def test_core_get_jobs(client: RpcClient, sim: LabSimulator) -> None:
     assert await client.call("core.get_jobs") == []
     await client.call("core.subscribe", ["core.get_jobs"])
     job = await sim.control(
-        "POST", "/control/jobs",
+        "POST",
+        "/control/jobs",
         {"method": "app.start", "arguments": ["plex"], "duration_seconds": 0.2, "result": True},
     )
     added = await client.event("core.get_jobs", "added")
@@ -293,16 +368,33 @@ async def test_core_get_jobs(client: RpcClient, sim: LabSimulator) -> None:
     jobs = await client.call("core.get_jobs", [[["id", "=", job["id"]]]])
     assert jobs[0]["state"] == "SUCCESS"
     assert set(jobs[0]) == {
-        "id", "message_ids", "method", "arguments", "transient", "description", "abortable",
-        "logs_path", "logs_excerpt", "progress", "result", "result_encoding_error", "error",
-        "exception", "exc_info", "state", "time_started", "time_finished", "credentials",
+        "id",
+        "message_ids",
+        "method",
+        "arguments",
+        "transient",
+        "description",
+        "abortable",
+        "logs_path",
+        "logs_excerpt",
+        "progress",
+        "result",
+        "result_encoding_error",
+        "error",
+        "exception",
+        "exc_info",
+        "state",
+        "time_started",
+        "time_finished",
+        "credentials",
     }
 
 
 async def test_failing_job_with_progress(client: RpcClient, sim: LabSimulator) -> None:
     await client.call("core.subscribe", ["core.get_jobs"])
     await sim.control(
-        "POST", "/control/jobs",
+        "POST",
+        "/control/jobs",
         {"method": "replication.run", "arguments": [3], "duration_seconds": 2.2, "error": "boom"},
     )
     await client.event("core.get_jobs", "added")
@@ -320,4 +412,39 @@ def test_methods_table_is_documented() -> None:
     for name, method in METHODS.items():
         assert method.handler.__doc__, name
         assert "." in name
-    assert datetime.now(UTC).year >= 2026
+
+
+def test_arg_helper() -> None:
+    ctx = CallContext(session=None, state=None, method="x", params=[1, True, "s", {}])  # type: ignore[arg-type]
+    assert arg(ctx, 0, "a", int) == 1
+    assert arg(ctx, 1, "b", bool) is True
+    assert arg(ctx, 9, "z", int, default=5) == 5
+    for index, kind, message in (
+        (1, int, "Input should be a valid integer"),
+        (0, bool, "Input should be a valid boolean"),
+        (0, str, "Input should be a valid string"),
+        (0, dict, "Input should be a valid dictionary"),
+        (9, int, "Field required"),
+    ):
+        with pytest.raises(ValidationErrors) as info:
+            arg(ctx, index, "name", kind)
+        assert info.value.errors == [("name", message, 22)]
+
+
+async def test_async_handlers_are_awaited(sim: LabSimulator, client: RpcClient) -> None:
+    async def slow_echo(ctx: CallContext) -> object:
+        """Echo after a pause."""
+        await asyncio.sleep(0.01)
+        return ctx.params
+
+    rpc = sim._rpc
+    assert rpc is not None
+    rpc.methods = {**rpc.methods, "test.echo": Method(slow_echo, 3)}
+    assert await client.call("test.echo", [1, "a"]) == [1, "a"]
+
+
+async def test_boot_pool_datasets_are_not_listed(scenario: Scenario) -> None:
+    scenario.datasets.append(Dataset(name="boot-pool/ROOT"))
+    async with LabSimulator(scenario, tls=False) as sim:
+        names = [d["name"] for d in sim.state.dataset_entries()]
+        assert "boot-pool/ROOT" not in names

@@ -79,6 +79,7 @@ def q(*params: Any) -> Any:
         (["name", "C=", "BACKUP"], [2]),
         (["name", "C^", "back"], [2]),
         (["name", "Cin", ["TANK"]], [1]),
+        (["size", "C=", 100], [1]),  # case-folding leaves non-strings alone
         (["scan.state", "=", "SCANNING"], [2]),
         (["disks.0.name", "=", "sdc"], [2]),
         (["disks.5.name", "=", "x"], []),
@@ -133,7 +134,11 @@ def test_no_filters_returns_everything() -> None:
 
 
 def test_select() -> None:
-    assert q([], {"select": ["name"]}) == [{"name": "tank"}, {"name": "Backup"}, {"name": "scratch"}]
+    assert q([], {"select": ["name"]}) == [
+        {"name": "tank"},
+        {"name": "Backup"},
+        {"name": "scratch"},
+    ]
     assert q([["id", "=", 1]], {"select": ["scan.state", "id"]}) == [
         {"scan": {"state": "FINISHED"}, "id": 1}
     ]
@@ -241,11 +246,23 @@ def test_filters_must_be_a_list() -> None:
         ({"order_by": [1]}, [("options.order_by.0", "Input should be a valid string", 22)]),
         (
             {"get": True, "limit": 2},
-            [("options", "Value error, Invalid options combination. `get` implies a single result.", 22)],
+            [
+                (
+                    "options",
+                    "Value error, Invalid options combination. `get` implies a single result.",
+                    22,
+                )
+            ],
         ),
         (
             {"get": True, "offset": 1},
-            [("options", "Value error, Invalid options combination. `get` implies a single result.", 22)],
+            [
+                (
+                    "options",
+                    "Value error, Invalid options combination. `get` implies a single result.",
+                    22,
+                )
+            ],
         ),
         (
             {"limit": 10001},
@@ -256,9 +273,11 @@ def test_filters_must_be_a_list() -> None:
             [
                 (
                     "options",
-                    "Value error, ['a']: A select as list may only contain two parameters: the "
-                    "name of the parameter being selected, and the name to which to assign it "
-                    "in resulting data.",
+                    (
+                        "Value error, ['a']: A select as list may only contain two parameters: "
+                        "the name of the parameter being selected, and the name to which to "
+                        "assign it in resulting data."
+                    ),
                     22,
                 )
             ],
@@ -276,9 +295,11 @@ def test_filters_must_be_a_list() -> None:
             [
                 (
                     "options",
-                    "Value error, 5: selectors must be either a parameter name as a string or a "
-                    "list containing two items [<parameter name>, <as name>] to emulate SELECT "
-                    "<parameter name> AS <as name>.",
+                    (
+                        "Value error, 5: selectors must be either a parameter name as a string or "
+                        "a list containing two items [<parameter name>, <as name>] to emulate "
+                        "SELECT <parameter name> AS <as name>."
+                    ),
                     22,
                 )
             ],

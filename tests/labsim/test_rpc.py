@@ -315,7 +315,9 @@ async def test_parse_errors(client: RpcClient) -> None:
         ),
     ],
 )
-async def test_invalid_requests(client: RpcClient, message: dict[str, object], problem: str) -> None:
+async def test_invalid_requests(
+    client: RpcClient, message: dict[str, object], problem: str
+) -> None:
     await client.send(message)
     reply = await asyncio.wait_for(client.orphans.get(), 5)
     assert reply == {"jsonrpc": "2.0", "error": {"code": -32600, "message": problem}, "id": None}
@@ -347,7 +349,9 @@ async def test_message_too_big_before_login(connect: Connect) -> None:
 
 async def test_message_just_under_the_anonymous_limit(connect: Connect) -> None:
     client = await connect(login=None)
-    padding = "x" * (8192 - len(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "core.ping", "params": [""]})))
+    padding = "x" * (
+        8192 - len(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "core.ping", "params": [""]}))
+    )
     reply = await client.request("core.ping", [padding])
     assert reply["error"]["data"]["errname"] == "ENOTAUTHENTICATED"
 
@@ -358,7 +362,12 @@ async def test_message_too_big_after_login(client: RpcClient) -> None:
     assert reply["result"] == []
     # ...65 KiB is not: the socket is closed with 1009.
     await client.send(
-        {"jsonrpc": "2.0", "id": 99, "method": "pool.query", "params": [[["name", "=", "x" * 66000]]]}
+        {
+            "jsonrpc": "2.0",
+            "id": 99,
+            "method": "pool.query",
+            "params": [[["name", "=", "x" * 66000]]],
+        }
     )
     await asyncio.wait_for(client.closed.wait(), 5)
     assert client.ws.close_code == 1009
@@ -379,7 +388,9 @@ async def test_close_messages(sim: LabSimulator, http: aiohttp.ClientSession) ->
         assert msg.extra.startswith("Invalid websocket message type")
     async with http.ws_connect(sim.url, ssl=sim.client_ssl_context() or False) as ws:
         await ws.send_str(
-            json.dumps({"jsonrpc": "2.0", "id": 1, "method": "auth.login_ex", "params": login_params()})
+            json.dumps(
+                {"jsonrpc": "2.0", "id": 1, "method": "auth.login_ex", "params": login_params()}
+            )
         )
         assert (await ws.receive_json())["result"]["response_type"] == "SUCCESS"
         await ws.send_str(
@@ -469,7 +480,9 @@ async def test_wildcard_subscription(admin: RpcClient, sim: LabSimulator) -> Non
     await sim.control("POST", "/control/pool/tank/scrub/cancel")
 
 
-async def test_arguments_on_plain_events_match_nothing(client: RpcClient, sim: LabSimulator) -> None:
+async def test_arguments_on_plain_events_match_nothing(
+    client: RpcClient, sim: LabSimulator
+) -> None:
     await client.call("core.subscribe", ["alert.list:{}"])
     await sim.control("POST", "/control/alerts", {"klass": "T", "level": "INFO", "formatted": "x"})
     await client.call("core.ping")

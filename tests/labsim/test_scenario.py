@@ -29,7 +29,9 @@ MINIMAL: dict[str, Any] = {
     "schema": 1,
     "system": {"hostname": "box", "version": "25.10.1"},
     "users": [{"username": "u", "api_keys": [{"key": KEY}]}],
-    "pools": [{"name": "p", "size": "1 TiB", "topology": {"data": [{"type": "DISK", "disk": "sda"}]}}],
+    "pools": [
+        {"name": "p", "size": "1 TiB", "topology": {"data": [{"type": "DISK", "disk": "sda"}]}}
+    ],
 }
 
 
@@ -123,7 +125,7 @@ def test_parse_size(value: Any, expected: int) -> None:
     assert parse_size(value) == expected
 
 
-@pytest.mark.parametrize("value", [-1, "lots", "1 XB", True, 1.5, None])
+@pytest.mark.parametrize("value", [-1, "lots", "1 XB", "5 iB", True, 1.5, None])
 def test_parse_size_rejects(value: Any) -> None:
     with pytest.raises((TypeError, ValueError)):
         parse_size(value)
@@ -159,7 +161,9 @@ def test_pool_shorthand_and_status() -> None:
         {
             "name": "m",
             "size": 100,
-            "topology": {"data": [{"type": "MIRROR", "disks": ["a", {"disk": "b", "status": "FAULTED"}]}]},
+            "topology": {
+                "data": [{"type": "MIRROR", "disks": ["a", {"disk": "b", "status": "FAULTED"}]}]
+            },
         },
         "pool",
         NOW,
@@ -198,60 +202,165 @@ ERRORS: list[tuple[dict[str, Any], str]] = [
     (minimal(schema=2), "schema: this simulator reads schema 1, the file has 2"),
     (minimal(bogus=1), "scenario: unknown key(s) bogus"),
     (minimal(system={"hostname": "x"}), "system.version: required"),
-    (minimal(system={"hostname": "x", "version": "1", "cores": "many"}), "system.cores: expected an integer"),
-    (minimal(system={"hostname": "x", "version": "1", "loadavg": [1]}), "system.loadavg: expected three numbers"),
-    (minimal(system={"hostname": "x", "version": "1", "ecc_memory": "yes"}), "system.ecc_memory: expected true or false"),
-    (minimal(system={"hostname": "x", "version": "1", "boottime": "soon"}), "system.boottime: expected a time"),
-    (minimal(system={"hostname": "x", "version": "1", "physmem": "lots"}), "system.physmem: expected a size"),
+    (
+        minimal(system={"hostname": "x", "version": "1", "cores": "many"}),
+        "system.cores: expected an integer",
+    ),
+    (
+        minimal(system={"hostname": "x", "version": "1", "loadavg": [1]}),
+        "system.loadavg: expected three numbers",
+    ),
+    (
+        minimal(system={"hostname": "x", "version": "1", "ecc_memory": "yes"}),
+        "system.ecc_memory: expected true or false",
+    ),
+    (
+        minimal(system={"hostname": "x", "version": "1", "boottime": "soon"}),
+        "system.boottime: expected a time",
+    ),
+    (
+        minimal(system={"hostname": "x", "version": "1", "physmem": "lots"}),
+        "system.physmem: expected a size",
+    ),
     (minimal(system={"hostname": ["x"], "version": "1"}), "system.hostname: expected a string"),
     (minimal(system="nas"), "system: expected a mapping, got str 'nas'"),
     (minimal(api_versions=["25.10"]), "api_versions[0]: expected a version like 'v25.10.2'"),
     (minimal(api_versions=["v1.0.0", "v1.0.0"]), "api_versions: duplicate versions"),
     (minimal(api_versions="v1.0.0"), "api_versions: expected a list"),
-    (minimal(settings={"scan_event_interval_seconds": 0}), "settings.scan_event_interval_seconds: must be positive"),
+    (
+        minimal(settings={"scan_event_interval_seconds": 0}),
+        "settings.scan_event_interval_seconds: must be positive",
+    ),
     (minimal(settings={"max_calls": 5}), "settings: need 1 <= max_running_calls <= max_calls"),
-    (minimal(settings={"alert_delay_seconds": "soon"}), "settings.alert_delay_seconds: expected a number"),
+    (
+        minimal(settings={"alert_delay_seconds": "soon"}),
+        "settings.alert_delay_seconds: expected a number",
+    ),
     (minimal(settings=[1]), "settings: expected a mapping"),
     (minimal(users=[{"api_keys": []}]), "users[0].username: required"),
-    (minimal(users=[{"username": "a", "roles": [1]}]), "users[0].roles: expected a list of role names"),
-    (minimal(users=[{"username": "a"}, {"username": "a"}]), "users[1]: duplicate username 'a'"),
-    (minimal(users=[{"username": "a", "api_keys": [{"key": "short"}]}]), "users[0].api_keys[0].key: expected '<id>-<64 letters/digits>'"),
-    (minimal(users=[{"username": "a", "api_keys": [{"key": KEY, "id": 8}]}]), "the key starts with 7- but id is 8"),
     (
-        minimal(users=[{"username": "a", "api_keys": [{"key": KEY}]}, {"username": "b", "api_keys": [{"key": KEY}]}]),
+        minimal(users=[{"username": "a", "roles": [1]}]),
+        "users[0].roles: expected a list of role names",
+    ),
+    (minimal(users=[{"username": "a"}, {"username": "a"}]), "users[1]: duplicate username 'a'"),
+    (
+        minimal(users=[{"username": "a", "api_keys": [{"key": "short"}]}]),
+        "users[0].api_keys[0].key: expected '<id>-<64 letters/digits>'",
+    ),
+    (
+        minimal(users=[{"username": "a", "api_keys": [{"key": KEY, "id": 8}]}]),
+        "the key starts with 7- but id is 8",
+    ),
+    (
+        minimal(
+            users=[
+                {"username": "a", "api_keys": [{"key": KEY}]},
+                {"username": "b", "api_keys": [{"key": KEY}]},
+            ]
+        ),
         "users[1]: API key id 7 is used twice",
     ),
     (minimal(pools=[{"size": 1, "disks": ["a"]}]), "pools[0].name: required"),
-    (minimal(pools=[{"name": "a b", "disks": ["a"]}]), "pools[0].name: expected a pool name without whitespace"),
-    (minimal(pools=[{"name": "p", "size": 1}]), "pools[0].topology.data: a pool needs at least one data vdev"),
-    (minimal(pools=[{"name": "p", "disks": ["a"], "topology": {"data": []}}]), "pools[0].disks: expected either 'disks' or 'topology'"),
-    (minimal(pools=[{"name": "p", "size": 1, "allocated": 2, "disks": ["a"]}]), "pools[0].allocated: expected at most size (1)"),
-    (minimal(pools=[{"name": "p", "disks": ["a"], "status": "BROKEN"}]), "pools[0].status: expected one of ONLINE"),
-    (minimal(pools=[{"name": "p", "topology": {"data": [{"type": "RAID5", "disks": ["a"]}]}}]), "pools[0].topology.data[0].type: expected one of RAIDZ1"),
-    (minimal(pools=[{"name": "p", "topology": {"data": [{"type": "MIRROR", "disks": ["a"]}]}}]), "expected at least 2 disks for MIRROR"),
-    (minimal(pools=[{"name": "p", "topology": {"data": [{"type": "RAIDZ2", "disks": []}]}}]), "pools[0].topology.data[0].disks: expected a non-empty list of disks"),
-    (minimal(pools=[{"name": "p", "topology": {"data": [{"type": "STRIPE", "disks": ["a"]}]}}]), "use one 'type: DISK' entry per disk"),
-    (minimal(pools=[{"name": "p", "topology": {"data": [{"disk": "a", "read_errors": -1.5}]}}]), "read_errors: expected an integer"),
-    (minimal(pools=[{"name": "p", "topology": {"data": [{"disk": "a", "speed": 1}]}}]), "pools[0].topology.data[0]: unknown key(s) speed"),
-    (minimal(pools=[{"name": "p", "topology": {"mirror": []}}]), "pools[0].topology: unknown key(s) mirror"),
-    (minimal(pools=[{"name": "p", "disks": ["a"], "scan": {"state": "RUNNING"}}]), "pools[0].scan.state: expected one of SCANNING"),
-    (minimal(pools=[{"name": "p", "disks": ["a"]}, {"name": "p", "disks": ["b"]}]), "pools[1]: duplicate pool name 'p'"),
-    (minimal(pools=[{"name": "p", "id": 3, "disks": ["a"]}, {"name": "q", "id": 3, "disks": ["b"]}]), "pools[1]: duplicate pool id 3"),
     (
-        minimal(pools=[{"name": "p", "boot": True, "disks": ["a"]}, {"name": "q", "boot": True, "disks": ["b"]}]),
+        minimal(pools=[{"name": "a b", "disks": ["a"]}]),
+        "pools[0].name: expected a pool name without whitespace",
+    ),
+    (
+        minimal(pools=[{"name": "p", "size": 1}]),
+        "pools[0].topology.data: a pool needs at least one data vdev",
+    ),
+    (
+        minimal(pools=[{"name": "p", "disks": ["a"], "topology": {"data": []}}]),
+        "pools[0].disks: expected either 'disks' or 'topology'",
+    ),
+    (
+        minimal(pools=[{"name": "p", "size": 1, "allocated": 2, "disks": ["a"]}]),
+        "pools[0].allocated: expected at most size (1)",
+    ),
+    (
+        minimal(pools=[{"name": "p", "disks": ["a"], "status": "BROKEN"}]),
+        "pools[0].status: expected one of ONLINE",
+    ),
+    (
+        minimal(pools=[{"name": "p", "topology": {"data": [{"type": "RAID5", "disks": ["a"]}]}}]),
+        "pools[0].topology.data[0].type: expected one of RAIDZ1",
+    ),
+    (
+        minimal(pools=[{"name": "p", "topology": {"data": [{"type": "MIRROR", "disks": ["a"]}]}}]),
+        "expected at least 2 disks for MIRROR",
+    ),
+    (
+        minimal(pools=[{"name": "p", "topology": {"data": [{"type": "RAIDZ2", "disks": []}]}}]),
+        "pools[0].topology.data[0].disks: expected a non-empty list of disks",
+    ),
+    (
+        minimal(pools=[{"name": "p", "topology": {"data": [{"type": "STRIPE", "disks": ["a"]}]}}]),
+        "use one 'type: DISK' entry per disk",
+    ),
+    (
+        minimal(pools=[{"name": "p", "topology": {"data": [{"disk": "a", "read_errors": -1.5}]}}]),
+        "read_errors: expected an integer",
+    ),
+    (
+        minimal(pools=[{"name": "p", "topology": {"data": [{"disk": "a", "speed": 1}]}}]),
+        "pools[0].topology.data[0]: unknown key(s) speed",
+    ),
+    (
+        minimal(pools=[{"name": "p", "topology": {"mirror": []}}]),
+        "pools[0].topology: unknown key(s) mirror",
+    ),
+    (
+        minimal(pools=[{"name": "p", "disks": ["a"], "scan": {"state": "RUNNING"}}]),
+        "pools[0].scan.state: expected one of SCANNING",
+    ),
+    (
+        minimal(pools=[{"name": "p", "disks": ["a"]}, {"name": "p", "disks": ["b"]}]),
+        "pools[1]: duplicate pool name 'p'",
+    ),
+    (
+        minimal(
+            pools=[{"name": "p", "id": 3, "disks": ["a"]}, {"name": "q", "id": 3, "disks": ["b"]}]
+        ),
+        "pools[1]: duplicate pool id 3",
+    ),
+    (
+        minimal(
+            pools=[
+                {"name": "p", "boot": True, "disks": ["a"]},
+                {"name": "q", "boot": True, "disks": ["b"]},
+            ]
+        ),
         "pools: at most one pool may have 'boot: true'",
     ),
-    (minimal(datasets=[{"name": "nopool/x"}]), "datasets[0].name: expected a dataset in one of the pools ['p']"),
+    (
+        minimal(datasets=[{"name": "nopool/x"}]),
+        "datasets[0].name: expected a dataset in one of the pools ['p']",
+    ),
     (minimal(datasets=[{"name": "p/x"}, {"name": "p/x"}]), "datasets[1]: duplicate dataset 'p/x'"),
-    (minimal(datasets=[{"name": "p/x", "type": "SNAPSHOT"}]), "datasets[0].type: expected one of FILESYSTEM, VOLUME"),
-    (minimal(datasets=[{"name": "p/x", "properties": [1]}]), "datasets[0].properties: expected a mapping"),
+    (
+        minimal(datasets=[{"name": "p/x", "type": "SNAPSHOT"}]),
+        "datasets[0].type: expected one of FILESYSTEM, VOLUME",
+    ),
+    (
+        minimal(datasets=[{"name": "p/x", "properties": [1]}]),
+        "datasets[0].properties: expected a mapping",
+    ),
     (minimal(alerts=[{"level": "INFO"}]), "alerts[0].klass: required"),
-    (minimal(alerts=[{"klass": "K", "formatted": "x", "level": "LOUD"}]), "alerts[0].level: expected one of INFO"),
+    (
+        minimal(alerts=[{"klass": "K", "formatted": "x", "level": "LOUD"}]),
+        "alerts[0].level: expected one of INFO",
+    ),
     (minimal(jobs=[{"id": 1}]), "jobs[0].method: required"),
-    (minimal(jobs=[{"method": "a", "id": 1}, {"method": "b", "id": 1}]), "jobs[1]: duplicate job id 1"),
+    (
+        minimal(jobs=[{"method": "a", "id": 1}, {"method": "b", "id": 1}]),
+        "jobs[1]: duplicate job id 1",
+    ),
     (minimal(jobs=[{"method": "a", "state": "DONE"}]), "jobs[0].state: expected one of WAITING"),
     (minimal(users=[1]), "users[0]: expected a mapping, got int 1"),
-    (minimal(system={"hostname": "x", "version": "1"}), "api_versions: required when system.version ('1')"),
+    (
+        minimal(system={"hostname": "x", "version": "1"}),
+        "api_versions: required when system.version ('1')",
+    ),
     (minimal(system={"hostname": "x", "version": "1.2.3", "model": "y" * 100}), "unknown"),
 ]
 
@@ -277,7 +386,9 @@ def test_long_values_are_shortened_in_messages() -> None:
 def test_jobs_and_alerts_in_scenarios() -> None:
     scenario = parse_scenario(
         minimal(
-            jobs=[{"method": "app.start", "arguments": ["plex"], "state": "RUNNING", "percent": 40}],
+            jobs=[
+                {"method": "app.start", "arguments": ["plex"], "state": "RUNNING", "percent": 40}
+            ],
             alerts=[{"klass": "K", "formatted": "x", "datetime": "-1h", "dismissed": True}],
         ),
         now=NOW,

@@ -7,6 +7,7 @@ Every model is parsed through these so that a missing or mistyped required field
 from __future__ import annotations
 
 from datetime import UTC, datetime
+import math
 from typing import Any, TypeIs
 
 from .exceptions import TrueNASInvalidResponseError
@@ -69,8 +70,13 @@ def req_int(data: JSONDict, key: str) -> int:
 
 
 def opt_int(data: JSONDict, key: str) -> int | None:
-    """An optional integer field; numeric strings (as TrueNAS sends some sizes) are accepted."""
+    """An optional integer field; numeric strings (as TrueNAS sends some sizes) are accepted.
+
+    NaN and infinity (which JSON parsers accept) read as absent.
+    """
     value = data.get(key)
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) else None
     if _is_number(value):
         return int(value)
     if isinstance(value, str):
@@ -82,16 +88,15 @@ def opt_int(data: JSONDict, key: str) -> int | None:
 
 
 def opt_float(data: JSONDict, key: str) -> float | None:
-    """An optional float field; numeric strings are accepted."""
+    """An optional float field; numeric strings are accepted. NaN and infinity read as absent."""
     value = data.get(key)
-    if _is_number(value):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+    number: float | None = None
+    try:
+        if _is_number(value) or isinstance(value, str):
+            number = float(value)
+    except OverflowError, ValueError:
+        return None
+    return number if number is not None and math.isfinite(number) else None
 
 
 def req_bool(data: JSONDict, key: str) -> bool:
@@ -108,6 +113,14 @@ def opt_bool(data: JSONDict, key: str, default: bool = False) -> bool:
     """An optional boolean field."""
     value = data.get(key)
     return value if isinstance(value, bool) else default
+
+
+def epoch_datetime(seconds: float) -> datetime | None:
+    """An aware UTC datetime from epoch seconds; None when out of range (or not finite)."""
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except OverflowError, OSError, ValueError:
+        return None
 
 
 def ejson_datetime(value: Any) -> datetime | None:

@@ -26,6 +26,7 @@ from yarl import URL
 from ._parse import as_dict, as_list
 from .apps import APP_SELECT, App
 from .exceptions import (
+    TrueNASApiVersionError,
     TrueNASAuthenticationError,
     TrueNASCallError,
     TrueNASConnectionError,
@@ -49,6 +50,7 @@ RECEIVE_LIMIT = 64 * 1024 * 1024
 # Client->server message limits of the middleware.
 SEND_LIMIT_BEFORE_LOGIN = 8 * 1024
 SEND_LIMIT_AFTER_LOGIN = 64 * 1024
+HTTP_NOT_FOUND = 404
 # nginx closes an idle /api socket after an hour; a ping keeps it and detects dead peers.
 HEARTBEAT_SECONDS = 30.0
 
@@ -127,6 +129,10 @@ class TrueNASClient:
         self._job_waiters: dict[int, list[asyncio.Future[Job]]] = {}
         self._listeners: list[ConnectionListener] = []
         self._denied_listeners: list[Callable[[str], None]] = []
+        self._version_listeners: list[Callable[[list[str], str | None], None]] = []
+        # Picks the API version to pin from `/api/versions` when the pinned one disappears
+        # (None: fall back to /api/current).
+        self.version_chooser: Callable[[list[str]], str | None] | None = None
         self._logged_in = False
         self._connected = False
         self._closing = False
@@ -233,6 +239,8 @@ class TrueNASClient:
             raise TrueNASSSLError(msg) from err
         except aiohttp.WSServerHandshakeError as err:
             msg = f"{self.ws_url} refused the WebSocket upgrade (HTTP {err.status})"
+            if err.status == HTTP_NOT_FOUND and self.api_version != "current":
+                raise TrueNASApiVersionError(msg) from err
             raise TrueNASConnectionError(msg) from err
         except (aiohttp.ClientError, OSError, TimeoutError) as err:
             msg = f"cannot connect to {self.host}:{self.port}: {err or type(err).__name__}"
@@ -392,6 +400,11 @@ class TrueNASClient:
                 await self._drop_socket()
                 self._set_connected(ConnectionState.AUTH_FAILED)
                 return
+            except TrueNASApiVersionError:
+                # The NAS was upgraded and dropped the version we pinned: pick another one.
+                await self._drop_socket()
+                await self._repin()
+                continue
             except TrueNASError as err:
                 # Includes EBUSY from the login rate limit: the backoff keeps us under it.
                 _LOGGER.debug("Reconnect attempt %s failed: %s", attempt, err)
@@ -399,6 +412,33 @@ class TrueNASClient:
                 continue
             self._set_connected(ConnectionState.CONNECTED)
             return
+
+    def add_version_listener(
+        self, listener: Callable[[list[str], str | None], None]
+    ) -> Callable[[], None]:
+        """Call `listener(served, chosen)` when the client pins another API version."""
+        self._version_listeners.append(listener)
+        return lambda: self._version_listeners.remove(listener)
+
+    async def _repin(self) -> None:
+        try:
+            served = await self.api_versions()
+        except TrueNASError as err:
+            _LOGGER.debug("Reading the served API versions failed: %s", err)
+            return
+        chosen = self.version_chooser(served) if self.version_chooser is not None else None
+        _LOGGER.info(
+            "TrueNAS %s no longer serves API %s; now using %s",
+            self.host,
+            self.api_version,
+            chosen or "its current API",
+        )
+        self.api_version = chosen or "current"
+        for listener in list(self._version_listeners):
+            try:
+                listener(served, chosen)
+            except Exception:
+                _LOGGER.exception("API version listener failed")
 
     async def _restore_subscriptions(self) -> None:
         for subscription in self._subscriptions.values():

@@ -24,6 +24,10 @@ class TrueNASSSLError(TrueNASConnectionError):
     """The TLS handshake failed (certificate not trusted, wrong host name, ...)."""
 
 
+class TrueNASApiVersionError(TrueNASConnectionError):
+    """The server no longer serves the pinned API version (404 on `/api/<version>`)."""
+
+
 class TrueNASAuthenticationError(TrueNASError):
     """The server refused the credentials (AUTH_ERR, EXPIRED, DENIED, ...)."""
 

@@ -1,0 +1,565 @@
+"""The benchmark, run by `scripts/bench` through pytest (for Home Assistant's test harness).
+
+For each lab (seed, large): the simulator in its own thread, a real Home Assistant core with the
+integration's four kinds of entries (TrueNAS, Ollama, Paperless-ngx with Paperless-AI, n8n),
+both on one virtual clock (`bench.harness.SharedClock`). Then:
+
+1. ten virtual minutes of steady state after a minute of warm-up: RPC calls and bytes the server
+   sent per minute, snapshots the server enumerated and the server time charged for it, time on
+   the event loop per refresh and per pushed frame, asyncio's slow-callback warnings;
+2. latency from fault to Home Assistant state, 20 trials each: an app crashes, a job finishes,
+   a pool degrades (from its alert), Paperless-ngx's queue jumps, Ollama loads a model;
+3. peak memory of the integration's objects (tracemalloc, in a second set-up: tracing slows
+   everything down, so it is kept out of the timings);
+4. the baseline: a poller that reads everything every 60 s, a full snapshot listing included,
+   the way popular integrations do.
+
+Plus a check that snapshot enumeration does not depend on how many snapshots the NAS holds. The
+last test prints the table and writes `bench/results.json`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import json
+import logging
+import os
+from pathlib import Path
+import platform
+import random
+import statistics
+import time
+import tracemalloc
+from typing import Any
+
+import aiohttp
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import async_track_state_change_event
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from bench.harness import (
+    HttpBytes,
+    LoopTimes,
+    SharedClock,
+    counted_http,
+    percentile_summary,
+    time_frames,
+    timed,
+    timed_refreshes,
+)
+from bench.report import print_table, write_json
+from bench.scenarios import archive_lab, large_lab, seed_lab
+from custom_components.homelab.const import (
+    CONF_ENTRY_TYPE,
+    CONF_SSL,
+    CONF_VERIFY_SSL,
+    DOMAIN,
+    EntryType,
+)
+from custom_components.homelab.pipeline_const import (
+    CONF_AI_API_KEY,
+    CONF_AI_URL,
+    CONF_API_KEY,
+    CONF_TOKEN,
+    CONF_URL,
+)
+from custom_components.homelab.truenas import TrueNASClient
+from custom_components.homelab.truenas.backups import SnapshotFreshness, TrueNASBackups
+from labsim import LabSimulator, Scenario
+
+RESULTS: dict[str, Any] = {}
+STEADY_MINUTES = 10
+TRIALS = int(os.environ.get("HOMELAB_BENCH_TRIALS", "20"))
+BASELINE_MINUTES = {"seed": 10, "large": 3}
+BASELINE_METHODS: list[tuple[str, list[Any]]] = [
+    ("system.info", []),
+    ("pool.query", []),
+    ("pool.dataset.query", [[], {}]),
+    ("pool.snapshot.query", [[], {}]),
+    ("app.query", []),
+    ("alert.list", []),
+    ("pool.snapshottask.query", []),
+    ("replication.query", []),
+    ("cloudsync.query", []),
+    ("core.get_jobs", []),
+]
+LABS: dict[str, Callable[[], Scenario]] = {"seed": seed_lab, "large": large_lab}
+
+
+@pytest.fixture(autouse=True)
+def _integration(enable_custom_integrations: None, socket_enabled: None) -> None:
+    """Load custom_components/ and allow loopback sockets."""
+
+
+def _entries(sim: LabSimulator, scenario: Scenario) -> list[MockConfigEntry]:
+    user = scenario.users[0]
+    sections = scenario.sections
+    return [
+        MockConfigEntry(
+            domain=DOMAIN,
+            title="nas",
+            unique_id=scenario.system.host_id,
+            data={
+                "host": "127.0.0.1",
+                "port": sim.port,
+                CONF_SSL: True,
+                CONF_VERIFY_SSL: False,
+                "username": user.username,
+                "api_key": user.api_key,
+            },
+        ),
+        MockConfigEntry(
+            domain=DOMAIN,
+            title="Ollama",
+            unique_id="ollama",
+            data={
+                CONF_ENTRY_TYPE: EntryType.OLLAMA.value,
+                CONF_URL: sim.ollama_url,
+                CONF_VERIFY_SSL: True,
+            },
+        ),
+        MockConfigEntry(
+            domain=DOMAIN,
+            title="Paperless-ngx",
+            unique_id="paperless",
+            data={
+                CONF_ENTRY_TYPE: EntryType.PAPERLESS.value,
+                CONF_URL: sim.paperless_url,
+                CONF_VERIFY_SSL: True,
+                CONF_TOKEN: sections["paperless"].token,
+                CONF_AI_URL: sim.paperless_ai_url,
+                CONF_AI_API_KEY: sections["paperless_ai"].api_key,
+            },
+        ),
+        MockConfigEntry(
+            domain=DOMAIN,
+            title="n8n",
+            unique_id="n8n",
+            data={
+                CONF_ENTRY_TYPE: EntryType.N8N.value,
+                CONF_URL: sim.n8n_url,
+                CONF_VERIFY_SSL: True,
+                CONF_API_KEY: sections["n8n"].api_key,
+            },
+        ),
+    ]
+
+
+async def _set_up(hass: HomeAssistant, entries: list[MockConfigEntry]) -> float:
+    started = time.perf_counter()
+    for entry in entries:
+        if entry.entry_id not in {e.entry_id for e in hass.config_entries.async_entries()}:
+            entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return time.perf_counter() - started
+
+
+async def _unload(hass: HomeAssistant, entries: list[ConfigEntry[Any]]) -> None:
+    for entry in entries:
+        await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+# ---------------------------------------------------------------- steady state
+
+
+async def _steady_state(
+    hass: HomeAssistant, sim: LabSimulator, clock: SharedClock, times: LoopTimes
+) -> dict[str, Any]:
+    http = HttpBytes()
+    slow: list[logging.LogRecord] = []
+
+    class SlowCallbacks(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            message = record.getMessage()
+            # The bench's own task moves the clock: asyncio (debug mode) times its steps
+            # with loop.time() and sees the jump. Every other callback is timed truly.
+            if "Executing" in message and "lab_bench.py" not in message:
+                slow.append(record)
+
+    handler = SlowCallbacks(logging.WARNING)
+    logging.getLogger("asyncio").addHandler(handler)
+    try:
+        await clock.advance(60)  # warm-up: first backup refresh, first stats sample
+        times.clear()
+        before = await sim.control("GET", "/control/stats")
+        await sim.control("DELETE", "/control/snapshot_cost")
+        slow.clear()
+        real = time.perf_counter()
+        with counted_http(http):
+            await clock.advance(STEADY_MINUTES * 60)
+        real = time.perf_counter() - real
+        after = await sim.control("GET", "/control/stats")
+        cost = await sim.control("GET", "/control/snapshot_cost")
+    finally:
+        logging.getLogger("asyncio").removeHandler(handler)
+    minutes = STEADY_MINUTES
+    calls = await sim.control("GET", "/control/calls")
+    window = calls[-(after["rpc_calls"] - before["rpc_calls"]) :] if calls else []
+    methods: dict[str, int] = {}
+    for call in window:
+        methods[call["method"]] = methods.get(call["method"], 0) + 1
+    return {
+        "virtual_minutes": minutes,
+        "real_seconds": round(real, 1),
+        "rpc_calls_per_min": round((after["rpc_calls"] - before["rpc_calls"]) / minutes, 2),
+        "bytes_per_min": round((after["bytes_sent"] - before["bytes_sent"]) / minutes),
+        "events_per_min": round((after["events_sent"] - before["events_sent"]) / minutes, 1),
+        "methods_per_10_min": dict(sorted(methods.items(), key=lambda item: -item[1])),
+        "http_requests_per_min": round(http.requests / minutes, 1),
+        "http_bytes_per_min": round(http.total / minutes),
+        "snapshots_enumerated": cost["enumerated"],
+        "snapshot_server_seconds": round(cost["server_seconds"], 3),
+        "loop": times.summary(),
+        "slow_callback_warnings": len(slow),
+        "slow_callbacks": [record.getMessage()[:300] for record in slow[:5]],
+    }
+
+
+# ---------------------------------------------------------------- latency
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str | None:
+    state = hass.states.get(entity_id)
+    return state.state if state is not None else None
+
+
+async def _wait_real(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            msg = "condition not met"
+            raise TimeoutError(msg)
+        await asyncio.sleep(0.001)
+
+
+async def _state_latency(
+    hass: HomeAssistant, entity_id: str, wanted: str, fault: Callable[[], Any]
+) -> float:
+    """Real seconds from just before `fault()` to `entity_id` reading `wanted`."""
+    started, finished = await _state_times(hass, entity_id, wanted, fault)
+    return finished - started
+
+
+async def _state_times(
+    hass: HomeAssistant, entity_id: str, wanted: str, fault: Callable[[], Any]
+) -> tuple[float, float]:
+    """When `fault()` was started, and when `entity_id` read `wanted` (perf_counter)."""
+    reached = asyncio.get_running_loop().create_future()
+
+    @callback
+    def changed(event: Event[EventStateChangedData]) -> None:
+        new = event.data["new_state"]
+        if new is not None and new.state == wanted and not reached.done():
+            reached.set_result(time.perf_counter())
+
+    remove = async_track_state_change_event(hass, [entity_id], changed)
+    try:
+        started = time.perf_counter()
+        await fault()
+        finished: float = await asyncio.wait_for(reached, 10)
+    finally:
+        remove()
+    return started, finished
+
+
+async def _latencies(
+    hass: HomeAssistant, sim: LabSimulator, clock: SharedClock, truenas: ConfigEntry[Any]
+) -> dict[str, Any]:
+    results: dict[str, list[float]] = {
+        "app_crash": [],
+        "job_finished": [],
+        "pool_degraded": [],
+        "paperless_queue": [],
+        "ollama_load": [],
+    }
+    app_state = "sensor.nextcloud_state"
+    for _ in range(TRIALS):
+        await sim.control("POST", "/control/apps/nextcloud/state", {"state": "RUNNING"})
+        await _wait_real(lambda: _state(hass, app_state) == "running")
+        results["app_crash"].append(
+            await _state_latency(
+                hass,
+                app_state,
+                "crashed",
+                lambda: sim.control("POST", "/control/apps/nextcloud/crash"),
+            )
+        )
+    await sim.control("POST", "/control/apps/nextcloud/state", {"state": "RUNNING"})
+
+    # A job finishing: from the simulator emitting its end to the integration knowing.
+    apps = truenas.runtime_data.apps
+    state = sim.state
+    ended: dict[int, float] = {}
+    emit_job = state._emit_job  # noqa: SLF001
+
+    def recording_emit(job: Any, msg: str) -> None:
+        emit_job(job, msg)
+        if job.state in {"SUCCESS", "FAILED", "ABORTED"}:
+            ended[job.id] = time.perf_counter()
+
+    state._emit_job = recording_emit  # type: ignore[method-assign]  # noqa: SLF001
+    try:
+        for _ in range(TRIALS):
+            job = await sim.control(
+                "POST",
+                "/control/jobs",
+                {"method": "app.stop", "arguments": ["radicale"], "duration_seconds": 0.1},
+            )
+            await _wait_real(lambda job=job: apps.busy_job("radicale") is not None)
+            await _wait_real(lambda: apps.busy_job("radicale") is None)
+            seen = time.perf_counter()
+            results["job_finished"].append(seen - ended[job["id"]])
+    finally:
+        del state._emit_job  # type: ignore[method-assign]  # noqa: SLF001
+
+    # A pool degrading: from the VolumeStatus alert to the pool's state.
+    alerted: list[float] = []
+    emit = state.emit
+
+    def recording(event: Any) -> None:
+        if event.collection == "alert.list" and event.msg == "added":
+            fields = event.fields if isinstance(event.fields, dict) else {}
+            if fields.get("klass") == "VolumeStatus":
+                alerted.append(time.perf_counter())
+        emit(event)
+
+    state.emit = recording  # type: ignore[method-assign]
+    try:
+        for _ in range(TRIALS):
+            alerted.clear()
+            started, finished = await _state_times(
+                hass,
+                "sensor.tank_status",
+                "degraded",
+                lambda: sim.control(
+                    "POST", "/control/pool/tank/disk/sdb/state", {"status": "FAULTED"}
+                ),
+            )
+            results["pool_degraded"].append(finished - (alerted[0] if alerted else started))
+            await sim.control("POST", "/control/pool/tank/disk/sdb/state", {"status": "ONLINE"})
+            await _wait_real(lambda: _state(hass, "sensor.tank_status") == "online", 5)
+    finally:
+        del state.emit  # type: ignore[method-assign]
+
+    # Polled services: latency in virtual time, from a random moment in the poll cycle.
+    rng = random.Random(7)  # noqa: S311 - a reproducible phase, not cryptography
+    queued = "sensor.paperless_ngx_queued_tasks"
+    # Workers paused, so that the queue moves only by the jumps.
+    await sim.control("POST", "/control/paperless/stall", {"stalled": True})
+    await clock.advance(31, step=0.5)
+    for _ in range(TRIALS):
+        await clock.advance(rng.uniform(0, 30), step=0.25)
+        before = float(_state(hass, queued) or 0)
+        await sim.control("POST", "/control/paperless/consume", {"count": 5})
+        took = await clock.advance_until(
+            lambda before=before: float(_state(hass, queued) or 0) > before, 90
+        )
+        results["paperless_queue"].append(took if took is not None else float("inf"))
+    await sim.control("POST", "/control/paperless/stall", {"stalled": False})
+    ollama = next(
+        e for e in hass.config_entries.async_entries(DOMAIN) if e.title == "Ollama"
+    ).runtime_data.coordinator
+    model = "gemma3:4b"
+
+    def loaded() -> bool:
+        data = ollama.data
+        return data is not None and any(m.name == model for m in data.running.models)
+
+    for _ in range(TRIALS):
+        await sim.control("POST", "/control/ollama/unload", {"model": model})
+        await clock.advance_until(lambda: not loaded(), 60)
+        await clock.advance(rng.uniform(0, 15), step=0.25)
+        await sim.control("POST", "/control/ollama/load", {"model": model})
+        took = await clock.advance_until(loaded, 60)
+        results["ollama_load"].append(took if took is not None else float("inf"))
+    return {name: percentile_summary(values) for name, values in results.items()}
+
+
+# ---------------------------------------------------------------- memory
+
+
+async def _memory(
+    hass: HomeAssistant, entries: list[MockConfigEntry], clock: SharedClock
+) -> dict[str, Any]:
+    tracemalloc.start(1)
+    ours = [tracemalloc.Filter(inclusive=True, filename_pattern="*custom_components/homelab/*")]
+    peak = 0
+    try:
+        await _set_up(hass, entries)
+        for _ in range(4):
+            await clock.advance(30)
+            snapshot = tracemalloc.take_snapshot().filter_traces(ours)
+            peak = max(peak, sum(stat.size for stat in snapshot.statistics("filename")))
+        total_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return {"integration_peak_bytes": peak, "process_traced_peak_bytes": total_peak}
+
+
+# ---------------------------------------------------------------- baseline
+
+
+async def _baseline(
+    hass: HomeAssistant, sim: LabSimulator, clock: SharedClock, scenario: Scenario, minutes: int
+) -> dict[str, Any]:
+    """Everything every 60 s, a full snapshot listing included (no subscriptions)."""
+    session = async_get_clientsession(hass, verify_ssl=False)
+    ws = await session.ws_connect(sim.url, ssl=False, max_msg_size=0)
+    loop_times: list[float] = []
+    ids = iter(range(1, 10**9))
+
+    async def call(method: str, params: list[Any]) -> Any:
+        call_id = next(ids)
+        await ws.send_str(
+            json.dumps({"jsonrpc": "2.0", "id": call_id, "method": method, "params": params})
+        )
+        while True:
+            message = await ws.receive()
+            if message.type is not aiohttp.WSMsgType.TEXT:
+                msg = f"baseline socket: {message.type}"
+                raise ConnectionError(msg)
+            reply = json.loads(message.data)
+            if reply.get("id") == call_id:
+                return reply.get("result")
+
+    async def poll() -> None:
+        for method, params in BASELINE_METHODS:
+            await call(method, params)
+
+    try:
+        user = scenario.users[0]
+        login = {"mechanism": "API_KEY_PLAIN", "username": user.username, "api_key": user.api_key}
+        await call("auth.login_ex", [login])
+        before = await sim.control("GET", "/control/stats")
+        await sim.control("DELETE", "/control/snapshot_cost")
+        real = time.perf_counter()
+        for _ in range(minutes):
+            await timed(poll(), loop_times.append)
+            await clock.advance(60, step=5)
+        real = time.perf_counter() - real
+        after = await sim.control("GET", "/control/stats")
+        cost = await sim.control("GET", "/control/snapshot_cost")
+    finally:
+        await ws.close()
+    return {
+        "virtual_minutes": minutes,
+        "real_seconds": round(real, 1),
+        "rpc_calls_per_min": round((after["rpc_calls"] - before["rpc_calls"]) / minutes, 2),
+        "bytes_per_min": round((after["bytes_sent"] - before["bytes_sent"]) / minutes),
+        "snapshots_enumerated": cost["enumerated"],
+        "snapshots_enumerated_per_min": round(cost["enumerated"] / minutes),
+        "snapshot_server_seconds": round(cost["server_seconds"], 3),
+        "snapshot_server_seconds_per_min": round(cost["server_seconds"] / minutes, 3),
+        "loop": {
+            "refreshes": len(loop_times),
+            "refresh_max_ms": round(max(loop_times) * 1000, 2),
+            "refresh_median_ms": round(statistics.median(loop_times) * 1000, 2),
+        },
+    }
+
+
+# ---------------------------------------------------------------- the labs
+
+
+@pytest.mark.parametrize("name", list(LABS))
+async def test_lab(hass: HomeAssistant, name: str) -> None:
+    """Steady state, latency, memory and the baseline at one lab."""
+    started = time.perf_counter()
+    scenario = LABS[name]()
+    sim = LabSimulator(scenario).run_in_thread()
+    clock = SharedClock(hass.loop, sim)
+    times = LoopTimes()
+    result: dict[str, Any] = {}
+    try:
+        summary = await sim.control("GET", "/control/backups")
+        result["lab"] = {
+            "apps": len(await sim.control("GET", "/control/apps")),
+            "datasets": summary.get("datasets"),
+            "snapshots": summary.get("snapshots"),
+            "backup_tasks": sum(
+                len(summary.get(kind, {}))
+                for kind in ("snapshot_tasks", "replications", "cloudsyncs")
+            ),
+        }
+        entries = _entries(sim, scenario)
+        with timed_refreshes(times):
+            result["setup_seconds"] = round(await _set_up(hass, entries), 2)
+            truenas = entries[0]
+            time_frames(truenas.runtime_data.client, times)
+            result["steady"] = await _steady_state(hass, sim, clock, times)
+            result["latency"] = await _latencies(hass, sim, clock, truenas)
+        await _unload(hass, entries)
+        result["memory"] = await _memory(hass, entries, clock)
+        await _unload(hass, entries)
+        result["baseline"] = await _baseline(hass, sim, clock, scenario, BASELINE_MINUTES[name])
+    finally:
+        clock.close()
+        sim.stop_thread()
+    result["bench_seconds"] = round(time.perf_counter() - started, 1)
+    RESULTS[name] = result
+
+
+async def test_snapshot_enumeration_is_independent_of_the_total(hass: HomeAssistant) -> None:
+    """The same watched datasets on a NAS with 10,000 and with 100,000 more snapshots."""
+    rows: dict[str, Any] = {}
+    for total in (10_000, 100_000):
+        scenario = archive_lab(total)
+        sim = LabSimulator(scenario).run_in_thread()
+        try:
+            user = scenario.users[0]
+            client = TrueNASClient(
+                "127.0.0.1",
+                port=sim.port,
+                verify_ssl=False,
+                username=user.username,
+                api_key=user.api_key,
+                session=async_get_clientsession(hass, verify_ssl=False),
+            )
+            await client.connect()
+            try:
+                api = await TrueNASBackups.detect(client, software_version=scenario.system.version)
+                freshness = SnapshotFreshness(api)
+                watched = await api.datasets(["*/applications/*"])
+                refreshes = []
+                for _ in range(3):
+                    await sim.control("DELETE", "/control/snapshot_cost")
+                    await freshness.refresh(watched)
+                    cost = await sim.control("GET", "/control/snapshot_cost")
+                    refreshes.append(
+                        {
+                            "enumerated": cost["enumerated"],
+                            "server_seconds": round(cost["server_seconds"], 4),
+                        }
+                    )
+            finally:
+                await client.close()
+            summary = await sim.control("GET", "/control/backups")
+            rows[str(total)] = {
+                "snapshots_on_nas": summary.get("snapshots"),
+                "watched_datasets": len(watched),
+                "refreshes": refreshes,
+            }
+        finally:
+            sim.stop_thread()
+    small, large = rows["10000"]["refreshes"], rows["100000"]["refreshes"]
+    rows["independent"] = [r["enumerated"] for r in small] == [r["enumerated"] for r in large]
+    RESULTS["enumeration"] = rows
+
+
+def test_zz_report() -> None:
+    """Print the table and write bench/results.json."""
+    RESULTS["machine"] = {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+    }
+    path = Path(__file__).parent / "results.json"
+    write_json(RESULTS, path)
+    print_table(RESULTS)

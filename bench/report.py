@@ -1,0 +1,169 @@
+"""The benchmark's table, its targets, and its JSON file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+TARGETS = {
+    "rpc_calls_per_min": 10,
+    "bytes_per_min": 200 * 1024,
+    "refresh_max_ms": 20.0,
+    "push_median_s": 1.0,
+}
+PUSH = ("app_crash", "job_finished", "pool_degraded")
+POLLED = ("paperless_queue", "ollama_load")
+
+
+def targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each target: the figure measured and whether it is met."""
+    large = results.get("large", {})
+    steady = large.get("steady", {})
+    latency = {
+        name: trials
+        for lab in ("seed", "large")
+        for name, trials in results.get(lab, {}).get("latency", {}).items()
+    }
+    worst_push = max(
+        (results[lab]["latency"][name]["median"] for lab in ("seed", "large") if lab in results
+         for name in PUSH),
+        default=0.0,
+    )  # fmt: skip
+    worst_refresh = max(
+        (results[lab]["steady"]["loop"]["refresh_max_ms"] for lab in ("seed", "large")
+         if lab in results),
+        default=0.0,
+    )  # fmt: skip
+    enumeration = results.get("enumeration", {})
+    return {
+        "<= 10 RPC calls/min (large lab)": {
+            "measured": steady.get("rpc_calls_per_min"),
+            "met": steady.get("rpc_calls_per_min", 1e9) <= TARGETS["rpc_calls_per_min"],
+        },
+        "<= 200 KB/min received (large lab)": {
+            "measured": f"{steady.get('bytes_per_min', 0) / 1024:.1f} KB/min",
+            "met": steady.get("bytes_per_min", 1e12) <= TARGETS["bytes_per_min"],
+        },
+        "<= 20 ms event-loop time per refresh (max, both labs)": {
+            "measured": f"{worst_refresh} ms",
+            "met": worst_refresh <= TARGETS["refresh_max_ms"],
+        },
+        "push faults visible in <= 1 s (median, worst of app crash/job/pool)": {
+            "measured": f"{worst_push:.3f} s",
+            "met": bool(latency) and worst_push <= TARGETS["push_median_s"],
+        },
+        "snapshot enumeration independent of the total count": {
+            "measured": _enumeration_text(enumeration),
+            "met": bool(enumeration.get("independent")),
+        },
+    }
+
+
+def _enumeration_text(enumeration: dict[str, Any]) -> str:
+    parts = []
+    for total in ("10000", "100000"):
+        row = enumeration.get(total)
+        if row:
+            counts = "/".join(str(r["enumerated"]) for r in row["refreshes"])
+            parts.append(f"{row['snapshots_on_nas']:,} on NAS: {counts}")
+    return "; ".join(parts)
+
+
+def _row(label: str, *values: Any) -> str:
+    return f"  {label:<44}" + "".join(f"{value!s:>16}" for value in values)
+
+
+def print_table(results: dict[str, Any]) -> None:
+    """The figures, side by side for both labs and the baseline."""
+    labs = [lab for lab in ("seed", "large") if lab in results]
+    print()  # noqa: T201
+    print("Home Lab benchmark" + " " * 30 + "".join(f"{h:>16}" for h in _headers(labs)))  # noqa: T201
+    lines = [
+        ("lab: apps / datasets", lambda r: f"{r['lab']['apps']}/{r['lab']['datasets']}", None),
+        ("lab: snapshots / backup tasks",
+         lambda r: f"{r['lab']['snapshots']:,}/{r['lab']['backup_tasks']}", None),
+        ("RPC calls / min", lambda r: r["steady"]["rpc_calls_per_min"],
+         lambda b: b["rpc_calls_per_min"]),
+        ("KB received / min (TrueNAS socket)", lambda r: _kb(r["steady"]["bytes_per_min"]),
+         lambda b: _kb(b["bytes_per_min"])),
+        ("HTTP KB / min (pipeline services)", lambda r: _kb(r["steady"]["http_bytes_per_min"]),
+         None),
+        ("snapshots enumerated (10 min)", lambda r: r["steady"]["snapshots_enumerated"],
+         lambda b: round(b["snapshots_enumerated_per_min"] * 10)),
+        ("snapshot server time (s, 10 min)", lambda r: r["steady"]["snapshot_server_seconds"],
+         lambda b: round(b["snapshot_server_seconds_per_min"] * 10, 1)),
+        ("loop ms / refresh (max)", lambda r: r["steady"]["loop"]["refresh_max_ms"],
+         lambda b: b["loop"]["refresh_max_ms"]),
+        ("loop ms / refresh (median)", lambda r: r["steady"]["loop"]["refresh_median_ms"],
+         lambda b: b["loop"]["refresh_median_ms"]),
+        ("loop ms / pushed frame (max)", lambda r: r["steady"]["loop"]["frame_max_ms"], None),
+        ("slow-callback warnings", lambda r: r["steady"]["slow_callback_warnings"], None),
+        ("peak memory of the integration (KiB)",
+         lambda r: round(r["memory"]["integration_peak_bytes"] / 1024), None),
+    ]  # fmt: skip
+    for label, ours, baseline in lines:
+        values = []
+        for lab in labs:
+            values.append(ours(results[lab]))
+            values.append(baseline(results[lab]["baseline"]) if baseline else "-")
+        print(_row(label, *values))  # noqa: T201
+    print()  # noqa: T201
+    print("  Latency, fault to Home Assistant state: median / max over trials (s)")  # noqa: T201
+    for name in (*PUSH, *POLLED):
+        values = []
+        for lab in labs:
+            trial = results[lab]["latency"][name]
+            values.append(f"{trial['median']:.3f} / {trial['max']:.3f}")
+        kind = "push" if name in PUSH else "polled"
+        print(_row(f"{name} ({kind})", *values))  # noqa: T201
+    print()  # noqa: T201
+    print("  Ratios, baseline / ours")  # noqa: T201
+    for lab in labs:
+        for key, text in ratios(results[lab]).items():
+            print(f"    {lab}: {key}: {text}")  # noqa: T201
+    print()  # noqa: T201
+    print("  Targets")  # noqa: T201
+    for name, target in targets(results).items():
+        mark = "met" if target["met"] else "MISSED"
+        print(f"    [{mark:>6}] {name}: {target['measured']}")  # noqa: T201
+    machine = results.get("machine", {})
+    print(f"\n  Machine: {machine}")  # noqa: T201
+
+
+def ratios(result: dict[str, Any]) -> dict[str, str]:
+    """Baseline divided by ours, per figure."""
+    steady, baseline = result["steady"], result["baseline"]
+
+    def ratio(ours: float, theirs: float) -> str:
+        return f"{theirs / ours:.0f}x" if ours else f"{theirs} vs 0"
+
+    return {
+        "RPC calls/min": ratio(steady["rpc_calls_per_min"], baseline["rpc_calls_per_min"]),
+        "bytes/min": ratio(steady["bytes_per_min"], baseline["bytes_per_min"]),
+        "snapshots enumerated/min": ratio(
+            steady["snapshots_enumerated"] / steady["virtual_minutes"],
+            baseline["snapshots_enumerated_per_min"],
+        ),
+        "loop ms per refresh (max)": ratio(
+            steady["loop"]["refresh_max_ms"], baseline["loop"]["refresh_max_ms"]
+        ),
+    }
+
+
+def _headers(labs: list[str]) -> list[str]:
+    return [f"{lab} {who}" for lab in labs for who in ("ours", "baseline")]
+
+
+def _kb(value: float) -> str:
+    return f"{value / 1024:.1f}"
+
+
+def write_json(results: dict[str, Any], path: Path) -> None:
+    """The results, the targets and the ratios."""
+    document = {
+        **results,
+        "targets": targets(results),
+        "ratios": {lab: ratios(results[lab]) for lab in ("seed", "large") if lab in results},
+    }
+    path.write_text(json.dumps(document, indent=2, default=str) + "\n")

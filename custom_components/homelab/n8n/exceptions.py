@@ -1,0 +1,36 @@
+"""Errors raised by the n8n client: callers catch `N8nError`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class N8nError(Exception):
+    """Base class of every error this client raises."""
+
+
+class N8nConnectionError(N8nError):
+    """n8n cannot be reached, or it did not answer in time."""
+
+
+class N8nAuthenticationError(N8nError):
+    """401/403: the API key is missing, wrong or revoked."""
+
+
+class N8nResponseError(N8nError):
+    """An HTTP error answer; `status` and the decoded body (`payload`) are kept."""
+
+    def __init__(self, message: str, *, status: int, payload: Any = None) -> None:
+        """Keep the HTTP status and the body."""
+        super().__init__(message)
+        self.status = status
+        self.payload = payload
+
+
+class N8nInvalidResponseError(N8nError):
+    """An answer that is not what the API documents (not JSON, missing fields)."""
+
+    def __init__(self, message: str, *, payload: Any = None) -> None:
+        """Keep the offending payload for debugging."""
+        super().__init__(message)
+        self.payload = payload

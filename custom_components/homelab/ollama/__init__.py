@@ -1,0 +1,28 @@
+"""Async client for the Ollama HTTP API (no Home Assistant import)."""
+
+from .client import OllamaClient
+from .exceptions import (
+    OllamaAuthenticationError,
+    OllamaBusyError,
+    OllamaConnectionError,
+    OllamaError,
+    OllamaInvalidResponseError,
+    OllamaModelNotFoundError,
+    OllamaResponseError,
+)
+from .models import InstalledModel, LoadedModel, ModelDetails, RunningModels
+
+__all__ = [
+    "InstalledModel",
+    "LoadedModel",
+    "ModelDetails",
+    "OllamaAuthenticationError",
+    "OllamaBusyError",
+    "OllamaClient",
+    "OllamaConnectionError",
+    "OllamaError",
+    "OllamaInvalidResponseError",
+    "OllamaModelNotFoundError",
+    "OllamaResponseError",
+    "RunningModels",
+]

@@ -1,0 +1,164 @@
+"""A small async client for the Ollama HTTP API, on an injected aiohttp session.
+
+Ollama has no authentication of its own; `token` is sent as `Authorization: Bearer` for a reverse
+proxy in front of it, and never logged. Only the documented endpoints are used:
+`GET /`, `/api/version`, `/api/tags`, `/api/ps`, and `POST /api/generate` with an empty prompt
+to load a model or, with `keep_alive: 0`, to unload it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+import json
+from typing import Any, Final
+
+import aiohttp
+from yarl import URL
+
+from .exceptions import (
+    OllamaAuthenticationError,
+    OllamaBusyError,
+    OllamaConnectionError,
+    OllamaInvalidResponseError,
+    OllamaModelNotFoundError,
+    OllamaResponseError,
+)
+from .models import InstalledModel, RunningModels, parse_installed, parse_version
+
+DEFAULT_TIMEOUT: Final = 10.0
+# Loading a large model from disk into VRAM can take a minute.
+LOAD_TIMEOUT: Final = 180.0
+HTTP_UNAUTHORIZED: Final = 401
+HTTP_FORBIDDEN: Final = 403
+HTTP_NOT_FOUND: Final = 404
+HTTP_UNAVAILABLE: Final = 503
+HTTP_ERROR: Final = 400
+
+
+def server_time(response: aiohttp.ClientResponse) -> datetime | None:
+    """The server's clock from its `Date` header (every Go HTTP server sends one)."""
+    header = response.headers.get("Date")
+    if not header:
+        return None
+    try:
+        return parsedate_to_datetime(header)
+    except TypeError, ValueError:
+        return None
+
+
+class OllamaClient:
+    """Talks to one Ollama server."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        session: aiohttp.ClientSession,
+        token: str | None = None,
+        request_timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        """Prepare a client for `url` (e.g. `http://nas.local:30068`)."""
+        self.base_url = URL(url.rstrip("/"))
+        self._session = session
+        self._token = token or None
+        self._timeout = request_timeout
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict[str, Any] | None = None,
+        timeout: float | None = None,
+        text: bool = False,
+    ) -> tuple[Any, datetime | None]:
+        headers = {"Accept": "application/json"}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        try:
+            async with self._session.request(
+                method,
+                URL(f"{self.base_url}{path}", encoded=True),
+                json=body,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=timeout or self._timeout),
+            ) as response:
+                raw = await response.text()
+                clock = server_time(response)
+                status = response.status
+        except TimeoutError as err:
+            msg = f"Ollama at {self.base_url} did not answer in time"
+            raise OllamaConnectionError(msg) from err
+        except aiohttp.ClientError as err:
+            msg = f"cannot reach Ollama at {self.base_url}: {err.__class__.__name__}"
+            raise OllamaConnectionError(msg) from err
+        if status in (HTTP_UNAUTHORIZED, HTTP_FORBIDDEN):
+            msg = f"Ollama at {self.base_url} refused the request ({status})"
+            raise OllamaAuthenticationError(msg)
+        if status >= HTTP_ERROR:
+            raise _response_error(status, raw)
+        if text:
+            return raw, clock
+        try:
+            return json.loads(raw), clock
+        except ValueError as err:
+            msg = f"{path}: the answer is not JSON"
+            raise OllamaInvalidResponseError(msg, payload=raw[:200]) from err
+
+    async def ping(self) -> str:
+        """`GET /`: the banner (`Ollama is running`)."""
+        banner, _ = await self._request("GET", "/", text=True)
+        return str(banner).strip()
+
+    async def version(self) -> str:
+        """The server's version, e.g. `0.9.6`."""
+        data, _ = await self._request("GET", "/api/version")
+        return parse_version(data)
+
+    async def installed_models(self) -> list[InstalledModel]:
+        """Every model on disk (`GET /api/tags`)."""
+        data, _ = await self._request("GET", "/api/tags")
+        return parse_installed(data)
+
+    async def running_models(self) -> RunningModels:
+        """The models in memory (`GET /api/ps`), with the server's clock."""
+        data, clock = await self._request("GET", "/api/ps")
+        return RunningModels.from_dict(data, clock)
+
+    async def load_model(self, model: str, *, keep_alive: int | None = None) -> None:
+        """Load `model` into memory; `keep_alive` in seconds (negative: keep it loaded).
+
+        Without `keep_alive` the server's default (`OLLAMA_KEEP_ALIVE`, 5 minutes) applies.
+        """
+        body: dict[str, Any] = {"model": _model_name(model)}
+        if keep_alive is not None:
+            body["keep_alive"] = keep_alive
+        await self._request("POST", "/api/generate", body=body, timeout=LOAD_TIMEOUT)
+
+    async def unload_model(self, model: str) -> None:
+        """Unload `model` now (`keep_alive: 0`); it stays until its running requests finish."""
+        await self._request(
+            "POST", "/api/generate", body={"model": _model_name(model), "keep_alive": 0}
+        )
+
+
+def _model_name(model: str) -> str:
+    name = model.strip()
+    if not name:
+        msg = "a model name is required"
+        raise ValueError(msg)
+    return name
+
+
+def _response_error(status: int, raw: str) -> OllamaResponseError:
+    try:
+        detail = json.loads(raw).get("error")
+    except ValueError, AttributeError:
+        detail = None
+    message = str(detail) if detail else f"HTTP {status}"
+    if status == HTTP_NOT_FOUND and detail:
+        return OllamaModelNotFoundError(message, status=status)
+    if status == HTTP_UNAVAILABLE:
+        return OllamaBusyError(message, status=status)
+    return OllamaResponseError(message, status=status)

@@ -1,0 +1,46 @@
+"""Errors raised by the Ollama client: callers catch `OllamaError`, leaves exist where they act."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OllamaError(Exception):
+    """Base class of every error this client raises."""
+
+
+class OllamaConnectionError(OllamaError):
+    """Ollama cannot be reached, or it did not answer in time."""
+
+
+class OllamaAuthenticationError(OllamaError):
+    """A reverse proxy in front of Ollama refused the bearer token (401/403).
+
+    Ollama itself has no authentication; only a proxy sends these.
+    """
+
+
+class OllamaResponseError(OllamaError):
+    """Ollama answered with an HTTP error; `status` and its `{"error": ...}` text are kept."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        """Keep the HTTP status."""
+        super().__init__(message)
+        self.status = status
+
+
+class OllamaModelNotFoundError(OllamaResponseError):
+    """The model is not installed (404 `model '...' not found`)."""
+
+
+class OllamaBusyError(OllamaResponseError):
+    """503: more requests are queued than `OLLAMA_MAX_QUEUE` allows."""
+
+
+class OllamaInvalidResponseError(OllamaError):
+    """An answer that is not what the API documents (not JSON, missing fields)."""
+
+    def __init__(self, message: str, *, payload: Any = None) -> None:
+        """Keep the offending payload for debugging."""
+        super().__init__(message)
+        self.payload = payload

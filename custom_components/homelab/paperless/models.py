@@ -1,0 +1,217 @@
+"""Typed answers of the Paperless-ngx API (versions 9 and 10), parsed in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final, Self
+
+from .exceptions import PaperlessInvalidResponseError
+
+# Task states, lower case (API 10 sends them so; API 9 sends upper case).
+PENDING: Final = "pending"
+STARTED: Final = "started"
+SUCCESS: Final = "success"
+FAILURE: Final = "failure"
+REVOKED: Final = "revoked"
+
+
+def mapping(data: object, what: str) -> Mapping[str, Any]:
+    """`data` as a JSON object, or the client's invalid-response error."""
+    if not isinstance(data, Mapping):
+        msg = f"{what}: expected an object"
+        raise PaperlessInvalidResponseError(msg, payload=data)
+    return data
+
+
+def required_int(data: Mapping[str, Any], key: str, what: str) -> int:
+    """An integer field that must be present."""
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        msg = f"{what}: '{key}' is missing or not an integer"
+        raise PaperlessInvalidResponseError(msg, payload=data)
+    return value
+
+
+def optional_int(data: Mapping[str, Any], key: str) -> int | None:
+    """An integer field that may be null or absent."""
+    value = data.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def parse_time(value: object) -> datetime | None:
+    """An ISO 8601 time with an offset, or `None`."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+def page_results(data: object, what: str) -> list[Any]:
+    """The `results` of a paginated answer, or the list itself (API 9 task lists)."""
+    if isinstance(data, list):
+        return data
+    results = mapping(data, what).get("results")
+    if not isinstance(results, list):
+        msg = f"{what}: 'results' is missing or not a list"
+        raise PaperlessInvalidResponseError(msg, payload=data)
+    return results
+
+
+@dataclass(frozen=True, slots=True)
+class Statistics:
+    """`GET /api/statistics/`: document counts (the inbox count is `None` without an inbox tag)."""
+
+    documents_total: int
+    documents_inbox: int | None = None
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Parse the statistics; `documents_total` is required."""
+        item = mapping(data, "statistics")
+        return cls(
+            documents_total=required_int(item, "documents_total", "statistics"),
+            documents_inbox=optional_int(item, "documents_inbox"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SystemStatus:
+    """`GET /api/status/`: each component as `OK`, `WARNING` or `ERROR` (`None`: not reported)."""
+
+    version: str | None
+    database: str | None
+    redis: str | None
+    celery: str | None
+    index: str | None
+    classifier: str | None
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Parse the status; the `database` and `tasks` objects are required."""
+        item = mapping(data, "status")
+        database = mapping(item.get("database"), "status.database")
+        tasks = mapping(item.get("tasks"), "status.tasks")
+
+        def state(source: Mapping[str, Any], key: str) -> str | None:
+            value = source.get(key)
+            return value.upper() if isinstance(value, str) and value else None
+
+        version = item.get("pngx_version")
+        return cls(
+            version=version if isinstance(version, str) else None,
+            database=state(database, "status"),
+            redis=state(tasks, "redis_status"),
+            celery=state(tasks, "celery_status"),
+            index=state(tasks, "index_status"),
+            classifier=state(tasks, "classifier_status"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One task, in the same shape for both API versions."""
+
+    id: int
+    status: str
+    """Lower case: pending, started, success, failure, revoked."""
+    created: datetime | None
+    done: datetime | None = None
+    file_name: str | None = None
+    task_type: str | None = None
+    acknowledged: bool = False
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Parse an API 9 or API 10 task; `id` and `status` are required."""
+        item = mapping(data, "task")
+        status = item.get("status")
+        if not isinstance(status, str):
+            msg = "task: 'status' is missing or not a string"
+            raise PaperlessInvalidResponseError(msg, payload=item)
+        # API 9: task_file_name and task_name; API 10: input_data.filename and task_type.
+        input_data = item.get("input_data")
+        file_name = item.get("task_file_name")
+        if file_name is None and isinstance(input_data, Mapping):
+            file_name = input_data.get("filename")
+        task_type = item.get("task_type", item.get("task_name"))
+        return cls(
+            id=required_int(item, "id", "task"),
+            status=status.lower(),
+            created=parse_time(item.get("date_created")),
+            done=parse_time(item.get("date_done")),
+            file_name=file_name if isinstance(file_name, str) else None,
+            task_type=task_type if isinstance(task_type, str) else None,
+            acknowledged=item.get("acknowledged") is True,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TaskQueue:
+    """How deep the consumption queue is, read at `server_time` (the server's clock)."""
+
+    pending: int
+    started: int
+    oldest: datetime | None
+    """When the oldest task still waiting or running was created."""
+    failed_recent: int
+    """Failed tasks not acknowledged, that failed within the window asked for (24 h)."""
+    server_time: datetime | None = None
+
+    @property
+    def in_progress(self) -> int:
+        """Waiting plus running."""
+        return self.pending + self.started
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """One tag."""
+
+    id: int
+    name: str
+    document_count: int | None = None
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Parse a tag; `id` and `name` are required."""
+        item = mapping(data, "tag")
+        name = item.get("name")
+        if not isinstance(name, str):
+            msg = "tag: 'name' is missing or not a string"
+            raise PaperlessInvalidResponseError(msg, payload=item)
+        return cls(
+            id=required_int(item, "id", "tag"),
+            name=name,
+            document_count=optional_int(item, "document_count"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentPage:
+    """The ids on one page of `GET /api/documents/`, and how many match in all."""
+
+    count: int
+    ids: tuple[int, ...]
+    all_ids: tuple[int, ...] = ()
+    """Every matching id, in order (Paperless-ngx adds `all` to document pages)."""
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Parse a page of documents; `count` is required and each result needs an `id`."""
+        item = mapping(data, "documents")
+        ids = tuple(
+            required_int(mapping(doc, "document"), "id", "document")
+            for doc in page_results(item, "documents")
+        )
+        every = item.get("all")
+        all_ids = (
+            tuple(i for i in every if isinstance(i, int) and not isinstance(i, bool))
+            if isinstance(every, list)
+            else ids
+        )
+        return cls(count=required_int(item, "count", "documents"), ids=ids, all_ids=all_ids)

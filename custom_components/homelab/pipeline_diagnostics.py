@@ -1,0 +1,38 @@
+"""Diagnostics of the pipeline's entries, with every token, key and URL redacted."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.config_entries import ConfigEntry
+
+from .pipeline import N8nRuntimeData, OllamaRuntimeData, PaperlessRuntimeData
+from .pipeline_const import CONF_AI_API_KEY, CONF_AI_URL, CONF_API_KEY, CONF_TOKEN, CONF_URL
+
+TO_REDACT = {CONF_TOKEN, CONF_API_KEY, CONF_AI_API_KEY, CONF_URL, CONF_AI_URL, "unique_id", "title"}
+
+
+def pipeline_diagnostics(entry: ConfigEntry[Any]) -> dict[str, Any]:
+    """The entry (redacted) and its coordinators' latest data."""
+    runtime = entry.runtime_data
+    data: dict[str, Any] = {
+        "entry": {
+            "data": dict(entry.data),
+            "options": dict(entry.options),
+            "unique_id": entry.unique_id,
+        }
+    }
+    if isinstance(runtime, OllamaRuntimeData | N8nRuntimeData):
+        coordinator = runtime.coordinator
+        data["last_update_success"] = coordinator.last_update_success
+        data["data"] = asdict(coordinator.data) if coordinator.data else None
+    elif isinstance(runtime, PaperlessRuntimeData):
+        paperless = runtime.coordinator
+        data["last_update_success"] = paperless.last_update_success
+        data["api_version"] = runtime.client.api_version
+        data["data"] = asdict(paperless.data) if paperless.data else None
+        if runtime.ai_coordinator is not None:
+            data["paperless_ai"] = asdict(runtime.ai_coordinator.data)
+    return async_redact_data(data, TO_REDACT)

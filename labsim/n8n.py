@@ -1,0 +1,448 @@
+"""A simulated n8n: ``/healthz``, ``/healthz/readiness`` and the public API's executions/workflows.
+
+Scenario section ``n8n`` (absent: no n8n)::
+
+    n8n:
+      port: 30109
+      version: 2.36.5
+      api_key: ...                   # the X-N8N-API-KEY header
+      legacy_status_filter: false    # true: an old n8n that knows no status=running (400)
+      waiting_filter_bug: true       # status=waiting answers [] while executions wait (seen live)
+      workflows:
+        - {id: kTq3wV9xYb2LmN4p, name: Paperless to Vikunja}
+      executions:                    # ids 1, 2, ... in this order (newest last)
+        - {workflow: kTq3wV9xYb2LmN4p, status: error, started: "-3h", seconds: 4}
+        - {workflow: kTq3wV9xYb2LmN4p, status: running, started: "-20s", seconds: 60}
+
+A running execution ends ``seconds`` after it started, as ``outcome`` (``success`` by default).
+Pages are newest first with a cursor, like n8n's.
+
+Control routes (``/control/n8n/...``): ``GET state``, ``POST executions {"workflow", "status",
+"seconds", "outcome"}``, ``POST executions/{id}/fail``, ``POST ready {"ready"}``,
+``POST api_key {"api_key"}``, ``POST fault`` / ``DELETE fault``, ``POST reset``.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+import json
+from typing import Any, Final
+
+from aiohttp import web
+
+from .httpsvc import (
+    Faults,
+    ServiceClock,
+    body_seconds,
+    control_body,
+    iso_ms,
+    json_response,
+    parse_fault,
+    section_error,
+    service_middleware,
+)
+from .scenario import SECTION_PARSERS, _Reader
+from .state import LabError
+
+NAME: Final = "n8n"
+STATUSES: Final = (
+    "canceled",
+    "crashed",
+    "error",
+    "new",
+    "running",
+    "success",
+    "unknown",
+    "waiting",
+)
+FILTER_STATUSES: Final = ("canceled", "error", "running", "success", "waiting")
+LEGACY_FILTER_STATUSES: Final = ("error", "success", "waiting")
+DEFAULT_LIMIT: Final = 100
+MAX_LIMIT: Final = 250
+
+
+@dataclass(slots=True)
+class WorkflowDef:
+    """A workflow."""
+
+    id: str
+    name: str
+    active: bool = True
+
+
+@dataclass(slots=True)
+class ExecutionDef:
+    """An execution."""
+
+    id: int
+    workflow: str
+    status: str
+    started: datetime
+    ends: datetime | None = None
+    outcome: str = "success"
+    mode: str = "trigger"
+    wait_till: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        """n8n's ``finished``: true only for a success."""
+        return self.status == "success"
+
+
+@dataclass(slots=True)
+class N8nSection:
+    """The parsed ``n8n`` section."""
+
+    port: int = 0
+    version: str = "2.36.5"
+    api_key: str = ""
+    legacy_status_filter: bool = False
+    waiting_filter_bug: bool = True
+    workflows: list[WorkflowDef] = field(default_factory=list)
+    executions: list[ExecutionDef] = field(default_factory=list)
+
+
+def parse_section(reader: _Reader, now: datetime) -> N8nSection | None:
+    """Parse the ``n8n`` section (``None`` when it is absent)."""
+    if not reader.data:
+        return None
+    workflows = []
+    for item in reader.items("workflows"):
+        workflows.append(
+            WorkflowDef(
+                id=item.text("id", required=True),
+                name=item.text("name", required=True),
+                active=item.flag("active", default=True),
+            )
+        )
+        item.finish()
+    known = {workflow.id for workflow in workflows}
+    executions = []
+    for index, item in enumerate(reader.items("executions")):
+        status = item.text("status", "success")
+        if status not in STATUSES:
+            raise item.fail("status", f"one of {', '.join(STATUSES)}", status)
+        started = item.time("started", now, "now")
+        seconds = item.number("seconds", 5.0)
+        execution = ExecutionDef(
+            id=index + 1,
+            workflow=item.text("workflow", required=True),
+            status=status,
+            started=started,
+            ends=started + timedelta(seconds=seconds),
+            outcome=item.text("outcome", "success"),
+            mode=item.text("mode", "trigger"),
+        )
+        if status == "waiting":
+            execution.wait_till = started + timedelta(seconds=seconds)
+        item.finish()
+        if execution.workflow not in known:
+            raise section_error(item, f"unknown workflow {execution.workflow!r}")
+        executions.append(execution)
+    section = N8nSection(
+        port=reader.integer("port", 0),
+        version=reader.text("version", "2.36.5"),
+        api_key=reader.text("api_key", required=True),
+        legacy_status_filter=reader.flag("legacy_status_filter"),
+        waiting_filter_bug=reader.flag("waiting_filter_bug", default=True),
+        workflows=workflows,
+        executions=executions,
+    )
+    reader.finish()
+    return section
+
+
+SECTION_PARSERS[NAME] = parse_section
+
+
+class N8nState:
+    """Workflows and executions, moved forward by ``sync``."""
+
+    def __init__(self, section: N8nSection, clock: ServiceClock) -> None:
+        """Start from the scenario."""
+        self.section = section
+        self.clock = clock
+        self.api_key = section.api_key
+        self.ready = True
+        self.workflows = {workflow.id: workflow for workflow in section.workflows}
+        self.executions = [
+            ExecutionDef(
+                id=e.id,
+                workflow=e.workflow,
+                status=e.status,
+                started=e.started,
+                ends=e.ends,
+                outcome=e.outcome,
+                mode=e.mode,
+                wait_till=e.wait_till,
+            )
+            for e in section.executions
+        ]
+
+    def sync(self, now: datetime) -> None:
+        """End running executions whose time has come."""
+        for execution in self.executions:
+            if execution.status == "running" and execution.ends and execution.ends <= now:
+                execution.status = execution.outcome
+
+    def start(self, workflow: str, status: str, seconds: float, outcome: str) -> ExecutionDef:
+        """A new execution of ``workflow`` starting now."""
+        now = self.clock.now()
+        execution = ExecutionDef(
+            id=max((e.id for e in self.executions), default=0) + 1,
+            workflow=workflow,
+            status=status,
+            started=now,
+            ends=now + timedelta(seconds=seconds),
+            outcome=outcome,
+            mode="webhook",
+        )
+        if status == "waiting":
+            execution.wait_till = execution.ends
+        self.executions.append(execution)
+        return execution
+
+    def execution(self, execution: ExecutionDef) -> dict[str, Any]:
+        """An execution as the public API shows it."""
+        stopped = execution.ends if execution.status not in ("running", "waiting", "new") else None
+        return {
+            "id": str(execution.id),
+            "finished": execution.finished,
+            "mode": execution.mode,
+            "retryOf": None,
+            "retrySuccessId": None,
+            "status": execution.status,
+            "startedAt": iso_ms(execution.started),
+            "stoppedAt": iso_ms(stopped) if stopped else None,
+            "workflowId": execution.workflow,
+            "waitTill": iso_ms(execution.wait_till) if execution.wait_till else None,
+            "customData": {},
+        }
+
+    def workflow(self, workflow: WorkflowDef) -> dict[str, Any]:
+        """A workflow as the public API shows it."""
+        created = iso_ms(self.clock.now() - timedelta(days=90))
+        return {
+            "id": workflow.id,
+            "name": workflow.name,
+            "active": workflow.active,
+            "createdAt": created,
+            "updatedAt": created,
+            "nodes": [],
+            "connections": {},
+            "settings": {"executionOrder": "v1"},
+            "tags": [],
+        }
+
+
+def _cursor(last_id: int, limit: int) -> str:
+    return base64.b64encode(json.dumps({"lastId": last_id, "limit": limit}).encode()).decode()
+
+
+def _uncursor(cursor: str) -> tuple[int, int] | None:
+    try:
+        data = json.loads(base64.b64decode(cursor))
+        return int(data["lastId"]), int(data["limit"])
+    except ValueError, KeyError, TypeError:
+        return None
+
+
+class N8nService:
+    """The n8n endpoints and their control routes."""
+
+    name = NAME
+
+    def __init__(self, section: N8nSection, clock: ServiceClock) -> None:
+        """Prepare the state."""
+        self.section = section
+        self.clock = clock
+        self.faults = Faults()
+        self.state = N8nState(section, clock)
+
+    @property
+    def port(self) -> int:
+        """The port the scenario asks for."""
+        return self.section.port
+
+    def sync(self) -> None:
+        """Bring the state up to the lab clock."""
+        self.state.sync(self.clock.now())
+
+    def app(self, sync_all: Callable[[], None]) -> web.Application:
+        """The API application."""
+        app = web.Application(middlewares=[service_middleware(self.faults, self.clock, sync_all)])
+        app.router.add_get("/healthz", self.healthz)
+        app.router.add_get("/healthz/readiness", self.readiness)
+        app.router.add_get("/api/v1/executions", self.executions)
+        app.router.add_get("/api/v1/workflows", self.workflows)
+        app.router.add_get("/api/v1/workflows/{id}", self.workflow)
+        return app
+
+    def _refused(self, request: web.Request) -> web.Response | None:
+        key = request.headers.get("X-N8N-API-KEY")
+        if key is None:
+            return json_response({"message": "'X-N8N-API-KEY' header required"}, 401)
+        if key != self.state.api_key:
+            return json_response({"message": "unauthorized"}, 401)
+        return None
+
+    async def healthz(self, _request: web.Request) -> web.Response:
+        """``GET /healthz``."""
+        return json_response({"status": "ok"})
+
+    async def readiness(self, _request: web.Request) -> web.Response:
+        """``GET /healthz/readiness``: 503 while the database is not ready."""
+        if self.state.ready:
+            return json_response({"status": "ok"})
+        return json_response({"status": "error"}, 503)
+
+    async def executions(self, request: web.Request) -> web.Response:
+        """``GET /api/v1/executions``: newest first, ``status``/``workflowId`` filters, cursor."""
+        if (refused := self._refused(request)) is not None:
+            return refused
+        query = request.query
+        try:
+            limit = int(query.get("limit", DEFAULT_LIMIT))
+        except ValueError:
+            limit = -1
+        if not 1 <= limit <= MAX_LIMIT:
+            return json_response({"message": f"request/query/limit must be <= {MAX_LIMIT}"}, 400)
+        allowed = LEGACY_FILTER_STATUSES if self.section.legacy_status_filter else FILTER_STATUSES
+        status = query.get("status")
+        if status is not None and status not in allowed:
+            return json_response(
+                {
+                    "message": "request/query/status must be equal to one of the allowed values: "
+                    + ", ".join(allowed)
+                },
+                400,
+            )
+        executions = sorted(self.state.executions, key=lambda e: e.id, reverse=True)
+        if status is not None:
+            if status == "waiting" and self.section.waiting_filter_bug:
+                executions = []
+            executions = [e for e in executions if e.status == status]
+        if "workflowId" in query:
+            executions = [e for e in executions if e.workflow == query["workflowId"]]
+        if "cursor" in query:
+            decoded = _uncursor(query["cursor"])
+            if decoded is None:
+                return json_response({"message": "An invalid cursor was provided"}, 400)
+            executions = [e for e in executions if e.id < decoded[0]]
+        page = executions[:limit]
+        more = len(executions) > limit
+        return json_response(
+            {
+                "data": [self.state.execution(e) for e in page],
+                "nextCursor": _cursor(page[-1].id, limit) if more else None,
+            }
+        )
+
+    async def workflows(self, request: web.Request) -> web.Response:
+        """``GET /api/v1/workflows``."""
+        if (refused := self._refused(request)) is not None:
+            return refused
+        return json_response(
+            {
+                "data": [self.state.workflow(w) for w in self.state.workflows.values()],
+                "nextCursor": None,
+            }
+        )
+
+    async def workflow(self, request: web.Request) -> web.Response:
+        """``GET /api/v1/workflows/{id}``."""
+        if (refused := self._refused(request)) is not None:
+            return refused
+        workflow = self.state.workflows.get(request.match_info["id"])
+        if workflow is None:
+            return json_response({"message": "Not Found"}, 404)
+        return json_response(self.state.workflow(workflow))
+
+    # ------------------------------------------------------------ control
+
+    def control_routes(self) -> list[web.RouteDef]:
+        """The control routes of this service."""
+        base = f"/control/{NAME}"
+        return [
+            web.get(f"{base}/state", self.control_state),
+            web.post(f"{base}/executions", self.control_start),
+            web.post(f"{base}/executions/{{id}}/fail", self.control_fail),
+            web.post(f"{base}/ready", self.control_ready),
+            web.post(f"{base}/api_key", self.control_api_key),
+            web.post(f"{base}/fault", self.control_fault),
+            web.delete(f"{base}/fault", self.control_clear_faults),
+            web.post(f"{base}/reset", self.control_reset),
+        ]
+
+    async def control_state(self, _request: web.Request) -> web.Response:
+        """Every execution."""
+        self.sync()
+        counts: dict[str, int] = {}
+        for execution in self.state.executions:
+            counts[execution.status] = counts.get(execution.status, 0) + 1
+        return json_response({"ready": self.state.ready, "executions": counts})
+
+    async def control_start(self, request: web.Request) -> web.Response:
+        """Start an execution: ``{"workflow", "status": running|waiting|error|success, ...}``."""
+        body = await control_body(request)
+        self.sync()
+        workflow = body.get("workflow") or next(iter(self.state.workflows), None)
+        match = [w.id for w in self.state.workflows.values() if workflow in (w.id, w.name)]
+        if not match:
+            msg = f"unknown workflow {workflow!r}"
+            raise LabError(msg, 404)
+        status = body.get("status", "running")
+        outcome = body.get("outcome", "success")
+        if status not in STATUSES or outcome not in STATUSES:
+            msg = f"'status' and 'outcome' must be one of {', '.join(STATUSES)}"
+            raise LabError(msg)
+        seconds = body_seconds(body, "seconds", 30.0)
+        execution = self.state.start(match[0], str(status), seconds, str(outcome))
+        return json_response({"id": str(execution.id)}, 201)
+
+    async def control_fail(self, request: web.Request) -> web.Response:
+        """End a running execution in error now."""
+        self.sync()
+        try:
+            execution_id = int(request.match_info["id"])
+        except ValueError:
+            execution_id = -1
+        for execution in self.state.executions:
+            if execution.id == execution_id:
+                execution.status, execution.ends = "error", self.clock.now()
+                return json_response(self.state.execution(execution))
+        msg = f"unknown execution {request.match_info['id']}"
+        raise LabError(msg, 404)
+
+    async def control_ready(self, request: web.Request) -> web.Response:
+        """Readiness (``false``: /healthz/readiness answers 503)."""
+        self.state.ready = (await control_body(request)).get("ready", True) is True
+        return json_response({"ready": self.state.ready})
+
+    async def control_api_key(self, request: web.Request) -> web.Response:
+        """Replace the API key."""
+        key = (await control_body(request)).get("api_key")
+        if not isinstance(key, str) or not key:
+            msg = "'api_key' must be a non-empty string"
+            raise LabError(msg)
+        self.state.api_key = key
+        return json_response({"ok": True})
+
+    async def control_fault(self, request: web.Request) -> web.Response:
+        """Inject a fault."""
+        self.faults.add(parse_fault(await control_body(request)))
+        return json_response({"ok": True})
+
+    async def control_clear_faults(self, _request: web.Request) -> web.Response:
+        """Remove every fault."""
+        self.faults.clear()
+        return json_response({"ok": True})
+
+    async def control_reset(self, _request: web.Request) -> web.Response:
+        """Back to the scenario."""
+        self.faults.clear()
+        self.state = N8nState(self.section, self.clock)
+        return json_response({"ok": True})

@@ -1,0 +1,553 @@
+"""A simulated Ollama server: ``/``, ``/api/version``, ``/api/tags``, ``/api/ps``, ``/api/generate``.
+
+Scenario section ``ollama`` (absent: no Ollama)::
+
+    ollama:
+      port: 30068                 # the TrueNAS app's port (tests bind a free one)
+      version: 0.9.6
+      default_keep_alive: 5m      # OLLAMA_KEEP_ALIVE
+      vram: 12 GiB                # GPU memory; models that do not fit are split with the CPU
+      max_loaded: 3               # OLLAMA_MAX_LOADED_MODELS
+      bearer_token: null          # set to require "Authorization: Bearer ..." (a reverse proxy)
+      models:
+        - {name: "qwen3:14b", size: 9.3 GB, family: qwen3, parameter_size: 14.8B,
+           quantization: Q4_K_M, modified: "-12d"}
+      loaded:
+        - {name: "qwen3:14b", last_used: "-1m", keep_alive: 5m}     # -1: never unload
+
+The scheduler is modelled on Ollama's: a finished request sets ``expires_at = now + keep_alive``;
+a running request stops the idle timer (``expires_at`` stays, and may pass); while a model loads
+for its first request ``/api/ps`` reports ``now + keep_alive``; a negative keep-alive is Go's
+largest duration (``expires_at`` 292 years on); ``keep_alive: 0`` with an empty prompt unloads.
+
+Control routes (``/control/ollama/...``): ``GET state``, ``POST load {"model", "keep_alive"}``,
+``POST unload {"model"}`` (no model: all), ``POST request {"model", "seconds", "keep_alive"}``
+(a request in flight for that long), ``POST token {"token"}``, ``POST fault`` /
+``DELETE fault``, ``POST reset``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+import hashlib
+import json
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from .httpsvc import (
+    Faults,
+    ServiceClock,
+    body_seconds,
+    control_body,
+    json_response,
+    parse_duration,
+    parse_fault,
+    reader_duration,
+    section_error,
+    service_middleware,
+)
+from .scenario import SECTION_PARSERS, _Reader
+from .state import LabError
+
+NAME: Final = "ollama"
+GO_MAX_DURATION: Final = timedelta(microseconds=(2**63 - 1) // 1000)
+DEFAULT_KEEP_ALIVE: Final = timedelta(minutes=5)
+DEFAULT_CONTEXT: Final = 4096
+KV_BYTES_PER_TOKEN: Final = 131_072
+BANNER: Final = "Ollama is running"
+
+
+@dataclass(slots=True)
+class ModelDef:
+    """A model on disk."""
+
+    name: str
+    size: int
+    modified_at: datetime
+    family: str = "llama"
+    parameter_size: str = "7B"
+    quantization: str = "Q4_K_M"
+    context_length: int = DEFAULT_CONTEXT
+
+    @property
+    def digest(self) -> str:
+        """A stable sha256-looking digest."""
+        return hashlib.sha256(self.name.encode()).hexdigest()
+
+    def details(self) -> dict[str, Any]:
+        """The ``details`` object."""
+        return {
+            "parent_model": "",
+            "format": "gguf",
+            "family": self.family,
+            "families": [self.family],
+            "parameter_size": self.parameter_size,
+            "quantization_level": self.quantization,
+        }
+
+    def memory(self, context: int) -> int:
+        """Bytes in memory once loaded: weights plus the KV cache for the context."""
+        return int(self.size * 1.05) + context * KV_BYTES_PER_TOKEN
+
+
+@dataclass(slots=True)
+class LoadedDef:
+    """A model loaded when the lab starts."""
+
+    name: str
+    last_used: datetime
+    keep_alive: timedelta | None
+    context_length: int | None = None
+
+
+@dataclass(slots=True)
+class OllamaSection:
+    """The parsed ``ollama`` section."""
+
+    port: int = 0
+    version: str = "0.9.6"
+    default_keep_alive: timedelta | None = DEFAULT_KEEP_ALIVE
+    vram: int = 0
+    max_loaded: int = 3
+    bearer_token: str | None = None
+    timezone: str = "UTC"
+    models: list[ModelDef] = field(default_factory=list)
+    loaded: list[LoadedDef] = field(default_factory=list)
+
+
+def parse_section(reader: _Reader, now: datetime) -> OllamaSection | None:
+    """Parse the ``ollama`` section (``None`` when it is absent)."""
+    if not reader.data:
+        return None
+    models: list[ModelDef] = []
+    for item in reader.items("models"):
+        model = ModelDef(
+            name=item.text("name", required=True),
+            size=item.size("size", required=True),
+            modified_at=item.time("modified", now, "-30d"),
+            family=item.text("family", "llama"),
+            parameter_size=item.text("parameter_size", "7B"),
+            quantization=item.text("quantization", "Q4_K_M"),
+            context_length=item.integer("context_length", DEFAULT_CONTEXT),
+        )
+        item.finish()
+        if any(other.name == model.name for other in models):
+            raise section_error(item, f"duplicate model {model.name!r}")
+        models.append(model)
+    names = {model.name for model in models}
+    loaded: list[LoadedDef] = []
+    for item in reader.items("loaded"):
+        entry = LoadedDef(
+            name=item.text("name", required=True),
+            last_used=item.time("last_used", now, "now"),
+            keep_alive=reader_duration(item, "keep_alive", DEFAULT_KEEP_ALIVE),
+            context_length=item.integer("context_length", 0) or None,
+        )
+        item.finish()
+        if entry.name not in names:
+            raise section_error(item, f"{entry.name!r} is not in ollama.models")
+        loaded.append(entry)
+    token = reader.opt_text("bearer_token")
+    section = OllamaSection(
+        port=reader.integer("port", 0),
+        version=reader.text("version", "0.9.6"),
+        default_keep_alive=reader_duration(reader, "default_keep_alive", DEFAULT_KEEP_ALIVE),
+        vram=reader.size("vram", 0),
+        max_loaded=reader.integer("max_loaded", 3),
+        bearer_token=token or None,
+        timezone=reader.text("timezone", "UTC"),
+        models=models,
+        loaded=loaded,
+    )
+    reader.finish()
+    return section
+
+
+SECTION_PARSERS[NAME] = parse_section
+
+
+# ---------------------------------------------------------------- scheduler
+
+
+@dataclass(slots=True)
+class Runner:
+    """A model in memory."""
+
+    model: ModelDef
+    size: int
+    size_vram: int
+    context_length: int
+    session: timedelta
+    """The keep-alive (Go's largest duration for "forever")."""
+    expires_at: datetime | None
+    """``None`` while the first request runs (``/api/ps`` then shows now + session)."""
+    requests: list[datetime] = field(default_factory=list)
+    """When each running request ends."""
+    unload_requested: bool = False
+
+
+class OllamaState:
+    """The models on disk and in memory, moved forward by ``sync``."""
+
+    def __init__(self, section: OllamaSection, clock: ServiceClock) -> None:
+        """Load the scenario's models."""
+        self.section = section
+        self.clock = clock
+        self.token = section.bearer_token
+        self.models = {model.name: model for model in section.models}
+        self.runners: dict[str, Runner] = {}
+        self.calls: list[dict[str, Any]] = []
+        for loaded in section.loaded:
+            runner = self._place(self.models[loaded.name], loaded.context_length)
+            runner.session = self._session(loaded.keep_alive)
+            runner.expires_at = loaded.last_used + runner.session
+        self._synced = clock.now()
+
+    def _session(self, keep_alive: timedelta | None) -> timedelta:
+        return GO_MAX_DURATION if keep_alive is None else keep_alive
+
+    def _place(self, model: ModelDef, context: int | None) -> Runner:
+        """Load ``model``: evict the idlest model when at the limit; fill VRAM first."""
+        if len(self.runners) >= max(self.section.max_loaded, 1):
+            idle = [r for r in self.runners.values() if not r.requests]
+            if idle:
+                victim = min(idle, key=lambda r: r.expires_at or self.clock.now())
+                del self.runners[victim.model.name]
+        context = context or model.context_length
+        size = model.memory(context)
+        free_vram = max(self.section.vram - sum(r.size_vram for r in self.runners.values()), 0)
+        runner = Runner(
+            model=model,
+            size=size,
+            size_vram=min(size, free_vram),
+            context_length=context,
+            session=self._session(self.section.default_keep_alive),
+            expires_at=None,
+        )
+        self.runners[model.name] = runner
+        return runner
+
+    def sync(self, now: datetime) -> None:
+        """Finish requests and unload expired models, in time order, up to ``now``."""
+        while True:
+            events: list[tuple[datetime, int, Runner]] = []
+            for runner in self.runners.values():
+                if runner.requests:
+                    events.append((min(runner.requests), 0, runner))
+                elif runner.expires_at is not None:
+                    events.append((runner.expires_at, 1, runner))
+            due = [event for event in events if event[0] <= now]
+            if not due:
+                break
+            moment, kind, runner = min(due, key=lambda event: (event[0], event[1]))
+            if kind == 0:
+                runner.requests.remove(moment)
+                if not runner.requests:
+                    self._idle(runner, moment)
+            else:
+                del self.runners[runner.model.name]
+        self._synced = now
+
+    def _idle(self, runner: Runner, moment: datetime) -> None:
+        if runner.unload_requested or runner.session <= timedelta(0):
+            del self.runners[runner.model.name]
+        else:
+            runner.expires_at = moment + runner.session
+
+    def model(self, name: str) -> ModelDef | None:
+        """An installed model by name (``llama3.2`` means ``llama3.2:latest``)."""
+        return self.models.get(name) or self.models.get(f"{name}:latest")
+
+    def run(self, model: ModelDef, keep_alive: object, seconds: float) -> Runner:
+        """A request for ``model`` that runs ``seconds`` from now (0: finished at once)."""
+        now = self.clock.now()
+        runner = self.runners.get(model.name)
+        if runner is None:
+            runner = self._place(model, None)
+        if keep_alive is not None:
+            runner.session = self._session(parse_duration(keep_alive))
+        runner.unload_requested = False
+        if seconds > 0:
+            runner.requests.append(now + timedelta(seconds=seconds))
+        elif not runner.requests:
+            self._idle(runner, now)
+        return runner
+
+    def unload(self, model: ModelDef) -> None:
+        """``keep_alive: 0`` with no prompt: unload now, or once the running requests end."""
+        runner = self.runners.get(model.name)
+        if runner is None:
+            return
+        if runner.requests:
+            runner.unload_requested = True
+        else:
+            del self.runners[model.name]
+
+    # ------------------------------------------------------------ JSON
+
+    def go_time(self, moment: datetime) -> str:
+        """Go's RFC 3339 with nanoseconds, in the server's time zone."""
+        local = moment.astimezone(ZoneInfo(self.section.timezone))
+        text = local.strftime("%Y-%m-%dT%H:%M:%S")
+        if local.microsecond:
+            text += f".{local.microsecond:06d}000".rstrip("0")
+        offset = local.strftime("%z")
+        return text + ("Z" if offset in ("+0000", "") else f"{offset[:3]}:{offset[3:]}")
+
+    def ps(self) -> dict[str, Any]:
+        """The ``/api/ps`` answer, longest time left first."""
+        now = self.clock.now()
+        items = []
+        for runner in self.runners.values():
+            expires = runner.expires_at or (now + runner.session)
+            items.append((expires, runner))
+        items.sort(key=lambda item: item[0], reverse=True)
+        return {
+            "models": [
+                {
+                    "name": runner.model.name,
+                    "model": runner.model.name,
+                    "size": runner.size,
+                    "digest": runner.model.digest,
+                    "details": runner.model.details(),
+                    "expires_at": self.go_time(expires),
+                    "size_vram": runner.size_vram,
+                    "context_length": runner.context_length,
+                }
+                for expires, runner in items
+            ]
+        }
+
+    def tags(self) -> dict[str, Any]:
+        """The ``/api/tags`` answer, newest first."""
+        models = sorted(self.models.values(), key=lambda m: m.modified_at, reverse=True)
+        return {
+            "models": [
+                {
+                    "name": model.name,
+                    "model": model.name,
+                    "modified_at": self.go_time(model.modified_at),
+                    "size": model.size,
+                    "digest": model.digest,
+                    "details": model.details(),
+                }
+                for model in models
+            ]
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """What the control API shows."""
+        return {
+            "installed": sorted(self.models),
+            "loaded": {
+                name: {
+                    "size": runner.size,
+                    "size_vram": runner.size_vram,
+                    "expires_at": runner.expires_at.isoformat() if runner.expires_at else None,
+                    "running_requests": len(runner.requests),
+                }
+                for name, runner in self.runners.items()
+            },
+            "calls": list(self.calls),
+        }
+
+
+# ---------------------------------------------------------------- the service
+
+
+class OllamaService:
+    """The Ollama HTTP API and its control routes."""
+
+    name = NAME
+
+    def __init__(self, section: OllamaSection, clock: ServiceClock) -> None:
+        """Prepare the state."""
+        self.section = section
+        self.clock = clock
+        self.faults = Faults()
+        self.state = OllamaState(section, clock)
+
+    @property
+    def port(self) -> int:
+        """The port the scenario asks for."""
+        return self.section.port
+
+    def sync(self) -> None:
+        """Bring the state up to the lab clock."""
+        self.state.sync(self.clock.now())
+
+    def app(self, sync_all: Callable[[], None]) -> web.Application:
+        """The API application."""
+        app = web.Application(
+            middlewares=[self._auth, service_middleware(self.faults, self.clock, sync_all)]
+        )
+        app.router.add_route("GET", "/", self.banner)
+        app.router.add_route("HEAD", "/", self.banner)
+        app.router.add_get("/api/version", self.version)
+        app.router.add_get("/api/tags", self.tags)
+        app.router.add_get("/api/ps", self.ps)
+        app.router.add_post("/api/generate", self.generate)
+        app.router.add_post("/api/chat", self.generate)
+        return app
+
+    @web.middleware
+    async def _auth(
+        self, request: web.Request, handler: Callable[[web.Request], Any]
+    ) -> web.StreamResponse:
+        token = self.state.token
+        if token and request.headers.get("Authorization") != f"Bearer {token}":
+            return web.Response(status=401, text="Unauthorized")
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    async def banner(self, _request: web.Request) -> web.Response:
+        """``GET /``."""
+        return web.Response(text=BANNER)
+
+    async def version(self, _request: web.Request) -> web.Response:
+        """``GET /api/version``."""
+        return json_response({"version": self.section.version})
+
+    async def tags(self, _request: web.Request) -> web.Response:
+        """``GET /api/tags``."""
+        return json_response(self.state.tags())
+
+    async def ps(self, _request: web.Request) -> web.Response:
+        """``GET /api/ps``."""
+        return json_response(self.state.ps())
+
+    async def generate(self, request: web.Request) -> web.Response:
+        """``POST /api/generate`` and ``/api/chat``: load, unload, or answer at once."""
+        try:
+            body = await request.json()
+        except ValueError:
+            return json_response({"error": "missing request body"}, 400)
+        if not isinstance(body, dict):
+            return json_response({"error": "invalid request body"}, 400)
+        name = body.get("model")
+        if not isinstance(name, str) or not name:
+            return json_response({"error": "model is required"}, 400)
+        model = self.state.model(name)
+        if model is None:
+            return json_response({"error": f"model '{name}' not found"}, 404)
+        keep_alive = body.get("keep_alive")
+        try:
+            duration = None if keep_alive is None else parse_duration(keep_alive)
+        except TypeError, ValueError:
+            return json_response({"error": f"invalid keep_alive {keep_alive!r}"}, 400)
+        chat = request.path.endswith("/chat")
+        empty = not body.get("messages") if chat else not body.get("prompt")
+        created = self.state.go_time(self.clock.now())
+        self.state.calls.append(
+            {"path": request.path, "model": model.name, "keep_alive": keep_alive}
+        )
+        if empty and duration == timedelta(0):
+            self.state.unload(model)
+            return json_response(_answer(name, created, chat, "unload"))
+        self.state.run(model, keep_alive, 0)
+        if empty:
+            return json_response(_answer(name, created, chat, "load"))
+        answer = _answer(name, created, chat, "stop")
+        text = "Simulated answer."
+        if chat:
+            answer["message"]["content"] = text
+        else:
+            answer["response"] = text
+        if body.get("stream", True) is not False:
+            return web.Response(text=json.dumps(answer) + "\n", content_type="application/x-ndjson")
+        return json_response(answer)
+
+    # ------------------------------------------------------------ control
+
+    def control_routes(self) -> list[web.RouteDef]:
+        """The control routes of this service."""
+        base = f"/control/{NAME}"
+        return [
+            web.get(f"{base}/state", self.control_state),
+            web.post(f"{base}/load", self.control_load),
+            web.post(f"{base}/unload", self.control_unload),
+            web.post(f"{base}/request", self.control_request),
+            web.post(f"{base}/token", self.control_token),
+            web.post(f"{base}/fault", self.control_fault),
+            web.delete(f"{base}/fault", self.control_clear_faults),
+            web.post(f"{base}/reset", self.control_reset),
+        ]
+
+    def _model(self, body: dict[str, Any]) -> ModelDef:
+        name = body.get("model")
+        model = self.state.model(name) if isinstance(name, str) else None
+        if model is None:
+            msg = f"unknown model {name!r}"
+            raise LabError(msg, 404)
+        return model
+
+    async def control_state(self, _request: web.Request) -> web.Response:
+        """The scheduler's state."""
+        self.sync()
+        return json_response(self.state.summary())
+
+    async def control_load(self, request: web.Request) -> web.Response:
+        """Load a model as a client would (an empty request)."""
+        body = await control_body(request)
+        self.sync()
+        self.state.run(self._model(body), body.get("keep_alive"), 0)
+        return json_response(self.state.summary())
+
+    async def control_unload(self, request: web.Request) -> web.Response:
+        """Unload one model, or every model."""
+        body = await control_body(request)
+        self.sync()
+        if body.get("model") is None:
+            for name in list(self.state.runners):
+                self.state.unload(self.state.models[name])
+        else:
+            self.state.unload(self._model(body))
+        return json_response(self.state.summary())
+
+    async def control_request(self, request: web.Request) -> web.Response:
+        """Start a request that runs for ``seconds`` of lab time."""
+        body = await control_body(request)
+        self.sync()
+        seconds = body_seconds(body, "seconds", 30.0)
+        self.state.run(self._model(body), body.get("keep_alive"), seconds)
+        return json_response(self.state.summary())
+
+    async def control_token(self, request: web.Request) -> web.Response:
+        """Require a bearer token (``null``: none)."""
+        token = (await control_body(request)).get("token")
+        self.state.token = str(token) if token else None
+        return json_response({"ok": True})
+
+    async def control_fault(self, request: web.Request) -> web.Response:
+        """Inject a fault."""
+        self.faults.add(parse_fault(await control_body(request)))
+        return json_response({"ok": True})
+
+    async def control_clear_faults(self, _request: web.Request) -> web.Response:
+        """Remove every fault."""
+        self.faults.clear()
+        return json_response({"ok": True})
+
+    async def control_reset(self, _request: web.Request) -> web.Response:
+        """Back to the scenario."""
+        self.faults.clear()
+        self.state = OllamaState(self.section, self.clock)
+        return json_response({"ok": True})
+
+
+def _answer(model: str, created: str, chat: bool, reason: str) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "model": model,
+        "created_at": created,
+        "done": True,
+        "done_reason": reason,
+    }
+    if chat:
+        answer["message"] = {"role": "assistant", "content": ""}
+    else:
+        answer["response"] = ""
+    return answer

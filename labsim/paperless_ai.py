@@ -1,0 +1,275 @@
+"""A simulated Paperless-AI: ``GET /health`` and ``GET /api/processing-status``.
+
+Scenario section ``paperless_ai`` (absent: no Paperless-AI; it needs ``paperless``)::
+
+    paperless_ai:
+      port: 30226
+      api_key: ...                 # the x-api-key header
+      processed_tag: ai-processed  # what it adds to each document it has analysed
+      processing_seconds: 25       # one document
+      pause_seconds: 5             # between two documents
+      processed_today: 37
+      current: {document: 1284, started: "-5s"}   # optional: a document being processed
+
+It works through the Paperless-ngx documents that lack the processed tag, newest first, one at a
+time, and tags each one when done. It stops while its health is not ``healthy``.
+
+Control routes (``/control/paperless_ai/...``): ``GET state``, ``POST health {"status"}``,
+``POST api_key {"api_key"}``, ``POST fault`` / ``DELETE fault``, ``POST reset``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from aiohttp import web
+
+from .httpsvc import (
+    Faults,
+    ServiceClock,
+    control_body,
+    iso_ms,
+    json_response,
+    parse_fault,
+    service_middleware,
+)
+from .paperless import PaperlessService
+from .scenario import SECTION_PARSERS, _Reader
+from .state import LabError
+
+NAME: Final = "paperless_ai"
+HEALTH_STATES: Final = ("healthy", "not_configured", "database_error", "error")
+HEALTH_MESSAGES: Final = {
+    "not_configured": "Application setup not completed",
+    "database_error": "Database check failed",
+    "error": "Internal server error",
+}
+
+
+@dataclass(slots=True)
+class PaperlessAISection:
+    """The parsed ``paperless_ai`` section."""
+
+    port: int = 0
+    api_key: str = ""
+    processed_tag: str = "ai-processed"
+    processing_seconds: float = 25.0
+    pause_seconds: float = 5.0
+    processed_today: int = 0
+    current_document: int | None = None
+    current_started: datetime | None = None
+
+
+def parse_section(reader: _Reader, now: datetime) -> PaperlessAISection | None:
+    """Parse the ``paperless_ai`` section (``None`` when it is absent)."""
+    if not reader.data:
+        return None
+    current = reader.child("current", reader.mapping("current"))
+    section = PaperlessAISection(
+        port=reader.integer("port", 0),
+        api_key=reader.text("api_key", required=True),
+        processed_tag=reader.text("processed_tag", "ai-processed"),
+        processing_seconds=reader.number("processing_seconds", 25.0),
+        pause_seconds=reader.number("pause_seconds", 5.0),
+        processed_today=reader.integer("processed_today", 0),
+        current_document=current.integer("document", 0) or None,
+        current_started=current.opt_time("started", now),
+    )
+    current.finish()
+    reader.finish()
+    return section
+
+
+SECTION_PARSERS[NAME] = parse_section
+
+
+@dataclass(slots=True)
+class Processed:
+    """A document Paperless-AI is working on, or has finished."""
+
+    document: int
+    title: str
+    at: datetime
+
+
+class PaperlessAIState:
+    """What Paperless-AI is doing, moved forward by ``sync``."""
+
+    def __init__(
+        self, section: PaperlessAISection, paperless: PaperlessService, clock: ServiceClock
+    ) -> None:
+        """Start from the scenario."""
+        self.section = section
+        self.paperless = paperless
+        self.clock = clock
+        self.api_key = section.api_key
+        self.health = "healthy"
+        self.processed_today = section.processed_today
+        self.current: Processed | None = None
+        self.last: Processed | None = None
+        self.idle_since = clock.now()
+        documents = paperless.state.documents
+        if section.current_document in documents:
+            doc = documents[section.current_document]
+            self.current = Processed(doc.id, doc.title, section.current_started or clock.now())
+        self._day = clock.now().date()
+
+    def _next_document(self) -> int | None:
+        state = self.paperless.state
+        tag = state.tag_named(self.section.processed_tag)
+        waiting = [d.id for d in state.documents.values() if tag is None or tag.id not in d.tags]
+        return max(waiting, default=None)
+
+    def sync(self, now: datetime) -> None:
+        """Process documents up to ``now``."""
+        if self.health != "healthy":
+            self.idle_since = max(self.idle_since, now)
+            return
+        work = timedelta(seconds=self.section.processing_seconds)
+        pause = timedelta(seconds=self.section.pause_seconds)
+        while True:
+            if self.current is None:
+                start = self.idle_since + pause
+                doc_id = self._next_document()
+                if doc_id is None or start > now:
+                    break
+                doc = self.paperless.state.documents[doc_id]
+                self.current = Processed(doc.id, doc.title, start)
+            finish = self.current.at + work
+            if finish > now:
+                break
+            self.paperless.state.add_tag([self.current.document], self.section.processed_tag)
+            if finish.date() != self._day:
+                self._day, self.processed_today = finish.date(), 0
+            self.processed_today += 1
+            self.last = Processed(self.current.document, self.current.title, finish)
+            self.current, self.idle_since = None, finish
+        if self.current is None:
+            self.idle_since = max(self.idle_since, now - pause)
+
+    def status(self) -> dict[str, Any]:
+        """The ``/api/processing-status`` answer."""
+        current = self.current
+        last = self.last
+        return {
+            "currentlyProcessing": {
+                "documentId": current.document,
+                "title": current.title,
+                "startTime": iso_ms(current.at),
+                "status": "processing",
+            }
+            if current
+            else None,
+            "lastProcessed": {
+                "documentId": last.document,
+                "title": last.title,
+                "processed_at": iso_ms(last.at),
+            }
+            if last
+            else None,
+            "processedToday": self.processed_today,
+            "isProcessing": current is not None,
+        }
+
+
+class PaperlessAIService:
+    """The Paperless-AI endpoints and their control routes."""
+
+    name = NAME
+
+    def __init__(
+        self, section: PaperlessAISection, paperless: PaperlessService, clock: ServiceClock
+    ) -> None:
+        """Prepare the state (on top of the simulated Paperless-ngx)."""
+        self.section = section
+        self.paperless = paperless
+        self.clock = clock
+        self.faults = Faults()
+        self.state = PaperlessAIState(section, paperless, clock)
+
+    @property
+    def port(self) -> int:
+        """The port the scenario asks for."""
+        return self.section.port
+
+    def sync(self) -> None:
+        """Bring the state up to the lab clock."""
+        self.state.sync(self.clock.now())
+
+    def app(self, sync_all: Callable[[], None]) -> web.Application:
+        """The API application."""
+        app = web.Application(middlewares=[service_middleware(self.faults, self.clock, sync_all)])
+        app.router.add_get("/health", self.health)
+        app.router.add_get("/api/processing-status", self.processing_status)
+        return app
+
+    async def health(self, _request: web.Request) -> web.Response:
+        """``GET /health`` (public)."""
+        status = self.state.health
+        if status == "healthy":
+            return json_response({"status": "healthy"})
+        return json_response({"status": status, "message": HEALTH_MESSAGES[status]}, 503)
+
+    async def processing_status(self, request: web.Request) -> web.Response:
+        """``GET /api/processing-status`` (``x-api-key``)."""
+        if request.headers.get("x-api-key") != self.state.api_key:
+            return json_response({"error": "Invalid API key"}, 401)
+        return json_response(self.state.status())
+
+    # ------------------------------------------------------------ control
+
+    def control_routes(self) -> list[web.RouteDef]:
+        """The control routes of this service."""
+        base = f"/control/{NAME}"
+        return [
+            web.get(f"{base}/state", self.control_state),
+            web.post(f"{base}/health", self.control_health),
+            web.post(f"{base}/api_key", self.control_api_key),
+            web.post(f"{base}/fault", self.control_fault),
+            web.delete(f"{base}/fault", self.control_clear_faults),
+            web.post(f"{base}/reset", self.control_reset),
+        ]
+
+    async def control_state(self, _request: web.Request) -> web.Response:
+        """What it is doing."""
+        self.paperless.sync()
+        self.sync()
+        return json_response({**self.state.status(), "health": self.state.health})
+
+    async def control_health(self, request: web.Request) -> web.Response:
+        """Set the health (``healthy``, ``not_configured``, ``database_error``, ``error``)."""
+        status = (await control_body(request)).get("status")
+        if status not in HEALTH_STATES:
+            msg = f"'status' must be one of {', '.join(HEALTH_STATES)}"
+            raise LabError(msg)
+        self.sync()
+        self.state.health = str(status)
+        return json_response({"health": self.state.health})
+
+    async def control_api_key(self, request: web.Request) -> web.Response:
+        """Replace the API key."""
+        key = (await control_body(request)).get("api_key")
+        if not isinstance(key, str) or not key:
+            msg = "'api_key' must be a non-empty string"
+            raise LabError(msg)
+        self.state.api_key = key
+        return json_response({"ok": True})
+
+    async def control_fault(self, request: web.Request) -> web.Response:
+        """Inject a fault."""
+        self.faults.add(parse_fault(await control_body(request)))
+        return json_response({"ok": True})
+
+    async def control_clear_faults(self, _request: web.Request) -> web.Response:
+        """Remove every fault."""
+        self.faults.clear()
+        return json_response({"ok": True})
+
+    async def control_reset(self, _request: web.Request) -> web.Response:
+        """Back to the scenario."""
+        self.faults.clear()
+        self.state = PaperlessAIState(self.section, self.paperless, self.clock)
+        return json_response({"ok": True})
