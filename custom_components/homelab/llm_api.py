@@ -20,6 +20,9 @@ import probatio as vol
 
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
 
+# The lab's taxonomy tag for documents whose automation failed (Paperless-ngx).
+FAILED_TAG = "automation-failed"
+
 API_PROMPT = (
     "You can see and act on the user's self-hosted lab (a TrueNAS server with apps, ZFS pools, "
     "backups and a document pipeline). Call lab_status before answering questions about it. "
@@ -222,9 +225,10 @@ class ReprocessDocumentsTool(HomeLabTool):
     async def async_call(
         self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
     ) -> llm.ToolResult:
-        data: dict[str, Any] = {}
+        # Without ids, the documents the pipeline tagged as failed go back through it.
+        data: dict[str, Any] = {"tag": FAILED_TAG}
         if ids := tool_input.tool_args.get("document_ids"):
-            data["document_ids"] = ids
+            data = {"document_ids": ids}
         try:
             response = await hass.services.async_call(
                 DOMAIN,

@@ -79,6 +79,15 @@ async def test_socket_lost_mid_refresh_keeps_the_data(
         assert await apps._async_update_data() is apps.data
 
 
+async def test_socket_lost_mid_refresh_keeps_data(
+    hass: HomeAssistant, lab: LabHandle, loaded_entry: MockConfigEntry
+) -> None:
+    """The pool coordinator reports an outage once; the apps keep their last data."""
+    apps = loaded_entry.runtime_data.apps
+    with patch.object(apps.client, "apps", AsyncMock(side_effect=TrueNASConnectionError("x"))):
+        assert await apps._async_update_data() == apps.data
+
+
 async def test_action_errors(
     hass: HomeAssistant, lab: LabHandle, loaded_entry: MockConfigEntry
 ) -> None:
