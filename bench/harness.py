@@ -42,11 +42,14 @@ class SharedClock:
     """Home Assistant's loop and the simulator's loop on one clock that jumps ahead."""
 
     def __init__(self, ha_loop: asyncio.AbstractEventLoop, simulator: LabSimulator) -> None:
+        """Put both loops on the shared clock (offset 0: real time until moved)."""
         self.offset = 0.0
         self.ha_loop = ha_loop
         self.simulator = simulator
         sim_loop = simulator._loop  # noqa: SLF001 - the simulator's own loop, in its thread
-        assert sim_loop is not None  # noqa: S101 - started with run_in_thread
+        if sim_loop is None:
+            msg = "start the simulator with run_in_thread() first"
+            raise RuntimeError(msg)
         self.sim_loop = sim_loop
         ha_loop.time = self._time  # type: ignore[method-assign]
         sim_loop.time = self._time  # type: ignore[method-assign]
@@ -146,11 +149,15 @@ class LoopTimes:
 
     refreshes: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     frames: list[float] = field(default_factory=list)
+    slowest_frame: str = ""
+    stats_batches: list[float] = field(default_factory=list)
 
     def clear(self) -> None:
         """Forget what was measured."""
         self.refreshes.clear()
         self.frames.clear()
+        self.slowest_frame = ""
+        self.stats_batches.clear()
 
     def all_refreshes(self) -> list[float]:
         """Every refresh of every coordinator."""
@@ -174,6 +181,9 @@ class LoopTimes:
             "frames": len(self.frames),
             "frame_max_ms": _ms(max(self.frames, default=0.0)),
             "frame_median_ms": _ms(statistics.median(self.frames) if self.frames else 0.0),
+            "slowest_frame": self.slowest_frame,
+            "stats_batches": len(self.stats_batches),
+            "stats_batch_max_ms": _ms(max(self.stats_batches, default=0.0)),
         }
 
 
@@ -205,9 +215,26 @@ def time_frames(client: Any, times: LoopTimes) -> None:
         try:
             handle(text)
         finally:
-            times.frames.append(clock_of_the_loop() - started)
+            took = clock_of_the_loop() - started
+            if took > max(times.frames, default=0.0):
+                times.slowest_frame = f"{took * 1000:.1f} ms, {len(text)} bytes: {text[:90]}"
+            times.frames.append(took)
 
     client._handle_text = timed_handle  # noqa: SLF001
+
+
+def time_stats_batches(apps: Any, times: LoopTimes) -> None:
+    """Time the batches of stats sensor writes that follow an `app.stats` frame."""
+    notify = apps._notify_stats  # noqa: SLF001
+
+    def timed_notify(names: list[str]) -> None:
+        started = clock_of_the_loop()
+        try:
+            notify(names)
+        finally:
+            times.stats_batches.append(clock_of_the_loop() - started)
+
+    apps._notify_stats = timed_notify  # noqa: SLF001
 
 
 # ---------------------------------------------------------------- HTTP bytes

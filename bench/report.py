@@ -46,7 +46,7 @@ def targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "met": steady.get("bytes_per_min", 1e12) <= TARGETS["bytes_per_min"],
         },
         "<= 20 ms event-loop time per refresh (max, both labs)": {
-            "measured": f"{worst_refresh} ms",
+            "measured": f"{worst_refresh} ms; " + _refresh_split(results),
             "met": worst_refresh <= TARGETS["refresh_max_ms"],
         },
         "push faults visible in <= 1 s (median, worst of app crash/job/pool)": {
@@ -58,6 +58,28 @@ def targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "met": bool(enumeration.get("independent")),
         },
     }
+
+
+TRUENAS_COORDINATORS = ("TrueNASCoordinator", "AppsCoordinator", "BackupCoordinator")
+
+
+def _refresh_split(results: dict[str, Any]) -> str:
+    """The worst refresh of the TrueNAS coordinators and of the pipeline's, apart."""
+    truenas: list[float] = []
+    pipeline: dict[str, float] = {}
+    for lab in ("seed", "large"):
+        for name, row in (
+            results.get(lab, {}).get("steady", {}).get("loop", {}).get("by_coordinator", {}).items()
+        ):
+            if name in TRUENAS_COORDINATORS:
+                truenas.append(row["max_ms"])
+            else:
+                pipeline[name] = max(pipeline.get(name, 0.0), row["max_ms"])
+    worst = max(pipeline.items(), key=lambda item: item[1], default=("-", 0.0))
+    return (
+        f"TrueNAS coordinators max {max(truenas, default=0.0)} ms; "
+        f"pipeline max {worst[1]} ms ({worst[0]})"
+    )
 
 
 def _enumeration_text(enumeration: dict[str, Any]) -> str:
@@ -98,6 +120,8 @@ def print_table(results: dict[str, Any]) -> None:
         ("loop ms / refresh (median)", lambda r: r["steady"]["loop"]["refresh_median_ms"],
          lambda b: b["loop"]["refresh_median_ms"]),
         ("loop ms / pushed frame (max)", lambda r: r["steady"]["loop"]["frame_max_ms"], None),
+        ("loop ms / stats sensor batch (max)",
+         lambda r: r["steady"]["loop"]["stats_batch_max_ms"], None),
         ("slow-callback warnings", lambda r: r["steady"]["slow_callback_warnings"], None),
         ("peak memory of the integration (KiB)",
          lambda r: round(r["memory"]["integration_peak_bytes"] / 1024), None),

@@ -40,6 +40,9 @@ APPS_SAFETY_NET_INTERVAL = timedelta(minutes=5)
 # APPS_PER_STATS_SECOND apps (200 apps: 40 s), so that the stats cost at most ~60 KB/min.
 APP_STATS_INTERVAL = 10
 APPS_PER_STATS_SECOND = 5
+# Stats sensors are written this many apps at a time, one batch per loop iteration, so that a
+# sample of a 200-app box never holds the event loop for long.
+STATS_BATCH = 10
 DEFAULT_JOB_TIMEOUT = 300.0
 
 type AppAction = Literal["start", "stop", "restart", "upgrade"]
@@ -91,6 +94,7 @@ class AppsCoordinator(DataUpdateCoordinator[dict[str, App]]):
         self.jobs: dict[str, Job] = {}
         self._known: set[str] = set()
         self._app_listeners: list[Callable[[set[str]], None]] = []
+        self._stats_listeners: dict[str, list[Callable[[], None]]] = {}
         self._unsubscribers: list[Callable[[], Any]] = []
 
     # ------------------------------------------------------------------ polling
@@ -207,18 +211,35 @@ class AppsCoordinator(DataUpdateCoordinator[dict[str, App]]):
         if device is not None:
             registry.async_update_device(device.id, sw_version=app.human_version or app.version)
 
+    def add_stats_listener(self, app: str, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener` when a new stats sample of `app` arrives (the stats sensors)."""
+        listeners = self._stats_listeners.setdefault(app, [])
+        listeners.append(listener)
+        return lambda: listeners.remove(listener)
+
     @callback
     def _on_stats(self, event: Event) -> None:
         if not isinstance(event.fields, list):
             return
+        sampled: list[str] = []
         for item in event.fields:
             try:
                 sample = AppStats.from_dict(item)
             except TrueNASInvalidResponseError:
                 continue
             self.stats[sample.app_name] = sample
+            sampled.append(sample.app_name)
         if self.data is not None:
-            self.async_update_listeners()
+            # Only the sensors that show stats, a batch of apps per loop iteration.
+            self._notify_stats(sampled)
+
+    @callback
+    def _notify_stats(self, apps: list[str]) -> None:
+        for app in apps[:STATS_BATCH]:
+            for listener in list(self._stats_listeners.get(app, ())):
+                listener()
+        if len(apps) > STATS_BATCH:
+            self.hass.loop.call_soon(self._notify_stats, apps[STATS_BATCH:])
 
     @callback
     def _on_job(self, event: Event) -> None:

@@ -34,6 +34,8 @@ class AppSensorDescription(SensorEntityDescription):
     """An app sensor and how to read it from the app and its latest stats sample."""
 
     value_fn: Callable[[App, AppStats | None], str | int | float | None]
+    from_stats: bool = False
+    """Shows `app.stats` values: written on each stats sample (not on every app update)."""
 
 
 APP_SENSORS: tuple[AppSensorDescription, ...] = (
@@ -51,6 +53,7 @@ APP_SENSORS: tuple[AppSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
         value_fn=lambda _app, stats: stats.cpu_usage if stats else None,
+        from_stats=True,
     ),
     AppSensorDescription(
         key="memory",
@@ -61,6 +64,7 @@ APP_SENSORS: tuple[AppSensorDescription, ...] = (
         suggested_display_precision=0,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda _app, stats: stats.memory if stats else None,
+        from_stats=True,
     ),
     AppSensorDescription(
         key="rx_rate",
@@ -71,6 +75,7 @@ APP_SENSORS: tuple[AppSensorDescription, ...] = (
         suggested_display_precision=1,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda _app, stats: stats.rx_rate if stats else None,
+        from_stats=True,
     ),
     AppSensorDescription(
         key="tx_rate",
@@ -81,6 +86,7 @@ APP_SENSORS: tuple[AppSensorDescription, ...] = (
         suggested_display_precision=1,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda _app, stats: stats.tx_rate if stats else None,
+        from_stats=True,
     ),
     AppSensorDescription(
         key="containers_running",
@@ -125,6 +131,17 @@ class AppSensor(AppEntity, SensorEntity):
     ) -> None:
         """Keep the typed description."""
         super().__init__(coordinator, description, app)
+
+    async def async_added_to_hass(self) -> None:
+        """Stats sensors also follow the stats samples."""
+        await super().async_added_to_hass()
+        if self.entity_description.from_stats:
+            self.async_on_remove(self.coordinator.add_stats_listener(self.app_name, self._on_stats))
+
+    @callback
+    def _on_stats(self) -> None:
+        if self.available:
+            self.async_write_ha_state()
 
     @property
     def native_value(self) -> str | int | float | None:
