@@ -21,7 +21,7 @@ from email.utils import format_datetime
 import json
 import re
 import time
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -320,3 +320,32 @@ def json_response(data: object, status: int = 200) -> web.Response:
 def section_error(reader: _Reader, message: str) -> ScenarioError:
     """A scenario error located at a section."""
     return ScenarioError(f"{reader.path}: {message}")
+
+
+class _HasPort(Protocol):
+    @property
+    def port(self) -> int: ...
+
+
+class _Syncs(Protocol):
+    def sync(self, now: datetime) -> None: ...
+
+
+class HTTPService[SectionT: _HasPort, StateT: _Syncs]:
+    """What every simulated HTTP service shares: its section, clock, faults and state."""
+
+    def __init__(self, section: SectionT, clock: ServiceClock, state: StateT) -> None:
+        """Keep the parts; the subclass builds its state."""
+        self.section = section
+        self.clock = clock
+        self.faults = Faults()
+        self.state = state
+
+    @property
+    def port(self) -> int:
+        """The port the scenario asks for."""
+        return self.section.port
+
+    def sync(self) -> None:
+        """Bring the state up to the lab clock."""
+        self.state.sync(self.clock.now())

@@ -34,7 +34,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from .httpsvc import (
-    Faults,
+    HTTPService,
     ServiceClock,
     body_seconds,
     control_body,
@@ -250,26 +250,14 @@ def _uncursor(cursor: str) -> tuple[int, int] | None:
         return None
 
 
-class N8nService:
+class N8nService(HTTPService["N8nSection", "N8nState"]):
     """The n8n endpoints and their control routes."""
 
     name = NAME
 
     def __init__(self, section: N8nSection, clock: ServiceClock) -> None:
         """Prepare the state."""
-        self.section = section
-        self.clock = clock
-        self.faults = Faults()
-        self.state = N8nState(section, clock)
-
-    @property
-    def port(self) -> int:
-        """The port the scenario asks for."""
-        return self.section.port
-
-    def sync(self) -> None:
-        """Bring the state up to the lab clock."""
-        self.state.sync(self.clock.now())
+        super().__init__(section, clock, N8nState(section, clock))
 
     def app(self, sync_all: Callable[[], None]) -> web.Application:
         """The API application."""

@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from .httpsvc import (
-    Faults,
+    HTTPService,
     ServiceClock,
     body_seconds,
     control_body,
@@ -359,26 +359,14 @@ class OllamaState:
 # ---------------------------------------------------------------- the service
 
 
-class OllamaService:
+class OllamaService(HTTPService["OllamaSection", "OllamaState"]):
     """The Ollama HTTP API and its control routes."""
 
     name = NAME
 
     def __init__(self, section: OllamaSection, clock: ServiceClock) -> None:
         """Prepare the state."""
-        self.section = section
-        self.clock = clock
-        self.faults = Faults()
-        self.state = OllamaState(section, clock)
-
-    @property
-    def port(self) -> int:
-        """The port the scenario asks for."""
-        return self.section.port
-
-    def sync(self) -> None:
-        """Bring the state up to the lab clock."""
-        self.state.sync(self.clock.now())
+        super().__init__(section, clock, OllamaState(section, clock))
 
     def app(self, sync_all: Callable[[], None]) -> web.Application:
         """The API application."""

@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from .httpsvc import (
-    Faults,
+    HTTPService,
     ServiceClock,
     body_time,
     control_body,
@@ -603,26 +603,14 @@ def _fields(request: web.Request, item: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in item.items() if key in keys}
 
 
-class PaperlessService:
+class PaperlessService(HTTPService["PaperlessSection", "PaperlessState"]):
     """The Paperless-ngx REST API and its control routes."""
 
     name = NAME
 
     def __init__(self, section: PaperlessSection, clock: ServiceClock) -> None:
         """Prepare the state."""
-        self.section = section
-        self.clock = clock
-        self.faults = Faults()
-        self.state = PaperlessState(section, clock)
-
-    @property
-    def port(self) -> int:
-        """The port the scenario asks for."""
-        return self.section.port
-
-    def sync(self) -> None:
-        """Bring the state up to the lab clock."""
-        self.state.sync(self.clock.now())
+        super().__init__(section, clock, PaperlessState(section, clock))
 
     def app(self, sync_all: Callable[[], None]) -> web.Application:
         """The API application."""

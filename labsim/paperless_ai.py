@@ -28,7 +28,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from .httpsvc import (
-    Faults,
+    HTTPService,
     ServiceClock,
     control_body,
     iso_ms,
@@ -175,7 +175,7 @@ class PaperlessAIState:
         }
 
 
-class PaperlessAIService:
+class PaperlessAIService(HTTPService["PaperlessAISection", "PaperlessAIState"]):
     """The Paperless-AI endpoints and their control routes."""
 
     name = NAME
@@ -184,20 +184,8 @@ class PaperlessAIService:
         self, section: PaperlessAISection, paperless: PaperlessService, clock: ServiceClock
     ) -> None:
         """Prepare the state (on top of the simulated Paperless-ngx)."""
-        self.section = section
+        super().__init__(section, clock, PaperlessAIState(section, paperless, clock))
         self.paperless = paperless
-        self.clock = clock
-        self.faults = Faults()
-        self.state = PaperlessAIState(section, paperless, clock)
-
-    @property
-    def port(self) -> int:
-        """The port the scenario asks for."""
-        return self.section.port
-
-    def sync(self) -> None:
-        """Bring the state up to the lab clock."""
-        self.state.sync(self.clock.now())
 
     def app(self, sync_all: Callable[[], None]) -> web.Application:
         """The API application."""

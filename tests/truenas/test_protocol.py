@@ -66,18 +66,26 @@ def test_error_mapping() -> None:
     assert _call_error({"data": "x"}).errname is None
 
 
-async def test_garbage_frames_are_ignored() -> None:
-    client, _sock = connected_client()
+async def test_garbage_frames_are_ignored(caplog: pytest.LogCaptureFixture) -> None:
+    """Garbage neither resolves nor breaks a pending call; the real reply still does."""
+    client, sock = connected_client()
+    call = asyncio.create_task(client.call("system.info"))
+    await asyncio.sleep(0)
+    call_id = sock.sent[-1]["id"]
     for frame in [
         "not json",
         "[1, 2]",
         '{"id": "x"}',
         '{"id": 999, "result": 1}',
         '{"method": "other"}',
+        '{"method": "collection_update", "params": {"bad": 1}}',
+        '{"method": "notify_unsubscribed", "params": "x"}',
     ]:
         client._handle_text(frame)
-    client._handle_text('{"method": "collection_update", "params": {"bad": 1}}')
-    client._handle_text('{"method": "notify_unsubscribed", "params": "x"}')
+    assert not call.done()
+    assert "not JSON" in caplog.text
+    client._handle_text(json.dumps({"jsonrpc": "2.0", "id": call_id, "result": {"ok": 1}}))
+    assert await call == {"ok": 1}
 
 
 async def test_reply_without_result_is_invalid() -> None:
