@@ -76,6 +76,15 @@ DEFAULT_URLS: Final = {
     EntryType.PAPERLESS: "http://truenas.local:30070",
     EntryType.N8N: "http://truenas.local:30109",
 }
+EXAMPLE_AI_URL: Final = "http://truenas.local:30226"
+
+
+def _url_placeholders(kind: EntryType) -> dict[str, str]:
+    """Example addresses for the form's texts (hassfest allows no URL in a translation)."""
+    placeholders = {"example_url": DEFAULT_URLS[kind]}
+    if kind is EntryType.PAPERLESS:
+        placeholders["example_ai_url"] = EXAMPLE_AI_URL
+    return placeholders
 
 
 def normalize_url(value: object) -> str | None:
@@ -220,6 +229,7 @@ class PipelineConfigFlow(ConfigFlow):
             step_id=kind.value,
             data_schema=self.add_suggested_values_to_schema(schema, defaults),
             errors=errors,
+            description_placeholders=_url_placeholders(kind),
         )
 
     async def async_step_ollama(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -313,6 +323,7 @@ class PipelineConfigFlow(ConfigFlow):
             step_id=f"reconfigure_{kind.value}",
             data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), defaults),
             errors=errors,
+            description_placeholders=_url_placeholders(kind),
         )
 
     def _taken(self, entry: ConfigEntry[Any], unique_id: str) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+import re
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
@@ -26,6 +29,8 @@ from custom_components.homelab.pipeline_const import (
 from tests.common import LabHandle
 
 from .conftest import make_entry, n8n_data, ollama_data, paperless_data, section, setup_entry
+
+STRINGS = Path(__file__).parents[3] / "custom_components" / "homelab" / "strings.json"
 
 
 def form(data: dict[str, Any]) -> dict[str, Any]:
@@ -318,3 +323,41 @@ async def test_options_ollama_and_n8n(
     )
     await hass.async_block_till_done()
     assert n8n_entry.runtime_data.coordinator.update_interval.total_seconds() == 120
+
+
+def _placeholders_in(step: str) -> set[str]:
+    """The `{name}`s that a config step's texts (and the flow's error texts) ask for."""
+    strings = json.loads(STRINGS.read_text())["config"]
+    texts = [*strings["error"].values()]
+    step_strings = strings["step"][step]
+    texts += [
+        step_strings.get("description", ""),
+        *step_strings.get("data_description", {}).values(),
+    ]
+    return {name for text in texts for name in re.findall(r"\{(\w+)\}", text)}
+
+
+@pytest.mark.parametrize("kind", [EntryType.OLLAMA, EntryType.PAPERLESS, EntryType.N8N])
+async def test_forms_fill_in_the_example_addresses(
+    hass: HomeAssistant, lab: LabHandle, kind: EntryType
+) -> None:
+    """The example URLs are placeholders (hassfest allows no URL in a string): both forms fill them."""
+    data_fn = {EntryType.OLLAMA: ollama_data, EntryType.PAPERLESS: paperless_data}.get(
+        kind, n8n_data
+    )
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": kind.value}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**form(data_fn(lab)), CONF_URL: "not a url"}
+    )
+    assert result["errors"] == {CONF_URL: "invalid_url"}
+    placeholders = result["description_placeholders"]
+    assert _placeholders_in(kind.value) <= set(placeholders)
+    assert placeholders["example_url"].startswith("http://")
+    entry = make_entry(kind, data_fn(lab))
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == f"reconfigure_{kind.value}"
+    assert _placeholders_in(result["step_id"]) <= set(result["description_placeholders"])
