@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+import logging
 from pathlib import Path
 import re
 from typing import Any
@@ -82,3 +83,32 @@ def no_destructive_calls() -> Iterator[None]:
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Snapshots serialised the Home Assistant way (registry entries, states, ...)."""
     return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+# What Home Assistant says when an integration uses something that is going away
+# ("... This will stop working in Home Assistant 2026.12.0 ..."). Any such line fails the test.
+_DEPRECATION = re.compile(r"stop working in Home Assistant|breaks in Home Assistant", re.IGNORECASE)
+
+
+class _DeprecationCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if _DEPRECATION.search(message):
+            self.messages.append(message)
+
+
+@pytest.fixture(autouse=True)
+def no_home_assistant_deprecations() -> Iterator[None]:
+    """Treat every Home Assistant deprecation warning as a failure of the test that caused it."""
+    collector = _DeprecationCollector()
+    root = logging.getLogger()
+    root.addHandler(collector)
+    try:
+        yield
+    finally:
+        root.removeHandler(collector)
+    assert not collector.messages, f"Home Assistant deprecation: {collector.messages}"

@@ -176,6 +176,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> b
         apps=apps,
         backups=backups,
         probes=probes,
+        data=dict(entry.data),
         options=dict(entry.options),
     )
     entry.async_on_unload(entry.add_update_listener(_reload_on_changes))
@@ -190,9 +191,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> b
 
 
 async def _reload_on_changes(hass: HomeAssistant, entry: HomeLabConfigEntry) -> None:
-    """Options or service probes changed: reload to apply them.
+    """Data (reauth, reconfigure), options or service probes changed: reload to apply them.
 
-    Data changes are left alone: reauth and reconfigure reload through their own flows.
+    This listener is the one place a loaded TrueNAS entry reloads from: Home Assistant 2026.12
+    stops flows from reloading an entry that has one (see flow_reload.py).
     """
     current = {
         subentry_id: (subentry.title, dict(subentry.data))
@@ -202,7 +204,12 @@ async def _reload_on_changes(hass: HomeAssistant, entry: HomeLabConfigEntry) -> 
     running = {
         subentry_id: probe.settings for subentry_id, probe in entry.runtime_data.probes.items()
     }
-    if current != running or dict(entry.options) != entry.runtime_data.options:
+    runtime = entry.runtime_data
+    if (
+        current != running
+        or dict(entry.data) != runtime.data
+        or dict(entry.options) != runtime.options
+    ):
         hass.config_entries.async_schedule_reload(entry.entry_id)
 
 

@@ -145,9 +145,7 @@ class AppsCoordinator(DataUpdateCoordinator[dict[str, App]]):
             )
             if device is not None:
                 LOGGER.info("App %s was deleted; removing its device", name)
-                registry.async_update_device(
-                    device.id, remove_config_entry_id=self.config_entry.entry_id
-                )
+                registry.async_remove_device(device.id)
         if added:
             for listener in list(self._app_listeners):
                 listener(added)

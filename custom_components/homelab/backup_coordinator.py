@@ -383,9 +383,7 @@ class BackupCoordinator(DataUpdateCoordinator[BackupData]):
             device = registry.async_get_device_by_identifier(identifier, self.config_entry.entry_id)
             if device is not None:
                 LOGGER.info("%s is gone from the server; removing its device", device.name)
-                registry.async_update_device(
-                    device.id, remove_config_entry_id=self.config_entry.entry_id
-                )
+                registry.async_remove_device(device.id)
         # Listeners read `self.data`, which is set only after this refresh returns.
         if new_tasks or new_datasets:
             self.hass.loop.call_soon(self._announce, new_tasks, new_datasets)

@@ -40,6 +40,7 @@ from .const import (
     EntryType,
 )
 from .coordinator import HomeLabConfigEntry
+from .flow_reload import async_save_and_reload
 from .pipeline_config_flow import PipelineConfigFlow, PipelineOptionsFlow
 from .pipeline_const import is_pipeline_entry
 from .probe_config_flow import ServiceSubentryFlow
@@ -174,7 +175,7 @@ class HomeLabConfigFlow(PipelineConfigFlow, domain=DOMAIN):
             if identity is not None:
                 await self.async_set_unique_id(identity[0])
                 self._abort_if_unique_id_mismatch(reason="wrong_server")
-                return self.async_update_reload_and_abort(entry, data_updates=user_input)
+                return async_save_and_reload(self, entry, {**entry.data, **user_input})
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=vol.Schema(_credentials_schema(user_input or entry.data)),
@@ -196,7 +197,7 @@ class HomeLabConfigFlow(PipelineConfigFlow, domain=DOMAIN):
             if identity is not None:
                 await self.async_set_unique_id(identity[0])
                 self._abort_if_unique_id_mismatch(reason="wrong_server")
-                return self.async_update_reload_and_abort(entry, data_updates=updates)
+                return async_save_and_reload(self, entry, {**entry.data, **updates})
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=vol.Schema(_connection_schema(user_input or entry.data)),

@@ -60,7 +60,8 @@ class HomeLabRuntimeData:
     apps: AppsCoordinator
     backups: BackupCoordinator
     probes: dict[str, ProbeCoordinator] = field(default_factory=dict)
-    # The options the entry was set up with; a change means a reload.
+    # The data and options the entry was set up with; a change means a reload.
+    data: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -174,9 +175,7 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
                 LOGGER.info(
                     "Pool %s is gone from %s; removing its device", name, self.config_entry.title
                 )
-                registry.async_update_device(
-                    device.id, remove_config_entry_id=self.config_entry.entry_id
-                )
+                registry.async_remove_device(device.id)
 
     # ------------------------------------------------------------------- pushes
 
@@ -205,16 +204,26 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
         elif state is ConnectionState.DISCONNECTED:
             self._connection_lost()
         else:
-            self.async_set_update_error(
-                ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth")
+            # The client has stopped: only a new key (the reauth flow) brings it back.
+            LOGGER.warning(
+                "%s refused the API key; stopped trying to connect. Reauthenticate the "
+                "entry (Settings > Devices & services) with a valid key",
+                self.name,
             )
+            self.last_exception = ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            )
+            if self.last_update_success:
+                self.last_update_success = False
+                self.async_update_listeners()
             self.config_entry.async_start_reauth(self.hass)
 
     @callback
     def _connection_lost(self) -> None:
         if self.last_update_success and self.data is not None:
             # One warning per outage; the coordinator logs the recovery at info level.
-            LOGGER.warning("Lost the connection to TrueNAS %s; reconnecting", self.name)
+            # (`name` is "TrueNAS <title>".)
+            LOGGER.warning("Lost the connection to %s; reconnecting", self.name)
             self.last_update_success = False
             self.last_exception = UpdateFailed(
                 translation_domain=DOMAIN, translation_key="connection_lost"

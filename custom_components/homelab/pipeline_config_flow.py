@@ -33,6 +33,7 @@ import probatio as vol
 from yarl import URL
 
 from .const import CONF_ENTRY_TYPE, CONF_VERIFY_SSL, LOGGER, EntryType
+from .flow_reload import async_save_and_reload
 from .paperless import PaperlessUnsupportedVersionError
 from .paperless_ai import PaperlessAIAuthenticationError, PaperlessAIError
 from .pipeline import (
@@ -264,7 +265,7 @@ class PipelineConfigFlow(ConfigFlow):
             }
             errors = errors or await validate_service(self.hass, kind, data)
             if not errors:
-                return self.async_update_reload_and_abort(entry, data=data)
+                return async_save_and_reload(self, entry, data)
         return self.async_show_form(
             step_id=f"reauth_{kind.value}",
             data_schema=vol.Schema(_secret_fields(kind, entry.data)),
@@ -314,7 +315,7 @@ class PipelineConfigFlow(ConfigFlow):
                     return self.async_abort(reason="service_already_configured")
                 errors = await validate_service(self.hass, kind, data)
                 if not errors:
-                    return self.async_update_reload_and_abort(entry, unique_id=unique_id, data=data)
+                    return async_save_and_reload(self, entry, data, unique_id)
         defaults = {**entry.data, **(user_input or {})}
         fields = _connection_fields(kind, defaults)
         if kind is EntryType.PAPERLESS:

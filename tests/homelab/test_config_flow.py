@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -147,3 +147,43 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
     assert loaded_entry.options == {CONF_POLL_INTERVAL: 30}
     await hass.async_block_till_done()
     assert loaded_entry.runtime_data.coordinator.update_interval.total_seconds() == 30
+
+
+@pytest.mark.parametrize("same_key", [False, True], ids=["new-key", "same-key"])
+async def test_reauth_of_a_loaded_entry_reloads_it(
+    hass: HomeAssistant, lab: LabHandle, loaded_entry: MockConfigEntry, same_key: bool
+) -> None:
+    """Reauth of a running entry reloads it through its update listener (HA 2026.12 rule).
+
+    The deprecation guard in tests/conftest.py fails this test if a flow reloads the entry itself.
+    """
+    first_client = loaded_entry.runtime_data.client
+    admin = lab.scenario.users[0] if same_key else lab.scenario.users[1]
+    result = await loaded_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: admin.username, CONF_API_KEY: admin.api_key}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert loaded_entry.data[CONF_USERNAME] == admin.username
+    # A reload built a new client on the stored key.
+    assert loaded_entry.runtime_data.client is not first_client
+
+
+async def test_reconfigure_of_a_loaded_entry_reloads_it(
+    hass: HomeAssistant, lab: LabHandle, loaded_entry: MockConfigEntry
+) -> None:
+    """The same address confirmed again still gives a fresh start (and no deprecated reload)."""
+    first_client = loaded_entry.runtime_data.client
+    result = await loaded_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_HOST: " 127.0.0.1 ", CONF_PORT: lab.port, CONF_SSL: True, CONF_VERIFY_SSL: False},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert loaded_entry.runtime_data.client is not first_client
