@@ -9,6 +9,7 @@ Scenario section ``ollama`` (absent: no Ollama)::
       vram: 12 GiB                # GPU memory; models that do not fit are split with the CPU
       max_loaded: 3               # OLLAMA_MAX_LOADED_MODELS
       bearer_token: null          # set to require "Authorization: Bearer ..." (a reverse proxy)
+      loopback_only: false        # OLLAMA_HOST=127.0.0.1: a non-local Host name gets an empty 403
       models:
         - {name: "qwen3:14b", size: 9.3 GB, family: qwen3, parameter_size: 14.8B,
            quantization: Q4_K_M, modified: "-12d"}
@@ -19,6 +20,13 @@ The scheduler is modelled on Ollama's: a finished request sets ``expires_at = no
 a running request stops the idle timer (``expires_at`` stays, and may pass); while a model loads
 for its first request ``/api/ps`` reports ``now + keep_alive``; a negative keep-alive is Go's
 largest duration (``expires_at`` 292 years on); ``keep_alive: 0`` with an empty prompt unloads.
+An unload asked while requests run sets ``expires_at`` to that moment and the session to 0 (the
+model goes when they end, unless a later request brings its own keep-alive), as ``expireRunner``.
+
+Answers follow the server's version (``api/types.go`` of ``ollama/ollama``): ``/api/ps`` has
+``context_length`` from 0.10.0; ``/api/tags`` has ``capabilities`` and ``details.context_length``
+/ ``embedding_length`` from 0.30.0. ``created_at`` is UTC, ``expires_at`` and ``modified_at`` are in
+the server's zone. Error bodies are ``{"error": "..."}`` with Go's messages.
 
 Control routes (``/control/ollama/...``): ``GET state``, ``POST load {"model", "keep_alive"}``,
 ``POST unload {"model"}`` (no model: all), ``POST request {"model", "seconds", "keep_alive"}``
@@ -30,9 +38,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 import hashlib
+import ipaddress
 import json
+import re
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -59,6 +69,71 @@ DEFAULT_KEEP_ALIVE: Final = timedelta(minutes=5)
 DEFAULT_CONTEXT: Final = 4096
 KV_BYTES_PER_TOKEN: Final = 131_072
 BANNER: Final = "Ollama is running"
+# Versions where an answer gained fields (api/types.go).
+PS_CONTEXT_LENGTH_SINCE: Final = (0, 10, 0)
+TAGS_CAPABILITIES_SINCE: Final = (0, 30, 0)
+EMBEDDING_FAMILIES: Final = frozenset({"bert", "nomic-bert", "nomic-bert-moe"})
+EMBEDDING_LENGTH: Final = 768
+_GO_UNITS: Final = {
+    "ns": 1e-9,
+    "us": 1e-6,
+    "\u00b5s": 1e-6,
+    "\u03bcs": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "m": 60.0,
+    "h": 3600.0,
+}
+_GO_DURATION_RE: Final = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([a-z\u00b5\u03bc]+)")
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """``0.9.6`` -> ``(0, 9, 6)`` (a suffix like ``-rc1`` is ignored)."""
+    parts = []
+    for part in version.split("-", 1)[0].split("."):
+        digits = "".join(ch for ch in part if ch.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
+
+
+def api_keep_alive(value: object) -> timedelta | None:
+    """``keep_alive`` as ``api.Duration.UnmarshalJSON`` reads it; ``None`` is "forever".
+
+    A number is seconds; a string is Go's ``time.ParseDuration`` (a unit is required: ``"300"``
+    is refused); anything negative is Go's largest duration. Raises ``ValueError`` with Go's text.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        kind = {bool: "bool", list: "[]interface {}", dict: "map[string]interface {}"}
+        msg = f"Unsupported type: '{kind.get(type(value), type(value).__name__)}'"
+        raise ValueError(msg)  # noqa: TRY004 - the API answers 400 with this text
+    if not isinstance(value, str):
+        return None if value < 0 else timedelta(seconds=value)
+    text = value
+    body = text.lstrip("+-")
+    negative = text.startswith("-")
+    if body == "0":
+        return timedelta(0)
+    if not body:
+        msg = f'time: invalid duration "{text}"'
+        raise ValueError(msg)
+    seconds = 0.0
+    position = 0
+    for match in _GO_DURATION_RE.finditer(body):
+        if match.start() != position:
+            break
+        unit = match.group(2)
+        if unit not in _GO_UNITS:
+            msg = f'time: unknown unit "{unit}" in duration "{text}"'
+            raise ValueError(msg)
+        seconds += float(match.group(1)) * _GO_UNITS[unit]
+        position = match.end()
+    if position != len(body):
+        if body[position:].replace(".", "").isdigit():
+            msg = f'time: missing unit in duration "{text}"'
+        else:
+            msg = f'time: invalid duration "{text}"'
+        raise ValueError(msg)
+    return None if negative and seconds else timedelta(seconds=seconds)
 
 
 @dataclass(slots=True)
@@ -78,9 +153,14 @@ class ModelDef:
         """A stable sha256-looking digest."""
         return hashlib.sha256(self.name.encode()).hexdigest()
 
-    def details(self) -> dict[str, Any]:
-        """The ``details`` object."""
-        return {
+    @property
+    def embedding(self) -> bool:
+        """An embedding model (no completion)."""
+        return self.family in EMBEDDING_FAMILIES
+
+    def details(self, *, lengths: bool = False) -> dict[str, Any]:
+        """The ``details`` object (``lengths``: with the 0.30 list's context/embedding length)."""
+        details: dict[str, Any] = {
             "parent_model": "",
             "format": "gguf",
             "family": self.family,
@@ -88,6 +168,15 @@ class ModelDef:
             "parameter_size": self.parameter_size,
             "quantization_level": self.quantization,
         }
+        if lengths:
+            details["context_length"] = self.context_length
+            if self.embedding:
+                details["embedding_length"] = EMBEDDING_LENGTH
+        return details
+
+    def capabilities(self) -> list[str]:
+        """What ``/api/tags`` lists from 0.30.0."""
+        return ["embedding"] if self.embedding else ["completion"]
 
     def memory(self, context: int) -> int:
         """Bytes in memory once loaded: weights plus the KV cache for the context."""
@@ -114,6 +203,7 @@ class OllamaSection:
     vram: int = 0
     max_loaded: int = 3
     bearer_token: str | None = None
+    loopback_only: bool = False
     timezone: str = "UTC"
     models: list[ModelDef] = field(default_factory=list)
     loaded: list[LoadedDef] = field(default_factory=list)
@@ -159,6 +249,7 @@ def parse_section(reader: _Reader, now: datetime) -> OllamaSection | None:
         vram=reader.size("vram", 0),
         max_loaded=reader.integer("max_loaded", 3),
         bearer_token=token or None,
+        loopback_only=reader.flag("loopback_only"),
         timezone=reader.text("timezone", "UTC"),
         models=models,
         loaded=loaded,
@@ -187,7 +278,6 @@ class Runner:
     """``None`` while the first request runs (``/api/ps`` then shows now + session)."""
     requests: list[datetime] = field(default_factory=list)
     """When each running request ends."""
-    unload_requested: bool = False
 
 
 class OllamaState:
@@ -253,7 +343,7 @@ class OllamaState:
         self._synced = now
 
     def _idle(self, runner: Runner, moment: datetime) -> None:
-        if runner.unload_requested or runner.session <= timedelta(0):
+        if runner.session <= timedelta(0):
             del self.runners[runner.model.name]
         else:
             runner.expires_at = moment + runner.session
@@ -270,7 +360,6 @@ class OllamaState:
             runner = self._place(model, None)
         if keep_alive is not None:
             runner.session = self._session(parse_duration(keep_alive))
-        runner.unload_requested = False
         if seconds > 0:
             runner.requests.append(now + timedelta(seconds=seconds))
         elif not runner.requests:
@@ -278,66 +367,77 @@ class OllamaState:
         return runner
 
     def unload(self, model: ModelDef) -> None:
-        """``keep_alive: 0`` with no prompt: unload now, or once the running requests end."""
+        """``keep_alive: 0`` with no prompt: unload now, or once the running requests end.
+
+        As Ollama's ``expireRunner``: ``expires_at`` becomes now and the session 0, so a later
+        request without a keep-alive of its own does not keep the model either.
+        """
         runner = self.runners.get(model.name)
         if runner is None:
             return
         if runner.requests:
-            runner.unload_requested = True
+            runner.expires_at = self.clock.now()
+            runner.session = timedelta(0)
         else:
             del self.runners[model.name]
 
     # ------------------------------------------------------------ JSON
 
-    def go_time(self, moment: datetime) -> str:
-        """Go's RFC 3339 with nanoseconds, in the server's time zone."""
-        local = moment.astimezone(ZoneInfo(self.section.timezone))
+    def go_time(self, moment: datetime, *, utc: bool = False) -> str:
+        """Go's RFC 3339 with nanoseconds, in the server's time zone (or UTC)."""
+        local = moment.astimezone(UTC if utc else ZoneInfo(self.section.timezone))
         text = local.strftime("%Y-%m-%dT%H:%M:%S")
         if local.microsecond:
             text += f".{local.microsecond:06d}000".rstrip("0")
         offset = local.strftime("%z")
         return text + ("Z" if offset in ("+0000", "") else f"{offset[:3]}:{offset[3:]}")
 
+    def since(self, version: tuple[int, ...]) -> bool:
+        """The simulated server is at ``version`` or later."""
+        return version_tuple(self.section.version) >= version
+
     def ps(self) -> dict[str, Any]:
-        """The ``/api/ps`` answer, longest time left first."""
+        """The ``/api/ps`` answer, longest time left first (whole seconds, stable)."""
         now = self.clock.now()
         items = []
         for runner in self.runners.values():
             expires = runner.expires_at or (now + runner.session)
             items.append((expires, runner))
-        items.sort(key=lambda item: item[0], reverse=True)
-        return {
-            "models": [
-                {
-                    "name": runner.model.name,
-                    "model": runner.model.name,
-                    "size": runner.size,
-                    "digest": runner.model.digest,
-                    "details": runner.model.details(),
-                    "expires_at": self.go_time(expires),
-                    "size_vram": runner.size_vram,
-                    "context_length": runner.context_length,
-                }
-                for expires, runner in items
-            ]
-        }
+        items.sort(key=lambda item: int(item[0].timestamp()), reverse=True)
+        models = []
+        for expires, runner in items:
+            entry: dict[str, Any] = {
+                "name": runner.model.name,
+                "model": runner.model.name,
+                "size": runner.size,
+                "digest": runner.model.digest,
+                "details": runner.model.details(),
+                "expires_at": self.go_time(expires),
+                "size_vram": runner.size_vram,
+            }
+            if self.since(PS_CONTEXT_LENGTH_SINCE):
+                entry["context_length"] = runner.context_length
+            models.append(entry)
+        return {"models": models}
 
     def tags(self) -> dict[str, Any]:
         """The ``/api/tags`` answer, newest first."""
         models = sorted(self.models.values(), key=lambda m: m.modified_at, reverse=True)
-        return {
-            "models": [
-                {
-                    "name": model.name,
-                    "model": model.name,
-                    "modified_at": self.go_time(model.modified_at),
-                    "size": model.size,
-                    "digest": model.digest,
-                    "details": model.details(),
-                }
-                for model in models
-            ]
-        }
+        lengths = self.since(TAGS_CAPABILITIES_SINCE)
+        items = []
+        for model in models:
+            entry: dict[str, Any] = {
+                "name": model.name,
+                "model": model.name,
+                "modified_at": self.go_time(model.modified_at),
+                "size": model.size,
+                "digest": model.digest,
+                "details": model.details(lengths=lengths),
+            }
+            if lengths:
+                entry["capabilities"] = model.capabilities()
+            items.append(entry)
+        return {"models": items}
 
     def summary(self) -> dict[str, Any]:
         """What the control API shows."""
@@ -386,6 +486,9 @@ class OllamaService(HTTPService["OllamaSection", "OllamaState"]):
     async def _auth(
         self, request: web.Request, handler: Callable[[web.Request], Any]
     ) -> web.StreamResponse:
+        if self.section.loopback_only and not _allowed_host(request.host):
+            # allowedHostsMiddleware (server/routes.go): c.AbortWithStatus(403), no body.
+            return web.Response(status=403)
         token = self.state.token
         if token and request.headers.get("Authorization") != f"Bearer {token}":
             return web.Response(status=401, text="Unauthorized")
@@ -410,33 +513,46 @@ class OllamaService(HTTPService["OllamaSection", "OllamaState"]):
 
     async def generate(self, request: web.Request) -> web.Response:
         """``POST /api/generate`` and ``/api/chat``: load, unload, or answer at once."""
-        try:
-            body = await request.json()
-        except ValueError:
+        # Gin's ShouldBindJSON: an empty body is io.EOF; anything else that does not decode into
+        # the request struct is Go's json error, both 400 (server/routes.go, GenerateHandler).
+        raw = await request.text()
+        if not raw.strip():
             return json_response({"error": "missing request body"}, 400)
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return json_response({"error": "invalid character looking for beginning of value"}, 400)
+        kind = "ChatRequest" if request.path.endswith("/chat") else "GenerateRequest"
         if not isinstance(body, dict):
-            return json_response({"error": "invalid request body"}, 400)
-        name = body.get("model")
-        if not isinstance(name, str) or not name:
-            return json_response({"error": "model is required"}, 400)
-        model = self.state.model(name)
-        if model is None:
-            return json_response({"error": f"model '{name}' not found"}, 404)
+            what = "array" if isinstance(body, list) else type(body).__name__
+            msg = f"json: cannot unmarshal {what} into Go value of type api.{kind}"
+            return json_response({"error": msg}, 400)
         keep_alive = body.get("keep_alive")
         try:
-            duration = None if keep_alive is None else parse_duration(keep_alive)
-        except TypeError, ValueError:
-            return json_response({"error": f"invalid keep_alive {keep_alive!r}"}, 400)
+            duration = None if keep_alive is None else api_keep_alive(keep_alive)
+        except ValueError as err:
+            return json_response({"error": str(err)}, 400)
+        name = body.get("model") or ""
+        if not isinstance(name, str):
+            what = "number" if isinstance(name, (int, float)) else type(name).__name__
+            msg = f"json: cannot unmarshal {what} into Go struct field {kind}.model of type string"
+            return json_response({"error": msg}, 400)
+        # An empty name is not "model is required": parseAndValidateModelRef fails and the
+        # handler falls back to its 404 (writeModelRefParseError).
+        model = self.state.model(name.strip()) if name.strip() else None
+        if model is None:
+            return json_response({"error": f"model '{name}' not found"}, 404)
         chat = request.path.endswith("/chat")
         empty = not body.get("messages") if chat else not body.get("prompt")
-        created = self.state.go_time(self.clock.now())
+        # created_at is time.Now().UTC(), unlike expires_at (the server's zone).
+        created = self.state.go_time(self.clock.now(), utc=True)
         self.state.calls.append(
             {"path": request.path, "model": model.name, "keep_alive": keep_alive}
         )
         if empty and duration == timedelta(0):
             self.state.unload(model)
             return json_response(_answer(name, created, chat, "unload"))
-        self.state.run(model, keep_alive, 0)
+        self.state.run(model, None if keep_alive is None else _forever(duration), 0)
         if empty:
             return json_response(_answer(name, created, chat, "load"))
         answer = _answer(name, created, chat, "stop")
@@ -525,6 +641,29 @@ class OllamaService(HTTPService["OllamaSection", "OllamaState"]):
         self.faults.clear()
         self.state = OllamaState(self.section, self.clock)
         return json_response({"ok": True})
+
+
+def _allowed_host(host_header: str) -> bool:
+    """Ollama's check of the ``Host`` header when it listens on a loopback address."""
+    host = host_header.lower()
+    if host.startswith("["):
+        host = host[1 : host.find("]")] if "]" in host else host
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None:
+        return address.is_loopback or address.is_private or address.is_unspecified
+    if host in ("", "localhost"):
+        return True
+    return any(host.endswith(f".{tld}") for tld in ("localhost", "local", "internal"))
+
+
+def _forever(duration: timedelta | None) -> object:
+    """A parsed keep-alive back in the form ``OllamaState.run`` takes (``-1``: forever)."""
+    return -1 if duration is None else duration.total_seconds()
 
 
 def _answer(model: str, created: str, chat: bool, reason: str) -> dict[str, Any]:

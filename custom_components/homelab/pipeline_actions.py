@@ -186,26 +186,30 @@ def _ollama_coordinators(call: ServiceCall) -> list[OllamaCoordinator]:
     return coordinators
 
 
-def _installed_name(coordinator: OllamaCoordinator, model: str) -> str:
+def _unknown_model(model: str, entry: str, *, unloading: bool) -> ServiceValidationError:
+    # Loading an unknown model: pull it. Unloading one: there is nothing to unload (Ollama answers
+    # 404 "model '...' not found" to keep_alive 0 for a model it does not have).
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="unload_unknown_model" if unloading else "model_not_installed",
+        translation_placeholders={"model": model, "entry": entry},
+    )
+
+
+def _installed_name(coordinator: OllamaCoordinator, model: str, *, unloading: bool = False) -> str:
     """The installed model's full name (`llama3.2` is `llama3.2:latest`), or a refusal."""
     names = {installed.name for installed in coordinator.data.installed}
     for candidate in (model, f"{model}:latest"):
         if candidate in names:
             return candidate
-    raise ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="model_not_installed",
-        translation_placeholders={"model": model, "entry": coordinator.config_entry.title},
-    )
+    raise _unknown_model(model, coordinator.config_entry.title, unloading=unloading)
 
 
-def _ollama_error(err: OllamaError, model: str) -> HomeAssistantError:
+def _ollama_error(
+    err: OllamaError, model: str, entry: str, *, unloading: bool = False
+) -> HomeAssistantError:
     if isinstance(err, OllamaModelNotFoundError):
-        return ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="model_not_installed",
-            translation_placeholders={"model": model, "entry": "Ollama"},
-        )
+        return _unknown_model(model, entry, unloading=unloading)
     if isinstance(err, OllamaBusyError):
         return HomeAssistantError(translation_domain=DOMAIN, translation_key="ollama_busy")
     return _failed("Ollama", err)
@@ -219,7 +223,7 @@ async def _load_model(call: ServiceCall) -> None:
         try:
             await coordinator.client.load_model(name, keep_alive=keep_alive)
         except OllamaError as err:
-            raise _ollama_error(err, name) from err
+            raise _ollama_error(err, name, coordinator.config_entry.title) from err
         await coordinator.async_refresh()
 
 
@@ -232,14 +236,17 @@ async def async_unload_models(coordinator: OllamaCoordinator, models: list[str] 
         for model in models:
             await coordinator.client.unload_model(model)
     except OllamaError as err:
-        raise _ollama_error(err, ", ".join(models or [])) from err
+        raise _ollama_error(
+            err, ", ".join(models or []), coordinator.config_entry.title, unloading=True
+        ) from err
     await coordinator.async_refresh()
 
 
 async def _unload_model(call: ServiceCall) -> None:
     model: str = call.data[ATTR_MODEL].strip()
     for coordinator in _ollama_coordinators(call):
-        await async_unload_models(coordinator, [_installed_name(coordinator, model)])
+        name = _installed_name(coordinator, model, unloading=True)
+        await async_unload_models(coordinator, [name])
 
 
 def async_register(hass: HomeAssistant) -> None:

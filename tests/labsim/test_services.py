@@ -220,7 +220,7 @@ async def test_ollama_generate_and_chat(lab: LabSimulator, http: aiohttp.ClientS
     [
         (None, 400),
         (["model"], 400),
-        ({"prompt": "hi"}, 400),
+        ({"prompt": "hi"}, 404),  # no model: "model '' not found", as the real server
         ({"model": "nope:1b"}, 404),
         ({"model": "llama3.2:3b", "keep_alive": "soon"}, 400),
     ],

@@ -1,7 +1,9 @@
 """A small async client for the Ollama HTTP API, on an injected aiohttp session.
 
 Ollama has no authentication of its own; `token` is sent as `Authorization: Bearer` for a reverse
-proxy in front of it, and never logged. Only the documented endpoints are used:
+proxy in front of it, and never logged. Ollama itself answers 403 only from its Host check (an
+empty body, when it listens on 127.0.0.1 and the URL's host name is not local): that is not a
+token problem and raises `OllamaHostRefusedError`. Only the documented endpoints are used:
 `GET /`, `/api/version`, `/api/tags`, `/api/ps`, and `POST /api/generate` with an empty prompt
 to load a model or, with `keep_alive: 0`, to unload it.
 """
@@ -20,6 +22,7 @@ from .exceptions import (
     OllamaAuthenticationError,
     OllamaBusyError,
     OllamaConnectionError,
+    OllamaHostRefusedError,
     OllamaInvalidResponseError,
     OllamaModelNotFoundError,
     OllamaResponseError,
@@ -93,6 +96,13 @@ class OllamaClient:
         except aiohttp.ClientError as err:
             msg = f"cannot reach Ollama at {self.base_url}: {err.__class__.__name__}"
             raise OllamaConnectionError(msg) from err
+        if status == HTTP_FORBIDDEN and not raw.strip():
+            # allowedHostsMiddleware (server/routes.go): c.AbortWithStatus(403), no body.
+            msg = (
+                f"Ollama at {self.base_url} refused the host name {self.base_url.host!r}: it "
+                "listens on 127.0.0.1 only; use its IP address, or set OLLAMA_HOST=0.0.0.0"
+            )
+            raise OllamaHostRefusedError(msg, status=status)
         if status in (HTTP_UNAUTHORIZED, HTTP_FORBIDDEN):
             msg = f"Ollama at {self.base_url} refused the request ({status})"
             raise OllamaAuthenticationError(msg)
@@ -137,7 +147,11 @@ class OllamaClient:
         await self._request("POST", "/api/generate", body=body, timeout=LOAD_TIMEOUT)
 
     async def unload_model(self, model: str) -> None:
-        """Unload `model` now (`keep_alive: 0`); it stays until its running requests finish."""
+        """Unload `model` now (`keep_alive: 0`); it stays until its running requests finish.
+
+        Unloading an installed model that is not loaded succeeds; a model that is not installed
+        raises `OllamaModelNotFoundError` (404 `model '...' not found`).
+        """
         await self._request(
             "POST", "/api/generate", body={"model": _model_name(model), "keep_alive": 0}
         )

@@ -33,6 +33,14 @@ class OllamaModelNotFoundError(OllamaResponseError):
     """The model is not installed (404 `model '...' not found`)."""
 
 
+class OllamaHostRefusedError(OllamaResponseError):
+    """403 with no body: Ollama listens on a loopback address and refused the URL's host name.
+
+    Its `allowedHostsMiddleware` lets only local names (`localhost`, `*.local`, `*.internal`, the
+    machine's own name) and private or loopback addresses through; a token does not help.
+    """
+
+
 class OllamaBusyError(OllamaResponseError):
     """503: more requests are queued than `OLLAMA_MAX_QUEUE` allows."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_REAUTH
@@ -16,6 +18,8 @@ from custom_components.homelab.const import DOMAIN
 from tests.common import LabHandle
 
 from .conftest import advance, freeze, setup_entry
+
+STRINGS = "custom_components/homelab/strings.json"
 
 
 def state(hass: HomeAssistant, entity_id: str) -> str:
@@ -114,9 +118,11 @@ async def test_action_refusals(
     with pytest.raises(ServiceValidationError) as info:
         await call(hass, "load_model", model="llama9:1t")
     assert info.value.translation_key == "model_not_installed"
+    # Unloading an unknown model: nothing to unload, not "pull it first".
     with pytest.raises(ServiceValidationError) as info:
         await call(hass, "unload_model", model="llama9:1t")
-    assert info.value.translation_key == "model_not_installed"
+    assert info.value.translation_key == "unload_unknown_model"
+    assert info.value.translation_placeholders == {"model": "llama9:1t", "entry": "Ollama"}
 
     await lab.control("POST", "/control/ollama/fault", {"status": 503, "path": "/api/generate"})
     with pytest.raises(HomeAssistantError) as err:
@@ -135,6 +141,16 @@ async def test_action_refusals(
     with pytest.raises(ServiceValidationError) as info:
         await call(hass, "load_model", model="gemma3:4b")
     assert info.value.translation_key == "model_not_installed"
+    # The same 404 to an unload (Ollama's answer to keep_alive 0 for a model it does not have).
+    await lab.control(
+        "POST",
+        "/control/ollama/fault",
+        {"status": 404, "body": {"error": "model 'qwen3:14b' not found"}, "path": "/api/generate"},
+    )
+    with pytest.raises(ServiceValidationError) as info:
+        await call(hass, "unload_model", model="qwen3:14b")
+    assert info.value.translation_key == "unload_unknown_model"
+    assert info.value.translation_placeholders == {"model": "qwen3:14b", "entry": "Ollama"}
     await lab.control("POST", "/control/ollama/fault", {"status": 500, "path": "/api/ps"})
     with pytest.raises(HomeAssistantError):
         await hass.services.async_call(
@@ -196,3 +212,13 @@ async def test_proxy_refuses_the_token(
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
     assert flows[0]["step_id"] == "reauth_ollama"
+
+
+def test_unload_refusal_wording() -> None:
+    """Unloading an unknown model never tells the user to pull it; wrong targets read well."""
+    strings = json.loads((Path(__file__).parents[3] / STRINGS).read_text())["exceptions"]
+    unload = strings["unload_unknown_model"]["message"]
+    assert "pull" not in unload
+    assert "nothing to unload" in unload
+    wrong = strings["wrong_target"]["message"].format(target="Paperless-ngx", service="Ollama")
+    assert "a Ollama" not in wrong
