@@ -1,13 +1,29 @@
 """A simulated n8n: ``/healthz``, ``/healthz/readiness`` and the public API's executions/workflows.
 
+It behaves like the real n8n 2.41.1 (checked by ``tests/n8n/test_contract.py``, which runs the
+same checks against both):
+
+- API keys carry scopes: a call outside them answers 403 ``{"message": "Forbidden"}``; a wrong or
+  missing key answers 401 ``{"message": "Unauthorized"}``.
+- The unfiltered execution list leaves running (and new) executions out; ``status=running``
+  lists them. A Wait node shorter than 65 s keeps its execution ``running`` (n8n waits in
+  memory); a longer one parks it as ``waiting``, with ``waitTill`` and ``stoppedAt`` set.
+  ``status=waiting`` works.
+- A restart (``POST /control/n8n/restart``) ends every running execution as ``crashed``, which
+  ``status=error`` does not return; waiting executions survive it.
+- Cursors are base64 JSON ``{"lastId": "<id as a string>", "limit": n}``; ``nextCursor`` is null
+  when nothing follows. Executions have no ``customData``.
+
 Scenario section ``n8n`` (absent: no n8n)::
 
     n8n:
       port: 30109
       version: 2.36.5
       api_key: ...                   # the X-N8N-API-KEY header
+      scopes: [execution:list, workflow:read]   # the key's scopes (absent: every scope)
       legacy_status_filter: false    # true: an old n8n that knows no status=running (400)
-      waiting_filter_bug: true       # status=waiting answers [] while executions wait (seen live)
+      waiting_filter_bug: false      # true: an old n8n whose status=waiting answers [] (seen
+                                     # once on an older release; 2.41.1 is fine)
       workflows:
         - {id: kTq3wV9xYb2LmN4p, name: Paperless to Vikunja}
       executions:                    # ids 1, 2, ... in this order (newest last)
@@ -15,11 +31,13 @@ Scenario section ``n8n`` (absent: no n8n)::
         - {workflow: kTq3wV9xYb2LmN4p, status: running, started: "-20s", seconds: 60}
 
 A running execution ends ``seconds`` after it started, as ``outcome`` (``success`` by default).
+A ``waiting`` one waits ``seconds`` (under 65: it is ``running`` instead, as in n8n).
 Pages are newest first with a cursor, like n8n's.
 
 Control routes (``/control/n8n/...``): ``GET state``, ``POST executions {"workflow", "status",
 "seconds", "outcome"}``, ``POST executions/{id}/fail``, ``POST ready {"ready"}``,
-``POST api_key {"api_key"}``, ``POST fault`` / ``DELETE fault``, ``POST reset``.
+``POST api_key {"api_key", "scopes", "add"}`` (``add``: keep the other keys), ``POST restart``
+(running executions crash), ``POST fault`` / ``DELETE fault``, ``POST reset``.
 """
 
 from __future__ import annotations
@@ -58,10 +76,22 @@ STATUSES: Final = (
     "unknown",
     "waiting",
 )
-FILTER_STATUSES: Final = ("canceled", "error", "running", "success", "waiting")
+FILTER_STATUSES: Final = ("canceled", "crashed", "error", "new", "running", "success", "waiting")
 LEGACY_FILTER_STATUSES: Final = ("error", "success", "waiting")
+# Left out of the unfiltered list (n8n 2.41.1 lists finished and waiting executions only).
+UNLISTED_STATUSES: Final = ("new", "running")
 DEFAULT_LIMIT: Final = 100
 MAX_LIMIT: Final = 250
+# n8n waits in memory, keeping the execution running, for a Wait shorter than this.
+WAIT_IN_MEMORY_SECONDS: Final = 65.0
+# A waiting or crashed execution's stoppedAt: its last saved progress, just after it started.
+PROGRESS_SAVED_AFTER: Final = timedelta(milliseconds=40)
+SCOPES: Final = (
+    "execution:list",
+    "execution:read",
+    "workflow:list",
+    "workflow:read",
+)
 
 
 @dataclass(slots=True)
@@ -85,6 +115,8 @@ class ExecutionDef:
     outcome: str = "success"
     mode: str = "trigger"
     wait_till: datetime | None = None
+    stopped: datetime | None = None
+    """When it stopped (ended, parked or crashed); None while running."""
 
     @property
     def finished(self) -> bool:
@@ -99,8 +131,10 @@ class N8nSection:
     port: int = 0
     version: str = "2.36.5"
     api_key: str = ""
+    scopes: tuple[str, ...] | None = None
+    """The key's scopes (``None``: every scope)."""
     legacy_status_filter: bool = False
-    waiting_filter_bug: bool = True
+    waiting_filter_bug: bool = False
     workflows: list[WorkflowDef] = field(default_factory=list)
     executions: list[ExecutionDef] = field(default_factory=list)
 
@@ -136,18 +170,25 @@ def parse_section(reader: _Reader, now: datetime) -> N8nSection | None:
             outcome=item.text("outcome", "success"),
             mode=item.text("mode", "trigger"),
         )
-        if status == "waiting":
-            execution.wait_till = started + timedelta(seconds=seconds)
+        _wait(execution, seconds)
+        if status not in ("running", "waiting", "new"):
+            execution.stopped = execution.ends
         item.finish()
         if execution.workflow not in known:
             raise section_error(item, f"unknown workflow {execution.workflow!r}")
         executions.append(execution)
+    scopes = reader.raw("scopes")
+    if scopes is not None and (
+        not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes)
+    ):
+        raise reader.fail("scopes", "a list of scopes", scopes)
     section = N8nSection(
         port=reader.integer("port", 0),
         version=reader.text("version", "2.36.5"),
         api_key=reader.text("api_key", required=True),
+        scopes=tuple(scopes) if scopes is not None else None,
         legacy_status_filter=reader.flag("legacy_status_filter"),
-        waiting_filter_bug=reader.flag("waiting_filter_bug", default=True),
+        waiting_filter_bug=reader.flag("waiting_filter_bug"),
         workflows=workflows,
         executions=executions,
     )
@@ -158,6 +199,17 @@ def parse_section(reader: _Reader, now: datetime) -> N8nSection | None:
 SECTION_PARSERS[NAME] = parse_section
 
 
+def _wait(execution: ExecutionDef, seconds: float) -> None:
+    """A ``waiting`` execution parks for ``seconds``; a short wait stays ``running`` in memory."""
+    if execution.status != "waiting":
+        return
+    if seconds < WAIT_IN_MEMORY_SECONDS:
+        execution.status = "running"
+        return
+    execution.wait_till = execution.started + timedelta(seconds=seconds)
+    execution.stopped = execution.started + PROGRESS_SAVED_AFTER
+
+
 class N8nState:
     """Workflows and executions, moved forward by ``sync``."""
 
@@ -165,7 +217,7 @@ class N8nState:
         """Start from the scenario."""
         self.section = section
         self.clock = clock
-        self.api_key = section.api_key
+        self.keys: dict[str, tuple[str, ...] | None] = {section.api_key: section.scopes}
         self.ready = True
         self.workflows = {workflow.id: workflow for workflow in section.workflows}
         self.executions = [
@@ -178,15 +230,33 @@ class N8nState:
                 outcome=e.outcome,
                 mode=e.mode,
                 wait_till=e.wait_till,
+                stopped=e.stopped,
             )
             for e in section.executions
         ]
 
     def sync(self, now: datetime) -> None:
-        """End running executions whose time has come."""
+        """End running executions whose time has come; resume those whose wait is over."""
         for execution in self.executions:
             if execution.status == "running" and execution.ends and execution.ends <= now:
                 execution.status = execution.outcome
+                execution.stopped = execution.ends
+            elif (
+                execution.status == "waiting" and execution.wait_till and execution.wait_till <= now
+            ):
+                execution.status = execution.outcome
+                execution.stopped = execution.wait_till
+                execution.wait_till = None
+
+    def restart(self) -> int:
+        """n8n restarted: what was running crashed (waiting executions are kept in the database)."""
+        crashed = 0
+        for execution in self.executions:
+            if execution.status in ("running", "new"):
+                execution.status = "crashed"
+                execution.stopped = execution.started + PROGRESS_SAVED_AFTER
+                crashed += 1
+        return crashed
 
     def start(self, workflow: str, status: str, seconds: float, outcome: str) -> ExecutionDef:
         """A new execution of ``workflow`` starting now."""
@@ -200,14 +270,15 @@ class N8nState:
             outcome=outcome,
             mode="webhook",
         )
-        if status == "waiting":
-            execution.wait_till = execution.ends
+        _wait(execution, seconds)
+        if status not in ("running", "waiting", "new"):
+            execution.stopped = execution.ends
         self.executions.append(execution)
         return execution
 
     def execution(self, execution: ExecutionDef) -> dict[str, Any]:
         """An execution as the public API shows it."""
-        stopped = execution.ends if execution.status not in ("running", "waiting", "new") else None
+        stopped = execution.stopped
         return {
             "id": str(execution.id),
             "finished": execution.finished,
@@ -219,7 +290,6 @@ class N8nState:
             "stoppedAt": iso_ms(stopped) if stopped else None,
             "workflowId": execution.workflow,
             "waitTill": iso_ms(execution.wait_till) if execution.wait_till else None,
-            "customData": {},
         }
 
     def workflow(self, workflow: WorkflowDef) -> dict[str, Any]:
@@ -239,7 +309,9 @@ class N8nState:
 
 
 def _cursor(last_id: int, limit: int) -> str:
-    return base64.b64encode(json.dumps({"lastId": last_id, "limit": limit}).encode()).decode()
+    # n8n's ids are strings, in the cursor too: {"lastId":"4","limit":1}.
+    payload = json.dumps({"lastId": str(last_id), "limit": limit}, separators=(",", ":"))
+    return base64.b64encode(payload.encode()).decode()
 
 
 def _uncursor(cursor: str) -> tuple[int, int] | None:
@@ -269,12 +341,13 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
         app.router.add_get("/api/v1/workflows/{id}", self.workflow)
         return app
 
-    def _refused(self, request: web.Request) -> web.Response | None:
+    def _refused(self, request: web.Request, scope: str) -> web.Response | None:
         key = request.headers.get("X-N8N-API-KEY")
-        if key is None:
-            return json_response({"message": "'X-N8N-API-KEY' header required"}, 401)
-        if key != self.state.api_key:
-            return json_response({"message": "unauthorized"}, 401)
+        if key is None or key not in self.state.keys:
+            return json_response({"message": "Unauthorized"}, 401)
+        scopes = self.state.keys[key]
+        if scopes is not None and scope not in scopes:
+            return json_response({"message": "Forbidden"}, 403)
         return None
 
     async def healthz(self, _request: web.Request) -> web.Response:
@@ -289,7 +362,7 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
 
     async def executions(self, request: web.Request) -> web.Response:
         """``GET /api/v1/executions``: newest first, ``status``/``workflowId`` filters, cursor."""
-        if (refused := self._refused(request)) is not None:
+        if (refused := self._refused(request, "execution:list")) is not None:
             return refused
         query = request.query
         try:
@@ -313,6 +386,8 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
             if status == "waiting" and self.section.waiting_filter_bug:
                 executions = []
             executions = [e for e in executions if e.status == status]
+        else:
+            executions = [e for e in executions if e.status not in UNLISTED_STATUSES]
         if "workflowId" in query:
             executions = [e for e in executions if e.workflow == query["workflowId"]]
         if "cursor" in query:
@@ -331,7 +406,7 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
 
     async def workflows(self, request: web.Request) -> web.Response:
         """``GET /api/v1/workflows``."""
-        if (refused := self._refused(request)) is not None:
+        if (refused := self._refused(request, "workflow:list")) is not None:
             return refused
         return json_response(
             {
@@ -342,7 +417,7 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
 
     async def workflow(self, request: web.Request) -> web.Response:
         """``GET /api/v1/workflows/{id}``."""
-        if (refused := self._refused(request)) is not None:
+        if (refused := self._refused(request, "workflow:read")) is not None:
             return refused
         workflow = self.state.workflows.get(request.match_info["id"])
         if workflow is None:
@@ -360,6 +435,7 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
             web.post(f"{base}/executions/{{id}}/fail", self.control_fail),
             web.post(f"{base}/ready", self.control_ready),
             web.post(f"{base}/api_key", self.control_api_key),
+            web.post(f"{base}/restart", self.control_restart),
             web.post(f"{base}/fault", self.control_fault),
             web.delete(f"{base}/fault", self.control_clear_faults),
             web.post(f"{base}/reset", self.control_reset),
@@ -401,6 +477,7 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
         for execution in self.state.executions:
             if execution.id == execution_id:
                 execution.status, execution.ends = "error", self.clock.now()
+                execution.stopped = execution.ends
                 return json_response(self.state.execution(execution))
         msg = f"unknown execution {request.match_info['id']}"
         raise LabError(msg, 404)
@@ -411,13 +488,26 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
         return json_response({"ready": self.state.ready})
 
     async def control_api_key(self, request: web.Request) -> web.Response:
-        """Replace the API key."""
-        key = (await control_body(request)).get("api_key")
+        """Replace the API key (``add``: one more key), with ``scopes`` (absent: every scope)."""
+        body = await control_body(request)
+        key, scopes = body.get("api_key"), body.get("scopes")
         if not isinstance(key, str) or not key:
             msg = "'api_key' must be a non-empty string"
             raise LabError(msg)
-        self.state.api_key = key
+        if scopes is not None and (
+            not isinstance(scopes, list) or not all(scope in SCOPES for scope in scopes)
+        ):
+            msg = f"'scopes' must be a list of {', '.join(SCOPES)}"
+            raise LabError(msg)
+        if body.get("add") is not True:
+            self.state.keys.clear()
+        self.state.keys[key] = tuple(scopes) if scopes is not None else None
         return json_response({"ok": True})
+
+    async def control_restart(self, _request: web.Request) -> web.Response:
+        """n8n restarts: running executions end as ``crashed``."""
+        self.sync()
+        return json_response({"crashed": self.state.restart()})
 
     async def control_fault(self, request: web.Request) -> web.Response:
         """Inject a fault."""

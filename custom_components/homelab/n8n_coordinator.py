@@ -1,24 +1,35 @@
-"""Polls n8n: readiness, running executions and the failures of the last 24 hours.
+"""Polls n8n: readiness, running and waiting executions, and the failures of the last 24 hours.
 
-Waiting executions are not counted (see `n8n.client`): the API's `status=waiting` filter is
-unreliable, and a waiting execution is parked, not load.
+What counts comes from the real n8n (see `n8n.client`): running executions are read with the
+`running` filter (the unfiltered list leaves them out); waiting ones (a Wait node of 65 s or more,
+a form, an approval) with the `waiting` filter, which works on 2.41.1; failures are `error` and
+`crashed` (a restart kills running executions as `crashed`).
+
+The API key's scopes: without `execution:list` nothing can be read (the entry's update fails);
+without `workflow:read` only the failed workflow's name is missing. Either way a repair issue
+names the scope, and the key is not treated as refused: no reauth, the rest keeps working.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
-from .n8n import Execution, N8nClient
-from .pipeline_const import poll_interval
+from .const import DOMAIN
+from .n8n import REQUIRED_SCOPES, Execution, N8nClient, N8nScopeError
+from .pipeline_const import CONF_URL, poll_interval
 from .pipeline_coordinator import ServiceCoordinator
 
 FAILURE_WINDOW: Final = timedelta(hours=24)
+# After a refused `workflow:read`, ask again this much later (the scope may have been added).
+SCOPE_RETRY: Final = timedelta(minutes=30)
+ISSUE_KEY: Final = "n8n_missing_scope"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +40,17 @@ class N8nData:
     running: int | None
     """Executions running now (`None`: not ready, or an n8n without the `running` filter)."""
     failed_recent: int | None
+    """Executions that ended `error` or `crashed` in the last 24 hours."""
     last_failure: Execution | None = None
     last_failure_workflow: str | None = None
-    """The name of the last failed execution's workflow (`None` when it was deleted)."""
+    """The name of the last failed execution's workflow (`None`: deleted, or no `workflow:read`)."""
+    waiting: int | None = None
+    """Executions parked by a Wait node (65 s or more), a form or an approval."""
+
+
+def missing_scope_issue_id(entry: ConfigEntry[Any], scope: str) -> str:
+    """The repair issue raised when the entry's API key lacks `scope`."""
+    return f"{entry.entry_id}_{ISSUE_KEY}_{scope.replace(':', '_')}"
 
 
 class N8nCoordinator(ServiceCoordinator[N8nData]):
@@ -44,13 +63,47 @@ class N8nCoordinator(ServiceCoordinator[N8nData]):
         )
         self.client = client
         self._workflow_names: dict[str, str | None] = {}
+        self._workflow_read_refused_at: datetime | None = None
+
+    def _scope_missing(self, scope: str) -> None:
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            missing_scope_issue_id(self.config_entry, scope),
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR
+            if scope == REQUIRED_SCOPES[0]
+            else ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_KEY,
+            translation_placeholders={
+                "scope": scope,
+                "entry": self.config_entry.title,
+                "url": str(self.config_entry.data.get(CONF_URL, "")),
+                "scopes": ", ".join(REQUIRED_SCOPES),
+            },
+        )
+
+    def _scope_granted(self, scope: str) -> None:
+        ir.async_delete_issue(self.hass, DOMAIN, missing_scope_issue_id(self.config_entry, scope))
 
     async def _workflow_name(self, workflow_id: str | None) -> str | None:
         if workflow_id is None:
             return None
-        if workflow_id not in self._workflow_names:
+        if workflow_id in self._workflow_names:
+            return self._workflow_names[workflow_id]
+        refused = self._workflow_read_refused_at
+        if refused is not None and dt_util.utcnow() - refused < SCOPE_RETRY:
+            return None
+        try:
             workflow = await self.client.workflow(workflow_id)
-            self._workflow_names[workflow_id] = workflow.name if workflow else None
+        except N8nScopeError as err:
+            # Not an authentication failure: the key works, only the names are missing.
+            self._workflow_read_refused_at = dt_util.utcnow()
+            self._scope_missing(err.scope)
+            return None
+        self._workflow_read_refused_at = None
+        self._scope_granted(REQUIRED_SCOPES[1])
+        self._workflow_names[workflow_id] = workflow.name if workflow else None
         return self._workflow_names[workflow_id]
 
     @override
@@ -58,18 +111,23 @@ class N8nCoordinator(ServiceCoordinator[N8nData]):
         if not await self.client.ready():
             # The database is not ready: the API would only answer errors.
             return N8nData(ready=False, running=None, failed_recent=None)
-        running = await self.client.running_count()
+        try:
+            running = await self.client.running_count()
+        except N8nScopeError as err:
+            # Without `execution:list` nothing can be read; the update fails (no reauth).
+            self._scope_missing(err.scope)
+            raise
+        self._scope_granted(REQUIRED_SCOPES[0])
+        waiting = await self.client.waiting_count()
         now = self.client.server_time or dt_util.utcnow()
         failures = await self.client.failures_since(now - FAILURE_WINDOW)
-        last = failures[0] if failures else None
-        if last is None:
-            # Nothing failed today: the last failure may be older.
-            older = await self.client.executions(status="error", limit=1)
-            last = older.executions[0] if older.executions else None
+        # Nothing failed today: the last failure may be older.
+        last = failures[0] if failures else await self.client.last_failure()
         return N8nData(
             ready=True,
             running=running,
             failed_recent=len(failures),
             last_failure=last,
             last_failure_workflow=await self._workflow_name(last.workflow_id if last else None),
+            waiting=waiting,
         )

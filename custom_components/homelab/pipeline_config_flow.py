@@ -34,6 +34,7 @@ from yarl import URL
 
 from .const import CONF_ENTRY_TYPE, CONF_VERIFY_SSL, LOGGER, EntryType
 from .flow_reload import async_save_and_reload
+from .n8n import N8nScopeError
 from .paperless import PaperlessUnsupportedVersionError
 from .paperless_ai import PaperlessAIAuthenticationError, PaperlessAIError
 from .pipeline import (
@@ -158,6 +159,9 @@ async def validate_service(
     """Talk to the service (and Paperless-AI when given); the form errors (empty: all good)."""
     try:
         await CHECKS[kind](hass, data)
+    except N8nScopeError:
+        # A valid key without `execution:list`: say which scope, not "refused".
+        return {"base": "n8n_missing_scope"}
     except AUTH_ERRORS:
         return {"base": "service_invalid_auth"}
     except CONNECTION_ERRORS:

@@ -296,6 +296,12 @@ N8N_SENSORS: tuple[PipelineSensorDescription[N8nData], ...] = (
         value_fn=lambda data: data.running,
     ),
     PipelineSensorDescription[N8nData](
+        key="executions_waiting",
+        translation_key="executions_waiting",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: data.waiting,
+    ),
+    PipelineSensorDescription[N8nData](
         key="executions_failed",
         translation_key="executions_failed",
         state_class=SensorStateClass.MEASUREMENT,

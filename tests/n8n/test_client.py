@@ -16,6 +16,7 @@ from custom_components.homelab.n8n import (
     N8nConnectionError,
     N8nInvalidResponseError,
     N8nResponseError,
+    N8nScopeError,
     Workflow,
 )
 from tests.common import LabHandle
@@ -52,17 +53,55 @@ async def test_counts(lab: LabHandle, session: aiohttp.ClientSession) -> None:
     assert n8n.server_time is not None
 
 
-async def test_waiting_executions_are_not_counted(
+async def test_waiting_counted(lab: LabHandle, session: aiohttp.ClientSession) -> None:
+    """n8n 2.41.1's `status=waiting` works (the old client left waiting executions out)."""
+    n8n = client(lab, session)
+    waiting = (await n8n.executions(status="waiting")).executions
+    assert [e.workflow_id for e in waiting] == ["Hc8Rz2PqL5sW1nXe"]
+    assert waiting[0].wait_till is not None
+    assert waiting[0].stopped_at is not None
+    assert await n8n.waiting_count() == 1
+    # A Wait under 65 s stays running; a longer one parks.
+    await lab.control("POST", "/control/n8n/executions", {"status": "waiting", "seconds": 30})
+    await lab.control("POST", "/control/n8n/executions", {"status": "waiting", "seconds": 65})
+    assert (await n8n.running_count(), await n8n.waiting_count()) == (2, 2)
+    # An older release whose filter answered nothing (seen once): 0, not an error.
+    lab.scenario.sections["n8n"].waiting_filter_bug = True
+    assert await n8n.waiting_count() == 0
+
+
+async def test_crashed_on_a_server_without_the_filter(
     lab: LabHandle, session: aiohttp.ClientSession
 ) -> None:
+    """An n8n that refuses `status=crashed` (400): failures are `error` only, asked once."""
+    await lab.control("POST", "/control/services/clock", {"freeze": True})
+    await lab.control("POST", "/control/n8n/executions", {"status": "running", "seconds": 60})
+    assert (await lab.control("POST", "/control/n8n/restart")) == {"crashed": 2}
     n8n = client(lab, session)
-    # The scenario has one waiting execution, yet the filter answers nothing (the known bug).
-    assert (await n8n.executions(status="waiting")).executions == ()
-    every = await n8n.executions()
-    assert [e.status for e in every.executions].count("waiting") == 1
-    waiting = next(e for e in every.executions if e.status == "waiting")
-    assert waiting.wait_till is not None
-    assert await n8n.running_count() == 1
+    assert len(await n8n.failures_since(PINNED - timedelta(hours=24))) == 4
+    assert n8n.crashed_filter_supported is True
+    lab.scenario.sections["n8n"].legacy_status_filter = True
+    assert [f.id for f in await n8n.failures_since(PINNED - timedelta(hours=24))] == ["6", "4"]
+    assert n8n.crashed_filter_supported is False
+    last = await n8n.last_failure()
+    assert last is not None
+    assert last.id == "6"
+
+
+async def test_scopes(lab: LabHandle, session: aiohttp.ClientSession) -> None:
+    """403 names the missing scope and is not an authentication error; 401 still is."""
+    await lab.control(
+        "POST", "/control/n8n/api_key", {"api_key": "wf", "scopes": ["workflow:read"]}
+    )
+    with pytest.raises(N8nScopeError) as info:
+        await client(lab, session, key="wf").running_count()
+    assert (info.value.scope, info.value.status) == ("execution:list", 403)
+    assert "wf" not in str(info.value)
+    assert await client(lab, session, key="wf").workflow("kTq3wV9xYb2LmN4p") is not None
+    with pytest.raises(N8nScopeError):
+        await client(lab, session, key="wf").failures_since(PINNED)
+    with pytest.raises(N8nAuthenticationError):
+        await client(lab, session).executions()
 
 
 async def test_pages(lab: LabHandle, session: aiohttp.ClientSession) -> None:

@@ -1,12 +1,17 @@
 """A small async client for n8n's public REST API (`/api/v1`), on an injected aiohttp session.
 
 The API key goes in the `X-N8N-API-KEY` header and is never logged. Executions come newest first,
-a page at a time (`limit` up to 250, then `nextCursor`).
+a page at a time (`limit` up to 250, then `nextCursor`, whose ids are strings).
 
-Waiting executions (a Wait node, a form or an approval) are deliberately not counted: the public
-API's `status=waiting` filter has been seen to return nothing while an execution was waiting, and
-counting them from the unfiltered list would mean walking the whole execution history. A waiting
-execution is parked, not load.
+What the real n8n (2.41.1) does, and this client relies on:
+- API keys carry scopes. 401 means a wrong key; 403 means a valid key without the scope the
+  call needs (`N8nScopeError` names it). Listing executions needs `execution:list`; a
+  workflow's name needs `workflow:read` (optional: without it there are no names).
+- The unfiltered list leaves running executions out: running ones are counted with
+  `status=running`. A Wait node shorter than 65 s keeps its execution `running`; a longer one
+  parks it as `waiting`, and `status=waiting` lists those (it works on 2.41.1).
+- An execution killed by a restart ends as `crashed`, which `status=error` does not return:
+  failures are `error` and `crashed` (`FAILED_STATUSES`), read with one filter each.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from .exceptions import (
     N8nConnectionError,
     N8nInvalidResponseError,
     N8nResponseError,
+    N8nScopeError,
 )
 from .models import Execution, ExecutionPage, Workflow
 
@@ -34,9 +40,20 @@ PAGE_LIMIT: Final = 250
 MAX_PAGES: Final = 4
 HTTP_OK: Final = 200
 HTTP_BAD_REQUEST: Final = 400
+HTTP_UNAUTHORIZED: Final = 401
+HTTP_FORBIDDEN: Final = 403
 HTTP_NOT_FOUND: Final = 404
 HTTP_UNAVAILABLE: Final = 503
-_AUTH_STATUSES: Final = (401, 403)
+
+# The API key scopes the client uses (n8n's names).
+EXECUTION_LIST: Final = "execution:list"
+"""Required: every count reads `GET /api/v1/executions`."""
+WORKFLOW_READ: Final = "workflow:read"
+"""Optional: the name of the last failed execution's workflow (`GET /api/v1/workflows/{id}`)."""
+REQUIRED_SCOPES: Final = (EXECUTION_LIST, WORKFLOW_READ)
+"""The scopes to give the key, required first."""
+FAILED_STATUSES: Final = ("error", "crashed")
+"""The end states of a failed execution (`crashed`: killed by a restart or out of memory)."""
 
 
 def _server_time(headers: Mapping[str, str]) -> datetime | None:
@@ -69,9 +86,16 @@ class N8nClient:
         """The server's clock at its last answer (`Date` header)."""
         self.running_filter_supported = True
         """False once the server refused `status=running` (n8n before 1.x knows no such filter)."""
+        self.crashed_filter_supported = True
+        """False once the server refused `status=crashed` (failures are then `error` only)."""
 
     async def _get(
-        self, path: str, params: Mapping[str, str | int] | None = None, *, auth: bool = True
+        self,
+        path: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        auth: bool = True,
+        scope: str = EXECUTION_LIST,
     ) -> tuple[int, Any]:
         headers = {"Accept": "application/json"}
         if auth:
@@ -96,13 +120,22 @@ class N8nClient:
             payload = json.loads(raw) if raw else None
         except ValueError:
             payload = raw
-        if auth and status in _AUTH_STATUSES:
+        if auth and status == HTTP_UNAUTHORIZED:
             msg = f"n8n refused the API key ({status})"
             raise N8nAuthenticationError(msg)
+        if auth and status == HTTP_FORBIDDEN:
+            msg = f"GET {path}: the API key lacks the {scope} scope"
+            raise N8nScopeError(msg, scope=scope, payload=payload)
         return status, payload
 
-    async def _get_json(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
-        status, payload = await self._get(path, params)
+    async def _get_json(
+        self,
+        path: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        scope: str = EXECUTION_LIST,
+    ) -> Any:
+        status, payload = await self._get(path, params, scope=scope)
         if status >= HTTP_BAD_REQUEST:
             message = payload.get("message") if isinstance(payload, Mapping) else None
             msg = f"GET {path}: HTTP {status}: {message or 'no details'}"
@@ -133,46 +166,97 @@ class N8nClient:
             params["cursor"] = cursor
         return ExecutionPage.from_dict(await self._get_json("/api/v1/executions", params))
 
-    async def running_count(self) -> int | None:
-        """Executions running now; `None` when the server has no `running` filter (n8n < 1.x)."""
-        if not self.running_filter_supported:
-            return None
+    async def _count(self, status: str) -> int:
         total = 0
         cursor: str | None = None
         for _ in range(MAX_PAGES):
-            try:
-                page = await self.executions(status="running", cursor=cursor)
-            except N8nResponseError as err:
-                if err.status != HTTP_BAD_REQUEST:
-                    raise
-                self.running_filter_supported = False
-                return None
-            total += sum(1 for execution in page.executions if execution.status == "running")
+            page = await self.executions(status=status, cursor=cursor)
+            total += sum(1 for execution in page.executions if execution.status == status)
             cursor = page.next_cursor
             if cursor is None:
                 break
         return total
 
-    async def failures_since(self, since: datetime) -> list[Execution]:
-        """Executions that ended in error and started at or after `since`, newest first."""
-        failures: list[Execution] = []
+    async def running_count(self) -> int | None:
+        """Executions running now; `None` when the server has no `running` filter (n8n < 1.x).
+
+        A Wait node shorter than 65 s leaves its execution running (n8n waits in memory).
+        """
+        if not self.running_filter_supported:
+            return None
+        try:
+            return await self._count("running")
+        except N8nResponseError as err:
+            if err.status != HTTP_BAD_REQUEST:
+                raise
+            self.running_filter_supported = False
+            return None
+
+    async def waiting_count(self) -> int:
+        """Executions parked by a Wait node (65 s or longer), a form or an approval."""
+        return await self._count("waiting")
+
+    async def _failed(self, status: str, since: datetime | None, limit: int) -> list[Execution]:
+        found: list[Execution] = []
         cursor: str | None = None
         for _ in range(MAX_PAGES):
-            page = await self.executions(status="error", cursor=cursor)
+            try:
+                page = await self.executions(status=status, cursor=cursor, limit=limit)
+            except N8nResponseError as err:
+                if status == "crashed" and err.status == HTTP_BAD_REQUEST:
+                    # An n8n that knows no `crashed` filter (older releases): errors only.
+                    self.crashed_filter_supported = False
+                    return []
+                raise
             for execution in page.executions:
-                if execution.started_at is not None and execution.started_at < since:
-                    return failures
-                failures.append(execution)
+                started = execution.started_at
+                if since is not None and started is not None and started < since:
+                    return found
+                found.append(execution)
             cursor = page.next_cursor
-            if cursor is None:
+            if cursor is None or (since is None and len(found) >= limit):
                 break
-        return failures
+        return found
+
+    def _statuses(self) -> tuple[str, ...]:
+        return FAILED_STATUSES if self.crashed_filter_supported else ("error",)
+
+    async def failures_since(self, since: datetime) -> list[Execution]:
+        """Executions that failed (`error` or `crashed`) and started at or after `since`.
+
+        Newest first. `status=error` does not return crashed executions: one filter each.
+        """
+        failures: list[Execution] = []
+        for status in self._statuses():
+            failures += await self._failed(status, since, PAGE_LIMIT)
+        return _newest_first(failures)
+
+    async def last_failure(self) -> Execution | None:
+        """The newest failed (`error` or `crashed`) execution, however old."""
+        failures: list[Execution] = []
+        for status in self._statuses():
+            failures += await self._failed(status, None, 1)
+        ordered = _newest_first(failures)
+        return ordered[0] if ordered else None
 
     async def workflow(self, workflow_id: str) -> Workflow | None:
-        """A workflow's name, or `None` when it was deleted."""
+        """A workflow's name, or `None` when it was deleted (needs the `workflow:read` scope)."""
         try:
-            return Workflow.from_dict(await self._get_json(f"/api/v1/workflows/{workflow_id}"))
+            return Workflow.from_dict(
+                await self._get_json(f"/api/v1/workflows/{workflow_id}", scope=WORKFLOW_READ)
+            )
+        except N8nScopeError:
+            raise
         except N8nResponseError as err:
             if err.status == HTTP_NOT_FOUND:
                 return None
             raise
+
+
+def _order(execution: Execution) -> tuple[float, int]:
+    started = execution.started_at.timestamp() if execution.started_at else 0.0
+    return started, int(execution.id) if execution.id.isdigit() else 0
+
+
+def _newest_first(executions: list[Execution]) -> list[Execution]:
+    return sorted(executions, key=_order, reverse=True)

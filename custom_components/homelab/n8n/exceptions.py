@@ -14,7 +14,7 @@ class N8nConnectionError(N8nError):
 
 
 class N8nAuthenticationError(N8nError):
-    """401/403: the API key is missing, wrong or revoked."""
+    """401: the API key is missing, wrong or revoked."""
 
 
 class N8nResponseError(N8nError):
@@ -25,6 +25,19 @@ class N8nResponseError(N8nError):
         super().__init__(message)
         self.status = status
         self.payload = payload
+
+
+class N8nScopeError(N8nResponseError):
+    """403: the API key is valid, but lacks the scope this call needs (`scope`).
+
+    n8n API keys carry scopes (`execution:list`, `workflow:read`, ...), enforced without a
+    licence since n8n 1.9x. This is not an authentication failure: the key works for the rest.
+    """
+
+    def __init__(self, message: str, *, scope: str, payload: Any = None) -> None:
+        """Keep the scope the call needs."""
+        super().__init__(message, status=403, payload=payload)
+        self.scope = scope
 
 
 class N8nInvalidResponseError(N8nError):

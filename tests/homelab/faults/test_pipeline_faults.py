@@ -66,13 +66,13 @@ FAULTS: dict[str, dict[str, Any]] = {
     "garbage": {"garbage": True, "status": 200},
 }
 # Ollama has no authentication of its own: a 401/403 comes from a proxy, and still means the
-# token is wrong. Paperless-ngx answers 403 for a missing permission, not for a bad token.
+# token is wrong. Paperless-ngx answers 403 for a missing permission, not for a bad token; n8n
+# answers 403 for a valid key without the call's scope (a repair names it; no reauth).
 REAUTH = {
     ("ollama", "401"),
     ("ollama", "403"),
     ("paperless", "401"),
     ("n8n", "401"),
-    ("n8n", "403"),
 }
 
 
