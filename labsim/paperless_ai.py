@@ -14,6 +14,16 @@ Scenario section ``paperless_ai`` (absent: no Paperless-AI; it needs ``paperless
 It works through the Paperless-ngx documents that lack the processed tag, newest first, one at a
 time, and tags each one when done. It stops while its health is not ``healthy``.
 
+The answers follow ``clusterzx/paperless-ai`` (v3.0.9, ``routes/setup.js``, ``models/document.js``):
+
+* ``/health`` is the router's: ``200 {"status": "healthy"}``, ``503`` for ``database_error``,
+  ``500 {"status": "error", "message": ...}``; it never says ``not_configured`` (that check is
+  commented out, and ``server.js``'s own ``/health`` is shadowed by the router mounted first);
+* every other route goes through the router's middleware: without the right ``x-api-key`` (and
+  no JWT) it redirects ``302`` to ``/login``; not set up yet, it redirects to ``/setup``;
+* ``startTime`` and ``processed_at`` are SQLite ``CURRENT_TIMESTAMP``: ``YYYY-MM-DD HH:MM:SS`` in
+  UTC, no zone; ``currentlyProcessing`` only shows a document started in the last 30 seconds.
+
 Control routes (``/control/paperless_ai/...``): ``GET state``, ``POST health {"status"}``,
 ``POST api_key {"api_key"}``, ``POST fault`` / ``DELETE fault``, ``POST reset``.
 """
@@ -22,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from aiohttp import web
@@ -31,7 +41,6 @@ from .httpsvc import (
     HTTPService,
     ServiceClock,
     control_body,
-    iso_ms,
     json_response,
     parse_fault,
     service_middleware,
@@ -43,10 +52,13 @@ from .state import LabError
 NAME: Final = "paperless_ai"
 HEALTH_STATES: Final = ("healthy", "not_configured", "database_error", "error")
 HEALTH_MESSAGES: Final = {
-    "not_configured": "Application setup not completed",
     "database_error": "Database check failed",
-    "error": "Internal server error",
+    "error": "SQLITE_IOERR: disk I/O error",
 }
+HEALTH_STATUS: Final = {"database_error": 503, "error": 500}
+# getActiveProcessing: start_time >= datetime('now', '-30 seconds').
+ACTIVE_WINDOW: Final = timedelta(seconds=30)
+LOGIN_PAGE: Final = "<!DOCTYPE html><html><head><title>Login - Paperless-AI</title></head></html>"
 
 
 @dataclass(slots=True)
@@ -151,14 +163,16 @@ class PaperlessAIState:
             self.idle_since = max(self.idle_since, now - pause)
 
     def status(self) -> dict[str, Any]:
-        """The ``/api/processing-status`` answer."""
+        """The ``/api/processing-status`` answer (``getCurrentProcessingStatus``)."""
         current = self.current
+        if current is not None and current.at < self.clock.now() - ACTIVE_WINDOW:
+            current = None  # still working on it, but older than the 30 s the query looks at
         last = self.last
         return {
             "currentlyProcessing": {
                 "documentId": current.document,
                 "title": current.title,
-                "startTime": iso_ms(current.at),
+                "startTime": sqlite_time(current.at),
                 "status": "processing",
             }
             if current
@@ -166,13 +180,25 @@ class PaperlessAIState:
             "lastProcessed": {
                 "documentId": last.document,
                 "title": last.title,
-                "processed_at": iso_ms(last.at),
+                "processed_at": sqlite_time(last.at),
             }
             if last
             else None,
             "processedToday": self.processed_today,
             "isProcessing": current is not None,
         }
+
+
+def sqlite_time(moment: datetime) -> str:
+    """SQLite's ``CURRENT_TIMESTAMP`` / ``datetime()``: UTC, seconds, no zone."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _redirect(location: str) -> web.Response:
+    """Express's ``res.redirect``: 302 with a short text body."""
+    return web.Response(
+        status=302, text=f"Found. Redirecting to {location}", headers={"Location": location}
+    )
 
 
 class PaperlessAIService(HTTPService["PaperlessAISection", "PaperlessAIState"]):
@@ -191,20 +217,29 @@ class PaperlessAIService(HTTPService["PaperlessAISection", "PaperlessAIState"]):
         """The API application."""
         app = web.Application(middlewares=[service_middleware(self.faults, self.clock, sync_all)])
         app.router.add_get("/health", self.health)
+        app.router.add_get("/login", self.login)
         app.router.add_get("/api/processing-status", self.processing_status)
         return app
 
     async def health(self, _request: web.Request) -> web.Response:
-        """``GET /health`` (public)."""
+        """``GET /health`` (public; ``not_configured`` still reads healthy, as the real router)."""
         status = self.state.health
-        if status == "healthy":
-            return json_response({"status": "healthy"})
-        return json_response({"status": status, "message": HEALTH_MESSAGES[status]}, 503)
+        if status in HEALTH_STATUS:
+            body = {"status": status, "message": HEALTH_MESSAGES[status]}
+            return json_response(body, HEALTH_STATUS[status])
+        return json_response({"status": "healthy"})
+
+    async def login(self, _request: web.Request) -> web.Response:
+        """``GET /login``: the HTML login page (public)."""
+        return web.Response(text=LOGIN_PAGE, content_type="text/html")
 
     async def processing_status(self, request: web.Request) -> web.Response:
-        """``GET /api/processing-status`` (``x-api-key``)."""
-        if request.headers.get("x-api-key") != self.state.api_key:
-            return json_response({"error": "Invalid API key"}, 401)
+        """``GET /api/processing-status`` behind the router's middleware (``x-api-key``)."""
+        key = request.headers.get("x-api-key")
+        if not key or key != self.state.api_key:
+            return _redirect("/login")
+        if self.state.health == "not_configured":
+            return _redirect("/setup")
         return json_response(self.state.status())
 
     # ------------------------------------------------------------ control

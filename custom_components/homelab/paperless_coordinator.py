@@ -19,7 +19,7 @@ from .paperless import (
     Tag,
     TaskQueue,
 )
-from .paperless_ai import Health, PaperlessAIClient, ProcessingStatus
+from .paperless_ai import Health, PaperlessAIClient, PaperlessAINotConfiguredError, ProcessingStatus
 from .pipeline_const import (
     CONF_AI_PROCESSED_TAG,
     CONF_STAGE_TAGS,
@@ -147,6 +147,11 @@ class PaperlessAICoordinator(ServiceCoordinator[PaperlessAIData]):
 
     @override
     async def _fetch(self) -> PaperlessAIData:
-        return PaperlessAIData(
-            health=await self.client.health(), processing=await self.client.processing_status()
-        )
+        health = await self.client.health()
+        try:
+            processing = await self.client.processing_status()
+        except PaperlessAINotConfiguredError as err:
+            # Its /health cannot tell; its API redirects to the setup page instead.
+            health = Health(status="not_configured", message=str(err))
+            processing = ProcessingStatus(is_processing=False, processed_today=0)
+        return PaperlessAIData(health=health, processing=processing)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import aiohttp
 import pytest
@@ -81,7 +82,8 @@ async def test_unhealthy_and_refused(lab: LabHandle, session: aiohttp.ClientSess
 @pytest.mark.parametrize(
     ("path", "fault", "error"),
     [
-        ("/health", {"status": 500, "body": {"status": "error"}}, PaperlessAIResponseError),
+        ("/health", {"status": 500, "body": {}}, PaperlessAIResponseError),
+        ("/health", {"status": 404, "body": {"status": "error"}}, PaperlessAIResponseError),
         ("/health", {"status": 502, "garbage": True}, PaperlessAIResponseError),
         ("/health", {"garbage": True}, PaperlessAIInvalidResponseError),
         ("/health", {"status": 200, "body": {"status": ""}}, PaperlessAIInvalidResponseError),
@@ -116,6 +118,7 @@ def test_models() -> None:
     status = ProcessingStatus.from_dict({"processedToday": 0, "isProcessing": False})
     assert not status.is_processing
     assert Health.from_dict({"status": "error", "message": 5}).message is None
-    ref = DocumentRef.from_dict({"documentId": 1, "startTime": "2026-11-01T12:00:00"}, "startTime")
+    # SQLite's CURRENT_TIMESTAMP, as Paperless-AI sends it: UTC without a zone.
+    ref = DocumentRef.from_dict({"documentId": 1, "startTime": "2026-11-01 12:00:00"}, "startTime")
     assert ref is not None
-    assert ref.time is None
+    assert ref.time == datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

@@ -6,6 +6,7 @@ from .exceptions import (
     PaperlessAIConnectionError,
     PaperlessAIError,
     PaperlessAIInvalidResponseError,
+    PaperlessAINotConfiguredError,
     PaperlessAIResponseError,
 )
 from .models import DocumentRef, Health, ProcessingStatus
@@ -18,6 +19,7 @@ __all__ = [
     "PaperlessAIConnectionError",
     "PaperlessAIError",
     "PaperlessAIInvalidResponseError",
+    "PaperlessAINotConfiguredError",
     "PaperlessAIResponseError",
     "ProcessingStatus",
 ]

@@ -26,6 +26,10 @@ class PaperlessAIResponseError(PaperlessAIError):
         self.status = status
 
 
+class PaperlessAINotConfiguredError(PaperlessAIResponseError):
+    """Paperless-AI redirects its API to `/setup` (or `/settings`): its setup is not finished."""
+
+
 class PaperlessAIInvalidResponseError(PaperlessAIError):
     """An answer that is not what the API documents (not JSON, missing fields)."""
 

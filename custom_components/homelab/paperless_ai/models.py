@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Self
 
 from .exceptions import PaperlessAIInvalidResponseError
@@ -18,18 +18,26 @@ def _mapping(data: object, what: str) -> Mapping[str, Any]:
 
 
 def _time(value: object) -> datetime | None:
+    """Paperless-AI's times are SQLite's `CURRENT_TIMESTAMP`: `2026-11-01 12:00:00`, in UTC.
+
+    A time with an offset is taken as it is; one without is UTC (never local time).
+    """
     if not isinstance(value, str):
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
 class Health:
-    """`GET /health`: `healthy`, or `not_configured`, `database_error`, `error` (with a 503)."""
+    """`GET /health`: `healthy`, or `database_error` (503) or `error` (500).
+
+    `not_configured` is never sent by `/health`; the client makes it up when the API redirects to
+    Paperless-AI's setup page.
+    """
 
     status: str
     message: str | None = None
