@@ -22,22 +22,39 @@ Scenario section ``paperless`` (absent: no Paperless-ngx)::
 
 Tasks move lazily with the lab clock: free workers take pending tasks oldest first; a task ends
 ``processing_seconds`` after it started, as a new document (consume) or a touched one (reprocess),
-or as a failure when it was queued to fail. Nothing moves while Celery or Redis is in error or the
-queue is stalled. As on 2.x, only ``consume_file`` tasks are listed by API 9; API 10 lists every
-task type.
+or as a failure when it was queued to fail; a ``bulk_update`` (tagging) takes a second. Nothing
+moves while Celery or Redis is in error or the queue is stalled. A killed worker
+(``POST kill_worker``) leaves its task ``started`` for ever, as Celery does not redeliver it.
+
+What the real servers do (recorded from 3.0.5 and 2.20.15, see ``tests/paperless/fixtures``):
+
+- ``GET /api/`` answers ``302`` to ``schema/view/`` (no version headers); the Swagger view answers
+  ``406`` (HTML) to a JSON ``Accept``, and ``500`` to a wrong token.
+- Version headers (``X-Api-Version``, ``X-Version``) come only with an authenticated answer.
+- 2.x records only ``consume_file`` tasks and filters ``status`` in upper case (``PENDING``);
+  3.x records every task type and filters in lower case, with API 9 too (400 otherwise), while
+  API 9 still shows the status in upper case. API 9 task lists are plain lists; API 10 pages
+  have no ``all``. ``/api/tasks/active/`` (3.x) lists the newest 50 first.
+- 3.x shows a user who is not staff only its own and unowned tasks, and counts only its own
+  documents unless it is a superuser.
+- ``POST /api/documents/reprocess/`` is 3.x only: 2.x answers 405.
+- ``/api/status/`` takes 2.2 to 2.4 s. Each answer is charged a modelled server time
+  (``GET cost``), so benchmarks can add up what a poller costs the server without waiting.
 
 Control routes (``/control/paperless/...``): ``GET state``, ``POST consume {"files"|"count",
 "created", "fail", "tags"}``, ``POST fail {"task_ids"}``, ``POST stall {"stalled"}``,
-``POST health {"celery": "ERROR", ...}``, ``POST version {"version"}``, ``POST user {"staff",
-"change_documents"}``, ``POST token {"token"}``, ``POST tag {"name", "documents"}``,
-``POST fault`` / ``DELETE fault``, ``POST reset``.
+``POST kill_worker``, ``POST health {"celery": "ERROR", ...}``, ``POST version {"version"}``,
+``POST user {"staff", "superuser", "user_id", "change_documents"}``, ``POST token {"token"}``,
+``POST tag {"name", "documents"}``, ``GET cost`` / ``DELETE cost``, ``POST fault`` /
+``DELETE fault``, ``POST reset``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+import json
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -67,9 +84,42 @@ HEALTH_STATES: Final = ("OK", "WARNING", "ERROR")
 COMPONENTS: Final = ("database", "redis", "celery", "index", "classifier")
 CONSUME: Final = "consume_file"
 REPROCESS: Final = "reprocess_document"
+BULK_UPDATE: Final = "bulk_update"
+TASK_TYPE_NAMES: Final = {
+    CONSUME: "Consume File",
+    REPROCESS: "Reprocess Document",
+    BULK_UPDATE: "Bulk Update",
+}
+TRIGGER_NAMES: Final = {
+    "folder_consume": "Folder Consume",
+    "api_upload": "API Upload",
+    "manual": "Manual",
+    "system": "System",
+}
+# API 9 on 3.x maps trigger sources back to the old task "type".
+V9_TYPES: Final = {"folder_consume": "auto_task", "system": "auto_task"}
+BULK_UPDATE_SECONDS: Final = 1.0
 ACTIVE_LIMIT: Final = 50
 DEFAULT_PAGE_SIZE: Final = 25
 OWNER_ID: Final = 3
+USERNAME: Final = "paperless"
+TASK_ORDERING: Final = ("date_created", "date_done", "status", "task_type")
+# Modelled server time of each answer, in seconds. /api/status/ is measured (2.2-2.4 s on
+# 3.0.5 and 2.20.15); the others are estimates for a home server with a few thousand documents.
+STATUS_SECONDS: Final = 2.3
+COSTS: Final = {
+    "/api/status/": STATUS_SECONDS,
+    "/api/statistics/": 0.06,
+    "/api/tags/": 0.03,
+    "/api/documents/": 0.02,
+    "/api/tasks/": 0.015,
+    "/api/tasks/active/": 0.02,
+    "/api/tasks/status_counts/": 0.015,
+    "/api/ui_settings/": 0.01,
+}
+DEFAULT_COST: Final = 0.01
+JSON: Final = "application/json"
+HTML: Final = "text/html"
 TITLES: Final = (
     "Invoice",
     "Bank statement",
@@ -241,6 +291,10 @@ class PaperlessTask:
     fail: str | None = None
     tags: list[str] = field(default_factory=list)
     trigger: str = "folder_consume"
+    owner: int | None = OWNER_ID
+    """3.x: consume tasks belong to the uploader; reprocess and bulk updates to nobody."""
+    orphaned: bool = False
+    """Its worker was killed: it stays ``STARTED`` for ever and holds no worker."""
 
 
 def api_versions(server_version: str) -> tuple[list[int], int]:
@@ -264,7 +318,12 @@ class PaperlessState:
         self.version = section.version
         self.token = section.token
         self.staff = section.staff
+        self.superuser = section.staff
+        self.user_id = OWNER_ID
         self.change_documents = section.change_documents
+        self.cost_requests = 0
+        self.cost_seconds = 0.0
+        self.cost_by_path: dict[str, int] = {}
         self.health = dict(section.health)
         self.stalled = False
         self.tags: dict[int, Tag] = {}
@@ -304,6 +363,28 @@ class PaperlessState:
                 task.documents = [seed.document]
         self.reprocessed: list[int] = []
         self._synced = clock.now()
+
+    @property
+    def major(self) -> int:
+        """The server's major version."""
+        return 3 if api_versions(self.version)[1] >= 10 else 2  # noqa: PLR2004 - API 10
+
+    def charge(self, path: str) -> None:
+        """Count a request and its modelled server time."""
+        self.cost_requests += 1
+        self.cost_seconds += COSTS.get(path, DEFAULT_COST)
+        self.cost_by_path[path] = self.cost_by_path.get(path, 0) + 1
+
+    def visible_task(self, task: PaperlessTask) -> bool:
+        """3.x: staff see every task, others their own and unowned ones."""
+        return self.major < 3 or self.staff or task.owner in (None, self.user_id)  # noqa: PLR2004
+
+    def visible_documents(self) -> list[Document]:
+        """3.x: a user who is not a superuser sees (and counts) only its own documents."""
+        docs = list(self.documents.values())
+        if self.major < 3 or self.superuser or self.user_id == OWNER_ID:  # noqa: PLR2004
+            return docs
+        return []
 
     # ------------------------------------------------------------ tags and documents
 
@@ -366,8 +447,23 @@ class PaperlessState:
         now = self.clock.now()
         for doc_id in doc_ids:
             task = self._new_task(REPROCESS, None, now)
-            task.documents, task.trigger = [doc_id], "manual"
+            task.documents, task.trigger, task.owner = [doc_id], "manual", None
             self.reprocessed.append(doc_id)
+
+    def bulk_update(self) -> None:
+        """3.x records the index update after a tag change as a short ``bulk_update`` task."""
+        if self.major < 3:  # noqa: PLR2004 - 2.x records only consume tasks
+            return
+        task = self._new_task(BULK_UPDATE, None, self.clock.now())
+        task.trigger, task.owner = "system", None
+
+    def kill_worker(self) -> list[int]:
+        """The running tasks' worker dies: they stay ``STARTED`` for ever, holding nothing."""
+        killed = [t.id for t in self.tasks if t.status == STARTED and not t.orphaned]
+        for task in self.tasks:
+            if task.id in killed:
+                task.orphaned = True
+        return killed
 
     @property
     def workers_up(self) -> bool:
@@ -385,8 +481,9 @@ class PaperlessState:
             self._synced = max(self._synced, now)
             return
         processing = timedelta(seconds=self.section.processing_seconds)
+        short = timedelta(seconds=BULK_UPDATE_SECONDS)
         while True:
-            running = [task for task in self.tasks if task.status == STARTED]
+            running = [t for t in self.tasks if t.status == STARTED and not t.orphaned]
             free = self.section.workers - len(running)
             waiting = sorted(
                 (t for t in self.tasks if t.status == PENDING and t.created <= now),
@@ -398,8 +495,16 @@ class PaperlessState:
                 running.append(task)
             if not running:
                 break
-            task = min(running, key=lambda t: (t.started or cursor, t.id))
-            finish = (task.started or cursor) + processing
+            task = min(
+                running,
+                key=lambda t: (
+                    (t.started or cursor) + (short if t.task_type == BULK_UPDATE else processing),
+                    t.id,
+                ),
+            )
+            finish = (task.started or cursor) + (
+                short if task.task_type == BULK_UPDATE else processing
+            )
             if finish > now:
                 break
             self._finish(task, finish)
@@ -412,6 +517,8 @@ class PaperlessState:
             task.status, task.result = FAILURE, task.fail
             return
         task.status = SUCCESS
+        if task.task_type == BULK_UPDATE:
+            return
         if task.task_type == REPROCESS:
             for doc_id in task.documents:
                 if doc_id in self.documents:
@@ -445,7 +552,7 @@ class PaperlessState:
         """After a stall the running tasks start over."""
         now = self.clock.now()
         for task in self.tasks:
-            if task.status == STARTED:
+            if task.status == STARTED and not task.orphaned:
                 task.started = now
         self._synced = now
 
@@ -458,7 +565,24 @@ class PaperlessState:
         return moment.astimezone(ZoneInfo(self.section.timezone)).isoformat(timespec="microseconds")
 
     def task_v9(self, task: PaperlessTask) -> dict[str, Any]:
-        """A task in the API 9 shape."""
+        """A task in the API 9 shape: 2.x's own, or 3.x's backwards-compatible one."""
+        if self.major >= 3:  # noqa: PLR2004 - 3.x: TaskSerializerV9
+            related = self.related_documents(task)
+            return {
+                "id": task.id,
+                "task_id": task.task_id,
+                "task_name": task.task_type,
+                "task_file_name": task.file_name,
+                "type": V9_TYPES.get(task.trigger, "manual_task"),
+                "status": task.status,
+                "date_created": self.time(task.created),
+                "date_done": self.time(task.done),
+                "result": task.result if task.task_type == CONSUME else None,
+                "acknowledged": task.acknowledged,
+                "related_document": related[0] if related else None,
+                "duplicate_documents": [],
+                "owner": task.owner,
+            }
         return {
             "id": task.id,
             "task_id": task.task_id,
@@ -471,42 +595,67 @@ class PaperlessState:
             "result": task.result,
             "acknowledged": task.acknowledged,
             "related_document": str(task.documents[0]) if task.documents else None,
-            "owner": OWNER_ID,
+            "owner": task.owner,
         }
 
+    @staticmethod
+    def related_documents(task: PaperlessTask) -> list[int]:
+        """3.x: the document a consume task created (reprocess tasks have none)."""
+        if task.task_type == CONSUME and task.status == SUCCESS and task.documents:
+            return list(task.documents[:1])
+        return []
+
     def task_v10(self, task: PaperlessTask) -> dict[str, Any]:
-        """A task in the API 10 shape."""
+        """A task in the API 10 shape (3.x's TaskSerializerV10)."""
         duration = wait = None
-        if task.started is not None:
+        if task.started is not None and task.done is not None:
+            duration = (task.done - task.started).total_seconds()
             wait = (task.started - task.created).total_seconds()
-            if task.done is not None:
-                duration = (task.done - task.started).total_seconds()
+        result: dict[str, Any] | None = None
         if task.status == FAILURE:
-            result: dict[str, Any] | None = {"error": task.result}
-        elif task.status == SUCCESS:
-            result = {"document_id": task.documents[0] if task.documents else None}
-        else:
-            result = None
+            error_type, _, message = (task.result or "Unknown error").partition(": ")
+            result = {
+                "error_type": "ConsumerError" if message else "Exception",
+                "error_message": task.result or "Unknown error",
+                "traceback": (
+                    "Traceback (most recent call last):\n"
+                    '  File "/usr/src/paperless/src/documents/tasks.py", line 248, in consume_file\n'
+                    f"documents.consumer.ConsumerError: {task.result or error_type}"
+                ),
+            }
+        elif task.status == SUCCESS and task.task_type == CONSUME and task.documents:
+            result = {"document_id": task.documents[0]}
+        input_data: dict[str, Any] = {}
+        if task.task_type == CONSUME and task.file_name is not None:
+            input_data = {
+                "filename": task.file_name,
+                "mime_type": "application/pdf",
+                "overrides": {
+                    "filename": task.file_name,
+                    "owner_id": task.owner,
+                    "skip_asn_if_exists": False,
+                },
+            }
+        status = task.status.lower()
         return {
             "id": task.id,
             "task_id": task.task_id,
             "task_type": task.task_type,
+            "task_type_display": TASK_TYPE_NAMES.get(task.task_type, task.task_type),
             "trigger_source": task.trigger,
-            "status": task.status.lower(),
+            "trigger_source_display": TRIGGER_NAMES.get(task.trigger, task.trigger),
+            "status": status,
+            "status_display": status.capitalize(),
             "date_created": self.time(task.created),
             "date_started": self.time(task.started),
             "date_done": self.time(task.done),
             "duration_seconds": duration,
             "wait_time_seconds": wait,
-            "input_data": (
-                {"filename": task.file_name}
-                if task.task_type == CONSUME
-                else {"document_id": task.documents[0] if task.documents else None}
-            ),
+            "input_data": input_data,
             "result_data": result,
-            "related_document_ids": list(task.documents),
+            "related_document_ids": self.related_documents(task),
             "acknowledged": task.acknowledged,
-            "owner": OWNER_ID,
+            "owner": task.owner,
         }
 
     def document(self, doc: Document) -> dict[str, Any]:
@@ -539,9 +688,11 @@ class PaperlessState:
             "matching_algorithm": 0,
             "is_insensitive": True,
             "is_inbox_tag": tag.inbox,
-            "document_count": sum(1 for d in self.documents.values() if tag.id in d.tags),
-            "owner": None,
+            "document_count": sum(1 for d in self.visible_documents() if tag.id in d.tags),
+            "owner": OWNER_ID,
             "user_can_change": True,
+            "parent": None,
+            "children": [],
         }
 
     def summary(self) -> dict[str, Any]:
@@ -557,6 +708,8 @@ class PaperlessState:
             "health": dict(self.health),
             "stalled": self.stalled,
             "reprocessed": list(self.reprocessed),
+            "orphaned": [task.id for task in self.tasks if task.orphaned],
+            "acknowledged": [task.id for task in self.tasks if task.acknowledged],
         }
 
 
@@ -572,27 +725,51 @@ def _ints(value: str | None) -> list[int] | None:
         return None
 
 
+def api_json(data: object, status: int = 200) -> web.Response:
+    """A JSON answer as Django REST framework sends it: ``Content-Type: application/json``."""
+    return web.Response(
+        body=json.dumps(data, separators=(",", ":")).encode(), status=status, content_type=JSON
+    )
+
+
+def _html(text: str, status: int) -> web.Response:
+    """An answer of Django itself: ``text/html; charset=utf-8``."""
+    return web.Response(text=text, status=status, content_type=HTML, charset="utf-8")
+
+
+def _forbidden() -> web.Response:
+    """``HttpResponseForbidden("Insufficient permissions")``."""
+    return _html("Insufficient permissions", 403)
+
+
 def _paginate(
-    request: web.Request, items: list[dict[str, Any]], extra: dict[str, Any] | None = None
+    request: web.Request,
+    items: list[Any],
+    *,
+    all_ids: list[int] | None = None,
+    display_count: bool = False,
 ) -> dict[str, Any]:
+    """A ``StandardPagination`` page: ``all`` only in API 9, ``display_count`` for tags on 3.x."""
     try:
         size = max(int(request.query.get("page_size", DEFAULT_PAGE_SIZE)), 1)
         page = max(int(request.query.get("page", 1)), 1)
     except ValueError:
-        raise web.HTTPBadRequest(
-            text='{"detail": "Invalid page."}', content_type="application/json"
-        ) from None
+        raise web.HTTPNotFound(text='{"detail":"Invalid page."}', content_type=JSON) from None
     start = (page - 1) * size
     if start and start >= len(items):
-        raise web.HTTPNotFound(text='{"detail": "Invalid page."}', content_type="application/json")
+        raise web.HTTPNotFound(text='{"detail":"Invalid page."}', content_type=JSON)
     url = request.url
-    return {
+    result: dict[str, Any] = {
         "count": len(items),
         "next": str(url.update_query(page=page + 1)) if start + size < len(items) else None,
         "previous": str(url.update_query(page=page - 1)) if page > 1 else None,
-        **(extra or {}),
-        "results": items[start : start + size],
     }
+    if request["api_version"] < 10 and all_ids is not None:  # noqa: PLR2004 - API 10 drops it
+        result["all"] = all_ids
+    result["results"] = items[start : start + size]
+    if display_count:
+        result["display_count"] = len(items)
+    return result
 
 
 def _fields(request: web.Request, item: dict[str, Any]) -> dict[str, Any]:
@@ -601,6 +778,12 @@ def _fields(request: web.Request, item: dict[str, Any]) -> dict[str, Any]:
         return item
     keys = set(wanted.split(","))
     return {key: value for key, value in item.items() if key in keys}
+
+
+def _choice_error(field_name: str, value: str) -> web.Response:
+    return api_json(
+        {field_name: [f"Select a valid choice. {value} is not one of the available choices."]}, 400
+    )
 
 
 class PaperlessService(HTTPService["PaperlessSection", "PaperlessState"]):
@@ -619,8 +802,10 @@ class PaperlessService(HTTPService["PaperlessSection", "PaperlessState"]):
         )
         router = app.router
         router.add_get("/api/", self.root)
+        router.add_get("/api/schema/view/", self.schema_view)
         router.add_get("/api/statistics/", self.statistics)
         router.add_get("/api/status/", self.status)
+        router.add_get("/api/ui_settings/", self.ui_settings)
         router.add_get("/api/tasks/", self.tasks)
         router.add_get("/api/tasks/status_counts/", self.status_counts)
         router.add_get("/api/tasks/active/", self.active)
@@ -635,18 +820,38 @@ class PaperlessService(HTTPService["PaperlessSection", "PaperlessState"]):
     @property
     def major(self) -> int:
         """The server's major version."""
-        return 3 if api_versions(self.state.version)[1] >= 10 else 2  # noqa: PLR2004 - API 10
+        return self.state.major
+
+    def _user(self, request: web.Request) -> str:
+        """``ok``, ``anonymous`` (no token) or ``invalid`` (a wrong token)."""
+        header = request.headers.get("Authorization", "")
+        if not header:
+            return "anonymous"
+        return "ok" if header == f"Token {self.state.token}" else "invalid"
+
+    def _version_headers(self, response: web.StreamResponse) -> None:
+        allowed, _default = api_versions(self.state.version)
+        response.headers["X-Api-Version"] = str(allowed[-1])
+        response.headers["X-Version"] = self.state.version
 
     @web.middleware
     async def _api(
         self, request: web.Request, handler: Callable[[web.Request], Any]
     ) -> web.StreamResponse:
-        """Token authentication, then Accept-header versioning, then the version headers."""
-        header = request.headers.get("Authorization", "")
-        if not header:
-            return json_response({"detail": "Authentication credentials were not provided."}, 401)
-        if header != f"Token {self.state.token}":
-            return json_response({"detail": "Invalid token."}, 401)
+        """Token authentication, then Accept-header versioning, then the version headers.
+
+        Django views outside the REST framework (the ``/api/`` redirect, the Swagger page)
+        handle their own requests; only an authenticated answer carries the version headers.
+        """
+        self.state.charge(request.path)
+        if request.path in ("/api/", "/api/schema/view/"):
+            response: web.StreamResponse = await handler(request)
+            return response
+        user = self._user(request)
+        if user == "anonymous":
+            return api_json({"detail": "Authentication credentials were not provided."}, 401)
+        if user == "invalid":
+            return api_json({"detail": "Invalid token."}, 401)
         allowed, default = api_versions(self.state.version)
         version = default
         for part in request.headers.get("Accept", "").split(";"):
@@ -657,57 +862,108 @@ class PaperlessService(HTTPService["PaperlessSection", "PaperlessState"]):
                 except ValueError:
                     version = -1
         if version not in allowed:
-            return json_response({"detail": 'Invalid version in "Accept" header.'}, 406)
-        request["api_version"] = version
-        response: web.StreamResponse = await handler(request)
-        response.headers["X-Api-Version"] = str(allowed[-1])
-        response.headers["X-Version"] = self.state.version
+            response = api_json({"detail": 'Invalid version in "Accept" header.'}, 406)
+        else:
+            request["api_version"] = version
+            response = await handler(request)
+        self._version_headers(response)
         return response
 
     def _v3_only(self) -> None:
         if self.major < 3:  # noqa: PLR2004 - Paperless-ngx 3.x
-            raise web.HTTPNotFound(text='{"detail": "Not found."}', content_type="application/json")
+            raise web.HTTPNotFound(text='{"detail":"Not found."}', content_type=JSON)
 
-    async def root(self, request: web.Request) -> web.Response:
-        """The DRF API root."""
-        base = f"{request.scheme}://{request.host}/api"
-        names = ("correspondents", "documents", "tags", "tasks", "statistics", "status")
-        return json_response({name: f"{base}/{name}/" for name in names})
+    async def root(self, _request: web.Request) -> web.Response:
+        """``GET /api/``: since 2.15 a redirect to the Swagger page, without version headers."""
+        return web.Response(
+            status=302, headers={"Location": "schema/view/"}, content_type=HTML, charset="utf-8"
+        )
+
+    async def schema_view(self, request: web.Request) -> web.Response:
+        """The Swagger page: HTML only (406 to a JSON ``Accept``); 500 to a wrong token.
+
+        The version middleware reads the user after the view answered: a wrong token makes
+        that authentication raise outside the REST framework's error handling.
+        """
+        user = self._user(request)
+        if user == "invalid":
+            return _html("<h1>Server Error (500)</h1>", 500)
+        if "application/json" in request.headers.get("Accept", ""):
+            response = _html("406 Not Acceptable", 406)
+        else:
+            response = _html("<!DOCTYPE html><html><title>Swagger UI</title></html>", 200)
+        if user == "ok":
+            self._version_headers(response)
+        return response
 
     async def statistics(self, _request: web.Request) -> web.Response:
-        """``GET /api/statistics/``."""
+        """``GET /api/statistics/`` (counts only the user's documents for a non-superuser)."""
         state = self.state
+        documents = state.visible_documents()
         inbox = state.inbox_ids
-        in_inbox = sum(1 for d in state.documents.values() if d.tags & inbox)
-        return json_response(
+        in_inbox = sum(1 for d in documents if d.tags & inbox)
+        return api_json(
             {
-                "documents_total": len(state.documents),
+                "documents_total": len(documents),
                 "documents_inbox": in_inbox if inbox else None,
                 "inbox_tag": min(inbox) if inbox else None,
                 "inbox_tags": sorted(inbox) if inbox else None,
-                "document_file_type_counts": [
-                    {"mime_type": "application/pdf", "mime_type_count": len(state.documents)}
-                ],
-                "character_count": 1800 * len(state.documents),
+                "document_file_type_counts": (
+                    [{"mime_type": "application/pdf", "mime_type_count": len(documents)}]
+                    if documents
+                    else []
+                ),
+                "character_count": 1800 * len(documents),
                 "tag_count": len(state.tags),
                 "correspondent_count": 42,
                 "document_type_count": 12,
                 "storage_path_count": 3,
-                "current_asn": None,
+                "current_asn": 0,
             }
         )
 
     async def status(self, _request: web.Request) -> web.Response:
-        """``GET /api/status/``: staff only (a plain-text 403 otherwise, as Paperless-ngx does)."""
+        """``GET /api/status/``: staff only (Django's HTML 403 otherwise). Slow on real servers."""
         state = self.state
-        if not state.staff:
-            return web.Response(status=403, text="Insufficient permissions")
+        if not (state.staff or state.superuser):
+            return _forbidden()
         now = self.clock.now()
 
         def error(component: str) -> str | None:
             return None if state.health[component] == "OK" else f"{component} is not healthy"
 
-        return json_response(
+        tasks: dict[str, Any] = {
+            "redis_url": "redis://redis:6379",
+            "redis_status": state.health["redis"],
+            "redis_error": error("redis"),
+            "celery_status": state.health["celery"],
+            "celery_url": "celery@paperless",
+            "celery_error": error("celery"),
+            "index_status": state.health["index"],
+            "index_last_modified": state.time(now - timedelta(minutes=12)),
+            "index_error": error("index"),
+            "classifier_status": state.health["classifier"],
+            "classifier_last_trained": state.time(now - timedelta(minutes=48)),
+            "classifier_error": error("classifier"),
+            "sanity_check_status": "OK",
+            "sanity_check_last_run": state.time(now - timedelta(days=2)),
+            "sanity_check_error": None,
+        }
+        if self.major >= 3:  # noqa: PLR2004 - 3.x adds the LLM index and a task summary
+            recent = [t for t in state.tasks if t.created >= now - timedelta(days=30)]
+            tasks |= {
+                "llmindex_status": "DISABLED",
+                "llmindex_last_modified": None,
+                "llmindex_error": None,
+                "summary": {
+                    "days": 30,
+                    "total_count": len(recent),
+                    "pending_count": sum(1 for t in recent if t.status == PENDING),
+                    "success_count": sum(1 for t in recent if t.status == SUCCESS),
+                    "failure_count": sum(1 for t in recent if t.status == FAILURE),
+                },
+            }
+        return api_json(
             {
                 "pngx_version": state.version,
                 "server_os": "Linux-6.12.15-production+truenas-x86_64-with-glibc2.36",
@@ -723,33 +979,57 @@ class PaperlessService(HTTPService["PaperlessSection", "PaperlessState"]):
                         "unapplied_migrations": [],
                     },
                 },
-                "tasks": {
-                    "redis_url": "redis://redis:6379",
-                    "redis_status": state.health["redis"],
-                    "redis_error": error("redis"),
-                    "celery_status": state.health["celery"],
-                    "celery_url": "celery@paperless",
-                    "celery_error": error("celery"),
-                    "index_status": state.health["index"],
-                    "index_last_modified": state.time(now - timedelta(minutes=12)),
-                    "index_error": error("index"),
-                    "classifier_status": state.health["classifier"],
-                    "classifier_last_trained": state.time(now - timedelta(minutes=48)),
-                    "classifier_error": error("classifier"),
-                    "sanity_check_status": "OK",
-                    "sanity_check_last_run": state.time(now - timedelta(days=2)),
-                    "sanity_check_error": None,
-                },
+                "tasks": tasks,
             }
         )
 
-    def _listed_tasks(self, request: web.Request) -> list[PaperlessTask]:
+    async def ui_settings(self, _request: web.Request) -> web.Response:
+        """``GET /api/ui_settings/``: the token's user (from the 2.20 and 3.0 sources)."""
+        state = self.state
+        permissions = ["view_document", "change_document", "view_tag", "view_paperlesstask"]
+        if state.superuser:
+            permissions += ["view_global_statistics", "view_system_monitoring"]
+        return api_json(
+            {
+                "user": {
+                    "id": state.user_id,
+                    "username": USERNAME if state.user_id == OWNER_ID else f"user{state.user_id}",
+                    "is_staff": state.staff,
+                    "is_superuser": state.superuser,
+                    "groups": [],
+                },
+                "settings": {
+                    "update_checking": {"backend_setting": "default"},
+                    "trash_delay": 30,
+                    "version": state.version,
+                    "app_title": None,
+                    "app_logo": None,
+                    "auditlog_enabled": True,
+                    "email_enabled": False,
+                },
+                "permissions": permissions,
+            }
+        )
+
+    def _listed_tasks(self, request: web.Request) -> list[PaperlessTask] | web.Response:
         v9 = request["api_version"] < 10  # noqa: PLR2004 - API 10
-        tasks = [t for t in self.state.tasks if not v9 or t.task_type == CONSUME]
+        state = self.state
+        # 2.x records only consume_file tasks; 3.x every type, for both API versions.
+        tasks = [
+            t
+            for t in state.tasks
+            if (self.major >= 3 or t.task_type == CONSUME) and state.visible_task(t)  # noqa: PLR2004
+        ]
         query = request.query
         if "status" in query:
-            wanted = query["status"]
-            tasks = [t for t in tasks if (t.status if v9 else t.status.lower()) == wanted]
+            # 2.x: Celery's upper-case states; 3.x: lower case, whatever the API version.
+            wanted: set[str] = set()
+            for value in query.getall("status"):
+                valid = value.isupper() if self.major < 3 else value.islower()  # noqa: PLR2004
+                if not valid or value.upper() not in TASK_STATES:
+                    return _choice_error("status", value)
+                wanted.add(value.upper())
+            tasks = [t for t in tasks if t.status in wanted]
         if "acknowledged" in query:
             flag = query["acknowledged"].lower() in ("true", "1")
             tasks = [t for t in tasks if t.acknowledged == flag]
@@ -758,54 +1038,74 @@ class PaperlessService(HTTPService["PaperlessSection", "PaperlessState"]):
             tasks = [t for t in tasks if t.task_type == query[type_key]]
         if "task_id" in query:
             tasks = [t for t in tasks if t.task_id == query["task_id"]]
-        return sorted(tasks, key=lambda t: (t.created, t.id), reverse=True)
+        ordering = query.get("ordering", "-date_created")
+        key = ordering.lstrip("-")
+        if key not in TASK_ORDERING:
+            key = "date_created"
+        far = datetime.max.replace(tzinfo=UTC)
+
+        def sort_key(task: PaperlessTask) -> tuple[Any, int]:
+            if key == "date_done":
+                return (task.done or far, task.id)
+            if key in ("status", "task_type"):
+                return (getattr(task, key), task.id)
+            return (task.created, task.id)
+
+        return sorted(tasks, key=sort_key, reverse=ordering.startswith("-"))
 
     async def tasks(self, request: web.Request) -> web.Response:
-        """``GET /api/tasks/``: a plain list in API 9, a page in API 10."""
+        """``GET /api/tasks/``: a plain list in API 9 (never paginated), a page in API 10."""
         tasks = self._listed_tasks(request)
+        if isinstance(tasks, web.Response):
+            return tasks
         if request["api_version"] < 10:  # noqa: PLR2004 - API 10
-            return json_response([self.state.task_v9(t) for t in tasks])
-        return json_response(_paginate(request, [self.state.task_v10(t) for t in tasks]))
+            return api_json([self.state.task_v9(t) for t in tasks])
+        return api_json(_paginate(request, [self.state.task_v10(t) for t in tasks]))
 
     async def status_counts(self, _request: web.Request) -> web.Response:
         """``GET /api/tasks/status_counts/`` (3.x)."""
         self._v3_only()
-        tasks = self.state.tasks
-        return json_response(
+        tasks = [t for t in self.state.tasks if self.state.visible_task(t)]
+        return api_json(
             {
                 "all": len(tasks),
-                "needs_attention": sum(
-                    1 for t in tasks if t.status == FAILURE and not t.acknowledged
-                ),
+                "needs_attention": sum(1 for t in tasks if t.status in (FAILURE, REVOKED)),
                 "in_progress": sum(1 for t in tasks if t.status in (PENDING, STARTED)),
                 "completed": sum(1 for t in tasks if t.status == SUCCESS),
             }
         )
 
     async def active(self, request: web.Request) -> web.Response:
-        """``GET /api/tasks/active/`` (3.x): up to 50 waiting or running tasks, oldest first."""
+        """``GET /api/tasks/active/`` (3.x): the newest 50 waiting or running tasks, newest first."""
         self._v3_only()
         active = sorted(
-            (t for t in self.state.tasks if t.status in (PENDING, STARTED)),
+            (
+                t
+                for t in self.state.tasks
+                if t.status in (PENDING, STARTED) and self.state.visible_task(t)
+            ),
             key=lambda t: (t.created, t.id),
+            reverse=True,
         )[:ACTIVE_LIMIT]
         shape = self.state.task_v10 if request["api_version"] >= 10 else self.state.task_v9  # noqa: PLR2004
-        return json_response([shape(t) for t in active])
+        return api_json([shape(t) for t in active])
 
     async def acknowledge(self, request: web.Request) -> web.Response:
-        """``POST /api/tasks/acknowledge/ {"tasks": [ids]}``."""
+        """``POST /api/tasks/acknowledge/ {"tasks": [ids]}`` (the web UI's "Dismiss")."""
         body = await _json_body(request)
         ids = body.get("tasks")
-        if not isinstance(ids, list):
-            return json_response({"tasks": ["This field is required."]}, 400)
+        if not isinstance(ids, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in ids
+        ):
+            return api_json({"tasks": ["This field is required."]}, 400)
         count = 0
         for task in self.state.tasks:
-            if task.id in ids:
+            if task.id in ids and self.state.visible_task(task):
                 task.acknowledged, count = True, count + 1
-        return json_response({"result": count})
+        return api_json({"result": count})
 
     def _filtered_documents(self, request: web.Request) -> list[Document]:
-        docs = list(self.state.documents.values())
+        docs = self.state.visible_documents()
         query = request.query
         if (ids := _ints(query.get("id__in"))) is not None:
             docs = [d for d in docs if d.id in ids]
@@ -833,10 +1133,10 @@ class PaperlessService(HTTPService["PaperlessSection", "PaperlessState"]):
         """``GET /api/documents/`` with the filters the integration and tests use."""
         docs = self._filtered_documents(request)
         items = [_fields(request, self.state.document(d)) for d in docs]
-        return json_response(_paginate(request, items, {"all": [d.id for d in docs]}))
+        return api_json(_paginate(request, items, all_ids=[d.id for d in docs]))
 
     async def tags(self, request: web.Request) -> web.Response:
-        """``GET /api/tags/``."""
+        """``GET /api/tags/`` (3.x adds ``display_count``)."""
         tags = sorted(self.state.tags.values(), key=lambda t: t.name.casefold())
         query = request.query
         if "name__iexact" in query:
@@ -845,18 +1145,26 @@ class PaperlessService(HTTPService["PaperlessSection", "PaperlessState"]):
             tags = [t for t in tags if query["name__icontains"].casefold() in t.name.casefold()]
         if (ids := _ints(query.get("id__in"))) is not None:
             tags = [t for t in tags if t.id in ids]
-        return json_response(_paginate(request, [self.state.tag(t) for t in tags]))
+        return api_json(
+            _paginate(
+                request,
+                [self.state.tag(t) for t in tags],
+                all_ids=[t.id for t in tags],
+                display_count=self.major >= 3,  # noqa: PLR2004 - 3.x
+            )
+        )
 
     def _checked_documents(self, body: Mapping[str, Any]) -> list[int] | web.Response:
         ids = body.get("documents")
         if not isinstance(ids, list) or not all(
             isinstance(i, int) and not isinstance(i, bool) for i in ids
         ):
-            return json_response({"documents": ["This field is required."]}, 400)
-        if len(set(ids)) != len(ids) or any(i not in self.state.documents for i in ids):
-            return json_response({"documents": [NOT_FOUND_IDS]}, 400)
+            return api_json({"documents": ["This field is required."]}, 400)
+        visible = {d.id for d in self.state.visible_documents()}
+        if len(set(ids)) != len(ids) or any(i not in visible for i in ids):
+            return api_json({"documents": [NOT_FOUND_IDS]}, 400)
         if not self.state.change_documents:
-            return web.Response(status=403, text="Insufficient permissions")
+            return _forbidden()
         return ids
 
     async def bulk_edit(self, request: web.Request) -> web.Response:
@@ -872,7 +1180,7 @@ class PaperlessService(HTTPService["PaperlessSection", "PaperlessState"]):
         elif method in ("add_tag", "remove_tag"):
             tag_id = parameters.get("tag") if isinstance(parameters, Mapping) else None
             if tag_id not in self.state.tags:
-                return json_response({"parameters": ["tag not found"]}, 400)
+                return api_json({"non_field_errors": ["Tag does not exist"]}, 400)
             for doc_id in ids:
                 doc = self.state.documents[doc_id]
                 if method == "add_tag":
@@ -880,18 +1188,21 @@ class PaperlessService(HTTPService["PaperlessSection", "PaperlessState"]):
                 else:
                     doc.tags.discard(tag_id)
                 doc.modified = self.clock.now()
+            if ids:
+                self.state.bulk_update()
         else:
-            return json_response({"method": [f'"{method}" is not a valid choice.']}, 400)
-        return json_response({"result": "OK"})
+            return api_json({"method": [f'"{method}" is not a valid choice.']}, 400)
+        return api_json({"result": "OK"})
 
     async def reprocess(self, request: web.Request) -> web.Response:
-        """``POST /api/documents/reprocess/`` (3.x)."""
-        self._v3_only()
+        """``POST /api/documents/reprocess/`` (3.x; on 2.x it is a document's detail URL: 405)."""
+        if self.major < 3:  # noqa: PLR2004 - Paperless-ngx 3.x
+            return api_json({"detail": 'Method "POST" not allowed.'}, 405)
         ids = self._checked_documents(await _json_body(request))
         if isinstance(ids, web.Response):
             return ids
         self.state.reprocess(ids)
-        return json_response({"result": "OK"})
+        return api_json({"result": "OK"})
 
     async def post_document(self, request: web.Request) -> web.Response:
         """``POST /api/documents/post_document/``: queue an upload, answer its task id."""
@@ -899,9 +1210,9 @@ class PaperlessService(HTTPService["PaperlessSection", "PaperlessState"]):
         upload = form.get("document")
         name = getattr(upload, "filename", None)
         if not isinstance(name, str) or not name:
-            return json_response({"document": ["No file was submitted."]}, 400)
+            return api_json({"document": ["No file was submitted."]}, 400)
         task = self.state.consume(name, self.clock.now(), trigger="api_upload")
-        return json_response(task.task_id)
+        return api_json(task.task_id)
 
     # ------------------------------------------------------------ control
 
@@ -913,6 +1224,9 @@ class PaperlessService(HTTPService["PaperlessSection", "PaperlessState"]):
             web.post(f"{base}/consume", self.control_consume),
             web.post(f"{base}/fail", self.control_fail),
             web.post(f"{base}/stall", self.control_stall),
+            web.post(f"{base}/kill_worker", self.control_kill_worker),
+            web.get(f"{base}/cost", self.control_cost),
+            web.delete(f"{base}/cost", self.control_clear_cost),
             web.post(f"{base}/health", self.control_health),
             web.post(f"{base}/version", self.control_version),
             web.post(f"{base}/user", self.control_user),
@@ -977,6 +1291,28 @@ class PaperlessService(HTTPService["PaperlessSection", "PaperlessState"]):
         self.state.stalled = stalled
         return json_response(self.state.summary())
 
+    async def control_kill_worker(self, _request: web.Request) -> web.Response:
+        """Kill the worker: its running tasks stay ``STARTED`` for ever (orphans)."""
+        self.sync()
+        return json_response({"orphaned": self.state.kill_worker()})
+
+    async def control_cost(self, _request: web.Request) -> web.Response:
+        """Requests answered and their modelled server time since the last reset."""
+        state = self.state
+        return json_response(
+            {
+                "requests": state.cost_requests,
+                "server_seconds": round(state.cost_seconds, 3),
+                "by_path": dict(sorted(state.cost_by_path.items())),
+            }
+        )
+
+    async def control_clear_cost(self, _request: web.Request) -> web.Response:
+        """Start counting afresh."""
+        self.state.cost_requests, self.state.cost_seconds = 0, 0.0
+        self.state.cost_by_path.clear()
+        return json_response({"ok": True})
+
     async def control_health(self, request: web.Request) -> web.Response:
         """Set components' states, e.g. ``{"celery": "ERROR"}``."""
         body = await control_body(request)
@@ -1001,14 +1337,32 @@ class PaperlessService(HTTPService["PaperlessSection", "PaperlessState"]):
         return json_response(self.state.summary())
 
     async def control_user(self, request: web.Request) -> web.Response:
-        """The token user's permissions: ``staff`` (status) and ``change_documents``."""
+        """The token's user: ``staff``, ``superuser``, ``user_id`` and ``change_documents``.
+
+        ``staff`` also sets ``superuser`` unless that is given; a ``user_id`` other than the
+        archive's owner (3) owns none of its documents and consume tasks.
+        """
         body = await control_body(request)
+        state = self.state
         if "staff" in body:
-            self.state.staff = body["staff"] is True
+            state.staff = state.superuser = body["staff"] is True
+        if "superuser" in body:
+            state.superuser = body["superuser"] is True
+        if "user_id" in body:
+            user_id = body["user_id"]
+            if isinstance(user_id, bool) or not isinstance(user_id, int) or user_id < 1:
+                msg = "'user_id' must be a positive integer"
+                raise LabError(msg)
+            state.user_id = user_id
         if "change_documents" in body:
-            self.state.change_documents = body["change_documents"] is True
+            state.change_documents = body["change_documents"] is True
         return json_response(
-            {"staff": self.state.staff, "change_documents": self.state.change_documents}
+            {
+                "staff": state.staff,
+                "superuser": state.superuser,
+                "user_id": state.user_id,
+                "change_documents": state.change_documents,
+            }
         )
 
     async def control_token(self, request: web.Request) -> web.Response:

@@ -105,6 +105,11 @@ def _failed(service: str, err: Exception) -> HomeAssistantError:
 # ---------------------------------------------------------------- Paperless-ngx
 
 
+def _tag_missing(payload: Any) -> bool:
+    errors = payload.get("non_field_errors") if isinstance(payload, dict) else None
+    return isinstance(errors, list) and any("Tag does not exist" in str(e) for e in errors)
+
+
 async def _reprocess(call: ServiceCall) -> ServiceResponse:
     entries = _entries(call.hass, call, EntryType.PAPERLESS)
     if len(entries) != 1:
@@ -149,6 +154,13 @@ async def _reprocess(call: ServiceCall) -> ServiceResponse:
             if call.data[ATTR_REMOVE_TAG] and tag_id is not None:
                 await client.remove_tag(queued, tag_id)
     except PaperlessBadRequestError as err:
+        if _tag_missing(err.payload):
+            # The tag was deleted meanwhile: {"non_field_errors": ["Tag does not exist"]}.
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unknown_tag",
+                translation_placeholders={"tag": tag_name or str(tag_id)},
+            ) from err
         # Paperless-ngx refuses the whole list when one id does not exist: say which.
         missing = sorted(set(queued) - await client.existing_documents(queued))
         raise ServiceValidationError(
@@ -167,6 +179,7 @@ async def _reprocess(call: ServiceCall) -> ServiceResponse:
         raise _failed("Paperless-ngx", err) from err
     except PaperlessError as err:
         raise _failed("Paperless-ngx", err) from err
+    runtime.coordinator.force_full_read()
     await runtime.coordinator.async_refresh()
     if not call.return_response:
         return None

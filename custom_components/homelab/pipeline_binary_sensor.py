@@ -73,6 +73,7 @@ def stuck_description(threshold: timedelta) -> PipelineBinarySensorDescription[P
         translation_key="paperless_stuck",
         device_class=BinarySensorDeviceClass.PROBLEM,
         is_on_fn=lambda data: data.stuck(threshold),
+        attributes_fn=lambda data: data.stuck_attributes(threshold),
     )
 
 

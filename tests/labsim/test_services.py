@@ -278,22 +278,42 @@ async def test_ollama_control(lab: LabSimulator) -> None:
 
 async def test_paperless_auth_and_versions(lab: LabSimulator, http: aiohttp.ClientSession) -> None:
     url = lab.paperless_url
-    assert (await get(http, url, "/api/"))[0] == 401
-    assert (await get(http, url, "/api/", Authorization="Token nope"))[0] == 401
+    assert url is not None
+    assert (await get(http, url, "/api/statistics/"))[0] == 401
+    assert (await get(http, url, "/api/statistics/", Authorization="Token nope"))[0] == 401
     headers = paperless()
     headers["Accept"] = "application/json; version=10"
-    assert (await get(http, url, "/api/", **headers))[0] == 406
+    async with http.get(url + "/api/statistics/", headers=headers) as response:
+        # A refused version still gets the version headers (the user is known by then).
+        assert response.status == 406
+        assert response.headers["X-Api-Version"] == "9"
     headers["Accept"] = "application/json; version=x"
-    assert (await get(http, url, "/api/", **headers))[0] == 406
+    assert (await get(http, url, "/api/statistics/", **headers))[0] == 406
     headers["Accept"] = "application/json"
-    async with http.get(url + "/api/", headers=headers) as response:  # type: ignore[operator]
+    async with http.get(url + "/api/statistics/", headers=headers) as response:
         assert response.status == 200
         assert response.headers["X-Api-Version"] == "9"
-    # Endpoints of 3.x only.
+        assert response.headers["Content-Type"] == "application/json"
+    # As on every release since 2.15: /api/ redirects to the Swagger page, which is HTML only.
+    async with http.get(url + "/api/", allow_redirects=False) as response:
+        assert (response.status, response.headers["Location"]) == (302, "schema/view/")
+        assert "X-Api-Version" not in response.headers
+    async with http.get(url + "/api/", headers=paperless()) as response:
+        assert (response.status, await response.text()) == (406, "406 Not Acceptable")
+        assert response.headers["X-Version"] == "2.20.15"
+    async with http.get(url + "/api/", headers={**paperless(), "Authorization": "Token x"}) as r:
+        assert r.status == 500
+    async with http.get(url + "/api/", headers={"Accept": "text/html"}) as response:
+        assert response.status == 200
+        assert "X-Version" not in response.headers
+    # Endpoints of 3.x only; 2.x takes reprocess/ for a document id and refuses POST.
     assert (await get(http, url, "/api/tasks/status_counts/", **paperless()))[0] == 404
-    assert (await post(http, url, "/api/documents/reprocess/", {"documents": [1]}, **paperless()))[
-        0
-    ] == 404
+    assert await post(http, url, "/api/documents/reprocess/", {"documents": [1]}, **paperless()) == (
+        405,
+        {"detail": 'Method "POST" not allowed.'},
+    )
+    # 2.x filters tasks by Celery's upper-case states only.
+    assert (await get(http, url, "/api/tasks/?status=pending", **paperless()))[0] == 400
 
 
 async def test_paperless_v10_tasks(lab: LabSimulator, http: aiohttp.ClientSession) -> None:
@@ -309,16 +329,19 @@ async def test_paperless_v10_tasks(lab: LabSimulator, http: aiohttp.ClientSessio
     status, page = await get(http, url, "/api/tasks/?page_size=2&page=2", **headers)
     assert page["previous"] is not None
     assert (await get(http, url, "/api/tasks/?page=9", **headers))[0] == 404
-    assert (await get(http, url, "/api/tasks/?page=x", **headers))[0] == 400
+    assert (await get(http, url, "/api/tasks/?page=x", **headers))[0] == 404
     status, page = await get(
         http, url, "/api/tasks/?status=failure&task_type=consume_file", **headers
     )
     assert page["count"] == 2
-    assert page["results"][0]["result_data"] == {
-        "error": page["results"][0]["result_data"]["error"]
-    }
+    assert "all" not in page
+    assert set(page["results"][0]["result_data"]) == {"error_type", "error_message", "traceback"}
+    # 3.x refuses the upper-case states, with API 9 too, but shows them in upper case there.
+    assert (await get(http, url, "/api/tasks/?status=PENDING", **paperless(9)))[0] == 400
+    status, pending = await get(http, url, "/api/tasks/?status=pending", **paperless(9))
+    assert [task["status"] for task in pending] == ["PENDING", "PENDING"]
     status, active = await get(http, url, "/api/tasks/active/", **paperless(9))
-    assert [task["status"] for task in active] == ["STARTED", "PENDING", "PENDING"]
+    assert [task["status"] for task in active] == ["PENDING", "PENDING", "STARTED"]  # newest first
     status, done = await get(http, url, "/api/tasks/?status=success", **headers)
     assert done["results"][0]["result_data"] == {"document_id": 1284}
     task_id = done["results"][0]["task_id"]
@@ -328,11 +351,16 @@ async def test_paperless_v10_tasks(lab: LabSimulator, http: aiohttp.ClientSessio
     assert result == {"result": 1}
     assert (await post(http, url, "/api/tasks/acknowledge/", {}, **headers))[0] == 400
     status, counts = await get(http, url, "/api/tasks/status_counts/", **headers)
-    assert counts == {"all": 6, "needs_attention": 0, "in_progress": 3, "completed": 1}
-    # A reprocess task in the API 10 shape.
+    assert counts == {"all": 6, "needs_attention": 2, "in_progress": 3, "completed": 1}
+    # A reprocess task in the API 10 shape: no input data, no related document.
     await post(http, url, "/api/documents/reprocess/", {"documents": [5]}, **headers)
     status, page = await get(http, url, "/api/tasks/?task_type=reprocess_document", **headers)
-    assert page["results"][0]["input_data"] == {"document_id": 5}
+    task = page["results"][0]
+    assert (task["input_data"], task["related_document_ids"], task["trigger_source"]) == (
+        {},
+        [],
+        "manual",
+    )
 
 
 async def test_paperless_documents_and_tags(lab: LabSimulator, http: aiohttp.ClientSession) -> None:

@@ -11,7 +11,7 @@ from .exceptions import (
     PaperlessResponseError,
     PaperlessUnsupportedVersionError,
 )
-from .models import DocumentPage, Statistics, SystemStatus, Tag, Task, TaskQueue
+from .models import DocumentPage, Statistics, SystemStatus, Tag, Task, TaskQueue, UserInfo
 
 __all__ = [
     "SUPPORTED_VERSIONS",
@@ -30,4 +30,5 @@ __all__ = [
     "Tag",
     "Task",
     "TaskQueue",
+    "UserInfo",
 ]

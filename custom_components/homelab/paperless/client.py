@@ -1,11 +1,18 @@
 """A small async client for the Paperless-ngx REST API, on an injected aiohttp session.
 
 Authentication is `Authorization: Token <token>` (never logged). The API version is negotiated
-once: the first request asks for version 9, which Paperless-ngx 2.18 to 2.20 and every 3.x allow,
-and reads `X-Api-Version` (the highest version the server allows) from the answer; the client then
-speaks 10 to a 3.x server and 9 to a 2.x one. The two versions differ for tasks: version 9 lists
-them as a plain JSON list filtered by an upper-case `status`; version 10 paginates them and adds
-`/api/tasks/status_counts/` and `/api/tasks/active/`.
+once: the first request (`GET /api/statistics/`, which answers JSON on every supported release)
+asks for version 9, which Paperless-ngx 2.18 to 2.20 and every 3.x allow, and reads
+`X-Api-Version` (the highest version the server allows) from the answer; the client then speaks
+10 to a 3.x server and 9 to a 2.x one. `GET /api/` is never used: since 2.15 it redirects to the
+Swagger page, which refuses a JSON `Accept` with 406 (and answers 500 to a wrong token).
+
+The two versions differ for tasks. Version 9 lists them as a plain JSON list (never paginated)
+filtered by `status`, in upper case on 2.x (`PENDING`) but in lower case on 3.x, which refuses
+the upper-case values with 400. Version 10 paginates them (`count`), and no paginated answer
+carries the `all` list of ids any more. `/api/tasks/active/` lists only the newest 50, so the
+queue is read as two filtered pages ordered oldest first: the running tasks, and the waiting
+ones (whose `count` is the depth). Acknowledged tasks are left out everywhere.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from .models import (
     Tag,
     Task,
     TaskQueue,
+    UserInfo,
     mapping,
     page_results,
     required_int,
@@ -48,9 +56,16 @@ DEFAULT_TIMEOUT: Final = 15.0
 FAILED_WINDOW: Final = timedelta(hours=24)
 # One page of failed tasks is enough to count those of the last 24 hours on a home server.
 FAILED_PAGE: Final = 100
+# Running tasks are as many as Celery workers (PAPERLESS_TASK_WORKERS, 1 by default) plus
+# orphans: one page shows them all on a home server; `count` stays right beyond it.
+RUNNING_PAGE: Final = 50
 MAX_IDS_PER_QUERY: Final = 100
 TAG_PAGE_SIZE: Final = 1000
 MAX_TAG_PAGES: Final = 10
+# Documents with a tag are listed by id in pages of this size (up to 10 pages).
+ID_PAGE_SIZE: Final = 1000
+MAX_ID_PAGES: Final = 10
+VERSION_PROBE: Final = "/api/statistics/"
 _STATUS_ERRORS: Final[dict[int, type[PaperlessResponseError]]] = {
     400: PaperlessBadRequestError,
     403: PaperlessPermissionError,
@@ -66,6 +81,11 @@ def _server_time(headers: Mapping[str, str]) -> datetime | None:
         return parsedate_to_datetime(header)
     except TypeError, ValueError:
         return None
+
+
+def _fields(payload: Any) -> set[str]:
+    """The field names a DRF validation error names (`{"status": ["..."]}`)."""
+    return {str(key) for key in payload} if isinstance(payload, Mapping) else set()
 
 
 def _detail(payload: Any) -> str:
@@ -105,6 +125,7 @@ class PaperlessClient:
         """The server's version from `X-Version`, e.g. `2.20.15`."""
         self.server_time: datetime | None = None
         """The server's clock at its last answer (`Date` header)."""
+        self._v9_lower: bool | None = None
 
     # ------------------------------------------------------------------ transport
 
@@ -117,6 +138,11 @@ class PaperlessClient:
         body: Mapping[str, Any] | None = None,
     ) -> Any:
         if self.api_version is None:
+            if method == "GET" and path == VERSION_PROBE and not params:
+                # The statistics are the version probe: one request, not two.
+                payload = await self._send(method, path, FIRST_VERSION)
+                self.api_version = self.api_version or FIRST_VERSION
+                return payload
             await self.negotiate()
         return await self._send(method, path, self.api_version or FIRST_VERSION, params, body)
 
@@ -178,10 +204,24 @@ class PaperlessClient:
             highest = FIRST_VERSION
         self.api_version = max(v for v in SUPPORTED_VERSIONS if v <= max(highest, FIRST_VERSION))
 
+    @property
+    def server_major(self) -> int | None:
+        """The server's major version (2 or 3) from `X-Version`, when the server sent it."""
+        if not self.server_version:
+            return None
+        try:
+            return int(self.server_version.split(".", 1)[0])
+        except ValueError:
+            return None
+
     async def negotiate(self) -> int:
-        """Find the API version to speak (10 on Paperless-ngx 3.x, 9 on 2.x) and check the token."""
+        """Find the API version to speak (10 on Paperless-ngx 3.x, 9 on 2.x) and check the token.
+
+        `GET /api/statistics/` answers JSON with `X-Api-Version` on 2.x and 3.x alike; a wrong
+        token gets 401 there (`PaperlessAuthenticationError`).
+        """
         self.api_version = None
-        await self._send("GET", "/api/", FIRST_VERSION)
+        await self._send("GET", VERSION_PROBE, FIRST_VERSION)
         if self.api_version is None:
             # No X-Api-Version (a proxy dropped it): 9 works on every supported server.
             self.api_version = FIRST_VERSION
@@ -194,8 +234,16 @@ class PaperlessClient:
         return Statistics.from_dict(await self._request("GET", "/api/statistics/"))
 
     async def status(self) -> SystemStatus:
-        """Health of database, Redis, Celery, index and classifier (needs a staff user)."""
+        """Health of database, Redis, Celery, index and classifier (needs a staff user).
+
+        Expensive: the real server takes 2 to 3 s to answer (it pings Redis, Celery and the
+        index); read it rarely.
+        """
         return SystemStatus.from_dict(await self._request("GET", "/api/status/"))
+
+    async def user_info(self) -> UserInfo:
+        """Who the token belongs to: staff, superuser, and the user's permissions."""
+        return UserInfo.from_dict(await self._request("GET", "/api/ui_settings/"))
 
     async def task_queue(self) -> TaskQueue:
         """Tasks waiting and running, the oldest of them, and recent unacknowledged failures."""
@@ -205,57 +253,94 @@ class PaperlessClient:
             return await self._task_queue_v10()
         return await self._task_queue_v9()
 
+    # --- API 9: plain lists
+
+    def _v9_lower_case(self) -> bool:
+        """Whether API 9 status filters are lower case: on 3.x they are, on 2.x upper case."""
+        if self._v9_lower is not None:
+            return self._v9_lower
+        return (self.server_major or 2) >= 3  # noqa: PLR2004 - Paperless-ngx 3.x
+
     async def _task_queue_v9(self) -> TaskQueue:
-        pending = await self._tasks_v9("PENDING")
-        started = await self._tasks_v9("STARTED")
-        failed = await self._tasks_v9("FAILURE", acknowledged="false")
-        return self._queue(len(pending), len(started), [*pending, *started], failed)
+        unacked = {"acknowledged": "false"}
+        pending = await self._tasks_v9("PENDING", unacked)
+        started = await self._tasks_v9("STARTED", unacked)
+        failed = await self._tasks_v9("FAILURE", unacked)
+        return self._queue(len(pending), len(started), [*pending, *started], started, failed)
 
-    async def _tasks_v9(self, status: str, **filters: str) -> list[Task]:
-        data = await self._request("GET", "/api/tasks/", params={"status": status, **filters})
-        return [Task.from_dict(item) for item in page_results(data, "tasks")]
+    async def _tasks_v9(self, status: str, filters: Mapping[str, str]) -> list[Task]:
+        """One status's tasks, in the case the server takes (learned from a 400 when unsure)."""
+        for _attempt in range(2):
+            lower = self._v9_lower_case()
+            value = status.lower() if lower else status
+            try:
+                data = await self._request(
+                    "GET", "/api/tasks/", params={"status": value, **filters}
+                )
+            except PaperlessBadRequestError as err:
+                # "Select a valid choice. PENDING is not one of the available choices."
+                if self._v9_lower is not None or "status" not in _fields(err.payload):
+                    raise
+                self._v9_lower = not lower
+                continue
+            self._v9_lower = lower
+            return [Task.from_dict(item) for item in page_results(data, "tasks")]
+        msg = f"/api/tasks/: neither case of status={status} is accepted"
+        raise PaperlessInvalidResponseError(msg)  # pragma: no cover - flips at most once
 
-    async def _task_queue_v10(self) -> TaskQueue:
-        counts = mapping(await self._request("GET", "/api/tasks/status_counts/"), "status_counts")
-        in_progress = required_int(counts, "in_progress", "status_counts")
-        active = [
-            Task.from_dict(item)
-            for item in page_results(await self._request("GET", "/api/tasks/active/"), "active")
-        ]
-        started = sum(1 for task in active if task.status == STARTED)
-        failed_page = await self._request(
+    # --- API 10: pages with a count
+
+    async def _tasks_page(self, status: str, ordering: str, size: int) -> tuple[int, list[Task]]:
+        data = await self._request(
             "GET",
             "/api/tasks/",
             params={
-                "status": "failure",
+                "status": status,
                 "acknowledged": "false",
-                "ordering": "-date_created",
-                "page_size": FAILED_PAGE,
+                "ordering": ordering,
+                "page_size": size,
             },
         )
-        failed = [Task.from_dict(item) for item in page_results(failed_page, "tasks")]
-        return self._queue(max(in_progress - started, 0), started, active, failed)
+        page = mapping(data, "tasks")
+        tasks = [Task.from_dict(item) for item in page_results(page, "tasks")]
+        return required_int(page, "count", "tasks"), tasks
+
+    async def _task_queue_v10(self) -> TaskQueue:
+        started_count, running = await self._tasks_page("started", "date_created", RUNNING_PAGE)
+        pending_count, first_pending = await self._tasks_page("pending", "date_created", 1)
+        _failed_count, failed = await self._tasks_page("failure", "-date_created", FAILED_PAGE)
+        return self._queue(
+            pending_count, started_count, [*running, *first_pending], running, failed
+        )
 
     def _queue(
-        self, pending: int, started: int, unfinished: Iterable[Task], failed: Iterable[Task]
+        self,
+        pending: int,
+        started: int,
+        unfinished: Iterable[Task],
+        running: Iterable[Task],
+        failed: Iterable[Task],
     ) -> TaskQueue:
         now = self.server_time or datetime.now(UTC)
-        created = [
-            task.created
+        waiting = [
+            task
             for task in unfinished
             if task.created is not None and task.status in (PENDING, STARTED)
         ]
+        oldest = min(waiting, key=lambda task: (task.created, task.id), default=None)
         since = now - FAILED_WINDOW
         return TaskQueue(
             pending=pending,
             started=started,
-            oldest=min(created, default=None),
+            oldest=oldest.created if oldest is not None else None,
             failed_recent=sum(
                 1
                 for task in failed
                 if not task.acknowledged and (task.done or task.created or now) >= since
             ),
             server_time=self.server_time,
+            oldest_task=oldest,
+            running=tuple(sorted(running, key=lambda task: (task.created or now, task.id))),
         )
 
     async def find_tag(self, name: str) -> Tag | None:
@@ -289,14 +374,30 @@ class PaperlessClient:
         return page.count
 
     async def documents_with_tag(self, tag_id: int, *, limit: int) -> DocumentPage:
-        """Up to `limit` ids of documents with the tag, oldest first, and how many there are."""
-        params: dict[str, str | int] = {
-            "tags__id__all": tag_id,
-            "page_size": max(limit, 1),
-            "ordering": "added",
-            "fields": "id",
-        }
-        return DocumentPage.from_dict(await self._request("GET", "/api/documents/", params=params))
+        """The documents with the tag, oldest first: `ids` the first `limit`, `all_ids` every one.
+
+        API 10 pages carry no `all` list, so the ids are read page by page (`count` says how
+        many there are; beyond 10,000 ids, `all_ids` stops short of `count`).
+        """
+        ids: list[int] = []
+        count = 0
+        for page in range(1, MAX_ID_PAGES + 1):
+            params: dict[str, str | int] = {
+                "tags__id__all": tag_id,
+                "page_size": ID_PAGE_SIZE,
+                "ordering": "added",
+                "fields": "id",
+            }
+            if page > 1:
+                params["page"] = page
+            data = await self._request("GET", "/api/documents/", params=params)
+            parsed = DocumentPage.from_dict(data)
+            count = parsed.count
+            ids.extend(parsed.ids)
+            if not parsed.ids or len(ids) >= count or not mapping(data, "documents").get("next"):
+                break
+        wanted = max(limit, 0)
+        return DocumentPage(count=count, ids=tuple(ids[:wanted]), all_ids=tuple(ids))
 
     async def existing_documents(self, ids: Iterable[int]) -> set[int]:
         """Which of `ids` exist (and are visible to the token's user)."""
@@ -330,9 +431,29 @@ class PaperlessClient:
         if self.api_version is None:
             await self.negotiate()
         if (self.api_version or FIRST_VERSION) >= 10:  # noqa: PLR2004 - API version
-            await self._request("POST", "/api/documents/reprocess/", body={"documents": documents})
-        else:
-            await self._bulk_edit(documents, "reprocess", {})
+            try:
+                await self._request(
+                    "POST", "/api/documents/reprocess/", body={"documents": documents}
+                )
+            except PaperlessResponseError as err:
+                if err.status != 405:  # noqa: PLR2004 - 2.x: "Method POST not allowed"
+                    raise
+            else:
+                return
+        await self._bulk_edit(documents, "reprocess", {})
+
+    async def acknowledge_tasks(self, ids: Iterable[int]) -> int:
+        """Dismiss tasks (as the web UI's "Dismiss" does); how many were acknowledged.
+
+        Paperless-ngx never finishes a task whose worker was killed: it stays `started` for
+        ever. Acknowledged, it no longer counts as waiting or running here.
+        """
+        tasks = list(dict.fromkeys(ids))
+        if not tasks:
+            return 0
+        data = await self._request("POST", "/api/tasks/acknowledge/", body={"tasks": tasks})
+        result = mapping(data, "acknowledge").get("result")
+        return result if isinstance(result, int) and not isinstance(result, bool) else 0
 
     async def remove_tag(self, ids: Iterable[int], tag_id: int) -> None:
         """Remove a tag from the documents."""

@@ -124,6 +124,10 @@ class Task:
     file_name: str | None = None
     task_type: str | None = None
     acknowledged: bool = False
+    started: datetime | None = None
+    """When a worker took it (API 10 only: API 9 has no `date_started`)."""
+    error: str | None = None
+    """Why it failed: API 10 `result_data.error_message` (or `reason`), API 9 `result`."""
 
     @classmethod
     def from_dict(cls, data: object) -> Self:
@@ -134,25 +138,50 @@ class Task:
             msg = "task: 'status' is missing or not a string"
             raise PaperlessInvalidResponseError(msg, payload=item)
         # API 9: task_file_name and task_name; API 10: input_data.filename and task_type.
+        # Reprocess and bulk-update tasks have an empty input_data: no file name.
         input_data = item.get("input_data")
         file_name = item.get("task_file_name")
         if file_name is None and isinstance(input_data, Mapping):
             file_name = input_data.get("filename")
         task_type = item.get("task_type", item.get("task_name"))
+        lowered = status.lower()
         return cls(
             id=required_int(item, "id", "task"),
-            status=status.lower(),
+            status=lowered,
             created=parse_time(item.get("date_created")),
             done=parse_time(item.get("date_done")),
             file_name=file_name if isinstance(file_name, str) else None,
             task_type=task_type if isinstance(task_type, str) else None,
             acknowledged=item.get("acknowledged") is True,
+            started=parse_time(item.get("date_started")),
+            error=_task_error(item) if lowered == FAILURE else None,
         )
+
+
+def _task_error(item: Mapping[str, Any]) -> str | None:
+    """Why a task failed.
+
+    API 10: `result_data` is `{error_type, error_message, traceback}` (or a duplicate's
+    `{duplicate_of, ...}`); API 9: `result` is the message.
+    """
+    result_data = item.get("result_data")
+    if isinstance(result_data, Mapping):
+        for key in ("error_message", "reason"):
+            if isinstance(result_data.get(key), str):
+                return str(result_data[key])
+        if isinstance(result_data.get("duplicate_of"), int):
+            return f"It is a duplicate of document #{result_data['duplicate_of']}"
+    result = item.get("result")
+    return result if isinstance(result, str) else None
 
 
 @dataclass(frozen=True, slots=True)
 class TaskQueue:
-    """How deep the consumption queue is, read at `server_time` (the server's clock)."""
+    """How deep the consumption queue is, read at `server_time` (the server's clock).
+
+    Acknowledged ("dismissed") tasks are left out: a task orphaned in `started` by a killed
+    worker stays so for ever, and dismissing it is how a user says it is no longer waited for.
+    """
 
     pending: int
     started: int
@@ -161,11 +190,51 @@ class TaskQueue:
     failed_recent: int
     """Failed tasks not acknowledged, that failed within the window asked for (24 h)."""
     server_time: datetime | None = None
+    oldest_task: Task | None = None
+    """The oldest task still waiting or running."""
+    running: tuple[Task, ...] = ()
+    """The tasks running, oldest first (at most a page of them)."""
 
     @property
     def in_progress(self) -> int:
         """Waiting plus running."""
         return self.pending + self.started
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    """`GET /api/ui_settings/`: who the token belongs to and what it may do."""
+
+    username: str | None
+    is_staff: bool
+    is_superuser: bool
+    permissions: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Parse the `user` and `permissions` of the UI settings."""
+        item = mapping(data, "ui_settings")
+        user = mapping(item.get("user"), "ui_settings.user")
+        username = user.get("username")
+        permissions = item.get("permissions")
+        return cls(
+            username=username if isinstance(username, str) else None,
+            is_staff=user.get("is_staff") is True,
+            is_superuser=user.get("is_superuser") is True,
+            permissions=frozenset(p for p in permissions or () if isinstance(p, str))
+            if isinstance(permissions, list)
+            else frozenset(),
+        )
+
+    def sees_every_task(self, api_version: int) -> bool:
+        """3.x shows a user who is not staff only its own tasks (and unowned ones)."""
+        return self.is_superuser or self.is_staff or api_version < 10  # noqa: PLR2004
+
+    def sees_every_document_count(self, api_version: int) -> bool:
+        """3.x counts only the user's documents unless it may view global statistics."""
+        return (
+            self.is_superuser or "view_global_statistics" in self.permissions or api_version < 10  # noqa: PLR2004 - API 10
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,6 +135,11 @@ async def test_stuck_when_celery_is_down(
     await setup_entry(hass, paperless_entry)
     await lab.control("POST", "/control/paperless/health", {"celery": "ERROR"})
     await refresh(hass, paperless_entry)
+    # The status costs the real server 2-3 s: it is not read at every poll.
+    assert state(hass, "binary_sensor.paperless_ngx_stuck") == "off"
+    # The queue stands still, so it is read again after 5 minutes.
+    await advance(lab, 300)
+    await refresh(hass, paperless_entry)
     assert state(hass, "binary_sensor.paperless_ngx_stuck") == "on"
     assert state(hass, "sensor.paperless_ngx_celery") == "error"
     await lab.control("POST", "/control/paperless/consume", {"files": ["a.pdf"]})
