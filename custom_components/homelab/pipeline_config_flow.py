@@ -71,6 +71,8 @@ from .pipeline_coordinator import (
     SERVICE_ERRORS,
 )
 
+# Keys whose values are secrets: never a default or suggested value in a form.
+SECRET_KEYS: Final = frozenset({CONF_TOKEN, CONF_API_KEY, CONF_AI_API_KEY})
 URL_SELECTOR: Final = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 SECRET_SELECTOR: Final = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 DEFAULT_URLS: Final = {
@@ -320,7 +322,10 @@ class PipelineConfigFlow(ConfigFlow):
                 errors = await validate_service(self.hass, kind, data)
                 if not errors:
                     return async_save_and_reload(self, entry, data, unique_id)
-        defaults = {**entry.data, **(user_input or {})}
+        # Stored secrets never go to the browser: a blank key field keeps the stored key.
+        defaults = {
+            k: v for k, v in {**entry.data, **(user_input or {})}.items() if k not in SECRET_KEYS
+        }
         fields = _connection_fields(kind, defaults)
         if kind is EntryType.PAPERLESS:
             fields[vol.Optional(CONF_AI_API_KEY)] = SECRET_SELECTOR

@@ -491,12 +491,34 @@ async def test_stall_holds_a_job(sim: LabSimulator, client: RpcClient) -> None:
 # ---------------------------------------------------------------- the backup clock
 
 
-async def test_schedules_run_as_time_passes(sim: LabSimulator, client: RpcClient) -> None:
-    summary = await sim.control("GET", "/control/backups")
+# Start moments on different weekdays (the weekly cloud sync runs on Saturdays at 05:00): the
+# test once passed only when started between Thursday 05:00 and Saturday 05:00 UTC. Each is half
+# an hour off the hour: the simulator records a scheduled run whole, with its finish time, at the
+# moment it fires, so a start just after a fire would see a finish still in the future.
+WEEK_STARTS = [
+    "2026-11-30T09:30:00+00:00",  # Monday
+    "2026-12-03T05:30:00+00:00",  # Thursday, just after the old window opened
+    "2026-12-05T04:30:00+00:00",  # Saturday, before the weekly run
+    "2026-12-05T05:30:00+00:00",  # Saturday, after it
+    "2026-12-06T23:30:00+00:00",  # Sunday night
+]
+
+
+@pytest.mark.parametrize("start", WEEK_STARTS)
+async def test_schedules_run_as_time_passes(start: str, connect: Connect) -> None:
+    """A week on the backup clock: every schedule, the weekly one too, comes round once more."""
+    async with LabSimulator(make_scenario(clock=start)) as sim:
+        client = await connect(sim)
+        summary = await sim.control("GET", "/control/backups")
+        assert summary["clock"] - datetime.fromisoformat(start) < timedelta(minutes=1)
+        await _a_week_passes(sim, client, summary)
+
+
+async def _a_week_passes(sim: LabSimulator, client: RpcClient, summary: dict[str, Any]) -> None:
     n8n = "tank/applications/n8n"
     count = await client.call("pool.snapshot.query", [[["dataset", "=", n8n]], {"count": True}])
-    advanced = await sim.control("POST", "/control/backups/advance", {"seconds": 2 * 86400})
-    assert advanced["snapshots"] == summary["snapshots"]  # two days taken, two days pruned
+    advanced = await sim.control("POST", "/control/backups/advance", {"seconds": 7 * 86400})
+    assert advanced["snapshots"] == summary["snapshots"]  # a week taken, a week pruned
     after = await client.call("pool.snapshot.query", [[["dataset", "=", n8n]], {"count": True}])
     assert after == count
     [task] = await client.call("pool.snapshottask.query", [[["id", "=", 1]]])
@@ -508,6 +530,8 @@ async def test_schedules_run_as_time_passes(sim: LabSimulator, client: RpcClient
     [sync] = await client.call("cloudsync.query", [[["id", "=", 2]]])
     assert rep["state"]["state"] == "FINISHED"
     assert sync["job"]["state"] == "SUCCESS"  # its weekly run (Saturday) came and succeeded
+    finished = datetime.fromtimestamp(sync["job"]["time_finished"]["$date"] / 1000, UTC)
+    assert timedelta(0) < clock - finished <= timedelta(days=7)
 
 
 async def test_age_pauses_a_task(sim: LabSimulator, client: RpcClient) -> None:

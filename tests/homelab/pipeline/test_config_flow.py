@@ -12,6 +12,8 @@ from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.config_validation import custom_serializer
+import probatio
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -361,3 +363,40 @@ async def test_forms_fill_in_the_example_addresses(
     result = await entry.start_reconfigure_flow(hass)
     assert result["step_id"] == f"reconfigure_{kind.value}"
     assert _placeholders_in(result["step_id"]) <= set(result["description_placeholders"])
+
+
+def _sent_to_browser(result: Any) -> str:
+    """The form as Home Assistant's websocket API serialises it for the frontend."""
+    schema = probatio.to_field_list(result["data_schema"], custom_serializer=custom_serializer)
+    return json.dumps([schema, result.get("description_placeholders")], default=str)
+
+
+@pytest.mark.parametrize("flow", ["reconfigure", "reauth"])
+async def test_no_stored_secret_reaches_the_browser(
+    hass: HomeAssistant,
+    lab: LabHandle,
+    paperless_entry: MockConfigEntry,
+    n8n_entry: MockConfigEntry,
+    flow: str,
+) -> None:
+    """Reconfigure once offered the stored Paperless-AI key as a suggested value."""
+    ollama_entry = make_entry(EntryType.OLLAMA, {**ollama_data(lab), CONF_TOKEN: "proxy-token-1"})
+    checked = 0
+    for entry in (paperless_entry, n8n_entry, ollama_entry):
+        entry.add_to_hass(hass)
+        secrets = [
+            str(entry.data[key])
+            for key in (CONF_TOKEN, CONF_API_KEY, CONF_AI_API_KEY)
+            if entry.data.get(key)
+        ]
+        checked += len(secrets)
+        start_flow = (
+            entry.start_reconfigure_flow if flow == "reconfigure" else entry.start_reauth_flow
+        )
+        result = await start_flow(hass)
+        assert result["type"] is FlowResultType.FORM
+        sent = _sent_to_browser(result)
+        for secret in secrets:
+            assert secret not in sent, f"{entry.title}: a stored secret is in the {flow} form"
+        hass.config_entries.flow.async_abort(result["flow_id"])
+    assert checked == 4  # Paperless-ngx token, Paperless-AI key, n8n key, Ollama proxy token
