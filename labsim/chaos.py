@@ -6,6 +6,7 @@ Control routes (bodies are JSON; errors are ``{"error": message}`` with status 4
 
 ==========================================================  ====================================
 ``POST /control/partition``                                 ``{"seconds": N}``: a pulled cable
+``POST /control/hang``                                      ``{"seconds": N}``: calls go unanswered
 ``POST /control/garble``                                    doctor the next replies of a method
 ``DELETE /control/garble``                                  stop doctoring replies
 ``POST /control/push``                                      ``{"frame": text}`` / ``{"event": {...}}``
@@ -15,9 +16,15 @@ Control routes (bodies are JSON; errors are ``{"error": message}`` with status 4
 
 A **partition** is what a client sees when the network between it and the NAS goes away: the
 server reads nothing (so it answers no WebSocket ping either), sends nothing, and accepts no new
-connection, until it ends (after ``seconds``, or ``{"seconds": 0}``). Unlike ``/control/stall``,
-which leaves the sockets' ping/pong working, a client can only notice a partition by its own
-heartbeat or timeouts.
+connection, until it ends (after ``seconds``, or ``{"seconds": 0}``). A client can only notice it
+by its own heartbeat or timeouts. (``/control/stall`` is much the same: once a call is waiting,
+the stalled reader answers no ping either.)
+
+A **hang** is a middleware that is stuck while the machine and its web server are fine: sockets
+stay open and answer WebSocket pings, new connections are accepted and ``/api/versions`` is
+served, but no call gets a reply (``auth.login_ex`` and ``core.ping`` included) until the hang
+ends (after ``seconds``, or ``{"seconds": 0}``); then the held calls run and are answered. Only
+an application-level check (a call with a timeout) can notice it.
 
 ``/control/garble`` changes the next ``count`` replies (default 1; ``null`` until cleared) of
 ``method``:
@@ -66,6 +73,27 @@ class Chaos:
     garbles: dict[str, Garble] = field(default_factory=dict)
     partition_handle: asyncio.TimerHandle | None = None
     paused: list[asyncio.Transport] = field(default_factory=list)
+    # Set while calls are answered; cleared during a hang.
+    unhung: asyncio.Event | None = None
+    hang_handle: asyncio.TimerHandle | None = None
+
+    @property
+    def hanging(self) -> bool:
+        """True while calls go unanswered (``/control/hang``)."""
+        return self.unhung is not None and not self.unhung.is_set()
+
+    def hang(self, seconds: float) -> None:
+        """Hold every call for ``seconds`` (0 ends a hang now)."""
+        if self.hang_handle is not None:
+            self.hang_handle.cancel()
+            self.hang_handle = None
+        if self.unhung is None:
+            self.unhung = asyncio.Event()
+        if seconds <= 0:
+            self.unhung.set()
+            return
+        self.unhung.clear()
+        self.hang_handle = asyncio.get_running_loop().call_later(seconds, self.unhung.set)
 
     def take(self, method: str) -> Garble | None:
         """The garble for one call of ``method`` (counted down)."""
@@ -105,10 +133,26 @@ async def _never() -> None:
     await asyncio.Event().wait()
 
 
+async def _held(call: Handler, ctx: CallContext, unhung: asyncio.Event) -> Any:
+    """Run a call once the hang is over."""
+    await unhung.wait()
+    result = call(ctx)
+    if isinstance(result, Awaitable):
+        result = await result
+    return result
+
+
 def _garbled(handler: Handler) -> Handler:
-    """Wrap a method handler so that ``/control/garble`` can change its replies."""
+    """Wrap a method handler so that ``/control/garble`` and ``/control/hang`` apply to it."""
 
     def call(ctx: CallContext) -> Any:
+        chaos = chaos_of(ctx.state)
+        if chaos.hanging:
+            assert chaos.unhung is not None  # noqa: S101 - hanging means it exists
+            return _held(answer, ctx, chaos.unhung)
+        return answer(ctx)
+
+    def answer(ctx: CallContext) -> Any:
         garble = chaos_of(ctx.state).take(ctx.method)
         if garble is None:
             return handler(ctx)
@@ -213,6 +257,18 @@ async def partition(request: web.Request) -> web.Response:
     return _json({"partitioned": True, "sessions": len(chaos.paused)})
 
 
+async def hang(request: web.Request) -> web.Response:
+    """Leave every call unanswered for ``seconds`` (0 ends a hang); pings are still answered."""
+    body = await _body(request)
+    seconds = body.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+        msg = "'seconds' must be a non-negative number"
+        raise LabError(msg)
+    chaos = chaos_of(_server(request).state)
+    chaos.hang(float(seconds))
+    return _json({"hanging": chaos.hanging})
+
+
 async def garble(request: web.Request) -> web.Response:
     """Doctor the next replies of a method (see the module docstring)."""
     body = await _body(request)
@@ -306,6 +362,7 @@ def chaos_routes() -> list[web.RouteDef]:
     """The control routes of this module."""
     return [
         web.post("/control/partition", partition),
+        web.post("/control/hang", hang),
         web.post("/control/garble", garble),
         web.delete("/control/garble", clear_garbles),
         web.post("/control/push", push),

@@ -304,3 +304,55 @@ async def test_timeout_during_connect(session: aiohttp.ClientSession) -> None:
         client = TrueNASClient("127.0.0.1", username="u", api_key="k", session=session)
         with pytest.raises(TrueNASConnectionError):
             await client.connect()
+
+
+async def test_hung_server_is_dropped_and_rejoined(
+    lab: LabHandle, session: aiohttp.ClientSession
+) -> None:
+    """Pings answered, calls not: the liveness check drops the socket; back once calls are."""
+    states: list[ConnectionState] = []
+    async with make_client(lab, session, liveness_interval=0.1, liveness_timeout=0.3) as client:
+        client.add_connection_listener(states.append)
+        await lab.control("POST", "/control/hang", {"seconds": 3600})
+        await wait_for(lambda: ConnectionState.DISCONNECTED in states)
+        assert not client.connected
+        await lab.control("POST", "/control/hang", {"seconds": 0})
+        await wait_for(lambda: client.connected)
+        assert states == [ConnectionState.DISCONNECTED, ConnectionState.CONNECTED]
+        assert (await client.system_info()).hostname == "nas"
+
+
+async def test_liveness_check_goes_past_a_full_call_queue(
+    lab: LabHandle, session: aiohttp.ClientSession
+) -> None:
+    """Ten slow calls hold every slot: the liveness check is still sent (and answered)."""
+    async with make_client(lab, session, liveness_interval=0.05, liveness_timeout=5) as client:
+        await lab.control("POST", "/control/delay", {"seconds": 0.5})
+        calls = asyncio.gather(*(client.system_info() for _ in range(12)))
+        await wait_for(lambda: len(client._pending) >= 11)  # 10 slots + the liveness check
+        await calls
+        await lab.control("POST", "/control/delay", {"seconds": 0})
+        assert client.connected
+
+
+def test_backoff_stays_short() -> None:
+    """However long the outage, the next attempt is at most 2 s away (default cap)."""
+    client = TrueNASClient("127.0.0.1", username="u", api_key="k", session=None)  # type: ignore[arg-type]
+    assert max(client._backoff(attempt) for attempt in range(100)) <= 2.0
+    assert client._backoff(0) <= 0.5
+
+
+async def test_login_rate_limit_waits_out_its_window(
+    lab: LabHandle, session: aiohttp.ClientSession
+) -> None:
+    """EBUSY from the login rate limit: the next attempt waits a minute, not the short backoff."""
+    async with make_client(lab, session) as client:
+        await lab.control("POST", "/control/settings", {"login_rate_limit": 0})
+        await lab.control("POST", "/control/drop_connections")
+        await wait_for(
+            lambda: (
+                client.retry_at is not None
+                and client.retry_at - asyncio.get_running_loop().time() > 30
+            )
+        )
+        assert not client.connected

@@ -2,8 +2,14 @@
 
 The connection state machine lives here in one place:
     connect -> login -> (subscriptions restored) -> connected
-    socket lost -> pending calls fail -> reconnect with exponential backoff and jitter
+    socket lost -> pending calls fail -> reconnect with a short, capped backoff and jitter
 Everything else (calls, queries, typed helpers) is plain request/response on top of it.
+
+Liveness: a WebSocket ping only shows that something answers pings (nginx, a middleware whose
+call handling is stuck). While connected, the client therefore calls `core.ping` whenever no
+call has been answered for `liveness_interval` seconds; no answer within `liveness_timeout`
+drops the socket, which fails the pending calls and reconnects. A silent or stalled server is
+noticed within `liveness_interval + liveness_timeout` (10 s by default).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from collections.abc import Awaitable, Callable
 import contextlib
 from dataclasses import dataclass, field
 from enum import StrEnum
+import errno
 import ipaddress
 import json
 import logging
@@ -53,6 +60,17 @@ SEND_LIMIT_AFTER_LOGIN = 64 * 1024
 HTTP_NOT_FOUND = 404
 # nginx closes an idle /api socket after an hour; a ping keeps it and detects dead peers.
 HEARTBEAT_SECONDS = 30.0
+# Application-level liveness (see the module docstring): unanswered calls for this long ...
+LIVENESS_INTERVAL = 5.0
+# ... and `core.ping` unanswered for this long drops the socket.
+LIVENESS_TIMEOUT = 5.0
+# Reconnect attempts: a short cap, so that a server that answers again is back within seconds.
+RECONNECT_MIN_DELAY = 0.5
+RECONNECT_MAX_DELAY = 2.0
+# One reconnect attempt (socket, TLS, login) gives up after this long.
+RECONNECT_ATTEMPT_TIMEOUT = 5.0
+# After EBUSY (the middleware's login rate limit: 20 logins a minute) wait out its window.
+LOGIN_RATE_LIMIT_WAIT = 60.0
 
 EventCallback = Callable[[Event], None]
 
@@ -102,8 +120,11 @@ class TrueNASClient:
         request_timeout: float = 30.0,
         connect_timeout: float = 10.0,
         api_version: str = "current",
-        reconnect_min_delay: float = 1.0,
-        reconnect_max_delay: float = 60.0,
+        reconnect_min_delay: float = RECONNECT_MIN_DELAY,
+        reconnect_max_delay: float = RECONNECT_MAX_DELAY,
+        reconnect_timeout: float = RECONNECT_ATTEMPT_TIMEOUT,
+        liveness_interval: float = LIVENESS_INTERVAL,
+        liveness_timeout: float = LIVENESS_TIMEOUT,
     ) -> None:
         """Configure the client; nothing is sent until `connect()`."""
         self.host = host
@@ -118,10 +139,17 @@ class TrueNASClient:
         self.api_version = api_version
         self.reconnect_min_delay = reconnect_min_delay
         self.reconnect_max_delay = reconnect_max_delay
+        self.reconnect_timeout = reconnect_timeout
+        self.liveness_interval = liveness_interval
+        self.liveness_timeout = liveness_timeout
 
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
         self._reconnector: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.Task[None] | None = None
+        self._retry_at: float | None = None
+        # loop.time() of the last reply to a call: what the liveness check goes by.
+        self._last_reply = 0.0
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._next_id = 0
         self._slots = asyncio.Semaphore(MAX_CALLS_IN_FLIGHT)
@@ -159,6 +187,11 @@ class TrueNASClient:
         """True while logged in on a live socket."""
         return self._connected
 
+    @property
+    def retry_at(self) -> float | None:
+        """`loop.time()` of the next reconnect attempt while waiting for it, else None."""
+        return self._retry_at
+
     # --------------------------------------------------------------- lifecycle
 
     async def __aenter__(self) -> Self:
@@ -183,7 +216,7 @@ class TrueNASClient:
         """Open the socket and log in; afterwards the client reconnects by itself."""
         self._check_transport()
         self._closing = False
-        await self._open()
+        await self._open(self.connect_timeout)
         self._set_connected(ConnectionState.CONNECTED)
 
     async def close(self) -> None:
@@ -194,6 +227,7 @@ class TrueNASClient:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reconnector
             self._reconnector = None
+        self._stop_watchdog()
         await self._drop_socket()
         self._fail_pending(TrueNASConnectionError("client closed"))
         self._connected = False
@@ -217,16 +251,18 @@ class TrueNASClient:
 
     def _set_connected(self, state: ConnectionState) -> None:
         self._connected = state is ConnectionState.CONNECTED
+        if self._connected and (self._watchdog is None or self._watchdog.done()):
+            self._watchdog = asyncio.create_task(self._watch(), name="truenas-liveness")
         for listener in list(self._listeners):
             try:
                 listener(state)
             except Exception:
                 _LOGGER.exception("Connection listener failed")
 
-    async def _open(self) -> None:
+    async def _open(self, timeout: float) -> None:
         """Connect, start the reader, log in. Cleans up after itself on failure."""
         try:
-            async with asyncio.timeout(self.connect_timeout):
+            async with asyncio.timeout(timeout):
                 ws = await self._session.ws_connect(
                     self.ws_url,
                     ssl=self._ssl,
@@ -249,12 +285,12 @@ class TrueNASClient:
         self._logged_in = False
         self._reader = asyncio.create_task(self._read_loop(ws), name="truenas-reader")
         try:
-            await self._login()
+            await self._login(timeout)
         except BaseException:
             await self._drop_socket()
             raise
 
-    async def _login(self) -> None:
+    async def _login(self, timeout: float | None = None) -> None:
         result = await self.call(
             "auth.login_ex",
             [
@@ -265,6 +301,7 @@ class TrueNASClient:
                     "login_options": {"user_info": False},
                 }
             ],
+            timeout=timeout or self.connect_timeout,
             _before_login=True,
         )
         response_type = as_dict(result, "auth.login_ex").get("response_type")
@@ -293,30 +330,91 @@ class TrueNASClient:
     # ----------------------------------------------------------------- reading
 
     async def _read_loop(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        # The code of the server's close frame: `ws.close_code` may read 1006 instead when the
+        # TLS shutdown that follows goes wrong.
+        close_code: int | None = None
         try:
-            async for message in ws:
+            while True:
+                message = await ws.receive()
                 if message.type is aiohttp.WSMsgType.TEXT:
                     self._handle_text(message.data)
+                elif message.type is aiohttp.WSMsgType.CLOSE:
+                    close_code = message.data if isinstance(message.data, int) else None
+                    break
                 elif message.type is aiohttp.WSMsgType.ERROR:
                     _LOGGER.debug("WebSocket error: %s", ws.exception())
+                    break
+                elif message.type in (aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
                     break
         except Exception:  # pragma: no cover - aiohttp surfaces errors as messages
             _LOGGER.debug("Reader stopped", exc_info=True)
         finally:
             if self._ws is ws:
                 self._ws = None
-            self._on_socket_lost(ws)
+            self._on_socket_lost(close_code if close_code is not None else ws.close_code)
 
-    def _on_socket_lost(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+    def _on_socket_lost(self, close_code: int | None) -> None:
         self._fail_pending(TrueNASConnectionError("connection to TrueNAS lost"))
         self._logged_in = False
+        self._stop_watchdog()
         if self._closing or not self._connected:
             # Lost during connect()/close(): the caller handles it.
             return
-        _LOGGER.debug("Socket closed (code %s)", ws.close_code)
-        self._set_connected(ConnectionState.DISCONNECTED)
+        _LOGGER.debug("Socket closed (code %s)", close_code)
+        # Closed for a policy violation (a revoked key, a session ended on the server): try
+        # once at once before telling anyone, so that a refused key is reported as that and
+        # not as an outage that is being reconnected.
+        policy = close_code == aiohttp.WSCloseCode.POLICY_VIOLATION
+        if policy:
+            self._connected = False
+        else:
+            self._set_connected(ConnectionState.DISCONNECTED)
         if self._reconnector is None or self._reconnector.done():
-            self._reconnector = asyncio.create_task(self._reconnect(), name="truenas-reconnect")
+            self._reconnector = asyncio.create_task(
+                self._reconnect(announced=not policy), name="truenas-reconnect"
+            )
+
+    # ---------------------------------------------------------------- liveness
+
+    def _stop_watchdog(self) -> None:
+        watchdog, self._watchdog = self._watchdog, None
+        if watchdog is not None and watchdog is not asyncio.current_task():
+            watchdog.cancel()
+
+    def _live(self) -> bool:
+        return self._connected and not self._closing
+
+    async def _watch(self) -> None:
+        """While connected: `core.ping` whenever no call was answered for a while."""
+        loop = asyncio.get_running_loop()
+        self._last_reply = loop.time()
+        while self._live():
+            idle = loop.time() - self._last_reply
+            if idle < self.liveness_interval:
+                await asyncio.sleep(self.liveness_interval - idle)
+                continue
+            try:
+                await self.call("core.ping", timeout=self.liveness_timeout, _priority=True)
+            except TrueNASTimeoutError:
+                if not self._live():
+                    return
+                _LOGGER.debug(
+                    "TrueNAS %s answered no call for %.0f s; dropping the connection",
+                    self.host,
+                    loop.time() - self._last_reply,
+                )
+                # The reader's end reports the outage and starts reconnecting; this task ends
+                # here (so nobody needs to cancel it).
+                self._watchdog = None
+                await self._drop_socket()
+                return
+            except TrueNASError as err:
+                # The socket is gone (the reader reports it) or the server answered with an
+                # error, which is an answer all the same.
+                _LOGGER.debug("Liveness check: %s", err)
+                if not self._live():
+                    return
+                self._last_reply = loop.time()
 
     def _handle_text(self, text: str) -> None:
         try:
@@ -340,6 +438,7 @@ class TrueNASClient:
             self._resolve(message)
 
     def _resolve(self, message: dict[str, Any]) -> None:
+        self._last_reply = asyncio.get_running_loop().time()
         future = self._pending.pop(message["id"], None) if isinstance(message["id"], int) else None
         if future is None or future.done():
             return
@@ -387,13 +486,25 @@ class TrueNASClient:
         # Full jitter on the upper half keeps many clients from reconnecting in lockstep.
         return float(delay * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not cryptography
 
-    async def _reconnect(self) -> None:
+    async def _reconnect(self, *, announced: bool = True) -> None:
+        """Reconnect until it works, the key is refused, or the client is closed.
+
+        `announced=False`: the loss was not reported yet (see `_on_socket_lost`); the first
+        attempt is made at once and the outage is reported only if it fails.
+        """
         attempt = 0
+        delay = self._backoff(attempt) if announced else 0.0
+        loop = asyncio.get_running_loop()
         while not self._closing:
-            await asyncio.sleep(self._backoff(attempt))
-            attempt += 1
+            self._retry_at = loop.time() + delay
             try:
-                await self._open()
+                await asyncio.sleep(delay)
+            finally:
+                self._retry_at = None
+            attempt += 1
+            delay = self._backoff(attempt)
+            try:
+                await self._open(min(self.connect_timeout, self.reconnect_timeout))
                 await self._restore_subscriptions()
             except TrueNASAuthenticationError:
                 _LOGGER.debug("Reconnect refused: API key no longer accepted")
@@ -404,11 +515,17 @@ class TrueNASClient:
                 # The NAS was upgraded and dropped the version we pinned: pick another one.
                 await self._drop_socket()
                 await self._repin()
+                delay = 0.0
                 continue
             except TrueNASError as err:
-                # Includes EBUSY from the login rate limit: the backoff keeps us under it.
                 _LOGGER.debug("Reconnect attempt %s failed: %s", attempt, err)
                 await self._drop_socket()
+                if isinstance(err, TrueNASCallError) and err.errno == errno.EBUSY:
+                    # The login rate limit: only waiting out its window lets us in again.
+                    delay = LOGIN_RATE_LIMIT_WAIT
+                if not announced:
+                    announced = True
+                    self._set_connected(ConnectionState.DISCONNECTED)
                 continue
             self._set_connected(ConnectionState.CONNECTED)
             return
@@ -454,10 +571,12 @@ class TrueNASClient:
         *,
         timeout: float | None = None,
         _before_login: bool = False,
+        _priority: bool = False,
     ) -> Any:
         """Call a JSON-RPC method and return its result.
 
         Raises TrueNASConnectionError (incl. timeout), TrueNASCallError and its leaves.
+        `_priority` (the liveness check) skips the queue of calls waiting for a slot.
         """
         ws = self._ws
         if ws is None or ws.closed or not (self._logged_in or _before_login):
@@ -473,7 +592,7 @@ class TrueNASClient:
         if len(payload.encode()) > limit:
             msg = f"{method} request is larger than the server accepts ({limit} bytes)"
             raise TrueNASError(msg)
-        async with self._slots:
+        async with contextlib.nullcontext() if _priority else self._slots:
             future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
             self._pending[call_id] = future
             try:
