@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant
 from .coordinator import HomeLabConfigEntry
 from .pipeline_const import is_pipeline_entry
 from .pipeline_diagnostics import pipeline_diagnostics
+from .redact import REDACTED, alert_text
 
 TO_REDACT = {
     CONF_API_KEY,
@@ -50,7 +51,11 @@ async def async_get_config_entry_diagnostics(
             },
             "system": asdict(data.system),
             "pools": [asdict(pool) for pool in data.pools.values()],
-            "alerts": [asdict(alert) for alert in data.alerts.values()],
+            # Alert texts and arguments name disks, serials, hosts and users.
+            "alerts": [
+                {**asdict(alert), "formatted": alert_text(alert), "args": REDACTED}
+                for alert in data.alerts.values()
+            ],
             "backups": runtime.backups.diagnostics(),
         },
         TO_REDACT,

@@ -33,6 +33,9 @@ def pipeline_diagnostics(entry: ConfigEntry[Any]) -> dict[str, Any]:
         data["last_update_success"] = paperless.last_update_success
         data["api_version"] = runtime.client.api_version
         data["data"] = asdict(paperless.data) if paperless.data else None
-        if runtime.ai_coordinator is not None:
-            data["paperless_ai"] = asdict(runtime.ai_coordinator.data)
+        ai = runtime.ai_coordinator
+        if ai is not None:
+            # None when Paperless-AI was down at setup: exactly when diagnostics are wanted.
+            data["paperless_ai"] = asdict(ai.data) if ai.data is not None else None
+            data["paperless_ai_last_update_success"] = ai.last_update_success
     return async_redact_data(data, TO_REDACT)

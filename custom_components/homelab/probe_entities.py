@@ -24,6 +24,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .const import DOMAIN
 from .httpprobe import ProbeResult
 from .probe_coordinator import ProbeCoordinator
+from .redact import public_url
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,7 +84,7 @@ class ProbeEntity(CoordinatorEntity[ProbeCoordinator]):
             entry_type=DeviceEntryType.SERVICE,
             manufacturer="Home Lab",
             model="HTTP health probe",
-            configuration_url=coordinator.url,
+            configuration_url=public_url(coordinator.url),
         )
 
 
@@ -109,7 +110,11 @@ class ProbeReachableBinarySensor(ProbeEntity, BinarySensorEntity):
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """Why the last probe failed, for automations and the logbook."""
-        return {"error": self.coordinator.data.error, "url": self.coordinator.url}
+        # States are recorded and sent to every browser: no credentials from the URL.
+        url, error = self.coordinator.url, self.coordinator.data.error
+        if error is not None:
+            error = error.replace(url, public_url(url))
+        return {"error": error, "url": public_url(url)}
 
 
 def _add_per_probe(

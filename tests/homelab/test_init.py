@@ -183,4 +183,8 @@ async def test_diagnostics_are_redacted(
     assert lab.api_key not in text
     assert lab.username not in text
     assert diagnostics["entry"]["data"]["api_key"] == "**REDACTED**"
+    # The seed lab's SMART alert names a disk ("Device: /dev/sdc, 8 Currently unreadable ...").
+    [smart] = [alert for alert in diagnostics["alerts"] if alert["klass"] == "SMART"]
+    assert "sdc" not in str(smart)
+    assert smart["formatted"].startswith("Device: /dev/[redacted], ")
     assert diagnostics == snapshot(exclude=props("port", "datetime", "boottime", "uptime_seconds"))

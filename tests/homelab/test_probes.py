@@ -22,7 +22,7 @@ from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import CONF_NAME, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
@@ -380,3 +380,21 @@ async def test_subentry_flow_custom_and_reconfigure(
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
     await wait_for(lambda: state(hass, "binary_sensor.router_reachable") == "on")
+
+
+async def test_probe_credentials_stay_out_of_states_and_devices(
+    hass: HomeAssistant, lab: LabHandle, http_servers: dict[str, str]
+) -> None:
+    """A URL with a user, a password and a token: none of them in a state or a device link."""
+    plain = http_servers["plain"]
+    secret_url = plain.replace("http://", "http://probe-user:s3cret-pass@") + "/ok?token=t0ken-abc"
+    entry = await _setup(hass, lab, [service("Secret", secret_url)])
+    assert state(hass, "binary_sensor.secret_reachable") == "on"
+    attributes = hass.states.get("binary_sensor.secret_reachable").attributes
+    assert attributes["url"] == f"{plain}/ok"
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    links = [device.configuration_url for device in devices]
+    assert f"{plain}/ok" in links
+    shown = str([s.as_dict() for s in hass.states.async_all()]) + str(links)
+    for secret in ("probe-user", "s3cret-pass", "t0ken-abc"):
+        assert secret not in shown

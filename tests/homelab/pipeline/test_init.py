@@ -12,8 +12,9 @@ from custom_components.homelab import async_remove_config_entry_device
 from custom_components.homelab.const import DOMAIN, EntryType
 from custom_components.homelab.diagnostics import async_get_config_entry_diagnostics
 from tests.common import LabHandle
+from tests.servers import free_port
 
-from .conftest import freeze, make_entry, n8n_data, ollama_data, setup_entry
+from .conftest import freeze, make_entry, n8n_data, ollama_data, paperless_data, setup_entry
 
 
 async def test_not_ready_then_loaded(hass: HomeAssistant, lab: LabHandle) -> None:
@@ -83,3 +84,19 @@ async def test_remove_devices(
         config_entry_id=paperless_entry.entry_id, identifiers={(DOMAIN, "gone")}
     )
     assert await async_remove_config_entry_device(hass, paperless_entry, stale)
+
+
+async def test_diagnostics_when_paperless_ai_was_down_at_setup(
+    hass: HomeAssistant, lab: LabHandle
+) -> None:
+    """Paperless-AI unreachable at setup: diagnostics still come (they once raised TypeError)."""
+    assert await async_setup_component(hass, "diagnostics", {})
+    entry = make_entry(
+        EntryType.PAPERLESS, paperless_data(lab, ai_url=f"http://127.0.0.1:{free_port()}")
+    )
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    result = await async_get_config_entry_diagnostics(hass, entry)
+    assert result["paperless_ai"] is None
+    assert result["paperless_ai_last_update_success"] is False
+    assert result["last_update_success"] is True
