@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 import probatio as vol
 
 from .app_coordinator import DEFAULT_JOB_TIMEOUT, AppAction
-from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
+from .const import DOMAIN
 from .coordinator import HomeLabConfigEntry
-from .targets import TARGET_FIELDS, identifier_suffixes, loaded_entry_for, target_devices
+from .targets import KIND_APP, TARGET_FIELDS, device_label, resolve_targets
 
 ATTR_WAIT = "wait"
 ATTR_TIMEOUT = "timeout"
@@ -37,24 +38,20 @@ ACTIONS: dict[str, AppAction] = {
 }
 
 
+def _not_an_app(device: dr.AnyDeviceEntry, _entry: ConfigEntry[Any]) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="not_an_app",
+        translation_placeholders={"target": device_label(device)},
+    )
+
+
 def _targets(hass: HomeAssistant, call: ServiceCall) -> list[tuple[HomeLabConfigEntry, str]]:
-    """(entry, app name) for every targeted app device; anything else is refused."""
-    targets: list[tuple[HomeLabConfigEntry, str]] = []
-    for device in target_devices(hass, call):
-        names = list(identifier_suffixes(device, "app"))
-        if not names:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="not_an_app",
-                translation_placeholders={"target": device.name_by_user or device.name or ""},
-            )
-        entry: HomeLabConfigEntry = loaded_entry_for(hass, device)
-        if entry.data.get(CONF_ENTRY_TYPE, EntryType.TRUENAS) != EntryType.TRUENAS:
-            raise ServiceValidationError(  # pragma: no cover - app devices are TrueNAS-only
-                translation_domain=DOMAIN, translation_key="not_an_app"
-            )
-        targets.extend((entry, name) for name in names)
-    return targets
+    """(entry, app name) for every targeted app; anything else named directly is refused."""
+    return [
+        (target.entry, str(target.key))
+        for target in resolve_targets(hass, call, {KIND_APP}, _not_an_app)
+    ]
 
 
 async def _run(call: ServiceCall, action: AppAction) -> ServiceResponse:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 import probatio as vol
 
 from .backup_coordinator import (
@@ -25,7 +26,7 @@ from .backup_coordinator import (
 )
 from .const import DOMAIN
 from .coordinator import HomeLabConfigEntry
-from .targets import TARGET_FIELDS, identifier_suffixes, loaded_entry_for, target_devices
+from .targets import KIND_DATASET, TARGET_FIELDS, device_label, resolve_targets
 
 SERVICE_TRIGGER_BACKUP = "trigger_backup"
 ATTR_WAIT = "wait"
@@ -45,30 +46,34 @@ TRIGGER_BACKUP_SCHEMA = vol.Schema(
     }
 )
 
-type Target = tuple[HomeLabConfigEntry, TaskKind | None, str]
+type BackupTarget = tuple[HomeLabConfigEntry, TaskKind | None, Any]
+BACKUP_KINDS = {*map(str, TaskKind), KIND_DATASET}
 
 
-def _targets(hass: HomeAssistant, call: ServiceCall) -> list[Target]:
-    """(entry, kind, id) per targeted device; kind None for a dataset (id: its name)."""
-    targets: list[Target] = []
-    for device in target_devices(hass, call):
-        found: list[tuple[TaskKind | None, str]] = [
-            (kind, suffix) for kind in TaskKind for suffix in identifier_suffixes(device, kind)
-        ]
-        found += [(None, name) for name in identifier_suffixes(device, "dataset")]
-        if not found:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="not_a_backup_target",
-                translation_placeholders={"target": device.name_by_user or device.name or ""},
-            )
-        entry: HomeLabConfigEntry = loaded_entry_for(hass, device)
-        targets.extend((entry, kind, key) for kind, key in found)
-    return targets
+def _not_a_backup_target(
+    device: dr.AnyDeviceEntry, _entry: ConfigEntry[Any]
+) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="not_a_backup_target",
+        translation_placeholders={"target": device_label(device)},
+    )
+
+
+def _targets(hass: HomeAssistant, call: ServiceCall) -> list[BackupTarget]:
+    """(entry, kind, key) per targeted task or dataset: kind None for a dataset (key: its name)."""
+    return [
+        (
+            target.entry,
+            None if target.kind == KIND_DATASET else TaskKind(target.kind),
+            target.key,
+        )
+        for target in resolve_targets(hass, call, BACKUP_KINDS, _not_a_backup_target)
+    ]
 
 
 async def _trigger(
-    call: ServiceCall, entry: HomeLabConfigEntry, kind: TaskKind | None, key: str
+    call: ServiceCall, entry: HomeLabConfigEntry, kind: TaskKind | None, key: Any
 ) -> tuple[str, BackupResult]:
     coordinator = entry.runtime_data.backups
     if kind is None:
@@ -82,7 +87,7 @@ async def _trigger(
             key, recursive=call.data[ATTR_RECURSIVE], naming_schema=call.data[ATTR_NAMING_SCHEMA]
         )
         return key, result
-    task_key = (kind, int(key))
+    task_key = (kind, int(key))  # the task id from the coordinator's data
     result = await coordinator.async_run_task(
         task_key, wait=call.data[ATTR_WAIT], timeout=call.data[ATTR_TIMEOUT]
     )

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.target import TargetSelection
 from homeassistant.util.json import JsonValueType
 import probatio as vol
 
@@ -28,8 +28,8 @@ from .paperless import (
     PaperlessPermissionError,
 )
 from .pipeline import OllamaRuntimeData, PaperlessRuntimeData, loaded_pipeline_entries
-from .pipeline_const import SERVICE_NAMES, entry_type
-from .targets import TARGET_FIELDS, loaded_entry_for, target_devices
+from .pipeline_const import SERVICE_NAMES
+from .targets import TARGET_FIELDS, device_label, resolve_targets
 
 SERVICE_REPROCESS: Final = "reprocess_documents"
 SERVICE_LOAD_MODEL: Final = "load_model"
@@ -42,6 +42,7 @@ ATTR_MODEL: Final = "model"
 ATTR_KEEP_ALIVE: Final = "keep_alive"
 DEFAULT_LIMIT: Final = 50
 MAX_LIMIT: Final = 500
+
 
 REPROCESS_SCHEMA = vol.Schema(
     {
@@ -69,28 +70,30 @@ UNLOAD_MODEL_SCHEMA = vol.Schema(
 
 
 def _entries(hass: HomeAssistant, call: ServiceCall, kind: EntryType) -> list[ConfigEntry[Any]]:
-    """The loaded entries of `kind` the call targets; any other target is refused.
+    """The loaded entries of `kind` the call targets; any other target named directly is refused.
 
     Without a target, every loaded entry of `kind` (there is usually one Ollama, one Paperless-ngx).
     """
-    if not call.data.get(ATTR_DEVICE_ID) and not call.data.get(ATTR_ENTITY_ID):
+    if not TargetSelection(call.data).has_any_target:
         loaded = loaded_pipeline_entries(hass, kind)
         if not loaded:
             raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_target")
         return list(loaded)
-    entries: dict[str, ConfigEntry[Any]] = {}
-    for device in target_devices(hass, call):
-        entry = loaded_entry_for(hass, device)
-        if entry_type(entry) is not kind:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="wrong_target",
-                translation_placeholders={
-                    "target": device.name_by_user or device.name or device.id,
-                    "service": SERVICE_NAMES[kind],
-                },
-            )
-        entries[entry.entry_id] = entry
+
+    def wrong_target(device: dr.AnyDeviceEntry, _entry: ConfigEntry[Any]) -> ServiceValidationError:
+        return ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="wrong_target",
+            translation_placeholders={
+                "target": device_label(device),
+                "service": SERVICE_NAMES[kind],
+            },
+        )
+
+    entries = {
+        target.entry.entry_id: target.entry
+        for target in resolve_targets(hass, call, {kind.value}, wrong_target)
+    }
     return list(entries.values())
 
 
@@ -119,8 +122,15 @@ async def _reprocess(call: ServiceCall) -> ServiceResponse:
     ids: list[int] | None = call.data.get(ATTR_DOCUMENT_IDS)
     tag_name: str | None = call.data.get(ATTR_TAG)
     limit: int = call.data[ATTR_LIMIT]
-    if (ids is None) == (tag_name is None):
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="ids_or_tag")
+    if ids is None and tag_name is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="ids_or_tag_required"
+        )
+    if ids is not None and tag_name is not None:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="ids_and_tag")
+    if ids is not None and not ids:
+        # An empty list queues nothing: most likely a template that rendered to nothing.
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_document_ids")
     if call.data[ATTR_REMOVE_TAG] and tag_name is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="remove_tag_needs_tag"

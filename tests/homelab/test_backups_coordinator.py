@@ -296,7 +296,8 @@ async def test_unknown_dataset_target(hass: HomeAssistant, loaded_entry: MockCon
         await hass.services.async_call(
             DOMAIN, "trigger_backup", {"device_id": device.id}, blocking=True, return_response=True
         )
-    assert err.value.translation_key == "unknown_dataset"
+    # The device stands for nothing the entry knows now: the dataset is gone.
+    assert err.value.translation_key == "target_gone"
 
 
 def test_progress_helpers() -> None:

@@ -101,8 +101,9 @@ async def test_keeps_the_tag_unless_asked(hass: HomeAssistant, lab: LabHandle) -
 @pytest.mark.parametrize(
     ("data", "key"),
     [
-        ({}, "ids_or_tag"),
-        ({"document_ids": [1], "tag": "urgent"}, "ids_or_tag"),
+        ({}, "ids_or_tag_required"),
+        ({"document_ids": [1], "tag": "urgent"}, "ids_and_tag"),
+        ({"document_ids": []}, "no_document_ids"),
         ({"document_ids": [1], "remove_tag": True}, "remove_tag_needs_tag"),
         ({"tag": "automation-faild"}, "unknown_tag"),
         ({"document_ids": [1, 999999, 999998]}, "unknown_documents"),
@@ -116,6 +117,9 @@ async def test_refusals(
     assert info.value.translation_key == key
     if key == "unknown_documents":
         assert info.value.translation_placeholders == {"ids": "999998, 999999"}
+    if key == "ids_or_tag_required":
+        # Neither was given: the message asks for one (it used to say "...not both").
+        assert str(info.value) == "Give the document IDs or a tag: one of them is required"
     assert await reprocessed(lab) == []
 
 
