@@ -725,6 +725,15 @@ def _ints(value: str | None) -> list[int] | None:
         return None
 
 
+class Answer(Exception):  # noqa: N818 - not an error: an early answer
+    """Raised by a helper to answer at once (the API middleware sends ``response``)."""
+
+    def __init__(self, response: web.Response) -> None:
+        """Keep the answer."""
+        super().__init__(response.status)
+        self.response = response
+
+
 def api_json(data: object, status: int = 200) -> web.Response:
     """A JSON answer as Django REST framework sends it: ``Content-Type: application/json``."""
     return web.Response(
@@ -754,10 +763,10 @@ def _paginate(
         size = max(int(request.query.get("page_size", DEFAULT_PAGE_SIZE)), 1)
         page = max(int(request.query.get("page", 1)), 1)
     except ValueError:
-        raise web.HTTPNotFound(text='{"detail":"Invalid page."}', content_type=JSON) from None
+        raise Answer(api_json({"detail": "Invalid page."}, 404)) from None
     start = (page - 1) * size
     if start and start >= len(items):
-        raise web.HTTPNotFound(text='{"detail":"Invalid page."}', content_type=JSON)
+        raise Answer(api_json({"detail": "Invalid page."}, 404))
     url = request.url
     result: dict[str, Any] = {
         "count": len(items),
@@ -865,13 +874,16 @@ class PaperlessService(HTTPService["PaperlessSection", "PaperlessState"]):
             response = api_json({"detail": 'Invalid version in "Accept" header.'}, 406)
         else:
             request["api_version"] = version
-            response = await handler(request)
+            try:
+                response = await handler(request)
+            except Answer as answer:
+                response = answer.response
         self._version_headers(response)
         return response
 
     def _v3_only(self) -> None:
         if self.major < 3:  # noqa: PLR2004 - Paperless-ngx 3.x
-            raise web.HTTPNotFound(text='{"detail":"Not found."}', content_type=JSON)
+            raise Answer(api_json({"detail": "Not found."}, 404))
 
     async def root(self, _request: web.Request) -> web.Response:
         """``GET /api/``: since 2.15 a redirect to the Swagger page, without version headers."""
@@ -1409,11 +1421,7 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except ValueError:
-        raise web.HTTPBadRequest(
-            text='{"detail": "JSON parse error"}', content_type="application/json"
-        ) from None
+        raise Answer(api_json({"detail": "JSON parse error"}, 400)) from None
     if not isinstance(body, dict):
-        raise web.HTTPBadRequest(
-            text='{"detail": "Expected an object"}', content_type="application/json"
-        )
+        raise Answer(api_json({"detail": "Expected an object"}, 400))
     return body
