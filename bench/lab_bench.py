@@ -68,6 +68,7 @@ from custom_components.homelab.pipeline_const import (
     CONF_API_KEY,
     CONF_TOKEN,
     CONF_URL,
+    DEFAULT_POLL_INTERVALS,
 )
 from custom_components.homelab.truenas import TrueNASClient
 from custom_components.homelab.truenas.backups import SnapshotFreshness, TrueNASBackups
@@ -192,6 +193,7 @@ async def _steady_state(sim: LabSimulator, clock: SharedClock, times: LoopTimes)
         times.clear()
         before = await sim.control("GET", "/control/stats")
         await sim.control("DELETE", "/control/snapshot_cost")
+        await sim.control("DELETE", "/control/paperless/cost")
         slow.clear()
         real = time.perf_counter()
         with counted_http(http):
@@ -199,6 +201,8 @@ async def _steady_state(sim: LabSimulator, clock: SharedClock, times: LoopTimes)
         real = time.perf_counter() - real
         after = await sim.control("GET", "/control/stats")
         cost = await sim.control("GET", "/control/snapshot_cost")
+        # Paperless-ngx: each answer charged the server time a real one takes (labsim.paperless).
+        paperless = await sim.control("GET", "/control/paperless/cost")
     finally:
         logging.getLogger("asyncio").removeHandler(handler)
     minutes = STEADY_MINUTES
@@ -218,6 +222,10 @@ async def _steady_state(sim: LabSimulator, clock: SharedClock, times: LoopTimes)
         "http_bytes_per_min": round(http.total / minutes),
         "snapshots_enumerated": cost["enumerated"],
         "snapshot_server_seconds": round(cost["server_seconds"], 3),
+        "paperless_requests_per_poll": round(
+            paperless["requests"] / (minutes * 60 / DEFAULT_POLL_INTERVALS[EntryType.PAPERLESS]), 2
+        ),
+        "paperless_server_s_per_min": round(paperless["server_seconds"] / minutes, 3),
         "loop": times.summary(),
         "slow_callback_warnings": len(slow),
         "slow_callbacks": [record.getMessage()[:300] for record in slow[:5]],
