@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
-from unittest.mock import patch
+from unittest.mock import PropertyMock, patch
 
 from homeassistant.components.button import SERVICE_PRESS
 from homeassistant.components.switch import SERVICE_TURN_OFF, SERVICE_TURN_ON
 from homeassistant.components.update import SERVICE_INSTALL
 from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID, STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -94,7 +95,15 @@ async def test_install_and_delete_app(
 
 
 async def test_stats_are_pushed(hass: HomeAssistant, lab: LabHandle, mock_config_entry) -> None:
-    with patch("custom_components.homelab.app_coordinator.APP_STATS_INTERVAL", 2):
+    with (
+        patch("custom_components.homelab.app_coordinator.APP_STATS_INTERVAL", 2),
+        # The network rates are disabled by default (they would fill the recorder).
+        patch(
+            "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+            return_value=True,
+            new_callable=PropertyMock,
+        ),
+    ):
         mock_config_entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
@@ -104,6 +113,32 @@ async def test_stats_are_pushed(hass: HomeAssistant, lab: LabHandle, mock_config
     assert float(state(hass, "sensor.qbittorrent_network_received")) > 1000  # KiB/s
     subscribes = [c for c in await lab.calls() if c["method"] == "core.subscribe"]
     assert any(c["params"] == ['app.stats:{"interval": 2}'] for c in subscribes)
+
+
+async def test_stats_are_written_once_a_minute(
+    hass: HomeAssistant, lab: LabHandle, mock_config_entry: MockConfigEntry
+) -> None:
+    """Samples every 2 s: the CPU sensor is written for the first, then not again within 60 s."""
+    writes: list[str] = []
+
+    @callback
+    def written(event: Event[EventStateChangedData]) -> None:
+        if event.data["new_state"] is not None:
+            writes.append(event.data["new_state"].state)
+
+    async_track_state_change_event(hass, ["sensor.ollama_cpu_usage"], written)
+    with patch("custom_components.homelab.app_coordinator.APP_STATS_INTERVAL", 2):
+        mock_config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    samples: list[float] = []
+    apps = mock_config_entry.runtime_data.apps
+    apps.add_stats_listener("ollama", lambda: samples.append(apps.stats["ollama"].cpu_usage))
+    await wait_for(lambda: len(samples) >= 3, timeout=15)
+    assert len(set(samples)) > 1  # the samples differ ...
+    numbers = [w for w in writes if w not in ("unknown", "unavailable")]
+    assert len(numbers) == 1, writes  # ... yet one value was written
+    assert hass.states.get("sensor.ollama_network_received") is None  # disabled by default
 
 
 async def test_restart_action_returns_job_result(

@@ -18,6 +18,7 @@ from tests.common import LabHandle
     "platform",
     [Platform.SENSOR, Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SWITCH, Platform.UPDATE],
 )
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_entities(
     hass: HomeAssistant,
     lab: LabHandle,

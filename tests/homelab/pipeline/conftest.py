@@ -6,9 +6,7 @@ clock starts at the pinned moment; here it is frozen at once, and tests move it 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-from unittest.mock import PropertyMock, patch
 
 from homeassistant.core import HomeAssistant
 import pytest
@@ -121,14 +119,3 @@ def paperless_entry(lab: LabHandle) -> MockConfigEntry:
 def n8n_entry(lab: LabHandle) -> MockConfigEntry:
     """An n8n entry for the lab."""
     return make_entry(EntryType.N8N, n8n_data(lab))
-
-
-@pytest.fixture
-def entity_registry_enabled_by_default() -> Iterator[None]:
-    """Create the entities that are disabled by default enabled (as HA core's fixture does)."""
-    with patch(
-        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-        return_value=True,
-        new_callable=PropertyMock,
-    ):
-        yield
