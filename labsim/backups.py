@@ -31,13 +31,14 @@ passed, as zettarepl and the cron jobs would have (snapshots are taken and prune
 and cloud sync runs are recorded). A periodic snapshot task starts with the history its
 retention keeps. ``run`` / ``sync`` start real jobs with ``core.get_jobs`` progress events.
 
-Methods by API version (a version without the method answers -32601):
+Methods by release of the box (a box without the method answers -32601; a box that has it but
+gave it its model later than the ``/api/<version>`` of the socket answers -32001 ``ENOMETHOD``):
 
 ================================  ========  ======================================================
 ``pool.snapshottask.query/run``   all
-``replication.query/run``         all       run is a job
-``cloudsync.query/sync/abort``    all       sync is a job
-``zfs.snapshot.query/create``     25.04     private from 25.10 on
+``replication.query/run``         all       run is a job; run has a model from 25.10 on
+``cloudsync.query/sync/abort``    all       sync is a job; sync/abort have models from 25.10 on
+``zfs.snapshot.query/create``     25.x      private on 25.10 (FULL_ADMIN only), gone in 26
 ``pool.snapshot.query/create``    25.10+
 ``zfs.resource.query``            25.10+    ``snapshots_changed`` per dataset
 ``zfs.resource.snapshot.query``   26+       path scoped; ``zfs.resource.snapshot.count`` cached
@@ -1147,15 +1148,21 @@ BACKUP_METHODS: Final[dict[str, Method]] = {
     "pool.snapshottask.query": Method(snapshottask_query, 2, role="SNAPSHOT_TASK_READ"),
     "pool.snapshottask.run": Method(snapshottask_run, 1, role="SNAPSHOT_TASK_WRITE"),
     "replication.query": Method(replication_query, 2, role="REPLICATION_TASK_READ"),
-    "replication.run": Method(replication_run, 2, role="REPLICATION_TASK_WRITE"),
+    # Given models in 25.10: ENOMETHOD on /api/v25.04.x of a 25.10+ box (see labsim.rpc.Method).
+    "replication.run": Method(replication_run, 2, role="REPLICATION_TASK_WRITE", api_since="25.10"),
     "cloudsync.query": Method(cloudsync_query, 2, role="CLOUD_SYNC_READ"),
-    "cloudsync.sync": Method(cloudsync_sync, 2, role="CLOUD_SYNC_WRITE"),
-    "cloudsync.abort": Method(cloudsync_abort, 1, role="CLOUD_SYNC_WRITE"),
-    "zfs.snapshot.query": Method(snapshot_query, 2, role="SNAPSHOT_READ", removed_in="25.10"),
-    "zfs.snapshot.create": Method(snapshot_create, 1, role="SNAPSHOT_WRITE", removed_in="25.10"),
+    "cloudsync.sync": Method(cloudsync_sync, 2, role="CLOUD_SYNC_WRITE", api_since="25.10"),
+    "cloudsync.abort": Method(cloudsync_abort, 1, role="CLOUD_SYNC_WRITE", api_since="25.10"),
+    # 25.10 made zfs.snapshot a private service (no role grants it); 26 has none.
+    "zfs.snapshot.query": Method(
+        snapshot_query, 2, role="SNAPSHOT_READ", admin_only_since="25.10", dropped_in="26"
+    ),
+    "zfs.snapshot.create": Method(
+        snapshot_create, 1, role="SNAPSHOT_WRITE", admin_only_since="25.10", dropped_in="26"
+    ),
     "pool.snapshot.query": Method(snapshot_query, 2, role="SNAPSHOT_READ", since="25.10"),
     "pool.snapshot.create": Method(snapshot_create, 1, role="SNAPSHOT_WRITE", since="25.10"),
-    "zfs.resource.query": Method(resource_query, 1, role="DATASET_READ", since="25.10"),
+    "zfs.resource.query": Method(resource_query, 1, role="ZFS_RESOURCE_READ", since="25.10"),
     "zfs.resource.snapshot.query": Method(
         resource_snapshot_query, 1, role="SNAPSHOT_READ", since="26"
     ),

@@ -11,6 +11,9 @@ Per connection the middleware:
   call in flight gets -32000 "Maximum number of concurrent calls (20) has exceeded";
 * lets only login methods (rate limited per method and origin) and ``core.set_options`` through
   before login; anything else gets -32001 ``ENOTAUTHENTICATED`` "Not authenticated";
+* serves on a legacy ``/api/<version>`` only the methods whose models that version has: a method
+  the box has but that version does not define gets -32001 ``ENOMETHOD`` (``LegacyAPIMethod``),
+  a method the box does not have at all -32601;
 * delivers ``collection_update`` events for the collections a client subscribed to.
 """
 
@@ -34,6 +37,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from . import ejson
 from .errors import (
     CALL_ERROR,
+    ENOMETHOD,
     ENOTAUTHENTICATED,
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
@@ -92,13 +96,44 @@ class Method:
     role: str | None = None
     """The role needed to call it; None for ``authorization_required=False``."""
     since: str | None = None
+    """The first release (of the box) that has it; its API model first appears in that version."""
+    api_since: str | None = None
+    """A method older boxes had without a model: the first API version whose models define it."""
     removed_in: str | None = None
+    """The middleware's ``removed_in``: API versions from this one on do not list the method."""
+    dropped_in: str | None = None
+    """The first release (of the box) without the method, on every API version."""
+    admin_only_since: str | None = None
+    """From this release on a private method no role grants: FULL_ADMIN only."""
+
+    def on_box(self, box: tuple[int, ...]) -> bool:
+        """Return whether a box of that release has the method at all."""
+        if self.since is not None and box < version_tuple(self.since):
+            return False
+        return self.dropped_in is None or box < version_tuple(self.dropped_in)
 
     def available_in(self, version: tuple[int, ...]) -> bool:
-        """Return whether the method exists in an API version."""
-        if self.since is not None and version < version_tuple(self.since):
-            return False
+        """Return whether an API version lists the method (else -32601 "Method does not exist")."""
         return self.removed_in is None or version < version_tuple(self.removed_in)
+
+    def missing_model(self, version: tuple[int, ...], box: tuple[int, ...]) -> bool:
+        """Return whether a legacy API version lacks the method's model (``ENOMETHOD``).
+
+        ``LegacyAPIMethod`` looks the method's argument model up in the API version of the socket
+        before anything else; a method given its model in a later release than that version is
+        refused with ``MethodNotFoundError`` (``[ENOMETHOD]``). Boxes older than that release
+        still serve it the old way, without a model.
+        """
+        first = self.api_since or self.since
+        if first is None:
+            return False
+        return version < version_tuple(first) <= box
+
+    def role_on(self, box: tuple[int, ...]) -> str | None:
+        """The role needed on a box of that release."""
+        if self.admin_only_since is not None and box >= version_tuple(self.admin_only_since):
+            return "FULL_ADMIN"
+        return self.role
 
 
 def is_loopback(host: str) -> bool:
@@ -111,13 +146,45 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+# Which roles a role includes (``middlewared/role.py``; the same in 25.04, 25.10 and 26 for these).
+ROLE_INCLUDES: Final[Mapping[str, tuple[str, ...]]] = {
+    "ALERT_LIST_WRITE": ("ALERT_LIST_READ",),
+    "ALERT_READ": ("ALERT_LIST_READ",),
+    "ALERT_WRITE": ("ALERT_LIST_WRITE", "ALERT_READ"),
+    "APPS_READ": ("CATALOG_READ",),
+    "APPS_WRITE": ("CATALOG_WRITE", "APPS_READ"),
+    "BOOT_ENV_WRITE": ("BOOT_ENV_READ",),
+    "CATALOG_WRITE": ("CATALOG_READ",),
+    "CLOUD_SYNC_WRITE": ("CLOUD_SYNC_READ",),
+    "DATASET_WRITE": ("DATASET_READ",),
+    "POOL_READ": ("POOL_SCRUB_READ",),
+    "POOL_SCRUB_WRITE": ("POOL_SCRUB_READ",),
+    "POOL_WRITE": ("POOL_READ", "POOL_SCRUB_WRITE"),
+    "REPLICATION_TASK_WRITE": ("REPLICATION_TASK_READ",),
+    "SNAPSHOT_TASK_WRITE": ("SNAPSHOT_TASK_READ",),
+    "SNAPSHOT_WRITE": ("SNAPSHOT_READ",),
+    "SYSTEM_GENERAL_WRITE": ("SYSTEM_GENERAL_READ",),
+    "ZFS_RESOURCE_WRITE": ("ZFS_RESOURCE_READ",),
+}
+
+
 def has_role(roles: list[str], needed: str) -> bool:
-    """Return whether ``roles`` grant ``needed`` (FULL_ADMIN all, READONLY_ADMIN every read)."""
-    return (
-        "FULL_ADMIN" in roles
-        or needed in roles
-        or (needed.endswith("_READ") and "READONLY_ADMIN" in roles)
-    )
+    """Return whether ``roles`` grant ``needed``.
+
+    FULL_ADMIN grants everything, READONLY_ADMIN every ``*_READ`` role, and a role the roles it
+    includes (``POOL_READ`` includes ``POOL_SCRUB_READ``). Only FULL_ADMIN grants FULL_ADMIN.
+    """
+    if "FULL_ADMIN" in roles:
+        return True
+    seen: set[str] = set()
+    todo = list(roles)
+    while todo:
+        role = todo.pop()
+        if role in seen:
+            continue
+        seen.add(role)
+        todo.extend(ROLE_INCLUDES.get(role, ()))
+    return needed in seen or (needed.endswith("_READ") and "READONLY_ADMIN" in seen)
 
 
 class SoftHardSemaphore:
@@ -269,6 +336,11 @@ class Session:
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------ identity
+
+    @property
+    def box(self) -> tuple[int, ...]:
+        """The release of the simulated box: its newest API version (``/api/current``)."""
+        return version_tuple(self.state.scenario.current_version)
 
     @property
     def authenticated(self) -> bool:
@@ -454,7 +526,7 @@ class Session:
         stats.rpc_calls += 1
         self.state.call_log.append(self._record(id_, name, params))
         method = self.server.methods.get(name)
-        if method is None or not method.available_in(self.version):
+        if method is None or not method.on_box(self.box) or not method.available_in(self.version):
             stats.rpc_errors += 1
             self._reply_later(rpc_error(id_, METHOD_NOT_FOUND, "Method does not exist"))
             return
@@ -481,6 +553,11 @@ class Session:
             await asyncio.sleep(delay)
         context = CallContext(self, self.state, name, params)
         try:
+            if method.missing_model(self.version, self.box):
+                service, _, short = name.rpartition(".")
+                raise CallError(  # noqa: TRY301 - same error path as handlers
+                    f"Method {short!r} not found in {service!r}", ENOMETHOD
+                )
             await self._authorize(name, method)
             if (fault := self.state.faults.take_method_error(name)) is not None:
                 raise CallError(fault.message, fault.errno)  # noqa: TRY301 - injected failure
@@ -512,5 +589,6 @@ class Session:
             return
         if self.user is None:
             raise CallError("Not authenticated", ENOTAUTHENTICATED)
-        if method.role is not None and not has_role(self.user.roles, method.role):
+        role = method.role_on(self.box)
+        if role is not None and not has_role(self.user.roles, role):
             raise CallError("Not authorized", errno.EACCES)

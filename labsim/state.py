@@ -23,6 +23,7 @@ from typing import Any, Final
 import uuid
 
 from . import zfs
+from .events import scan_event_name
 from .scenario import (
     AlertDef,
     ApiKey,
@@ -34,6 +35,7 @@ from .scenario import (
     User,
     Vdev,
     load_scenario,
+    version_tuple,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -507,7 +509,9 @@ class LabState:
 
     def _emit_scan(self, pool: Pool) -> None:
         fields = {"name": pool.name, "scan": self.scan_entry(pool.scan)}
-        self.emit(Event("pool.scan", "changed", fields=fields))
+        # zfs.pool.scan before 26, pool.scan from 26 on (events follow the box, not the API).
+        box = version_tuple(self.scenario.current_version)
+        self.emit(Event(scan_event_name(box), "changed", fields=fields))
 
     def _stop_scrub_task(self, name: str) -> None:
         task = self._scrubs.pop(name, None)

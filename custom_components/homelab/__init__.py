@@ -39,6 +39,7 @@ from .probe_coordinator import ProbeCoordinator
 from .repairs import (
     async_report_missing_role,
     async_sync_api_version_issue,
+    async_sync_event_issue,
     async_sync_insecure_issue,
     choose_api_version,
 )
@@ -128,6 +129,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> b
 
     entry.async_on_unload(
         client.add_denied_listener(lambda method: async_report_missing_role(hass, entry, method))
+    )
+    # An event subscription refused for lack of a role: setup goes on, polling instead.
+    entry.async_on_unload(
+        client.add_subscription_listener(
+            lambda event, denied: async_sync_event_issue(hass, entry, event, denied=denied)
+        )
     )
     # A NAS upgraded while we run may drop the pinned version: the client pins another one.
     client.version_chooser = choose_api_version

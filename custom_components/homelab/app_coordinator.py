@@ -36,6 +36,8 @@ from .truenas import (
 )
 
 APPS_SAFETY_NET_INTERVAL = timedelta(minutes=5)
+# The full list instead, when TrueNAS refuses the app.query subscription (a role missing).
+APPS_POLL_INTERVAL = timedelta(minutes=1)
 # The middleware accepts >= 2 s. 10 s for a usual box; with many apps, one second more per
 # APPS_PER_STATS_SECOND apps (200 apps: 40 s), so that the stats cost at most ~60 KB/min.
 APP_STATS_INTERVAL = 10
@@ -124,6 +126,11 @@ class AppsCoordinator(DataUpdateCoordinator[dict[str, App]]):
             ) from err
         data = {app.name: app for app in apps}
         self._track(set(data))
+        self.update_interval = (
+            APPS_POLL_INTERVAL
+            if self.client.subscription_denied("app.query")
+            else APPS_SAFETY_NET_INTERVAL
+        )
         return data
 
     # ------------------------------------------------------------ dynamic apps
@@ -163,6 +170,12 @@ class AppsCoordinator(DataUpdateCoordinator[dict[str, App]]):
             )
         )
         self._unsubscribers.append(await client.subscribe("core.get_jobs", self._on_job))
+        if client.subscription_denied("app.query"):
+            # No app events (a repair says why): poll the list instead, from now on.
+            self.update_interval = APPS_POLL_INTERVAL
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_refresh(), "homelab-apps-poll-instead"
+            )
 
     async def async_stop_push(self) -> None:
         """Undo `async_start_push`."""

@@ -1,8 +1,10 @@
 """Data coordination for a TrueNAS entry.
 
-Updates: `pool.query` and `system.info` are polled (default 60 s); `alert.list` and `pool.scan`
-are pushed. A `VolumeStatus` alert, or a pool added/exported, triggers an immediate pool refresh
-because TrueNAS fires no event when a pool's health changes.
+Updates: `pool.query` and `system.info` are polled (default 60 s); `alert.list` and scrub
+progress (`zfs.pool.scan` before 26, `pool.scan` from 26) are pushed. A `VolumeStatus` alert, or
+a pool added/exported, triggers an immediate pool refresh because TrueNAS fires no event when a
+pool's health changes. A subscription TrueNAS refuses for lack of a role is polled instead: the
+alerts are read at every poll, and scans come from `pool.query`, every 10 s while one runs.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .const import (
 )
 from .repairs import async_sync_pool_issues
 from .truenas import (
+    SCAN_EVENT,
     Alert,
     ConnectionState,
     Event,
@@ -48,6 +51,9 @@ if TYPE_CHECKING:
     from .probe_coordinator import ProbeCoordinator
 
 type HomeLabConfigEntry = ConfigEntry[HomeLabRuntimeData]
+
+# How often pools are read while a scrub runs and its events are refused (see the docstring).
+SCAN_POLL_INTERVAL = timedelta(seconds=10)
 
 
 @dataclass
@@ -98,6 +104,7 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
             always_update=False,
         )
         self.client = client
+        self._interval = timedelta(seconds=interval)
         self._alerts: dict[str, Alert] = {}
         self._alerts_loaded = False
         self._unsubscribers: list[Callable[[], Any]] = []
@@ -111,8 +118,8 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
         try:
             system = await self.client.system_info()
             pools = await self.client.pools(select=POOL_SELECT)
-            if not self._alerts_loaded:
-                # After this, alert.list events keep the dict current.
+            if not self._alerts_loaded or self.client.subscription_denied("alert.list"):
+                # After this, alert.list events keep the dict current (if TrueNAS sends them).
                 self._alerts = {alert.uuid: alert for alert in await self.client.alerts()}
                 self._alerts_loaded = True
         except TrueNASAuthenticationError as err:
@@ -145,7 +152,16 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
         )
         self._track_pools(set(data.pools))
         async_sync_pool_issues(self.hass, self.config_entry, pools)
+        self._poll_scans(pools)
         return data
+
+    def _poll_scans(self, pools: list[Pool]) -> None:
+        """Poll faster while a scrub runs whose progress events TrueNAS refuses to send."""
+        scanning = any(pool.scan is not None and pool.scan.state == "SCANNING" for pool in pools)
+        if scanning and self.client.subscription_denied(SCAN_EVENT):
+            self.update_interval = min(SCAN_POLL_INTERVAL, self._interval)
+        else:
+            self.update_interval = self._interval
 
     # ------------------------------------------------------------ dynamic pools
 
@@ -183,7 +199,8 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
         """Subscribe to the server's events; the client restores them after a reconnect."""
         self._unsubscribers.append(self.client.add_connection_listener(self._on_connection))
         self._unsubscribers.append(await self.client.subscribe("alert.list", self._on_alert))
-        self._unsubscribers.append(await self.client.subscribe("pool.scan", self._on_scan))
+        # zfs.pool.scan before 26: the client subscribes under the server's name.
+        self._unsubscribers.append(await self.client.subscribe(SCAN_EVENT, self._on_scan))
         self._unsubscribers.append(await self.client.subscribe("pool.query", self._on_pool_event))
 
     async def async_stop_push(self) -> None:
@@ -258,7 +275,7 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
         try:
             scan = PoolScan.from_dict(fields["scan"]) if fields.get("scan") else None
         except TrueNASInvalidResponseError:
-            LOGGER.debug("Ignoring a malformed pool.scan event")
+            LOGGER.debug("Ignoring a malformed scan event")
             return
         pools = dict(self.data.pools)
         pools[name] = pools[name].with_scan(scan)

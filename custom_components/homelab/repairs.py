@@ -1,4 +1,6 @@
-"""Repair issues: a degraded pool, an API key without a role, an unsupported API, plain ws://.
+"""Repair issues: a degraded pool, a missing role, an unsupported API, plain ws://.
+
+A missing role is raised for a refused method and for a refused event subscription.
 
 Only the insecure-transport issue has a fix flow (turn TLS on); the others need the user to act
 on the NAS, and say exactly what to do.
@@ -16,6 +18,7 @@ import probatio as vol
 
 from .const import CONF_SSL, DEFAULT_PORT_SSL, DOMAIN
 from .truenas import Pool
+from .truenas.events import event_role
 
 # The least-privilege role that grants each method (TrueNAS 25.04+ roles); READONLY_ADMIN
 # covers every read, so a read that is refused names it.
@@ -57,6 +60,31 @@ def async_report_missing_role(hass: HomeAssistant, entry: ConfigEntry[Any], meth
         severity=ir.IssueSeverity.WARNING,
         translation_key="missing_role",
         translation_placeholders={"role": role, "method": method, "entry": entry.title},
+    )
+
+
+@callback
+def async_sync_event_issue(
+    hass: HomeAssistant, entry: ConfigEntry[Any], event: str, *, denied: bool
+) -> None:
+    """TrueNAS refused (or accepts again) the subscription to `event` for lack of a role."""
+    short = event.split(":", 1)[0]
+    issue_id = _issue_id(entry, "missing_event_role", short)
+    if not denied:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="missing_event_role",
+        translation_placeholders={
+            "event": short,
+            "role": event_role(short) or READ_ROLE,
+            "entry": entry.title,
+        },
     )
 
 

@@ -16,7 +16,7 @@ import yaml
 from labsim import ControlError, LabSimulator, Scenario, ScenarioError, load_scenario
 from labsim.cron import Cron, CronError, parse_field
 from labsim.snapshots import SECONDS_PER_SNAPSHOT_WITH_PROPERTIES
-from tests.labsim.conftest import Connect
+from tests.labsim.conftest import ADMIN_USER, Connect
 from tests.labsim.rpc_client import RpcClient
 
 DEFAULT = Path(__file__).parents[2] / "labsim" / "scenarios" / "default.yaml"
@@ -168,8 +168,7 @@ def test_generate_at_scale_is_quick() -> None:
         ),
         (
             "25.10.2",
-            {"zfs.snapshot.query", "zfs.snapshot.create", "zfs.resource.snapshot.query",
-             "zfs.resource.snapshot.count"},
+            {"zfs.resource.snapshot.query", "zfs.resource.snapshot.count"},
         ),
         ("26.0.0", {"zfs.snapshot.query", "zfs.snapshot.create"}),
     ],
@@ -188,6 +187,13 @@ async def test_methods_follow_the_version(
             reply = await client.request(method, [[]] if "query" in method else [{}])
             not_found = reply.get("error", {}).get("code") == -32601
             assert not_found == (method in missing), method
+        if version.startswith("25.10"):
+            # A private service on 25.10 (plugins/zfs_/snapshot.py): no role grants it.
+            admin = await connect(simulator, login=ADMIN_USER)
+            for method in ("zfs.snapshot.query", "zfs.snapshot.create"):
+                error = await client.error(method, [[]] if "query" in method else [{}])
+                assert error["data"]["errname"] == "EACCES", method
+            assert isinstance(await admin.call("zfs.snapshot.query", [[]]), list)
 
 
 # ---------------------------------------------------------------- snapshot queries and cost

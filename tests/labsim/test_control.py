@@ -307,19 +307,19 @@ async def test_scenario_that_starts_unhealthy_has_its_alert(scenario: Scenario) 
 
 
 async def test_scrub_progress(sim: LabSimulator, client: RpcClient) -> None:
-    await client.call("core.subscribe", ["pool.scan"])
+    await client.call("core.subscribe", ["zfs.pool.scan"])
     scan = await sim.control("POST", "/control/pool/tank/scrub/start", {"duration_seconds": 0.5})
     assert scan["state"] == "SCANNING"
     assert scan["percentage"] == 0.0
     assert scan["end_time"] is None
-    first = await client.event("pool.scan")
+    first = await client.event("zfs.pool.scan")
     assert first["msg"] == "changed"
     assert "id" not in first
     assert first["fields"]["name"] == "tank"
     assert first["fields"]["scan"]["state"] == "SCANNING"
     percentages = []
     while True:
-        event = await client.event("pool.scan", timeout=3)
+        event = await client.event("zfs.pool.scan", timeout=3)
         scan = event["fields"]["scan"]
         if scan["state"] == "FINISHED":
             break
@@ -339,11 +339,11 @@ async def test_scrub_finish_cancel_and_conflicts(sim: LabSimulator, client: RpcC
     with pytest.raises(ControlError) as info:
         await sim.control("POST", "/control/pool/tank/scrub/start", {})
     assert info.value.status == 409
-    await client.call("core.subscribe", ["pool.scan"])
+    await client.call("core.subscribe", ["zfs.pool.scan"])
     scan = await sim.control("POST", "/control/pool/tank/scrub/finish", {"errors": 2})
     assert scan["state"] == "FINISHED"
     assert scan["errors"] == 2
-    event = await client.event("pool.scan")
+    event = await client.event("zfs.pool.scan")
     assert event["fields"]["scan"]["state"] == "FINISHED"
     with pytest.raises(ControlError) as info:
         await sim.control("POST", "/control/pool/tank/scrub/finish")

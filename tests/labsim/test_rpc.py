@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Final
 
 import aiohttp
 import pytest
 
-from labsim import LabSimulator
+from labsim import LabSimulator, load_scenario
+from labsim.scenario import Scenario
+from tests.backups_lab import seed_data
 from tests.labsim.conftest import ADMIN_KEY, ADMIN_USER, HA_KEY, HA_USER, Connect
 from tests.labsim.rpc_client import RpcClient
+
+
+def versioned_scenario(version: str) -> Scenario:
+    """The seed lab as a box of that release, serving the API versions such a box serves."""
+    return load_scenario(seed_data(version))
 
 
 def login_params(username: str = HA_USER, api_key: str = HA_KEY, **extra: object) -> list[object]:
@@ -253,11 +261,50 @@ async def test_method_not_found(client: RpcClient) -> None:
     }
 
 
+# Methods a 25.10 box has, whose argument models first appear in API v25.10.0: on /api/v25.04.x
+# ``LegacyAPIMethod`` cannot find them and answers ENOMETHOD (middleware tag TS-25.10.2).
+NO_MODEL_IN_V25_04: Final = [
+    ("system.info", []),
+    ("system.host_id", []),
+    ("boot.get_state", []),
+    ("replication.run", [1]),
+    ("cloudsync.sync", [1]),
+    ("cloudsync.abort", [1]),
+    ("pool.snapshot.create", [{}]),
+    ("zfs.resource.query", [{}]),
+]
+
+
 async def test_methods_follow_the_api_version(connect: Connect, sim: LabSimulator) -> None:
-    old = await connect(url=sim.versioned_url("v25.04.2"), login=None)
-    assert (await old.error("core.set_options", [{}]))["code"] == -32601
-    new = await connect(url=sim.versioned_url("v25.10.0"), login=None)
-    assert await new.call("core.set_options", [{}])
+    """A 25.10 box on /api/v25.04.2 refuses what v25.04 has no model for, with ENOMETHOD."""
+    old = await connect(url=sim.versioned_url("v25.04.2"))
+    assert await old.call("core.set_options", [{}])  # CoreSetOptionsArgs is in v25_04_0
+    for method, params in NO_MODEL_IN_V25_04:
+        error = await old.error(method, params)
+        assert error["code"] == -32001, method
+        assert error["data"]["errname"] == "ENOMETHOD", method
+        service, _, name = method.rpartition(".")
+        assert error["data"]["reason"] == f"[ENOMETHOD] Method {name!r} not found in {service!r}"
+    # Before login too: the model is looked up before anything else.
+    anonymous = await connect(url=sim.versioned_url("v25.04.2"), login=None)
+    error = await anonymous.error("auth.login_with_api_key", [HA_KEY])
+    assert error["data"]["errname"] == "ENOMETHOD"
+    # A method 25.10 does not have at all is unknown on every version.
+    assert (await old.error("zfs.resource.snapshot.query", [{}]))["code"] == -32601
+    new = await connect(url=sim.versioned_url("v25.10.0"))
+    assert (await new.call("system.info"))["version"] == "25.10.2"
+    assert await new.call("system.host_id")
+    assert (await new.error("zfs.resource.snapshot.query", [{}]))["code"] == -32601
+
+
+async def test_a_25_04_box_serves_them_on_v25_04(connect: Connect) -> None:
+    """On a 25.04 box the same methods are old-style (no model) and served on v25.04.x."""
+    async with LabSimulator(versioned_scenario("25.04.2")) as box:
+        client = await connect(box, url=box.versioned_url("v25.04.2"))
+        assert (await client.call("system.info"))["version"] == "25.04.2"
+        assert await client.call("system.host_id")
+        await client.call("boot.get_state")
+        assert (await client.error("zfs.resource.query", [{}]))["code"] == -32601
 
 
 async def test_not_authorized(client: RpcClient, admin: RpcClient) -> None:
@@ -447,24 +494,69 @@ async def test_subscribe_and_unsubscribe(client: RpcClient, sim: LabSimulator) -
     assert client.drain() == []
 
 
-async def test_unknown_event_is_refused_with_notify_unsubscribed(client: RpcClient) -> None:
-    ident = await client.call("core.subscribe", ["no.such.event"])
-    assert isinstance(ident, str)
-    note = await client.notification()
-    assert note == {
-        "jsonrpc": "2.0",
-        "method": "notify_unsubscribed",
-        "params": {
-            "collection": "no.such.event",
-            "error": {
-                "error": 22,
-                "errname": "EINVAL",
-                "reason": "[EINVAL] no.such.event: no such event",
-                "trace": None,
-                "extra": None,
-            },
-        },
-    }
+async def test_unknown_event_is_refused_to_users_and_silent_for_admins(
+    client: RpcClient, admin: RpcClient, sim: LabSimulator
+) -> None:
+    """As ``can_subscribe``: no role grants an unregistered name; FULL_ADMIN's ``*`` does."""
+    for name in ("no.such.event", "pool.scan"):  # pool.scan is 26's name; this box is 25.10
+        error = await client.error("core.subscribe", [name])
+        assert error["code"] == -32001
+        assert error["data"]["errname"] == "EACCES"
+        assert error["data"]["reason"] == "[EACCES] Not authorized"
+        ident = await admin.call("core.subscribe", [name])
+        assert isinstance(ident, str)
+    await sim.control("POST", "/control/pool/tank/scrub/start", {"duration_seconds": 5})
+    await asyncio.sleep(0.3)
+    await admin.call("core.ping")
+    # Accepted, never refused, and nothing arrives: scrub progress is zfs.pool.scan here.
+    assert admin.drain() == []
+    await sim.control("POST", "/control/pool/tank/scrub/cancel")
+
+
+@pytest.mark.parametrize(
+    ("version", "scan_event"), [("25.04.2", "zfs.pool.scan"), ("25.10.2", "zfs.pool.scan"),
+                                ("26.0.0", "pool.scan")]
+)  # fmt: skip
+async def test_scan_event_name_follows_the_box(
+    connect: Connect, version: str, scan_event: str
+) -> None:
+    """Scrub progress is zfs.pool.scan on 25.x and pool.scan on 26, on every API version."""
+    other = "pool.scan" if scan_event == "zfs.pool.scan" else "zfs.pool.scan"
+    async with LabSimulator(versioned_scenario(version)) as box:
+        oldest = await connect(box, url=box.versioned_url("v25.04.0"))
+        newest = await connect(box)
+        for client in (oldest, newest):
+            assert isinstance(await client.call("core.subscribe", [scan_event]), str)
+            assert (await client.error("core.subscribe", [other]))["data"]["errname"] == "EACCES"
+        await box.control("POST", "/control/pool/tank/scrub/start", {"duration_seconds": 5})
+        for client in (oldest, newest):
+            event = await client.event(scan_event)
+            assert event["fields"]["name"] == "tank"
+            assert event["fields"]["scan"]["state"] == "SCANNING"
+        await box.control("POST", "/control/pool/tank/scrub/cancel")
+
+
+@pytest.mark.parametrize(
+    ("roles", "granted"),
+    [
+        (["POOL_READ"], {"zfs.pool.scan", "pool.query", "core.get_jobs"}),
+        (["POOL_SCRUB_READ"], {"zfs.pool.scan", "core.get_jobs"}),
+        (["ALERT_LIST_READ", "APPS_WRITE"], {"alert.list", "app.query", "app.stats",
+                                             "core.get_jobs"}),
+        (["READONLY_ADMIN"], {"zfs.pool.scan", "pool.query", "alert.list", "app.query",
+                              "app.stats", "core.get_jobs"}),
+    ],
+)  # fmt: skip
+async def test_event_roles(
+    connect: Connect, sim: LabSimulator, roles: list[str], granted: set[str]
+) -> None:
+    """Each event needs its role (or one that includes it); core.get_jobs needs none."""
+    await sim.control("POST", f"/control/user/{HA_USER}/roles", {"roles": roles})
+    client = await connect()
+    for name in ("zfs.pool.scan", "pool.query", "alert.list", "app.query", "app.stats",
+                 "core.get_jobs"):  # fmt: skip
+        reply = await client.request("core.subscribe", [name])
+        assert ("result" in reply) == (name in granted), (name, reply)
 
 
 async def test_subscribe_validation(client: RpcClient) -> None:
@@ -475,7 +567,7 @@ async def test_subscribe_validation(client: RpcClient) -> None:
 async def test_wildcard_subscription(admin: RpcClient, sim: LabSimulator) -> None:
     await admin.call("core.subscribe", ["*"])
     await sim.control("POST", "/control/pool/tank/scrub/start", {"duration_seconds": 5})
-    event = await admin.event("pool.scan")
+    event = await admin.event("zfs.pool.scan")
     assert event["fields"]["name"] == "tank"
     await sim.control("POST", "/control/pool/tank/scrub/cancel")
 

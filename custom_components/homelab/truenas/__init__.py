@@ -2,6 +2,7 @@
 
 from .apps import APP_STATES, App, AppStats, Container
 from .client import ConnectionState, TrueNASClient, is_loopback
+from .events import SCAN_EVENT
 from .exceptions import (
     TrueNASAuthenticationError,
     TrueNASCallError,
@@ -32,6 +33,7 @@ __all__ = [
     "ALERT_LEVELS",
     "APP_STATES",
     "POOL_STATUSES",
+    "SCAN_EVENT",
     "SCAN_STATES",
     "Alert",
     "App",

@@ -32,6 +32,8 @@ from yarl import URL
 
 from ._parse import as_dict, as_list
 from .apps import APP_SELECT, App
+from .backups import parse_version
+from .events import server_event_name
 from .exceptions import (
     TrueNASApiVersionError,
     TrueNASAuthenticationError,
@@ -101,6 +103,10 @@ class _Subscription:
     name: str
     callbacks: list[EventCallback] = field(default_factory=list)
     server_id: str | None = None
+    # The name the server registers the event under (see `events.server_event_name`).
+    server_name: str = ""
+    # The server refused it (EACCES): no role of the key's user grants it.
+    denied: bool = False
 
 
 class TrueNASClient:
@@ -158,6 +164,9 @@ class TrueNASClient:
         self._listeners: list[ConnectionListener] = []
         self._denied_listeners: list[Callable[[str], None]] = []
         self._version_listeners: list[Callable[[list[str], str | None], None]] = []
+        self._subscription_listeners: list[Callable[[str, bool], None]] = []
+        # `system.info` `version`, once read: names events when no API version is pinned.
+        self.software_version: str | None = None
         # Picks the API version to pin from `/api/versions` when the pinned one disappears
         # (None: fall back to /api/current).
         self.version_chooser: Callable[[list[str]], str | None] | None = None
@@ -432,8 +441,9 @@ class TrueNASClient:
             params = message.get("params")
             collection = params.get("collection") if isinstance(params, dict) else None
             _LOGGER.warning("TrueNAS ended the subscription to %s", collection)
-            if isinstance(collection, str) and collection in self._subscriptions:
-                self._subscriptions[collection].server_id = None
+            subscription = self._subscription_for(collection)
+            if subscription is not None:
+                subscription.server_id = None
         elif "id" in message:
             self._resolve(message)
 
@@ -459,7 +469,7 @@ class TrueNASClient:
             return
         if event.collection == "core.get_jobs":
             self._job_event(event)
-        subscription = self._subscriptions.get(event.collection)
+        subscription = self._subscription_for(event.collection)
         if subscription is None:
             return
         for callback in list(subscription.callbacks):
@@ -558,9 +568,10 @@ class TrueNASClient:
                 _LOGGER.exception("API version listener failed")
 
     async def _restore_subscriptions(self) -> None:
-        for subscription in self._subscriptions.values():
+        # A refused one does not fail the reconnect: it is reported and left to polling.
+        for subscription in list(self._subscriptions.values()):
             subscription.server_id = None
-            subscription.server_id = await self._subscribe_on_server(subscription.name)
+            await self._subscribe_on_server(subscription)
 
     # ------------------------------------------------------------------- calls
 
@@ -603,7 +614,8 @@ class TrueNASClient:
                 msg = f"{method} got no reply in {timeout or self.request_timeout} s"
                 raise TrueNASTimeoutError(msg) from err
             except TrueNASCallError as err:
-                if err.not_authorized:
+                if err.not_authorized and method != "core.subscribe":
+                    # A refused subscription is reported per event (add_subscription_listener).
                     self._denied(method)
                 raise
             except (aiohttp.ClientError, ConnectionError, RuntimeError) as err:
@@ -646,25 +658,92 @@ class TrueNASClient:
 
     # ----------------------------------------------------------- subscriptions
 
-    async def _subscribe_on_server(self, name: str) -> str:
-        server_id = await self.call("core.subscribe", [name])
+    @property
+    def release(self) -> tuple[int, int] | None:
+        """The TrueNAS release whose event names the server uses, if known.
+
+        That of the pinned API version (the newest the server serves that Home Lab supports),
+        or with `/api/current` that of `system.info` once read.
+        """
+        if self.api_version != "current":
+            return parse_version(self.api_version)
+        return parse_version(self.software_version)
+
+    def event_name(self, name: str) -> str:
+        """The name the server knows the event `name` (a 26 name) by."""
+        return server_event_name(name, self.release)
+
+    def _subscription_for(self, collection: Any) -> _Subscription | None:
+        if not isinstance(collection, str):
+            return None
+        subscription = self._subscriptions.get(collection)
+        if subscription is not None:
+            return subscription
+        for subscription in self._subscriptions.values():
+            if subscription.server_name == collection:
+                return subscription
+        return None
+
+    async def _subscribe_on_server(self, subscription: _Subscription) -> None:
+        """Subscribe on the server; a refusal for lack of a role is recorded, not raised."""
+        server_name = self.event_name(subscription.name)
+        try:
+            server_id = await self.call("core.subscribe", [server_name])
+        except TrueNASCallError as err:
+            if not err.not_authorized:
+                raise
+            _LOGGER.debug("TrueNAS %s refused the subscription to %s", self.host, server_name)
+            subscription.server_name = server_name
+            self._set_denied(subscription, denied=True)
+            return
         if not isinstance(server_id, str):
             msg = "core.subscribe did not return an id"
             raise TrueNASInvalidResponseError(msg, payload=server_id)
-        return server_id
+        subscription.server_name = server_name
+        subscription.server_id = server_id
+        self._set_denied(subscription, denied=False)
+
+    def _set_denied(self, subscription: _Subscription, *, denied: bool) -> None:
+        if subscription.denied == denied and not denied:
+            return
+        subscription.denied = denied
+        for listener in list(self._subscription_listeners):
+            try:
+                listener(subscription.server_name, denied)
+            except Exception:
+                _LOGGER.exception("Subscription listener failed")
+
+    def add_subscription_listener(
+        self, listener: Callable[[str, bool], None]
+    ) -> Callable[[], None]:
+        """Call `listener(server_name, denied)` when a subscription is refused or accepted again.
+
+        `denied` is True when the server refused it for lack of a role (EACCES), False when one
+        refused before is accepted (after a reconnect).
+        """
+        self._subscription_listeners.append(listener)
+        return lambda: self._subscription_listeners.remove(listener)
+
+    def subscription_denied(self, name: str) -> bool:
+        """True while the server refuses the subscription to `name` (the caller should poll)."""
+        subscription = self._subscriptions.get(name)
+        return subscription is not None and subscription.denied
 
     async def subscribe(self, name: str, callback: EventCallback) -> Callable[[], Awaitable[None]]:
         """Receive `collection_update` events of `name`; kept across reconnects.
 
-        Returns a coroutine function that removes the callback (and the server-side
-        subscription once no callback is left).
+        `name` is the event's 26 name; the server gets the name its release uses. A refusal for
+        lack of a role (EACCES) does not raise: it is reported to the subscription listeners,
+        `subscription_denied(name)` turns true, and every reconnect tries again. Returns a
+        coroutine function that removes the callback (and the server-side subscription once no
+        callback is left).
         """
         subscription = self._subscriptions.get(name)
         if subscription is None:
             subscription = _Subscription(name)
             self._subscriptions[name] = subscription
             try:
-                subscription.server_id = await self._subscribe_on_server(name)
+                await self._subscribe_on_server(subscription)
             except BaseException:
                 del self._subscriptions[name]
                 raise
@@ -684,8 +763,8 @@ class TrueNASClient:
 
     @property
     def subscriptions(self) -> dict[str, str | None]:
-        """Event source name -> server subscription id (for diagnostics)."""
-        return {name: sub.server_id for name, sub in self._subscriptions.items()}
+        """Event name, as the server knows it -> server subscription id (for diagnostics)."""
+        return {sub.server_name or name: sub.server_id for name, sub in self._subscriptions.items()}
 
     # -------------------------------------------------------------------- jobs
 
@@ -767,7 +846,9 @@ class TrueNASClient:
 
     async def system_info(self) -> SystemInfo:
         """`system.info`."""
-        return SystemInfo.from_dict(await self.call("system.info"))
+        info = SystemInfo.from_dict(await self.call("system.info"))
+        self.software_version = info.version
+        return info
 
     async def pools(self, *, select: list[str] | None = None) -> list[Pool]:
         """`pool.query`, optionally with `select` to keep the payload small."""
@@ -828,7 +909,8 @@ def _call_error(error: Any) -> TrueNASCallError:
         "reason": reason,
         "extra": data.get("extra"),
     }
-    if code == -32601:  # noqa: PLR2004 - JSON-RPC "method not found"
+    if code == -32601 or errname == "ENOMETHOD":  # noqa: PLR2004 - JSON-RPC "method not found"
+        # ENOMETHOD: the server has the method, but the pinned API version does not define it.
         return TrueNASMethodNotFoundError(text, **kwargs)
     if code == -32000:  # noqa: PLR2004 - middleware "too many concurrent calls"
         return TrueNASTooManyCallsError(text, **kwargs)

@@ -115,8 +115,8 @@ async def test_missing_required_fields_in_events(
     events: list[dict[str, Any]] = [
         {"collection": "alert.list", "msg": "added", "id": "x", "fields": {"level": "CRITICAL"}},
         {"collection": "alert.list", "msg": "added", "id": "y", "fields": "not an object"},
-        {"collection": "pool.scan", "msg": "changed", "fields": {"scan": {"state": "SCANNING"}}},
-        {"collection": "pool.scan", "msg": "changed", "fields": {"name": "tank", "scan": 7}},
+        {"collection": "zfs.pool.scan", "msg": "changed", "fields": {"scan": {"state": "SCANNING"}}},
+        {"collection": "zfs.pool.scan", "msg": "changed", "fields": {"name": "tank", "scan": 7}},
         {"collection": "app.query", "msg": "changed", "id": "ghost", "fields": {"state": "X"}},
         {"collection": "app.query", "msg": "added", "id": "ghost", "fields": None},
         {"collection": "core.get_jobs", "msg": "changed", "id": "nan", "fields": {"state": 1}},

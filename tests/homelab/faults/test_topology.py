@@ -61,7 +61,7 @@ async def test_pool_exported_while_ha_runs(
         )
     # A scan event that was on its way when the pool went: ignored.
     event = {
-        "collection": "pool.scan",
+        "collection": "zfs.pool.scan",
         "msg": "changed",
         "fields": {"name": "scratch", "scan": {"function": "SCRUB", "state": "SCANNING"}},
     }

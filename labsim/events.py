@@ -1,0 +1,35 @@
+"""The events a simulated box registers, by release, and who may subscribe to them.
+
+As the middleware's release sources (tags TS-25.04.2.6, TS-25.10.2, TS-26.0.0-BETA.3) have it:
+
+* Scrub and resilver progress is ``zfs.pool.scan`` on 25.04 and 25.10
+  (``plugins/zfs_/zfs_events.py``, role ``POOL_SCRUB_READ``) and ``pool.scan`` from 26 on
+  (``plugins/pool_/scrub.py``, same role). The payload is the same, ``{"name", "scan"}``. Events
+  are not versioned: the name depends on the box, not on the ``/api/<version>`` of the socket.
+* ``core.subscribe`` asks ``can_subscribe`` (``main.py``): an event flagged
+  ``no_authz_required`` (``core.get_jobs``) needs only a login; anything else needs a
+  ``SUBSCRIBE`` allow-list entry for the name. FULL_ADMIN's allow-list is ``*``, so an
+  administrator may subscribe to any name, registered or not, and simply never hears of an
+  unknown one. Every other user gets ``EACCES`` "Not authorized" for a name no role grants,
+  which includes every name the box does not register.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+SCAN_EVENT_ROLE: Final = "POOL_SCRUB_READ"
+SCAN_EVENT_RENAMED_IN: Final = (26,)
+
+
+def scan_event_name(box: tuple[int, ...]) -> str:
+    """The name of the scrub progress event on a box of that release."""
+    return "pool.scan" if box >= SCAN_EVENT_RENAMED_IN else "zfs.pool.scan"
+
+
+def registered_events(
+    common: Mapping[str, str | None], box: tuple[int, ...]
+) -> dict[str, str | None]:
+    """Every event a box of that release registers, with the role it needs (None: none)."""
+    return {**common, scan_event_name(box): SCAN_EVENT_ROLE}
