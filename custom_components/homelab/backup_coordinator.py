@@ -71,6 +71,8 @@ SNAPSHOT_NAME_RE = re.compile(r"^[A-Za-z0-9_.:\-]+$")
 SNAPSHOT_TASK_POLL_SECONDS = 1.0
 # A refresh that sees a run ending this close to a job's end takes it for that job's run.
 REPORTED_RUN_MATCH = timedelta(minutes=2)
+# While a replication runs, its bytes sent are read from `replication.query` this often at most.
+REPLICATION_BYTES_SECONDS = 10.0
 # A task is stale when its last success is older than this many of its longest schedule gaps
 # (hourly: 2 h, so one missed run is tolerated only until the next one is due).
 STALE_GAPS = 2
@@ -228,6 +230,8 @@ class BackupCoordinator(DataUpdateCoordinator[BackupData]):
         self.last_refresh_seconds: float | None = None
         self._started_jobs: set[int] = set()
         self._finished_jobs: set[int] = set()
+        # Loop time of the last bytes read of running replications (throttles the reads).
+        self._bytes_read_at = -REPLICATION_BYTES_SECONDS
         # The end of a run a job event reported, so a refresh does not report it again.
         self._reported_by_job: dict[TaskKey, datetime] = {}
         self._event_listeners: dict[TaskKey, list[TaskEventListener]] = {}
@@ -521,6 +525,8 @@ class BackupCoordinator(DataUpdateCoordinator[BackupData]):
         assert job.id is not None  # noqa: S101 - jobs from events and calls have ids
         if job.running:
             self.jobs[key] = job
+            if key[0] is TaskKind.REPLICATION and job.percent:
+                self._read_replication_bytes()
             if job.id not in self._started_jobs:
                 self._started_jobs.add(job.id)
                 self._fire(key, EVENT_STARTED, job_id=job.id)
@@ -540,6 +546,39 @@ class BackupCoordinator(DataUpdateCoordinator[BackupData]):
                 self.hass, self.async_request_refresh(), "homelab-backup-finished"
             )
         self.async_update_listeners()
+
+    @callback
+    def _read_replication_bytes(self) -> None:
+        """Bytes sent by running replications: the job events give a percentage only.
+
+        `replication.query` holds them in the task's `state.progress` while it runs; it is read
+        at most every REPLICATION_BYTES_SECONDS, and only while a replication job is running.
+        """
+        now = self.hass.loop.time()
+        if self.api is None or now - self._bytes_read_at < REPLICATION_BYTES_SECONDS:
+            return
+        self._bytes_read_at = now
+        self.config_entry.async_create_background_task(
+            self.hass, self._async_read_replication_bytes(self.api), "homelab-replication-bytes"
+        )
+
+    async def _async_read_replication_bytes(self, api: TrueNASBackups) -> None:
+        try:
+            tasks = await api.replication_tasks()
+        except TrueNASError as err:
+            LOGGER.debug("Could not read the replications' progress: %s", err)
+            return
+        changed = found = False
+        for task in tasks:
+            if task.progress is not None and task.progress.bytes_sent is not None:
+                found = True
+                changed |= self.bytes_sent.get(task.id) != task.progress.bytes_sent
+                self.bytes_sent[task.id] = task.progress.bytes_sent
+        if not found:
+            # Too early in the run: no progress yet, so the next job event may read again.
+            self._bytes_read_at = -REPLICATION_BYTES_SECONDS
+        if changed:
+            self.async_update_listeners()
 
     # ------------------------------------------------------------------ summaries
 

@@ -60,6 +60,13 @@ def replication_progress(coordinator: BackupCoordinator, task: ReplicationTask) 
     return None
 
 
+def replication_state(coordinator: BackupCoordinator, task: ReplicationTask) -> str | None:
+    """Running while its job runs (job events are live; `replication.query` is polled)."""
+    if (TaskKind.REPLICATION, task.id) in coordinator.jobs:
+        return "running"
+    return _option(task.state, REPLICATION_STATE_OPTIONS)
+
+
 def cloud_sync_state(coordinator: BackupCoordinator, task: CloudSyncTask) -> str | None:
     """The state of the running job, else of the last one."""
     job = coordinator.jobs.get((TaskKind.CLOUD_SYNC, task.id)) or task.job
@@ -138,7 +145,7 @@ REPLICATION_SENSORS: tuple[ReplicationSensorDescription, ...] = (
         translation_key="replication_state",
         device_class=SensorDeviceClass.ENUM,
         options=REPLICATION_STATE_OPTIONS,
-        value_fn=lambda _c, task: _option(task.state, REPLICATION_STATE_OPTIONS),
+        value_fn=replication_state,
     ),
     ReplicationSensorDescription(
         key="last_run",

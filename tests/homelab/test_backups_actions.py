@@ -238,6 +238,13 @@ async def test_run_now_button_and_live_progress(
     # Progress arrives with core.get_jobs events, between two polls.
     await wait_for(lambda: progress() not in {"unknown", "0.0", "0"}, timeout=5)
     assert 0 < float(progress()) < 100
+    # While it runs the task reads running (it read "finished" from the last poll), and the
+    # bytes sent come from the task's state on the server.
+    prefix = "sensor.replication_tank_applications_offsite"
+    assert hass.states.get(f"{prefix}_state").state == "running"
+    await wait_for(
+        lambda: hass.states.get(f"{prefix}_bytes_sent").state not in {"unknown", "0"}, timeout=5
+    )
     await wait_for(lambda: last_event(hass, REPLICATION_EVENT)[0] == "succeeded", timeout=10)
     assert len([value for value in seen if value != "unknown"]) >= 2
     with pytest.raises(ServiceValidationError):
