@@ -21,7 +21,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from . import pipeline
 from .app_coordinator import AppsCoordinator
-from .assist import async_setup_assist
+from .assist import async_setup_intents
 from .backup_coordinator import BackupCoordinator
 from .const import CONF_SSL, CONF_VERIFY_SSL, DOMAIN, SUBENTRY_SERVICE
 from .coordinator import (
@@ -79,7 +79,7 @@ async def async_setup(hass: HomeAssistant, _config: ConfigType) -> bool:
     """Register the actions once; they find their entry from the target."""
     async_setup_services(hass)
     async_register_llm_api(hass)
-    async_setup_assist(hass)
+    async_setup_intents(hass)
     await async_register_dashboard_strategy(hass)
     return True
 

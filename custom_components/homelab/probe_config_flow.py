@@ -27,6 +27,7 @@ from .const import (
     DEFAULT_PROBE_INTERVAL,
     MIN_PROBE_INTERVAL,
 )
+from .coordinator import HomeLabRuntimeData
 from .httpprobe import ExpectedStatus, health_url
 from .httpprobe.probe import DEFAULT_EXPECTED
 
@@ -82,11 +83,11 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
     def _portals(self) -> dict[str, tuple[str, str]]:
         """App name -> (title, health URL) for the loaded TrueNAS entry's apps with a portal."""
         entry = self._get_entry()
-        if entry.state is not ConfigEntryState.LOADED:
+        runtime = entry.runtime_data if entry.state is ConfigEntryState.LOADED else None
+        # Not loaded (the NAS is down): no app list to offer, only a custom URL.
+        if not isinstance(runtime, HomeLabRuntimeData):
             return {}
-        apps = getattr(entry.runtime_data, "apps", None)
-        if apps is None:
-            return {}
+        apps = runtime.apps
         return {
             app.name: (app.title or app.name, health_url(app.name, app.first_portal))
             for app in apps.data.values()

@@ -18,7 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from homeassistant.config_entries import ConfigSubentryDataWithId
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentryDataWithId
 from homeassistant.const import CONF_NAME, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -398,3 +398,49 @@ async def test_probe_credentials_stay_out_of_states_and_devices(
     shown = str([s.as_dict() for s in hass.states.async_all()]) + str(links)
     for secret in ("probe-user", "s3cret-pass", "t0ken-abc"):
         assert secret not in shown
+
+
+async def test_subentry_flow_while_the_nas_is_down(
+    hass: HomeAssistant, lab: LabHandle, mock_config_entry: MockConfigEntry
+) -> None:
+    """Entry not loaded: no app list to pick from, straight to the custom URL form."""
+    mock_config_entry.add_to_hass(hass)
+    assert mock_config_entry.state is ConfigEntryState.NOT_LOADED
+    result = await hass.config_entries.subentries.async_init(
+        (mock_config_entry.entry_id, SUBENTRY_SERVICE), context={"source": "user"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "service"
+
+
+async def test_subentry_reconfigure_refuses_bad_input(
+    hass: HomeAssistant, lab: LabHandle, http_servers: dict[str, str]
+) -> None:
+    entry = await _setup(hass, lab, [service("Router", f"{http_servers['plain']}/ok")])
+    [subentry_id] = list(entry.subentries)
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Router",
+            CONF_URL: "router.lan",
+            CONF_EXPECTED_STATUS: "2xx",
+            CONF_VERIFY_SSL: True,
+            CONF_INTERVAL: 10,
+        },
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_URL: "invalid_url", CONF_EXPECTED_STATUS: "invalid_status"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Router",
+            CONF_URL: f"{http_servers['plain']}/ok",
+            CONF_EXPECTED_STATUS: "200",
+            CONF_KEYWORD: "healthy",
+            CONF_VERIFY_SSL: True,
+            CONF_INTERVAL: 10,
+        },
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.subentries[subentry_id].data[CONF_KEYWORD] == "healthy"
