@@ -76,6 +76,7 @@ async def serve(simulator: LabSimulator) -> int:
         "versions_url": simulator.versions_url,
         "control_url": simulator.control_url,
         "ca_file": str(simulator.ca_file) if simulator.ca_file else None,
+        "certificate_sha256": simulator.certificate_sha256,
         "ollama_url": simulator.ollama_url,
         "paperless_url": simulator.paperless_url,
         "paperless_ai_url": simulator.paperless_ai_url,

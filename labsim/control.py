@@ -27,6 +27,7 @@ Routes (bodies are JSON; errors are ``{"error": message}`` with status 400/404/4
 ``GET /control/stats``                                      counters
 ``/control/apps...``                                        apps: see ``labsim.apps``
 ``/control/backups...``, ``/control/snapshot_cost``          backups: see ``labsim.backups``
+``GET /control/tls``, ``POST /control/tls/replace_certificate``  TLS: see ``labsim.server``
 ==========================================================  ====================================
 """
 

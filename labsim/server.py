@@ -30,7 +30,7 @@ from .rpc import RpcServer, is_loopback
 from .scenario import Scenario, load_scenario
 from .services import LabServices
 from .state import LabState
-from .tls import CertFiles, ensure_certificates
+from .tls import CertFiles, ensure_certificates, replace_certificates
 
 
 class ControlError(Exception):
@@ -84,6 +84,7 @@ class LabSimulator:
         )
         self._cert_dir = cert_dir
         self._certs: CertFiles | None = None
+        self._server_ssl: ssl.SSLContext | None = None
         self._port: int | None = None
         self._control_port: int | None = None
         self._runners: list[web.AppRunner] = []
@@ -173,6 +174,47 @@ class LabSimulator:
         """Return a client TLS context that verifies the simulator (``None`` without TLS)."""
         return self._certs.client_context() if self._certs else None
 
+    @property
+    def certificate_sha256(self) -> str | None:
+        """Return the SHA-256 (hex) of the certificate the API presents (``None`` without TLS)."""
+        return self._certs.certificate_sha256() if self._certs else None
+
+    async def replace_certificate(self, *, drop_connections: bool = True) -> str:
+        """Present a new self-signed certificate (new CA too) from the next handshake on.
+
+        As when TrueNAS gets a new certificate, or another box answers at its address: a client
+        that pinned the old one must refuse the new one. Open connections are cut (as the NAS's
+        web server restart would) unless ``drop_connections`` is false. Returns its SHA-256.
+        """
+        if self._server_ssl is None or self._rpc is None:
+            msg = "the simulator does not serve TLS"
+            raise RuntimeError(msg)
+        extra = () if is_loopback(self.host) else (self.host,)
+        certs = await asyncio.to_thread(replace_certificates, self._cert_dir, extra)
+        # New handshakes on the listening socket use the context's newest certificate.
+        self._server_ssl.load_cert_chain(certs.cert_file, certs.key_file)
+        self._certs = certs
+        if drop_connections:
+            self._rpc.drop_all()
+        return certs.certificate_sha256()
+
+    def _tls_routes(self) -> list[web.RouteDef]:
+        async def get_tls(_request: web.Request) -> web.Response:
+            return web.json_response({"tls": self.tls, "sha256": self.certificate_sha256})
+
+        async def post_replace(request: web.Request) -> web.Response:
+            body = await request.json() if request.can_read_body else {}
+            if not self.tls:
+                return web.json_response({"error": "the simulator does not serve TLS"}, status=409)
+            drop = not isinstance(body, dict) or body.get("drop_connections", True) is not False
+            sha256 = await self.replace_certificate(drop_connections=drop)
+            return web.json_response({"sha256": sha256})
+
+        return [
+            web.get("/control/tls", get_tls),
+            web.post("/control/tls/replace_certificate", post_replace),
+        ]
+
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
@@ -189,12 +231,14 @@ class LabSimulator:
             extra = () if is_loopback(self.host) else (self.host,)
             self._certs = await asyncio.to_thread(ensure_certificates, self._cert_dir, extra)
             ssl_context = self._certs.server_context()
+            self._server_ssl = ssl_context
         try:
             self._port = await self._serve(
                 self._api_app(rpc), self.host, self._requested_port, ssl_context
             )
             control = build_control_app(rpc)
             control.router.add_routes(self.services.control_routes())
+            control.router.add_routes(self._tls_routes())
             self._control_port = await self._serve(
                 control, "127.0.0.1", self._requested_control_port, None
             )

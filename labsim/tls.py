@@ -1,7 +1,10 @@
 """Self-signed certificates for the simulator's ``wss://`` endpoint.
 
 One CA and one server certificate (EC P-256, fast to make) per process and directory, valid for
-127.0.0.1, ::1 and localhost (plus any extra host names). Clients verify with ``ca.pem``.
+127.0.0.1, ::1 and localhost (plus any extra host names). Clients verify with ``ca.pem``, or
+pin the server certificate's SHA-256 fingerprint (``certificate_sha256``). ``replace_certificates``
+makes a new CA and server certificate in the same directory, as when TrueNAS gets a new
+self-signed certificate (or an impostor answers at its address).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import atexit
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+import hashlib
 import ipaddress
 from pathlib import Path
 import shutil
@@ -46,6 +50,11 @@ class CertFiles:
     def client_context(self) -> ssl.SSLContext:
         """Return a TLS client context that trusts the simulator's CA."""
         return ssl.create_default_context(cafile=str(self.ca_file))
+
+    def certificate_sha256(self) -> str:
+        """Return the SHA-256 (hex) of the server certificate's DER, as a client pins it."""
+        cert = x509.load_pem_x509_certificate(self.cert_file.read_bytes())
+        return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
 def _name(common_name: str) -> x509.Name:
@@ -153,4 +162,22 @@ def ensure_certificates(
         ):
             files = _generate(directory, hosts)
             _cache[cache_key] = files
+        return files
+
+
+def replace_certificates(
+    cert_dir: str | Path | None = None, extra_hosts: tuple[str, ...] = ()
+) -> CertFiles:
+    """Generate a new CA and server certificate; return them.
+
+    A ``cert_dir`` given by the user gets the new files in place of the old ones. Without one, they
+    go to a new directory of their own: other simulators of the process keep theirs.
+    """
+    hosts = DEFAULT_HOSTS + tuple(h for h in extra_hosts if h not in DEFAULT_HOSTS)
+    with _lock:
+        if cert_dir is None:
+            return _generate(Path(tempfile.mkdtemp(prefix="replaced-", dir=_default_dir())), hosts)
+        directory = Path(cert_dir)
+        files = _generate(directory, hosts)
+        _cache[(str(directory.resolve()), hosts)] = files
         return files

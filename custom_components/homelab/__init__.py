@@ -23,7 +23,7 @@ from . import pipeline
 from .app_coordinator import AppsCoordinator
 from .assist import async_setup_intents
 from .backup_coordinator import BackupCoordinator
-from .const import CONF_SSL, CONF_VERIFY_SSL, DOMAIN, SUBENTRY_SERVICE
+from .const import CONF_CERTIFICATE_SHA256, CONF_SSL, CONF_VERIFY_SSL, DOMAIN, SUBENTRY_SERVICE
 from .coordinator import (
     HomeLabConfigEntry,
     HomeLabRuntimeData,
@@ -37,6 +37,8 @@ from .llm_api import async_register_llm_api
 from .pipeline_const import is_pipeline_entry
 from .probe_coordinator import ProbeCoordinator
 from .repairs import (
+    async_clear_certificate_issue,
+    async_report_certificate_changed,
     async_report_missing_role,
     async_sync_api_version_issue,
     async_sync_event_issue,
@@ -46,6 +48,7 @@ from .repairs import (
 from .services import async_setup_services
 from .truenas import (
     TrueNASAuthenticationError,
+    TrueNASCertificateChangedError,
     TrueNASClient,
     TrueNASError,
     TrueNASInsecureTransportError,
@@ -91,6 +94,8 @@ def create_client(hass: HomeAssistant, data: dict[str, object]) -> TrueNASClient
         port=int(str(data[CONF_PORT])),
         use_ssl=bool(data.get(CONF_SSL, True)),
         verify_ssl=bool(data.get(CONF_VERIFY_SSL, True)),
+        # Pinned in the config flow when verification is off (see truenas/tls.py).
+        certificate_sha256=str(data.get(CONF_CERTIFICATE_SHA256) or "") or None,
         username=str(data[CONF_USERNAME]),
         api_key=str(data[CONF_API_KEY]),
         session=async_get_clientsession(hass),
@@ -120,6 +125,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> b
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="invalid_auth"
         ) from err
+    except TrueNASCertificateChangedError as err:
+        # Stopped before the key was sent; the repair lets the user accept the new certificate.
+        async_report_certificate_changed(hass, entry, err)
+        raise ConfigEntryError(
+            translation_domain=DOMAIN, translation_key="certificate_changed"
+        ) from err
     except TrueNASError as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
@@ -127,6 +138,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeLabConfigEntry) -> b
             translation_placeholders={"host": client.host},
         ) from err
 
+    async_clear_certificate_issue(hass, entry)
     entry.async_on_unload(
         client.add_denied_listener(lambda method: async_report_missing_role(hass, entry, method))
     )

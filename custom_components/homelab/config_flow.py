@@ -1,4 +1,9 @@
-"""Config flow: connect to TrueNAS with a user's API key; reauth, reconfigure and options."""
+"""Config flow: connect to TrueNAS with a user's API key; reauth, reconfigure and options.
+
+With TLS on and verification off (TrueNAS's self-signed certificate), the flow reads the
+certificate's SHA-256 fingerprint with a bare handshake, shows it, and pins it once the user
+accepts; only then is the API key sent, and only to a server presenting that certificate.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
     ConfigEntry,
     ConfigFlowResult,
     ConfigSubentryFlow,
@@ -26,6 +32,7 @@ import probatio as vol
 from . import create_client
 from .backup_options import backup_options_from_input, backup_section
 from .const import (
+    CONF_CERTIFICATE_SHA256,
     CONF_ENTRY_TYPE,
     CONF_POLL_INTERVAL,
     CONF_SSL,
@@ -46,16 +53,21 @@ from .pipeline_const import is_pipeline_entry
 from .probe_config_flow import ServiceSubentryFlow
 from .truenas import (
     TrueNASAuthenticationError,
+    TrueNASCertificateChangedError,
     TrueNASConnectionError,
     TrueNASError,
     TrueNASInsecureTransportError,
     TrueNASSSLError,
+    fetch_certificate_sha256,
+    format_fingerprint,
 )
 
 PORT_SELECTOR = NumberSelector(
     NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
 )
 PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+# How long reading the server's certificate may take.
+FINGERPRINT_TIMEOUT = 10.0
 
 
 def _connection_schema(defaults: Mapping[str, Any]) -> dict[vol.Marker, Any]:
@@ -72,6 +84,11 @@ def _credentials_schema(defaults: Mapping[str, Any]) -> dict[vol.Marker, Any]:
         vol.Required(CONF_USERNAME, default=defaults.get(CONF_USERNAME, vol.UNDEFINED)): str,
         vol.Required(vol.Secret(CONF_API_KEY)): PASSWORD_SELECTOR,
     }
+
+
+def _needs_pin(data: Mapping[str, Any]) -> bool:
+    """TLS without verification: the certificate is pinned instead."""
+    return bool(data.get(CONF_SSL, True)) and not data.get(CONF_VERIFY_SSL, True)
 
 
 def _normalise(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -99,6 +116,8 @@ async def validate_connection(hass: HomeAssistant, data: Mapping[str, Any]) -> t
 
 
 def _error_key(err: Exception) -> str:
+    if isinstance(err, TrueNASCertificateChangedError):
+        return "certificate_changed"
     if isinstance(err, TrueNASInsecureTransportError):
         return "insecure_transport"
     if isinstance(err, TrueNASSSLError):
@@ -114,6 +133,10 @@ class HomeLabConfigFlow(PipelineConfigFlow, domain=DOMAIN):
     """Add a TrueNAS SCALE server, or one of the lab's services (steps in pipeline_config_flow)."""
 
     VERSION = 1
+
+    # Between the connection form and the pin step: what was typed, and the certificate read.
+    _pending: dict[str, Any] | None = None
+    _fingerprint: str | None = None
 
     @classmethod
     @callback
@@ -134,6 +157,49 @@ class HomeLabConfigFlow(PipelineConfigFlow, domain=DOMAIN):
             LOGGER.exception("Unexpected error while testing the TrueNAS connection")
             return None, {"base": "unknown"}
 
+    async def _fetch_fingerprint(
+        self, data: Mapping[str, Any]
+    ) -> tuple[str | None, dict[str, str]]:
+        """The server's certificate fingerprint (nothing but a TLS handshake goes out)."""
+        try:
+            fingerprint = await fetch_certificate_sha256(
+                str(data[CONF_HOST]), int(data[CONF_PORT]), FINGERPRINT_TIMEOUT
+            )
+        except TrueNASError as err:
+            return None, {"base": _error_key(err)}
+        return fingerprint, {}
+
+    def _truenas_form(
+        self, user_input: Mapping[str, Any] | None, errors: dict[str, str]
+    ) -> ConfigFlowResult:
+        schema = vol.Schema(
+            {**_connection_schema(user_input or {}), **_credentials_schema(user_input or {})}
+        )
+        return self.async_show_form(step_id="truenas", data_schema=schema, errors=errors)
+
+    def _reconfigure_form(
+        self, user_input: Mapping[str, Any] | None, errors: dict[str, str]
+    ) -> ConfigFlowResult:
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=vol.Schema(
+                _connection_schema(user_input or self._get_reconfigure_entry().data)
+            ),
+            errors=errors,
+        )
+
+    async def _finish(self, data: dict[str, Any]) -> tuple[ConfigFlowResult | None, dict[str, str]]:
+        """Log in with `data` and create (or, reconfiguring, update) the entry; else the errors."""
+        identity, errors = await self._try(data)
+        if identity is None:
+            return None, errors
+        await self.async_set_unique_id(identity[0])
+        if self.source == SOURCE_RECONFIGURE:
+            self._abort_if_unique_id_mismatch(reason="wrong_server")
+            return async_save_and_reload(self, self._get_reconfigure_entry(), data), {}
+        self._abort_if_unique_id_configured()
+        return self.async_create_entry(title=identity[1], data=data), {}
+
     async def async_step_user(self, _user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose what to add."""
         return self.async_show_menu(
@@ -147,15 +213,39 @@ class HomeLabConfigFlow(PipelineConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _normalise(user_input)
-            identity, errors = await self._try(data)
-            if identity is not None:
-                await self.async_set_unique_id(identity[0])
-                self._abort_if_unique_id_configured()
-                return self.async_create_entry(title=identity[1], data=data)
-        schema = vol.Schema(
-            {**_connection_schema(user_input or {}), **_credentials_schema(user_input or {})}
+            if _needs_pin(data):
+                self._fingerprint, errors = await self._fetch_fingerprint(data)
+                if self._fingerprint is not None:
+                    self._pending = data
+                    return await self.async_step_pin()
+            else:
+                result, errors = await self._finish(data)
+                if result is not None:
+                    return result
+        return self._truenas_form(user_input, errors)
+
+    async def async_step_pin(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the certificate's fingerprint; pin it and log in once the user accepts it."""
+        data, fingerprint = self._pending, self._fingerprint
+        if data is None or fingerprint is None:  # pragma: no cover - only reached from a form
+            return self.async_abort(reason="unknown")
+        if user_input is not None:
+            result, errors = await self._finish({**data, CONF_CERTIFICATE_SHA256: fingerprint})
+            if result is not None:
+                return result
+            # Back to the form the connection came from, with what went wrong.
+            if self.source == SOURCE_RECONFIGURE:
+                return self._reconfigure_form(data, errors)
+            return self._truenas_form(data, errors)
+        return self.async_show_form(
+            step_id="pin",
+            data_schema=vol.Schema({}),
+            description_placeholders={
+                "host": str(data[CONF_HOST]),
+                "port": str(data[CONF_PORT]),
+                "fingerprint": format_fingerprint(fingerprint),
+            },
         )
-        return self.async_show_form(step_id="truenas", data_schema=schema, errors=errors)
 
     async def async_step_reauth(self, _entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """The key was refused or revoked: ask for a new one."""
@@ -192,17 +282,24 @@ class HomeLabConfigFlow(PipelineConfigFlow, domain=DOMAIN):
             return await self.async_step_reconfigure_service(user_input)
         errors: dict[str, str] = {}
         if user_input is not None:
-            updates = _normalise(user_input)
-            identity, errors = await self._try({**entry.data, **updates})
-            if identity is not None:
-                await self.async_set_unique_id(identity[0])
-                self._abort_if_unique_id_mismatch(reason="wrong_server")
-                return async_save_and_reload(self, entry, {**entry.data, **updates})
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=vol.Schema(_connection_schema(user_input or entry.data)),
-            errors=errors,
-        )
+            pinned = entry.data.get(CONF_CERTIFICATE_SHA256)
+            data = {
+                key: value for key, value in entry.data.items() if key != CONF_CERTIFICATE_SHA256
+            }
+            data.update(_normalise(user_input))
+            if _needs_pin(data):
+                self._fingerprint, errors = await self._fetch_fingerprint(data)
+                if self._fingerprint is not None and self._fingerprint != pinned:
+                    self._pending = data
+                    return await self.async_step_pin()
+                if self._fingerprint is not None:
+                    # The certificate already pinned: nothing new to accept.
+                    data[CONF_CERTIFICATE_SHA256] = pinned
+            if not errors:
+                result, errors = await self._finish(data)
+                if result is not None:
+                    return result
+        return self._reconfigure_form(user_input, errors)
 
     @staticmethod
     @callback

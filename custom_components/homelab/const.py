@@ -25,6 +25,8 @@ class EntryType(StrEnum):
 
 CONF_SSL: Final = "ssl"
 CONF_VERIFY_SSL: Final = "verify_ssl"
+# The pinned TLS certificate (SHA-256 of its DER, hex) when verification is off.
+CONF_CERTIFICATE_SHA256: Final = "certificate_sha256"
 CONF_POLL_INTERVAL: Final = "poll_interval"
 
 DEFAULT_PORT_SSL: Final = 443

@@ -28,7 +28,7 @@ from .const import (
     POOL_SELECT,
     VOLUME_STATUS_ALERT,
 )
-from .repairs import async_sync_pool_issues
+from .repairs import async_report_certificate_changed, async_sync_pool_issues
 from .truenas import (
     SCAN_EVENT,
     Alert,
@@ -220,6 +220,23 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
             )
         elif state is ConnectionState.DISCONNECTED:
             self._connection_lost()
+        elif state is ConnectionState.CERTIFICATE_CHANGED:
+            # The client has stopped before sending the key: only the repair (accept the new
+            # certificate) or a reconfigure brings it back.
+            LOGGER.warning(
+                "%s presented a certificate other than the pinned one; stopped connecting. "
+                "See Settings > Repairs",
+                self.config_entry.data.get("host", self.name),
+            )
+            async_report_certificate_changed(
+                self.hass, self.config_entry, self.client.certificate_error
+            )
+            self.last_exception = UpdateFailed(
+                translation_domain=DOMAIN, translation_key="certificate_changed"
+            )
+            if self.last_update_success:
+                self.last_update_success = False
+                self.async_update_listeners()
         else:
             # The client has stopped: only a new key (the reauth flow) brings it back.
             LOGGER.warning(

@@ -1,9 +1,10 @@
-"""Repair issues: a degraded pool, a missing role, an unsupported API, plain ws://.
+"""Repair issues: a degraded pool, a missing role, an unsupported API, plain ws://, a changed cert.
 
 A missing role is raised for a refused method and for a refused event subscription.
 
-Only the insecure-transport issue has a fix flow (turn TLS on); the others need the user to act
-on the NAS, and say exactly what to do.
+Two issues have a fix flow: insecure transport (turn TLS on) and a changed certificate (accept
+the new one, or leave the connection stopped); the others need the user to act on the NAS, and
+say exactly what to do.
 """
 
 from __future__ import annotations
@@ -16,8 +17,14 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 import probatio as vol
 
-from .const import CONF_SSL, DEFAULT_PORT_SSL, DOMAIN
-from .truenas import Pool
+from .const import CONF_CERTIFICATE_SHA256, CONF_SSL, DEFAULT_PORT_SSL, DOMAIN
+from .truenas import (
+    Pool,
+    TrueNASCertificateChangedError,
+    TrueNASError,
+    fetch_certificate_sha256,
+    format_fingerprint,
+)
 from .truenas.events import event_role
 
 # The least-privilege role that grants each method (TrueNAS 25.04+ roles); READONLY_ADMIN
@@ -166,6 +173,42 @@ def async_sync_insecure_issue(hass: HomeAssistant, entry: ConfigEntry[Any]) -> N
     )
 
 
+CERTIFICATE_CHANGED = "certificate_changed"
+# How long the fix flow waits for the TLS handshake that reads the new certificate.
+CERTIFICATE_FETCH_TIMEOUT = 10.0
+
+
+@callback
+def async_report_certificate_changed(
+    hass: HomeAssistant, entry: ConfigEntry[Any], err: TrueNASCertificateChangedError | None
+) -> None:
+    """The server presented a certificate other than the pinned one: the connection is stopped."""
+    expected = (err.expected if err else None) or entry.data.get(CONF_CERTIFICATE_SHA256) or ""
+    presented = err.presented if err else None
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        _issue_id(entry, CERTIFICATE_CHANGED),
+        is_fixable=True,
+        is_persistent=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=CERTIFICATE_CHANGED,
+        translation_placeholders={
+            "entry": entry.title,
+            "host": str(entry.data.get("host", "")),
+            "expected": format_fingerprint(expected),
+            "presented": format_fingerprint(presented) if presented else "?",
+        },
+        data={"entry_id": entry.entry_id},
+    )
+
+
+@callback
+def async_clear_certificate_issue(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """The pinned certificate was presented again (or a new one accepted)."""
+    ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, CERTIFICATE_CHANGED))
+
+
 @callback
 def async_clear_entry_issues(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
     """Forget every issue of an entry (on unload; they are re-raised while relevant)."""
@@ -208,9 +251,68 @@ class EnableTLSRepairFlow(RepairsFlow):
         )
 
 
+class CertificateChangedRepairFlow(RepairsFlow):
+    """Pin the certificate the server presents now, or leave the connection stopped."""
+
+    def __init__(self, entry_id: str) -> None:
+        """Remember which entry to fix."""
+        self.entry_id = entry_id
+        self._presented: str | None = None
+
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        """Read the certificate the server presents now (nothing else is sent), then ask."""
+        entry = self.hass.config_entries.async_get_entry(self.entry_id)
+        if entry is None:
+            return self.async_abort(reason="entry_removed")
+        host = str(entry.data.get("host", ""))
+        try:
+            self._presented = await fetch_certificate_sha256(
+                host, int(entry.data.get("port", DEFAULT_PORT_SSL)), CERTIFICATE_FETCH_TIMEOUT
+            )
+        except TrueNASError:
+            return self.async_abort(
+                reason="cannot_connect", description_placeholders={"host": host}
+            )
+        return self.async_show_menu(
+            step_id="init",
+            menu_options=["accept", "leave"],
+            description_placeholders={
+                "entry": entry.title,
+                "host": host,
+                "expected": format_fingerprint(str(entry.data.get(CONF_CERTIFICATE_SHA256, ""))),
+                "presented": format_fingerprint(self._presented),
+            },
+        )
+
+    async def async_step_accept(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """Pin the new certificate; the entry reloads and connects with it."""
+        entry = self.hass.config_entries.async_get_entry(self.entry_id)
+        if entry is None or self._presented is None:
+            return self.async_abort(reason="entry_removed")
+        reload_here = not entry.update_listeners or entry.data.get(CONF_CERTIFICATE_SHA256) == (
+            self._presented
+        )
+        self.hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_CERTIFICATE_SHA256: self._presented}
+        )
+        if reload_here:
+            # Not loaded (setup stopped at the handshake), or nothing changed: the entry's update
+            # listener (which reloads a loaded entry on a data change) will not do it.
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_create_entry(data={})
+
+    async def async_step_leave(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        """Keep the old pin: the connection stays stopped and the issue stays open."""
+        return self.async_abort(reason="certificate_left")
+
+
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
 ) -> RepairsFlow:
-    """The fix flow of a fixable issue (only insecure transport has one)."""
+    """The fix flow of a fixable issue: a changed certificate or insecure transport."""
     entry_id = str((data or {}).get("entry_id", ""))
+    if issue_id.endswith(f"_{CERTIFICATE_CHANGED}"):
+        return CertificateChangedRepairFlow(entry_id)
     return EnableTLSRepairFlow(entry_id)

@@ -6,6 +6,7 @@ from .events import SCAN_EVENT
 from .exceptions import (
     TrueNASAuthenticationError,
     TrueNASCallError,
+    TrueNASCertificateChangedError,
     TrueNASConnectionError,
     TrueNASError,
     TrueNASInsecureTransportError,
@@ -28,6 +29,7 @@ from .models import (
     SystemInfo,
     Vdev,
 )
+from .tls import fetch_certificate_sha256, format_fingerprint, normalize_fingerprint
 
 __all__ = [
     "ALERT_LEVELS",
@@ -47,6 +49,7 @@ __all__ = [
     "SystemInfo",
     "TrueNASAuthenticationError",
     "TrueNASCallError",
+    "TrueNASCertificateChangedError",
     "TrueNASClient",
     "TrueNASConnectionError",
     "TrueNASError",
@@ -58,5 +61,8 @@ __all__ = [
     "TrueNASTimeoutError",
     "TrueNASTooManyCallsError",
     "Vdev",
+    "fetch_certificate_sha256",
+    "format_fingerprint",
     "is_loopback",
+    "normalize_fingerprint",
 ]

@@ -38,6 +38,7 @@ from .exceptions import (
     TrueNASApiVersionError,
     TrueNASAuthenticationError,
     TrueNASCallError,
+    TrueNASCertificateChangedError,
     TrueNASConnectionError,
     TrueNASError,
     TrueNASInsecureTransportError,
@@ -83,6 +84,8 @@ class ConnectionState(StrEnum):
     CONNECTED = "connected"
     DISCONNECTED = "disconnected"
     AUTH_FAILED = "auth_failed"
+    # The server presented a certificate other than the pinned one: stopped, like AUTH_FAILED.
+    CERTIFICATE_CHANGED = "certificate_changed"
 
 
 ConnectionListener = Callable[[ConnectionState], None]
@@ -123,6 +126,7 @@ class TrueNASClient:
         use_ssl: bool = True,
         verify_ssl: bool = True,
         ssl_context: ssl.SSLContext | None = None,
+        certificate_sha256: str | None = None,
         request_timeout: float = 30.0,
         connect_timeout: float = 10.0,
         api_version: str = "current",
@@ -139,7 +143,15 @@ class TrueNASClient:
         self._username = username
         self._api_key = api_key
         self._session = session
-        self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else verify_ssl
+        self._ssl: ssl.SSLContext | bool | aiohttp.Fingerprint = (
+            ssl_context if ssl_context is not None else verify_ssl
+        )
+        # A pinned certificate (SHA-256 of its DER, hex): every connection accepts only it.
+        self.certificate_sha256 = certificate_sha256
+        if certificate_sha256:
+            self._ssl = aiohttp.Fingerprint(bytes.fromhex(certificate_sha256))
+        # Set when the server presented another certificate; the client has stopped.
+        self.certificate_error: TrueNASCertificateChangedError | None = None
         self.request_timeout = request_timeout
         self.connect_timeout = connect_timeout
         self.api_version = api_version
@@ -279,6 +291,8 @@ class TrueNASClient:
                     heartbeat=HEARTBEAT_SECONDS,
                     autoping=True,
                 )
+        except aiohttp.ServerFingerprintMismatch as err:
+            raise self._certificate_changed(err) from err
         except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as err:
             msg = f"TLS handshake with {self.host} failed: {err}"
             raise TrueNASSSLError(msg) from err
@@ -298,6 +312,17 @@ class TrueNASClient:
         except BaseException:
             await self._drop_socket()
             raise
+
+    def _certificate_changed(
+        self, err: aiohttp.ServerFingerprintMismatch
+    ) -> TrueNASCertificateChangedError:
+        expected = self.certificate_sha256 or err.expected.hex()
+        presented = err.got.hex() if isinstance(err.got, bytes) else None
+        msg = f"{self.host} presented a certificate other than the pinned one"
+        self.certificate_error = TrueNASCertificateChangedError(
+            msg, expected=expected, presented=presented
+        )
+        return self.certificate_error
 
     async def _login(self, timeout: float | None = None) -> None:
         result = await self.call(
@@ -520,6 +545,12 @@ class TrueNASClient:
                 _LOGGER.debug("Reconnect refused: API key no longer accepted")
                 await self._drop_socket()
                 self._set_connected(ConnectionState.AUTH_FAILED)
+                return
+            except TrueNASCertificateChangedError:
+                # Not another attempt: the key must not go to whoever now holds the address.
+                _LOGGER.debug("Reconnect refused: %s presented another certificate", self.host)
+                await self._drop_socket()
+                self._set_connected(ConnectionState.CERTIFICATE_CHANGED)
                 return
             except TrueNASApiVersionError:
                 # The NAS was upgraded and dropped the version we pinned: pick another one.
@@ -821,6 +852,8 @@ class TrueNASClient:
                 response = await self._session.get(url, ssl=self._ssl)
                 response.raise_for_status()
                 data = await response.json(content_type=None)
+        except aiohttp.ServerFingerprintMismatch as err:
+            raise self._certificate_changed(err) from err
         except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as err:
             msg = f"TLS handshake with {self.host} failed: {err}"
             raise TrueNASSSLError(msg) from err

@@ -24,6 +24,21 @@ class TrueNASSSLError(TrueNASConnectionError):
     """The TLS handshake failed (certificate not trusted, wrong host name, ...)."""
 
 
+class TrueNASCertificateChangedError(TrueNASError):
+    """The server presented a certificate other than the pinned one.
+
+    Raised during the TLS handshake, before anything (least of all the API key) is sent. Not a
+    connection error: the client does not reconnect to an impostor; the user must accept the new
+    certificate (or find out why it changed).
+    """
+
+    def __init__(self, message: str, *, expected: str, presented: str | None = None) -> None:
+        """Keep both SHA-256 fingerprints (hex; `presented` when the handshake showed it)."""
+        super().__init__(message)
+        self.expected = expected
+        self.presented = presented
+
+
 class TrueNASApiVersionError(TrueNASConnectionError):
     """The server no longer serves the pinned API version (404 on `/api/<version>`)."""
 
