@@ -137,6 +137,11 @@ async def test_pinned_api_version_disappears(
         lambda: client.api_version != pinned and state(hass, POOL) == "online", 120, step=1
     )
     assert back is not None, f"still on {client.api_version} after two minutes"
+    # Now a 26 box: scrub progress is restored under 26's name, and accepted.
+    assert client.api_version == "v26.0.1"
+    assert "pool.scan" in client.subscriptions
+    assert "zfs.pool.scan" not in client.subscriptions
+    assert not client.subscription_denied("pool.scan")
 
 
 async def test_no_supported_api_version_left(
