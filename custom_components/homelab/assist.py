@@ -1,114 +1,205 @@
-"""Sentences for Assist's default agent that the built-in intents do not cover.
+"""Intents for Assist: questions about the lab, answered from what the user exposed.
 
-"what is the tank status" works out of the box (HassGetState on "tank Status"). Apps need two
-more: "is Paperless running" (the built-in intents cannot tell an app from its entities) and
-"press Paperless restart" (English has no built-in sentence for pressing a button). Restart
-goes through `homelab.restart_app`, the same validated path as the button. English only.
+Home Assistant offers custom integrations no supported way to add sentences to its default
+conversation agent, and Home Lab adds none: nothing here matches a sentence by itself, so no
+sentence ("is the sun up", "restart the router") is taken away from other intents, the user's
+own sentence triggers or a fall-back LLM agent.
+
+What Home Lab registers are intents (`homeassistant.helpers.intent`). A user who wants the
+questions below answered by the default agent copies `sentences/en/homelab.yaml` into
+`<config>/custom_sentences/en/` (Home Assistant's supported way to add sentences); without it
+the built-in intents still answer from exposed entities ("what is the tank usage", "what is the
+Paperless-ngx queued tasks"), and LLM agents have the Home Lab LLM API.
+
+- `HomeLabQueuedDocuments`: how many documents Paperless-ngx has queued or is processing.
+- `HomeLabPoolUsage` (slot `pool`): how full a pool is.
+- `HomeLabHealth`: whether the NAS is healthy (connection, pools, alerts).
+- `HomeLabAppRunning` (slot `app`): whether an app runs.
+
+Every answer comes only from devices the user exposed to the assistant asking (one exposed
+entity of a device is enough). The intents only read: voice never starts, stops or restarts
+anything through them (see the README's "Voice and LLMs").
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from typing import Any, override
 
-from hassil.recognize import RecognizeResult
-from homeassistant.components.conversation import ConversationInput
-from homeassistant.components.conversation.agent_manager import get_agent_manager
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import ATTR_DEVICE_ID
+from homeassistant.components.conversation import DOMAIN as CONVERSATION_DOMAIN
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr
-from homeassistant.setup import async_when_setup
+from homeassistant.helpers import device_registry as dr, intent
 
-from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
-from .coordinator import app_identifier
-from .truenas import App
+from .const import DOMAIN, EntryType
+from .pipeline import PaperlessRuntimeData, loaded_pipeline_entries
+from .pipeline_const import entry_type
+from .targets import KIND_APP, KIND_POOL, KIND_SYSTEM, entry_devices_exposed, owned_objects
 
-RUNNING_SENTENCES = ["is [the] {app} [app] running", "is [the] {app} [app] up"]
-RESTART_SENTENCES = ["press [the] {app} restart [button]", "restart [the] {app} [app]"]
-# What people call the lab's apps when they speak.
-SPOKEN_ALIASES: dict[str, tuple[str, ...]] = {
-    "paperless-ngx": ("paperless",),
-    "paperless-ai": ("paperless ai",),
-    "qbittorrent": ("torrent", "torrents", "q bittorrent"),
-    "litellm": ("lite llm",),
-    "n8n": ("n 8 n", "n eight n"),
-}
+INTENT_QUEUED_DOCUMENTS = "HomeLabQueuedDocuments"
+INTENT_POOL_USAGE = "HomeLabPoolUsage"
+INTENT_HEALTH = "HomeLabHealth"
+INTENT_APP_RUNNING = "HomeLabAppRunning"
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
-def find_app(hass: HomeAssistant, spoken: str) -> tuple[Any, App] | None:
-    """The loaded TrueNAS entry and app a spoken name refers to (exact names first)."""
-    wanted = _norm(spoken)
-    candidates: list[tuple[int, Any, App]] = []
+def _exposed_objects(
+    hass: HomeAssistant, intent_obj: intent.Intent, kinds: set[str]
+) -> list[tuple[ConfigEntry[Any], str, Any, dr.DeviceEntry]]:
+    """(entry, kind, key, device) of every exposed TrueNAS object of `kinds`."""
+    exposed = entry_devices_exposed(hass, intent_obj.assistant or CONVERSATION_DOMAIN)
+    registry = dr.async_get(hass)
+    found: list[tuple[ConfigEntry[Any], str, Any, dr.DeviceEntry]] = []
     for entry in hass.config_entries.async_entries(DOMAIN):
-        if (
-            entry.state is not ConfigEntryState.LOADED
-            or entry.data.get(CONF_ENTRY_TYPE, EntryType.TRUENAS) != EntryType.TRUENAS
-        ):
+        if entry.state is not ConfigEntryState.LOADED or entry_type(entry) is not EntryType.TRUENAS:
             continue
-        for app in entry.runtime_data.apps.data.values():
-            names = {_norm(app.name), _norm(app.title or "")}
-            if wanted in names:
-                candidates.append((0, entry, app))
-            elif wanted in {_norm(alias) for alias in SPOKEN_ALIASES.get(app.name, ())}:
-                candidates.append((1, entry, app))
-    if not candidates:
-        return None
-    _rank, entry, app = min(candidates, key=lambda item: item[0])
-    return entry, app
+        for identifier, (kind, key) in owned_objects(entry).items():
+            if kind not in kinds:
+                continue
+            device = registry.async_get_device_by_identifier(identifier, entry.entry_id)
+            if device is not None and device.id in exposed:
+                found.append((entry, kind, key, device))
+    return found
 
 
-def _spoken(result: RecognizeResult) -> str:
-    return str(result.entities["app"].value).strip()
+def _spoken_match(spoken: str, *names: str | None) -> bool:
+    wanted = _norm(spoken)
+    return bool(wanted) and wanted in {_norm(name) for name in names if name}
+
+
+def _say(intent_obj: intent.Intent, text: str) -> intent.IntentResponse:
+    response = intent_obj.create_response()
+    response.async_set_speech(text)
+    return response
+
+
+class _HomeLabIntent(intent.IntentHandler):
+    """Read-only: no side effects, whatever the slots say."""
+
+    platforms = None
+
+
+class QueuedDocumentsIntent(_HomeLabIntent):
+    """How many documents are queued in Paperless-ngx."""
+
+    intent_type = INTENT_QUEUED_DOCUMENTS
+    description = "Tells how many documents Paperless-ngx has queued or is processing"
+
+    @override
+    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        hass = intent_obj.hass
+        exposed = entry_devices_exposed(hass, intent_obj.assistant or CONVERSATION_DOMAIN)
+        registry = dr.async_get(hass)
+        queued = processing = 0
+        seen = False
+        for entry in loaded_pipeline_entries(hass, EntryType.PAPERLESS):
+            runtime = entry.runtime_data
+            if not isinstance(runtime, PaperlessRuntimeData) or runtime.coordinator.data is None:
+                continue
+            if not any(
+                (device := registry.async_get_device_by_identifier(ident, entry.entry_id))
+                and device.id in exposed
+                for ident in owned_objects(entry)
+            ):
+                continue
+            seen = True
+            queued += runtime.coordinator.data.queue.pending
+            processing += runtime.coordinator.data.queue.started
+        if not seen:
+            return _say(intent_obj, "No Paperless-ngx is exposed to Assist.")
+        documents = "document" if queued == 1 else "documents"
+        return _say(intent_obj, f"{queued} {documents} queued, {processing} being processed.")
+
+
+class PoolUsageIntent(_HomeLabIntent):
+    """How full a pool is."""
+
+    intent_type = INTENT_POOL_USAGE
+    description = "Tells how full a ZFS pool of the NAS is"
+
+    @property
+    @override
+    def slot_schema(self) -> dict[Any, Any]:
+        return {"pool": intent.non_empty_string}
+
+    @override
+    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        spoken = str(intent_obj.slots["pool"]["value"])
+        for entry, _kind, name, device in _exposed_objects(
+            intent_obj.hass, intent_obj, {KIND_POOL}
+        ):
+            if _spoken_match(spoken, name, device.name_by_user):
+                pool = entry.runtime_data.coordinator.data.pools[name]
+                if pool.used_percent is None:
+                    return _say(intent_obj, f"I don't know how full {name} is.")
+                return _say(intent_obj, f"{name} is {round(pool.used_percent)}% full.")
+        return _say(intent_obj, f"No pool called {spoken} is exposed to Assist.")
+
+
+class HealthIntent(_HomeLabIntent):
+    """Whether the NAS is healthy: connected, every pool online, no warning or worse alert."""
+
+    intent_type = INTENT_HEALTH
+    description = "Tells whether the NAS is healthy: connection, pools and alerts"
+
+    @override
+    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        answers: list[str] = []
+        for entry, _kind, _key, device in _exposed_objects(
+            intent_obj.hass, intent_obj, {KIND_SYSTEM}
+        ):
+            runtime = entry.runtime_data
+            name = device.name_by_user or device.name or entry.title
+            if not runtime.client.connected:
+                answers.append(f"{name} is not connected.")
+                continue
+            data = runtime.coordinator.data
+            problems = [
+                f"pool {pool_name} is {pool.status.lower()}"
+                for pool_name, pool in sorted(data.pools.items())
+                if pool.status != "ONLINE"
+            ]
+            alerts = [a for a in data.active_alerts if a.level not in {"INFO", "NOTICE"}]
+            if alerts:
+                problems.append(f"{len(alerts)} alert{'s' if len(alerts) > 1 else ''}")
+            if problems:
+                answers.append(f"No, {name} has problems: {', '.join(problems)}.")
+            else:
+                answers.append(f"Yes, {name} is healthy.")
+        if not answers:
+            return _say(intent_obj, "No NAS is exposed to Assist.")
+        return _say(intent_obj, " ".join(answers))
+
+
+class AppRunningIntent(_HomeLabIntent):
+    """Whether an app runs."""
+
+    intent_type = INTENT_APP_RUNNING
+    description = "Tells whether an app on the NAS is running"
+
+    @property
+    @override
+    def slot_schema(self) -> dict[Any, Any]:
+        return {"app": intent.non_empty_string}
+
+    @override
+    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        spoken = str(intent_obj.slots["app"]["value"])
+        for entry, _kind, name, device in _exposed_objects(intent_obj.hass, intent_obj, {KIND_APP}):
+            app = entry.runtime_data.apps.data.get(name)
+            if app is None or not _spoken_match(spoken, app.name, app.title, device.name_by_user):
+                continue
+            title = device.name_by_user or app.title or app.name
+            if app.state == "RUNNING":
+                return _say(intent_obj, f"Yes, {title} is running.")
+            return _say(intent_obj, f"No, {title} is {app.state.lower()}.")
+        return _say(intent_obj, f"No app called {spoken} is exposed to Assist.")
 
 
 @callback
-def async_setup_assist(hass: HomeAssistant) -> None:
-    """Register the sentences once the conversation integration is set up."""
-
-    async def is_running(_user_input: ConversationInput, result: RecognizeResult) -> str:
-        spoken = _spoken(result)
-        found = find_app(hass, spoken)
-        if found is None:
-            return f"I don't know an app called {spoken}."
-        app = found[1]
-        title = app.title or app.name
-        if app.state == "RUNNING":
-            return f"Yes, {title} is running."
-        return f"No, {title} is {app.state.lower()}."
-
-    async def restart(user_input: ConversationInput, result: RecognizeResult) -> str:
-        spoken = _spoken(result)
-        found = find_app(hass, spoken)
-        if found is None:
-            return f"I don't know an app called {spoken}."
-        entry, app = found
-        device = dr.async_get(hass).async_get_device_by_identifier(
-            app_identifier(entry, app.name), entry.entry_id
-        )
-        title = app.title or app.name
-        if device is None:  # pragma: no cover - every app has a device
-            return f"I can't find the device of {title}."
-        try:
-            await hass.services.async_call(
-                DOMAIN,
-                "restart_app",
-                {ATTR_DEVICE_ID: device.id},
-                blocking=True,
-                context=user_input.context,
-            )
-        except HomeAssistantError as err:
-            return f"I couldn't restart {title}: {err}"
-        return f"Restarting {title}."
-
-    async def register(hass: HomeAssistant, _component: str) -> None:
-        manager = get_agent_manager(hass)
-        manager.register_trigger(RUNNING_SENTENCES, is_running)
-        manager.register_trigger(RESTART_SENTENCES, restart)
-
-    async_when_setup(hass, "conversation", register)
+def async_setup_intents(hass: HomeAssistant) -> None:
+    """Register the read-only intents (sentences for them are the user's choice)."""
+    for handler in (QueuedDocumentsIntent(), PoolUsageIntent(), HealthIntent(), AppRunningIntent()):
+        intent.async_register(hass, handler)

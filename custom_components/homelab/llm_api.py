@@ -2,15 +2,20 @@
 
 Every acting tool goes through the integration's own actions (`hass.services.async_call`), so
 an LLM gets exactly the validation, refusals and job tracking a user or automation gets.
+
+The tools see and act on what the user exposed to the agent's assistant only: a device counts
+as exposed when one of its entities is (Settings > Voice assistants > Expose). Objects are found
+by what the entries know of them (app names, task and dataset names) and by the device's name,
+never by reading device identifiers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, override
 
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.components.conversation import DOMAIN as CONVERSATION_DOMAIN
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
@@ -18,7 +23,25 @@ from homeassistant.helpers import device_registry as dr, llm
 from homeassistant.util.json import JsonObjectType, JsonValueType
 import probatio as vol
 
-from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
+from .backup_coordinator import TaskKind, task_name
+from .const import DOMAIN, EntryType
+from .coordinator import HomeLabConfigEntry
+from .pipeline import (
+    N8nRuntimeData,
+    OllamaRuntimeData,
+    PaperlessRuntimeData,
+    loaded_pipeline_entries,
+)
+from .pipeline_const import entry_type
+from .pipeline_entity import service_identifier
+from .targets import (
+    KIND_APP,
+    KIND_DATASET,
+    KIND_POOL,
+    KIND_SYSTEM,
+    entry_devices_exposed,
+    owned_objects,
+)
 
 # The lab's taxonomy tag for documents whose automation failed (Paperless-ngx).
 FAILED_TAG = "automation-failed"
@@ -31,41 +54,79 @@ API_PROMPT = (
 )
 
 
-def _truenas_entries(hass: HomeAssistant) -> list[Any]:
+def _truenas_entries(hass: HomeAssistant) -> list[HomeLabConfigEntry]:
     return [
         entry
         for entry in hass.config_entries.async_entries(DOMAIN)
-        if entry.state is ConfigEntryState.LOADED
-        and entry.data.get(CONF_ENTRY_TYPE, EntryType.TRUENAS) == EntryType.TRUENAS
+        if entry.state is ConfigEntryState.LOADED and entry_type(entry) is EntryType.TRUENAS
     ]
 
 
-def _find_device(hass: HomeAssistant, name: str, marker: str) -> dr.DeviceEntry | None:
-    """A Home Lab device whose identifier holds `_<marker>_<name>` or whose name is `name`."""
-    wanted = name.strip().lower()
-    registry = dr.async_get(hass)
-    for entry in hass.config_entries.async_entries(DOMAIN):
-        for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
-            names = {
-                identifier.split(f"_{marker}_", 1)[1].lower()
-                for domain, identifier in device.identifiers
-                if domain == DOMAIN and f"_{marker}_" in identifier
+def _exposed(hass: HomeAssistant, llm_context: llm.LLMContext) -> set[str]:
+    """The Home Lab devices the user exposed (one entity is enough) to the agent's assistant."""
+    return entry_devices_exposed(hass, llm_context.assistant or CONVERSATION_DOMAIN)
+
+
+def _device_id(hass: HomeAssistant, entry: ConfigEntry[Any], identifier: tuple[str, str]) -> str:
+    device = dr.async_get(hass).async_get_device_by_identifier(identifier, entry.entry_id)
+    return device.id if device is not None else ""
+
+
+def _pipeline_summary(entry: ConfigEntry[Any]) -> JsonObjectType:
+    """What the LLM needs of one pipeline entry, from its coordinators' latest data."""
+    runtime = entry.runtime_data
+    summary: JsonObjectType = {"service": entry.title}
+    if isinstance(runtime, PaperlessRuntimeData):
+        paperless = runtime.coordinator
+        summary["available"] = paperless.last_update_success
+        if (data := paperless.data) is not None:
+            summary["documents_total"] = data.statistics.documents_total
+            summary["tasks_queued"] = data.queue.pending
+            summary["tasks_processing"] = data.queue.started
+            summary["tasks_failed_24h"] = data.queue.failed_recent
+            summary["documents_by_tag"] = dict(data.stages)
+            if data.ai_backlog is not None:
+                summary["ai_backlog"] = data.ai_backlog
+        if (ai := runtime.ai_coordinator) is not None and ai.data is not None:
+            summary["paperless_ai"] = {
+                "available": ai.last_update_success,
+                "health": ai.data.health.status,
+                "processing": ai.data.processing.is_processing,
+                "processed_today": ai.data.processing.processed_today,
             }
-            if not names:
-                continue
-            shown = {(device.name_by_user or "").lower(), (device.name or "").lower()}
-            if wanted in names or wanted in shown:
-                return device
-    return None
+    elif isinstance(runtime, OllamaRuntimeData):
+        ollama = runtime.coordinator
+        summary["available"] = ollama.last_update_success
+        if (models := ollama.data) is not None:
+            summary["version"] = models.version
+            summary["models_installed"] = len(models.installed)
+            summary["models_loaded"] = [model.name for model in models.running.models]
+    elif isinstance(runtime, N8nRuntimeData):
+        n8n = runtime.coordinator
+        summary["available"] = n8n.last_update_success
+        if (flows := n8n.data) is not None:
+            summary["ready"] = flows.ready
+            summary["executions_running"] = flows.running
+            summary["executions_failed_24h"] = flows.failed_recent
+    return summary
 
 
-def lab_status(hass: HomeAssistant) -> JsonObjectType:
-    """A compact summary: pools, apps, alerts, backups and the pipeline."""
+def lab_status(hass: HomeAssistant, exposed: set[str]) -> JsonObjectType:
+    """A compact summary of what the user exposed: pools, apps, alerts, backups, the pipeline."""
     servers: list[JsonValueType] = []
     for entry in _truenas_entries(hass):
         runtime = entry.runtime_data
         data = runtime.coordinator.data
-        apps = runtime.apps.data
+        shown = {
+            identifier: value
+            for identifier, value in owned_objects(entry).items()
+            if _device_id(hass, entry, identifier) in exposed
+        }
+        if not shown:
+            continue
+        kinds = {kind for kind, _key in shown.values()}
+        keys = {(kind, key) for kind, key in shown.values()}
+        apps = {name: app for name, app in runtime.apps.data.items() if (KIND_APP, name) in keys}
         server: JsonObjectType = {
             "server": entry.title,
             "connected": runtime.client.connected,
@@ -73,32 +134,73 @@ def lab_status(hass: HomeAssistant) -> JsonObjectType:
             "pools": {
                 name: {"status": pool.status, "used_percent": pool.used_percent}
                 for name, pool in data.pools.items()
+                if (KIND_POOL, name) in keys
             },
-            "apps_running": sorted(name for name, app in apps.items() if app.state == "RUNNING"),
+            "apps_running": [name for name in sorted(apps) if apps[name].state == "RUNNING"],
             "apps_not_running": {
                 name: app.state for name, app in apps.items() if app.state != "RUNNING"
             },
-            "apps_with_updates": sorted(
-                name for name, app in apps.items() if app.upgrade_available
-            ),
-            "alerts": [
+            "apps_with_updates": [name for name in sorted(apps) if apps[name].upgrade_available],
+        }
+        if KIND_SYSTEM in kinds:
+            server["alerts"] = [
                 {"level": alert.level, "text": alert.formatted or alert.klass}
                 for alert in data.active_alerts
-            ],
-        }
-        backups = getattr(runtime, "backups", None)
-        summary = getattr(backups, "llm_summary", None)
-        if callable(summary):
-            server["backups"] = summary()
+            ]
+        backups = runtime.backups.llm_summary()
+        if "tasks" in backups:
+            backups["tasks"] = [
+                task for task in backups["tasks"] if (task["kind"], task["id"]) in keys
+            ]
+            backups["datasets"] = {
+                name: info
+                for name, info in backups["datasets"].items()
+                if (KIND_DATASET, name) in keys
+            }
+        server["backups"] = backups
         servers.append(server)
-    pipeline: list[JsonValueType] = []
-    for entry in hass.config_entries.async_entries(DOMAIN):
-        if entry.state is not ConfigEntryState.LOADED or entry in _truenas_entries(hass):
-            continue
-        summary = getattr(entry.runtime_data, "llm_summary", None)
-        if callable(summary):
-            pipeline.append({"service": entry.title, **summary()})
+    pipeline: list[JsonValueType] = [
+        _pipeline_summary(entry)
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.state is ConfigEntryState.LOADED
+        and entry_type(entry) is not EntryType.TRUENAS
+        and any(
+            _device_id(hass, entry, identifier) in exposed for identifier in owned_objects(entry)
+        )
+    ]
     return {"servers": servers, "pipeline": pipeline}
+
+
+def _find(
+    hass: HomeAssistant, name: str, kinds: set[str], exposed: set[str]
+) -> list[tuple[str, str]]:
+    """(device id, shown name) of the exposed objects of `kinds` called `name`.
+
+    Matched against what the entry knows of each object (app name and title, task name, dataset
+    name) and the device's name as the user sees it, never against identifiers.
+    """
+    wanted = name.strip().casefold()
+    registry = dr.async_get(hass)
+    found: dict[str, str] = {}
+    for entry in _truenas_entries(hass):
+        runtime = entry.runtime_data
+        backups = runtime.backups.data
+        for identifier, (kind, key) in owned_objects(entry).items():
+            if kind not in kinds:
+                continue
+            device = registry.async_get_device_by_identifier(identifier, entry.entry_id)
+            if device is None or device.id not in exposed:
+                continue
+            names = {device.name_by_user or "", device.name or ""}
+            if kind == KIND_APP and (app := runtime.apps.data.get(key)) is not None:
+                names |= {app.name, app.title or ""}
+            elif kind == KIND_DATASET:
+                names.add(str(key))
+            elif backups is not None and (task := backups.task((TaskKind(kind), key))):
+                names.add(task_name(task))
+            if wanted in {shown.casefold() for shown in names if shown}:
+                found[device.id] = device.name_by_user or device.name or str(key)
+    return list(found.items())
 
 
 class HomeLabTool(llm.Tool):
@@ -123,38 +225,41 @@ class LabStatusTool(HomeLabTool):
     async def async_call(
         self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
     ) -> llm.ToolResult:
-        return llm.ToolResult(data=lab_status(hass))
-
-
-@dataclass(frozen=True)
-class _ActionSpec:
-    """How a tool turns its arguments into an action call."""
-
-    service: str
-    target_arg: str
-    marker: str
-    options: Callable[[dict[str, Any]], dict[str, Any]]
+        return llm.ToolResult(data=lab_status(hass, _exposed(hass, llm_context)))
 
 
 async def _call_action(
-    hass: HomeAssistant, spec: _ActionSpec, args: dict[str, Any], llm_context: llm.LLMContext
+    hass: HomeAssistant,
+    llm_context: llm.LLMContext,
+    service: str,
+    name: str,
+    *,
+    kinds: set[str],
+    options: dict[str, Any],
 ) -> llm.ToolResult:
-    name = str(args[spec.target_arg])
-    device = _find_device(hass, name, spec.marker)
-    if device is None:
-        return llm.ToolResult(data={"error": f"No {spec.marker} named {name!r}"}, error=True)
+    found = _find(hass, name, kinds, _exposed(hass, llm_context))
+    if not found:
+        return llm.ToolResult(
+            data={"error": f"Nothing exposed to the assistant is called {name!r}"}, error=True
+        )
+    if len(found) > 1:
+        return llm.ToolResult(
+            data={"error": f"{name!r} is ambiguous: {sorted(shown for _id, shown in found)}"},
+            error=True,
+        )
+    ((device_id, shown),) = found
     try:
         response = await hass.services.async_call(
             DOMAIN,
-            spec.service,
-            {ATTR_DEVICE_ID: device.id, **spec.options(args)},
+            service,
+            {ATTR_DEVICE_ID: device_id, **options},
             blocking=True,
             context=llm_context.context,
             return_response=True,
         )
     except HomeAssistantError as err:
         return llm.ToolResult(data={"error": str(err)}, error=True)
-    return llm.ToolResult(data={"target": device.name or name, "result": response or {}})
+    return llm.ToolResult(data={"target": shown, "result": response or {}})
 
 
 class RestartAppTool(HomeLabTool):
@@ -168,15 +273,20 @@ class RestartAppTool(HomeLabTool):
             vol.Optional("wait", description="Wait for the restart job to finish"): bool,
         }
     )
-    _spec = _ActionSpec(
-        "restart_app", "app", "app", lambda args: {"wait": bool(args.get("wait", False))}
-    )
 
     @override
     async def async_call(
         self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
     ) -> llm.ToolResult:
-        return await _call_action(hass, self._spec, tool_input.tool_args, llm_context)
+        args = tool_input.tool_args
+        return await _call_action(
+            hass,
+            llm_context,
+            "restart_app",
+            str(args["app"]),
+            kinds={KIND_APP},
+            options={"wait": bool(args.get("wait", False))},
+        )
 
 
 class TriggerBackupTool(HomeLabTool):
@@ -199,13 +309,13 @@ class TriggerBackupTool(HomeLabTool):
         self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
     ) -> llm.ToolResult:
         args = tool_input.tool_args
-        extra = {"wait": bool(args.get("wait", False))}
-        for marker in ("snapshottask", "replication", "cloudsync", "dataset"):
-            if _find_device(hass, str(args["target"]), marker) is not None:
-                spec = _ActionSpec("trigger_backup", "target", marker, lambda _a: extra)
-                return await _call_action(hass, spec, args, llm_context)
-        return llm.ToolResult(
-            data={"error": f"No backup task or dataset named {args['target']!r}"}, error=True
+        return await _call_action(
+            hass,
+            llm_context,
+            "trigger_backup",
+            str(args["target"]),
+            kinds={*map(str, TaskKind), KIND_DATASET},
+            options={"wait": bool(args.get("wait", False))},
         )
 
 
@@ -225,10 +335,21 @@ class ReprocessDocumentsTool(HomeLabTool):
     async def async_call(
         self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
     ) -> llm.ToolResult:
+        exposed = _exposed(hass, llm_context)
+        targets = [
+            device_id
+            for entry in loaded_pipeline_entries(hass, EntryType.PAPERLESS)
+            if (device_id := _device_id(hass, entry, service_identifier(entry)))
+            and any(_device_id(hass, entry, ident) in exposed for ident in owned_objects(entry))
+        ]
+        if not targets:
+            return llm.ToolResult(
+                data={"error": "No Paperless-ngx is exposed to the assistant"}, error=True
+            )
         # Without ids, the documents the pipeline tagged as failed go back through it.
-        data: dict[str, Any] = {"tag": FAILED_TAG}
+        data: dict[str, Any] = {ATTR_DEVICE_ID: targets, "tag": FAILED_TAG}
         if ids := tool_input.tool_args.get("document_ids"):
-            data = {"document_ids": ids}
+            data = {ATTR_DEVICE_ID: targets, "document_ids": ids}
         try:
             response = await hass.services.async_call(
                 DOMAIN,

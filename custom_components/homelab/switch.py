@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -13,7 +14,13 @@ from .entity import AppEntity
 
 PARALLEL_UPDATES = 1
 
-APP_SWITCH = SwitchEntityDescription(key="run", translation_key="app_run")
+# Stopping an app on the NAS is maintenance, not a light switch: a configuration entity, which
+# Home Assistant neither exposes to voice assistants by default nor sweeps into area- or
+# device-wide commands ("turn off everything in the office"). Expose it by hand to let voice
+# start and stop the app.
+APP_SWITCH = SwitchEntityDescription(
+    key="run", translation_key="app_run", entity_category=EntityCategory.CONFIG
+)
 # States in which the app is (or is becoming) up: the switch shows on.
 ON_STATES = frozenset({"RUNNING", "DEPLOYING"})
 

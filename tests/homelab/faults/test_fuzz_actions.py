@@ -1,7 +1,10 @@
 """Fuzzing every `homelab.*` action with random inputs against a live lab.
 
-Targets are random mixes of real devices and entities (apps, backup tasks, datasets, Ollama,
-Paperless-ngx, n8n, the NAS), unknown ids and garbage; fields get valid, borderline and absurd
+Targets are random mixes of real devices, entities, areas and labels (apps, backup tasks,
+datasets, Ollama, Paperless-ngx, n8n, the NAS), unknown ids and garbage. The lab's pools, datasets
+and apps carry every marker and separator of Home Lab's identifiers in their names
+(`tests/homelab/tricky_names.py`); a device the action is not meant for must be refused with
+nothing run on the server; fields get valid, borderline and absurd
 values, plus keys nobody asked for. Allowed outcomes: success, a schema error (`vol.Invalid`,
 which Home Assistant shows as a validation error), a `ServiceValidationError`, or a translated
 `HomeAssistantError` of this integration (a refused or failed run on the server). Anything else
@@ -16,10 +19,15 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID
+from homeassistant.const import ATTR_AREA_ID, ATTR_DEVICE_ID, ATTR_ENTITY_ID, ATTR_LABEL_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+    label_registry as lr,
+)
 from hypothesis import HealthCheck, given, settings, strategies as st
 import probatio as vol
 import pytest
@@ -27,9 +35,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import yaml
 
 from custom_components.homelab.const import DOMAIN, EntryType
+from custom_components.homelab.targets import owned_objects
 from labsim import LabSimulator
 from tests.common import LabHandle
-from tests.conftest import PINNED_NOW, seed_scenario
+from tests.conftest import PINNED_NOW
 from tests.fuzz.strategies import EXAMPLES, JSON
 from tests.homelab.conftest import entry_data
 from tests.homelab.pipeline.conftest import (
@@ -40,6 +49,7 @@ from tests.homelab.pipeline.conftest import (
     paperless_data,
     setup_entry,
 )
+from tests.homelab.tricky_names import MARKERS, SEPARATORS, all_names, tricky_scenario
 from tests.safety import SAFETY, forbidden
 
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
@@ -74,15 +84,16 @@ SERVICE_FIELDS: dict[str, list[str]] = {
 }
 
 
-# Which devices each action is meant for (by identifier infix, or manufacturer).
+# Which objects each action is meant for, by the kind the entry itself gives the device's object
+# (`targets.owned_objects`): never by reading identifiers or names, which embed user names.
 SUITABLE = {
-    "_app_": ["start_app", "stop_app", "restart_app"],
-    "_snapshottask_": ["trigger_backup"],
-    "_replication_": ["trigger_backup"],
-    "_cloudsync_": ["trigger_backup"],
-    "_dataset_": ["trigger_backup"],
-    "Paperless-ngx": ["reprocess_documents"],
-    "Ollama": ["load_model", "unload_model"],
+    "app": ["start_app", "stop_app", "restart_app"],
+    "snapshottask": ["trigger_backup"],
+    "replication": ["trigger_backup"],
+    "cloudsync": ["trigger_backup"],
+    "dataset": ["trigger_backup"],
+    "paperless": ["reprocess_documents"],
+    "ollama": ["load_model", "unload_model"],
 }
 # Values the schemas accept, so that half of the calls get past them into the actions.
 VALID_VALUES: dict[str, st.SearchStrategy[Any]] = {
@@ -99,17 +110,17 @@ VALID_VALUES: dict[str, st.SearchStrategy[Any]] = {
 }
 
 
-def _fast_scenario() -> Any:
-    scenario = seed_scenario()
-    backups = scenario.sections["backups"]
-    backups.job_seconds = dict.fromkeys(backups.job_seconds, 0.2)
-    return scenario
+def test_names_cover_every_marker_and_separator() -> None:
+    """The fuzzed lab has pools, datasets and apps named with every identifier marker."""
+    names = all_names()
+    for needle in (*MARKERS, *SEPARATORS):
+        assert any(needle in name for name in names), needle
 
 
 @pytest.fixture
 def fast_lab(socket_enabled: None, request: pytest.FixtureRequest) -> Iterator[LabHandle]:
-    """The seed lab with backup jobs that take 0.2 s (the actions may wait for them)."""
-    scenario = _fast_scenario()
+    """The seed lab plus tricky names, with backup jobs that take 0.2 s (actions may wait)."""
+    scenario = tricky_scenario(job_seconds=0.2)
     simulator = LabSimulator(scenario, service_clock_start=PINNED_NOW).run_in_thread()
     try:
         yield LabHandle(simulator, scenario)
@@ -121,6 +132,7 @@ def fast_lab(socket_enabled: None, request: pytest.FixtureRequest) -> Iterator[L
 @pytest.fixture
 async def targets(hass: HomeAssistant, fast_lab: LabHandle) -> AsyncIterator[dict[str, list[str]]]:
     """Every kind of entry loaded; the ids actions may target."""
+    hass.data["homelab_fuzz_lab"] = fast_lab
     truenas = MockConfigEntry(
         domain=DOMAIN, title="nas", unique_id=fast_lab.host_id, data=entry_data(fast_lab)
     )
@@ -136,17 +148,31 @@ async def targets(hass: HomeAssistant, fast_lab: LabHandle) -> AsyncIterator[dic
     entities = er.async_get(hass)
     found: dict[str, list[str]] = {"device": [], "entity": []}
     for entry in hass.config_entries.async_entries(DOMAIN):
+        owned = owned_objects(entry)
         for device in dr.async_entries_for_config_entry(devices, entry.entry_id):
             found["device"].append(device.id)
-            names = " ".join(identifier for _, identifier in device.identifiers)
-            for marker, services in SUITABLE.items():
-                if marker in names or marker == device.manufacturer:
-                    for service in services:
-                        found.setdefault(service, []).append(device.id)
+            kinds = {owned[i][0] for i in device.identifiers if i in owned}
+            for kind in kinds:
+                for service in SUITABLE.get(kind, []):
+                    found.setdefault(service, []).append(device.id)
         found["entity"] += [
             e.entity_id for e in er.async_entries_for_config_entry(entities, entry.entry_id)
         ]
     found["entity"] = sorted(found["entity"])[::7]
+    # Areas and labels holding a mix of devices and entities of every kind (and of none).
+    areas = ar.async_get(hass)
+    labels = lr.async_get(hass)
+    found["area"] = [areas.async_create(name).id for name in ("Rack", "Shelf", "Empty")]
+    found["label"] = [labels.async_create(name).label_id for name in ("Red", "Blue", "Unused")]
+    for index, device_id in enumerate(sorted(found["device"])):
+        devices.async_update_device(
+            device_id,
+            area_id=found["area"][index % 2],
+            labels={found["label"][index % 3 % 2]} if index % 3 else set(),
+        )
+    for index, entity_id in enumerate(found["entity"]):
+        if index % 4 == 0:
+            entities.async_update_entity(entity_id, labels={found["label"][1]})
     with patch("custom_components.homelab.backup_coordinator.SNAPSHOT_TASK_POLL_SECONDS", 0.05):
         yield found
     await hass.async_block_till_done()
@@ -176,22 +202,56 @@ async def test_actions_accept_or_refuse_cleanly(
             if data.draw(st.booleans(), label=f"with {field}"):
                 call[field] = data.draw(VALID_VALUES[field], label=field)
         suitable = targets.get(service) or targets["device"]
-        call[ATTR_DEVICE_ID] = data.draw(st.sampled_from(suitable), label="device")
-        await _call(hass, service, call, return_response=data.draw(st.booleans()))
+        if data.draw(st.booleans(), label="suitable device"):
+            call[ATTR_DEVICE_ID] = data.draw(st.sampled_from(suitable), label="device")
+            await _call(hass, service, call, return_response=data.draw(st.booleans()))
+            return
+        # A device the action is not meant for (a pool named `fast_app_n8n` for restart_app,
+        # `p_replication_1` for trigger_backup): refused, and nothing runs on the server.
+        others = sorted(set(targets["device"]) - set(suitable)) or targets["device"]
+        call[ATTR_DEVICE_ID] = data.draw(st.sampled_from(others), label="other device")
+        before = len(await fast_lab_calls(hass))
+        # (A required field the draw left out fails the schema first: refused all the same.)
+        with pytest.raises((ServiceValidationError, vol.Invalid)):
+            await hass.services.async_call(DOMAIN, service, call, blocking=True)
+        OUTCOMES["validation"] += 1
+        assert not [m for m in (await fast_lab_calls(hass))[before:] if m in ACTING], call
         return
     for field, values in FIELD_VALUES.items():
         # Mostly the action's own fields, mostly with values of the right kind (draws shrink
         # towards 0, so 0 is "leave a foreign field out").
         if data.draw(st.integers(0, 1 if field in own else 15), label=f"with {field}") in (1, 15):
             call[field] = data.draw(values | values | values | JSON, label=field)
-    how = data.draw(st.integers(0, 4), label="target kind")
+    how = data.draw(st.integers(0, 5), label="target kind")
     if how in (0, 1, 2):
         call[ATTR_DEVICE_ID] = _target(data, targets["device"], ["nope", ""])
     if how in (1, 3):
         call[ATTR_ENTITY_ID] = _target(data, targets["entity"], ["sensor.nope", "light.x"])
+    if data.draw(st.integers(0, 3), label="with area") == 3:
+        call[ATTR_AREA_ID] = _target(data, targets["area"], ["no_such_area", ""])
+    if data.draw(st.integers(0, 3), label="with label") == 3:
+        call[ATTR_LABEL_ID] = _target(data, targets["label"], ["no_such_label"])
     if data.draw(st.integers(0, 7), label="extra key") == 7:
         call[data.draw(st.text(max_size=6), label="extra")] = data.draw(JSON)
     await _call(hass, service, call, return_response=data.draw(st.booleans()))
+
+
+ACTING = {
+    "app.start",
+    "app.stop",
+    "app.redeploy",
+    "pool.snapshottask.run",
+    "replication.run",
+    "cloudsync.sync",
+    "pool.snapshot.create",
+    "zfs.snapshot.create",
+}
+
+
+async def fast_lab_calls(hass: HomeAssistant) -> list[str]:
+    """The methods the simulator was called with so far, in order."""
+    lab: LabHandle = hass.data["homelab_fuzz_lab"]
+    return [str(c["method"]) for c in await lab.calls()]
 
 
 async def _call(
