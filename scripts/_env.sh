@@ -5,7 +5,17 @@
 # mount outlives the command.
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-HOMELAB_CACHE="${HOMELAB_CACHE:-/var/cache/homelab}"
+
+default_cache() {
+    # /var/cache/homelab for root (and wherever it is writable); a user's own cache otherwise
+    # (a hosted CI runner or a developer without root).
+    if [ -w /var/cache/homelab ] || { [ ! -e /var/cache/homelab ] && [ -w /var/cache ]; }; then
+        printf '%s\n' /var/cache/homelab
+    else
+        printf '%s\n' "${XDG_CACHE_HOME:-$HOME/.cache}/homelab"
+    fi
+}
+HOMELAB_CACHE="${HOMELAB_CACHE:-$(default_cache)}"
 ROOTFS="${HOMELAB_ROOTFS:-$HOMELAB_CACHE/rootfs-testing}"
 # Inside the root filesystem the repository is bound here.
 CHROOT_REPO=/repo
@@ -26,11 +36,15 @@ if [ -z "${HOMELAB_FORCE_ROOTFS:-}" ] && HOST_PYTHON="$(find_host_python)"; then
     USE_ROOTFS=0
     VENV="${HOMELAB_VENV:-$REPO/.venv}"
     VENV_IN_ENV="$VENV"
+    VENV_MIN="${HOMELAB_VENV_MIN:-$REPO/.venv-ha-min}"
+    VENV_MIN_IN_ENV="$VENV_MIN"
     REPO_IN_ENV="$REPO"
 else
     USE_ROOTFS=1
     VENV="$ROOTFS/opt/homelab-venv"
     VENV_IN_ENV=/opt/homelab-venv
+    VENV_MIN="$ROOTFS/opt/homelab-venv-ha-min"
+    VENV_MIN_IN_ENV=/opt/homelab-venv-ha-min
     REPO_IN_ENV="$CHROOT_REPO"
 fi
 
@@ -71,4 +85,11 @@ in_env() {
             HOMELAB_EXTRA_ENV="${HOMELAB_EXTRA_ENV:-}" \
             /bin/bash -c "cd '"$CHROOT_REPO"' && exec \"\$@\"" bash "$@"
     ' bash "$ROOTFS" "$REPO" "$@"
+}
+
+# in_min_env CMD...: like in_env, with the venv of the oldest supported Home Assistant
+# (requirements-ha-min.txt) instead of the development venv.
+in_min_env() {
+    local VENV="$VENV_MIN" VENV_IN_ENV="$VENV_MIN_IN_ENV"
+    in_env "$@"
 }

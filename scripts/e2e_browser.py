@@ -19,12 +19,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 import re
+import shutil
 import tempfile
 import time
 
 from playwright.sync_api import Error as PlaywrightError, Locator, Page, expect, sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium; on a hosted CI runner (Ubuntu) the preinstalled Chrome or Chromium.
+CHROMIUM = next(
+    (
+        path
+        for name in ("chromium", "chromium-browser", "google-chrome")
+        if (path := shutil.which(name))
+    ),
+    "/usr/bin/chromium",
+)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
