@@ -170,8 +170,12 @@ async def test_fix_flow_when_the_server_or_entry_is_gone(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "cannot_connect"
     assert certificate_issue(hass, entry) is not None
-    # The entry was removed meanwhile.
+    # The entry is removed while the question is open, or before the flow starts.
+    result = await manager.async_init(DOMAIN, context={"issue_id": issue.issue_id})
+    assert result["type"] is FlowResultType.MENU
     await hass.config_entries.async_remove(entry.entry_id)
+    result = await manager.async_configure(result["flow_id"], {"next_step_id": "accept"})
+    assert result["reason"] == "entry_removed"
     ir.async_create_issue(
         hass,
         DOMAIN,

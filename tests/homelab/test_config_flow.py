@@ -260,6 +260,11 @@ async def test_reconfigure_to_plain_loopback_drops_the_pin(
     result = await entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
+        {CONF_HOST: "127.0.0.1", CONF_PORT: 9, CONF_SSL: False, CONF_VERIFY_SSL: False},
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
         {
             CONF_HOST: "127.0.0.1",
             CONF_PORT: plain_lab.port,

@@ -76,7 +76,7 @@ async def fetch_certificate_sha256(host: str, port: int, timeout: float = 10.0) 
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
-    if not certificate:
+    if not certificate:  # pragma: no cover - a TLS server always presents one to a client
         msg = f"{host}:{port} presented no certificate"
         raise TrueNASSSLError(msg)
     return hashlib.sha256(certificate).hexdigest()
