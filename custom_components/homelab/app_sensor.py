@@ -31,7 +31,7 @@ def app_state(app: App, _stats: AppStats | None) -> str | None:
 
 # At most one stats value a minute per sensor (core Portainer polls every 60 s): with CPU and
 # memory of 10 apps that is 28,800 rows a day instead of 86,400 at every 10 s sample.
-STATS_WRITE_SECONDS = 60
+STATS_WRITE_SECONDS = 60.0
 
 
 @dataclass(frozen=True, kw_only=True)

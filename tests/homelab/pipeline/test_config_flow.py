@@ -21,12 +21,16 @@ from custom_components.homelab.const import CONF_ENTRY_TYPE, DOMAIN, EntryType
 from custom_components.homelab.pipeline_config_flow import CHECKS, normalize_url
 from custom_components.homelab.pipeline_const import (
     CONF_AI_API_KEY,
+    CONF_AI_PROCESSED_TAG,
     CONF_AI_URL,
     CONF_API_KEY,
     CONF_KEEP_ALIVE,
     CONF_POLL_INTERVAL,
+    CONF_STAGE_TAGS,
+    CONF_STUCK_THRESHOLD,
     CONF_TOKEN,
     CONF_URL,
+    DEFAULT_AI_PROCESSED_TAG,
 )
 from tests.common import LabHandle
 
@@ -400,3 +404,34 @@ async def test_no_stored_secret_reaches_the_browser(
             assert secret not in sent, f"{entry.title}: a stored secret is in the {flow} form"
         hass.config_entries.flow.async_abort(result["flow_id"])
     assert checked == 4  # Paperless-ngx token, Paperless-AI key, n8n key, Ollama proxy token
+
+
+async def test_options_paperless(
+    hass: HomeAssistant, lab: LabHandle, paperless_entry: MockConfigEntry
+) -> None:
+    """Stage tags are trimmed and de-duplicated; an empty Paperless-AI tag means the default."""
+    await setup_entry(hass, paperless_entry)
+    result = await hass.config_entries.options.async_init(paperless_entry.entry_id)
+    assert result["step_id"] == "paperless"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_POLL_INTERVAL: 45,
+            CONF_STUCK_THRESHOLD: 20,
+            CONF_STAGE_TAGS: [" inbox ", "inbox", "", "ocr-done"],
+            CONF_AI_PROCESSED_TAG: "  ",
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert paperless_entry.options == {
+        CONF_POLL_INTERVAL: 45,
+        CONF_STUCK_THRESHOLD: 20,
+        CONF_STAGE_TAGS: ["inbox", "ocr-done"],
+        CONF_AI_PROCESSED_TAG: DEFAULT_AI_PROCESSED_TAG,
+    }
+    await hass.async_block_till_done()
+    # Options reload the entry (OptionsFlowWithReload) with the new interval.
+    assert paperless_entry.runtime_data.coordinator.update_interval.total_seconds() == 45
+    result = await hass.config_entries.options.async_init(paperless_entry.entry_id)
+    defaults = {str(key): key.default() for key in result["data_schema"].schema}
+    assert defaults[CONF_STAGE_TAGS] == ["inbox", "ocr-done"]
