@@ -34,6 +34,7 @@ from .pipeline import (
 )
 from .pipeline_const import entry_type
 from .pipeline_entity import service_identifier
+from .redact import alert_text
 from .targets import (
     KIND_APP,
     KIND_DATASET,
@@ -144,7 +145,8 @@ def lab_status(hass: HomeAssistant, exposed: set[str]) -> JsonObjectType:
         }
         if KIND_SYSTEM in kinds:
             server["alerts"] = [
-                {"level": alert.level, "text": alert.formatted or alert.klass}
+                # The text goes to a language model, maybe a cloud one: no disks, hosts, users.
+                {"level": alert.level, "kind": alert.klass, "text": alert_text(alert)}
                 for alert in data.active_alerts
             ]
         backups = runtime.backups.llm_summary()

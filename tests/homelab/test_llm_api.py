@@ -59,6 +59,10 @@ async def test_lab_status(hass: HomeAssistant, lab: LabHandle, api: llm.APIInsta
     assert server["apps_with_updates"] == ["nextcloud"]
     assert server["connected"] is True
     assert server["backups"]["tasks"]
+    # Alert texts reach a language model without what identifies a disk, host or user.
+    [smart] = [alert for alert in server["alerts"] if alert["kind"] == "SMART"]
+    assert smart["text"] == "Device: /dev/[redacted], [redacted]."
+    assert "sdc" not in str(result.data)
 
 
 async def test_lab_status_includes_the_pipeline(
