@@ -175,6 +175,21 @@ async def test_reauth(
     assert result["reason"] == "reauth_successful"
 
 
+async def test_reauth_with_a_changed_certificate(hass: HomeAssistant, lab: LabHandle) -> None:
+    """The pinned certificate is gone: the new key is not sent, the form says why."""
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=lab.host_id, data=entry_data(lab, certificate_sha256="ab" * 32)
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    await lab.control("DELETE", "/control/calls")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: lab.username, CONF_API_KEY: lab.api_key}
+    )
+    assert result["errors"] == {"base": "certificate_changed"}
+    assert await lab.calls() == []
+
+
 async def test_reauth_wrong_server(
     hass: HomeAssistant, lab: LabHandle, mock_config_entry: MockConfigEntry
 ) -> None:

@@ -51,6 +51,8 @@ async def test_cli_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
         assert ready["url"].startswith("wss://127.0.0.1:")
         assert ready["url"].endswith("/api/current")
         assert ready["ca_file"] == str(tmp_path / "ca.pem")
+        # The fingerprint a client pins (see truenas/tls.py): SHA-256 of the certificate's DER.
+        assert len(ready["certificate_sha256"]) == 64
         context = ssl.create_default_context(cafile=ready["ca_file"])
         async with aiohttp.ClientSession() as http:
             async with http.get(ready["versions_url"], ssl=context) as response:
@@ -82,6 +84,7 @@ async def test_cli_plain_and_sigint(tmp_path: Path) -> None:
     try:
         assert ready["url"].startswith("ws://")
         assert ready["ca_file"] is None
+        assert ready["certificate_sha256"] is None
         async with (
             aiohttp.ClientSession() as http,
             http.get(ready["control_url"] + "/control/state") as response,
