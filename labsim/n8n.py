@@ -76,8 +76,11 @@ STATUSES: Final = (
     "unknown",
     "waiting",
 )
-FILTER_STATUSES: Final = ("canceled", "crashed", "error", "new", "running", "success", "waiting")
+# n8n-workflow's ExecutionStatusList: every status is a valid filter.
+FILTER_STATUSES: Final = STATUSES
 LEGACY_FILTER_STATUSES: Final = ("error", "success", "waiting")
+# What recovery after a restart marks `crashed` (n8n-workflow's CRASHABLE_EXECUTION_STATUSES).
+CRASHABLE_STATUSES: Final = ("new", "running", "unknown")
 # Left out of the unfiltered list (n8n 2.41.1 lists finished and waiting executions only).
 UNLISTED_STATUSES: Final = ("new", "running")
 DEFAULT_LIMIT: Final = 100
@@ -252,7 +255,7 @@ class N8nState:
         """n8n restarted: what was running crashed (waiting executions are kept in the database)."""
         crashed = 0
         for execution in self.executions:
-            if execution.status in ("running", "new"):
+            if execution.status in CRASHABLE_STATUSES:
                 execution.status = "crashed"
                 execution.stopped = execution.started + PROGRESS_SAVED_AFTER
                 crashed += 1

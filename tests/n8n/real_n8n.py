@@ -2,7 +2,8 @@
 
 The process binds 127.0.0.1 on a free port, keeps its data in a temporary user folder (SQLite),
 has telemetry, templates, version notifications and the rest of its phoning home turned off, and
-dies with the test process (`PR_SET_PDEATHSIG`) if that is killed before it can stop it.
+stops when the test process is gone (a watchdog shell around it) if that is killed before it can
+stop it.
 
 `bootstrap` does what a user does once: creates the owner (`POST /rest/owner/setup`), creates
 API keys with scopes (`POST /rest/api-keys`), and the workflows the checks trigger through
@@ -11,7 +12,6 @@ their webhooks (`POST /rest/workflows`, then publish it so its webhooks listen).
 
 from __future__ import annotations
 
-import ctypes
 from dataclasses import dataclass, field
 import http.cookiejar
 import json
@@ -36,7 +36,8 @@ CANDIDATES: Final = (
     str(Path(os.environ.get("HOMELAB_CACHE", "/var/cache/homelab")) / "n8n"),
 )
 STAMP_PREFIX: Final = f"n8n={N8N_VERSION} "
-START_TIMEOUT: Final = 180.0
+START_TIMEOUT: Final = 240.0
+WEBHOOK_TIMEOUT: Final = 60.0
 OWNER_EMAIL: Final = "owner@homelab.invalid"
 OWNER_PASSWORD: Final = "Homelab-contract-1"
 # The scopes the integration asks for, and the narrower key seen in the field.
@@ -61,6 +62,9 @@ OFFLINE_ENV: Final = {
     "EXECUTIONS_MODE": "regular",
     "N8N_RUNNERS_ENABLED": "false",
     "NODES_EXCLUDE": "[]",
+    # Modules that fetch from n8n's servers at start (the MCP server registry) or are AI features.
+    "N8N_DISABLED_MODULES": "mcp-registry,instance-ai,workflow-builder,chat-hub,agents,"
+    "community-packages,quick-connect",
 }
 
 
@@ -82,10 +86,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    pr_set_pdeathsig = 1
-    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+# n8n runs under this watchdog: it stops n8n when the test process is gone (killed before it
+# could stop it), so no n8n outlives a test run.
+WATCHDOG: Final = """
+"$@" &
+child=$!
+trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit' TERM INT
+while kill -0 "$child" 2>/dev/null; do
+    kill -0 "$WATCHED_PID" 2>/dev/null || { kill -KILL "$child"; exit 1; }
+    sleep 1
+done
+wait "$child"
+"""
 
 
 @dataclass
@@ -188,13 +200,13 @@ class RealN8n:
         started = time.monotonic()
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own pinned install
-                [str(node), str(n8n), "start"],
-                env=env,
+                ["/bin/bash", "-c", WATCHDOG, "n8n-watchdog", str(node), str(n8n), "start"],
+                env={**env, "WATCHED_PID": str(os.getpid())},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=self.user_folder,
-                preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads are started before
+                start_new_session=True,
             )
         deadline = started + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -223,7 +235,7 @@ class RealN8n:
     def kill(self) -> None:
         """Kill it at once (as a crash or a power cut would)."""
         if self.process is not None and self.process.poll() is None:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=30)
         self.process = None
 
@@ -234,7 +246,7 @@ class RealN8n:
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
         self.process = None
         shutil.rmtree(self.user_folder, ignore_errors=True)
@@ -337,8 +349,17 @@ class RealN8n:
         )
 
     def trigger(self, kind: str) -> None:
-        """Call a workflow's webhook (it answers at once; the execution goes on)."""
-        status, payload = self.request("GET", f"/webhook/{self.workflows[kind].path}")
-        if status != 200:
-            msg = f"webhook {kind}: HTTP {status}: {payload}"
-            raise RuntimeError(msg)
+        """Call a workflow's webhook (it answers at once; the execution goes on).
+
+        Webhooks are registered a moment after activation (and after a restart): a 404 is
+        tried again for a while.
+        """
+        deadline = time.monotonic() + WEBHOOK_TIMEOUT
+        while True:
+            status, payload = self.request("GET", f"/webhook/{self.workflows[kind].path}")
+            if status == 200:
+                return
+            if status != 404 or time.monotonic() > deadline:
+                msg = f"webhook {kind}: HTTP {status}: {payload}"
+                raise RuntimeError(msg)
+            time.sleep(0.5)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 import json
@@ -221,7 +222,9 @@ def real_backend(real_n8n_process: real_n8n.RealN8n) -> Backend:
         trigger=trigger,
         restart=restart,
     )
-    asyncio.run(_prepare(backend))
+    # Requested from inside a test's event loop: prepare in a loop of its own.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _prepare(backend)).result()
     return backend
 
 
