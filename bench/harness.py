@@ -65,9 +65,18 @@ class SharedClock:
                 del loop.time  # type: ignore[method-assign]
 
     async def settle(self, real: float = 0.002) -> None:
-        """Let both sides run what is due (and socket I/O happen)."""
+        """Let both sides run what is due (and socket I/O happen).
+
+        The simulator's loop gets three turns (read, call, reply) before the clock moves on: a
+        simulator slowed down by a busy machine costs real time, not virtual time, so that a
+        5 s call timeout cannot pass in a few real milliseconds.
+        """
         for _ in range(3):
             await asyncio.sleep(0)
+        for _ in range(3):
+            await asyncio.wrap_future(
+                asyncio.run_coroutine_threadsafe(asyncio.sleep(0), self.sim_loop)
+            )
         await asyncio.sleep(real)
 
     async def step(self, seconds: float) -> None:

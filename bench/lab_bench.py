@@ -12,7 +12,9 @@ both on one virtual clock (`bench.harness.SharedClock`). Then:
 3. peak memory of the integration's objects (tracemalloc, in a second set-up: tracing slows
    everything down, so it is kept out of the timings);
 4. the baseline: a poller that reads everything every 60 s, a full snapshot listing included,
-   the way popular integrations do.
+   the way popular integrations do;
+5. outages of the TrueNAS server (a stall and a pulled cable): fault to `unavailable`, and
+   server back to available (`bench.outages`).
 
 Plus a check that snapshot enumeration does not depend on how many snapshots the NAS holds. The
 last test prints the table and writes `bench/results.json`.
@@ -53,6 +55,7 @@ from bench.harness import (
     timed,
     timed_refreshes,
 )
+from bench.outages import measure_outages
 from bench.report import print_table, write_json
 from bench.scenarios import archive_lab, large_lab, seed_lab
 from custom_components.homelab.const import (
@@ -77,6 +80,7 @@ from labsim import LabSimulator, Scenario
 RESULTS: dict[str, Any] = {}
 STEADY_MINUTES = 10
 TRIALS = int(os.environ.get("HOMELAB_BENCH_TRIALS", "20"))
+OUTAGE_TRIALS = int(os.environ.get("HOMELAB_BENCH_OUTAGE_TRIALS", "5"))
 BASELINE_MINUTES = {"seed": 10, "large": 3}
 BASELINE_METHODS: list[tuple[str, list[Any]]] = [
     ("system.info", []),
@@ -512,6 +516,9 @@ async def test_lab(hass: HomeAssistant, name: str) -> None:
             time_stats_batches(truenas.runtime_data.apps, times)
             result["steady"] = await _steady_state(sim, clock, times)
             result["latency"] = await _latencies(hass, sim, clock, truenas)
+            result["outages"] = await measure_outages(
+                hass, sim, clock, truenas.runtime_data.client, OUTAGE_TRIALS
+            )
         await _unload(hass, entries)
         result["memory"] = await _memory(hass, entries, clock)
         await _unload(hass, entries)

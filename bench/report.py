@@ -11,6 +11,8 @@ TARGETS = {
     "bytes_per_min": 200 * 1024,
     "refresh_max_ms": 20.0,
     "push_median_s": 1.0,
+    "outage_unavailable_s": 15.0,
+    "outage_available_s": 5.0,
     "paperless_server_s_per_min": 0.5,
 }
 PUSH = ("app_crash", "job_finished", "pool_degraded")
@@ -37,6 +39,13 @@ def targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
         default=0.0,
     )  # fmt: skip
     enumeration = results.get("enumeration", {})
+    outages = [
+        trials
+        for lab in ("seed", "large")
+        for trials in results.get(lab, {}).get("outages", {}).values()
+    ]
+    worst_unavailable = max((o["to_unavailable"]["max"] for o in outages), default=0.0)
+    worst_available = max((o["to_available"]["max"] for o in outages), default=0.0)
     paperless_cost = max(
         (results[lab]["steady"].get("paperless_server_s_per_min", 0.0) for lab in ("seed", "large")
          if lab in results),
@@ -67,6 +76,14 @@ def targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "<= 0.5 s Paperless-ngx server time/min (modelled, worst lab)": {
             "measured": f"{paperless_cost:.3f} s/min; {paperless_requests} requests/poll",
             "met": paperless_cost <= TARGETS["paperless_server_s_per_min"],
+        },
+        "silent/stalled server unavailable in <= 15 s (max, stall and drop)": {
+            "measured": f"{worst_unavailable:.1f} s",
+            "met": bool(outages) and worst_unavailable <= TARGETS["outage_unavailable_s"],
+        },
+        "data back <= 5 s after the server answers (max, stall and drop)": {
+            "measured": f"{worst_available:.1f} s",
+            "met": bool(outages) and worst_available <= TARGETS["outage_available_s"],
         },
         "snapshot enumeration independent of the total count": {
             "measured": _enumeration_text(enumeration),
@@ -160,6 +177,15 @@ def print_table(results: dict[str, Any]) -> None:
             values.append(f"{trial['median']:.3f} / {trial['max']:.3f}")
         kind = "push" if name in PUSH else "polled"
         print(_row(f"{name} ({kind})", *values))  # noqa: T201
+    print()  # noqa: T201
+    print("  TrueNAS outages: median / max over trials (s)")  # noqa: T201
+    for fault in ("stall", "drop"):
+        for figure, label in (("to_unavailable", "-> unavailable"), ("to_available", "back ->")):
+            values = []
+            for lab in labs:
+                trial = results[lab].get("outages", {}).get(fault, {}).get(figure)
+                values.append(f"{trial['median']:.1f} / {trial['max']:.1f}" if trial else "-")
+            print(_row(f"{fault} {label}", *values))  # noqa: T201
     print()  # noqa: T201
     print("  Ratios, baseline / ours")  # noqa: T201
     for lab in labs:

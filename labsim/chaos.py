@@ -73,27 +73,6 @@ class Chaos:
     garbles: dict[str, Garble] = field(default_factory=dict)
     partition_handle: asyncio.TimerHandle | None = None
     paused: list[asyncio.Transport] = field(default_factory=list)
-    # Set while calls are answered; cleared during a hang.
-    unhung: asyncio.Event | None = None
-    hang_handle: asyncio.TimerHandle | None = None
-
-    @property
-    def hanging(self) -> bool:
-        """True while calls go unanswered (``/control/hang``)."""
-        return self.unhung is not None and not self.unhung.is_set()
-
-    def hang(self, seconds: float) -> None:
-        """Hold every call for ``seconds`` (0 ends a hang now)."""
-        if self.hang_handle is not None:
-            self.hang_handle.cancel()
-            self.hang_handle = None
-        if self.unhung is None:
-            self.unhung = asyncio.Event()
-        if seconds <= 0:
-            self.unhung.set()
-            return
-        self.unhung.clear()
-        self.hang_handle = asyncio.get_running_loop().call_later(seconds, self.unhung.set)
 
     def take(self, method: str) -> Garble | None:
         """The garble for one call of ``method`` (counted down)."""
@@ -133,26 +112,10 @@ async def _never() -> None:
     await asyncio.Event().wait()
 
 
-async def _held(call: Handler, ctx: CallContext, unhung: asyncio.Event) -> Any:
-    """Run a call once the hang is over."""
-    await unhung.wait()
-    result = call(ctx)
-    if isinstance(result, Awaitable):
-        result = await result
-    return result
-
-
 def _garbled(handler: Handler) -> Handler:
-    """Wrap a method handler so that ``/control/garble`` and ``/control/hang`` apply to it."""
+    """Wrap a method handler so that ``/control/garble`` can change its replies."""
 
     def call(ctx: CallContext) -> Any:
-        chaos = chaos_of(ctx.state)
-        if chaos.hanging:
-            assert chaos.unhung is not None  # noqa: S101 - hanging means it exists
-            return _held(answer, ctx, chaos.unhung)
-        return answer(ctx)
-
-    def answer(ctx: CallContext) -> Any:
         garble = chaos_of(ctx.state).take(ctx.method)
         if garble is None:
             return handler(ctx)
@@ -264,9 +227,9 @@ async def hang(request: web.Request) -> web.Response:
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
         msg = "'seconds' must be a non-negative number"
         raise LabError(msg)
-    chaos = chaos_of(_server(request).state)
-    chaos.hang(float(seconds))
-    return _json({"hanging": chaos.hanging})
+    faults = _server(request).state.faults
+    faults.hang(float(seconds))
+    return _json({"hanging": faults.hanging})
 
 
 async def garble(request: web.Request) -> web.Response:

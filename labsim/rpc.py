@@ -547,6 +547,8 @@ class Session:
         return CallRecord(time.time(), self.id, id_, name, redact(name, params))
 
     async def _call(self, id_: Any, name: str, method: Method, params: list[Any]) -> None:
+        # A hung middleware takes the call and does nothing with it (not even a login count).
+        await self.state.faults.unhung.wait()
         delay = self.state.faults.reply_delay
         if delay > 0:
             # A slow server keeps the call slot busy while it works.

@@ -123,10 +123,31 @@ class Faults:
     unstalled: asyncio.Event = field(default_factory=asyncio.Event)
     stall_handle: asyncio.TimerHandle | None = None
     method_errors: dict[str, MethodFault] = field(default_factory=dict)
+    # Cleared while the middleware hangs (``/control/hang``, see ``labsim.chaos``).
+    unhung: asyncio.Event = field(default_factory=asyncio.Event)
+    hang_handle: asyncio.TimerHandle | None = None
 
     def __post_init__(self) -> None:
         """Start not stalled."""
         self.unstalled.set()
+        self.unhung.set()
+
+    @property
+    def hanging(self) -> bool:
+        """Return whether calls are held (the sockets still answer pings)."""
+        return not self.unhung.is_set()
+
+    def hang(self, seconds: float) -> None:
+        """Hold every call for ``seconds`` (0 ends a hang)."""
+        if self.hang_handle is not None:
+            self.hang_handle.cancel()
+            self.hang_handle = None
+        if seconds <= 0:
+            self.unhung.set()
+            return
+        self.unhung.clear()
+        self.hang_handle = asyncio.get_running_loop().call_later(seconds, self.unhung.set)
+
 
     @property
     def stalled(self) -> bool:
@@ -162,6 +183,7 @@ class Faults:
     def clear(self) -> None:
         """Remove every fault."""
         self.stall(0)
+        self.hang(0)
         self.reply_delay = 0.0
         self.remote_clients = False
         self.method_errors.clear()

@@ -5,7 +5,10 @@
 of the integration (poll intervals, call timeouts, WebSocket heartbeats, reconnect backoff) then
 runs as if that much time had passed, in order, while the simulator (in its own thread and loop)
 keeps real time. A minute of outage costs well under a second. freezegun cannot do this here: it
-freezes `time.monotonic` for every thread, the simulator's too.
+freezes `time.monotonic` for every thread, the simulator's too. Before each step the clock waits
+until the simulator's loop has run what it was given: a simulator slowed down by a busy machine
+costs real time, never virtual time (a 5 s call timeout must not pass in 30 real ms because the
+simulator's thread did not get the CPU).
 
 **Log guard.** Every test of the suite runs with all loggers at DEBUG into a handler that keeps
 every record. Afterwards no record may contain a secret of the lab (API keys, tokens), and no
@@ -40,8 +43,11 @@ from tests.conftest import seed_scenario
 class VirtualClock:
     """Home Assistant's loop on a clock that a test moves forward."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, sim_loop: asyncio.AbstractEventLoop | None = None
+    ) -> None:
         self.loop = loop
+        self.sim_loop = sim_loop
         self.offset = 0.0
         loop.time = self._time  # type: ignore[method-assign]
 
@@ -57,6 +63,12 @@ class VirtualClock:
         """Let callbacks run and socket I/O with the simulator happen (a few real ms)."""
         for _ in range(3):
             await asyncio.sleep(0)
+        if self.sim_loop is not None:
+            # Read, call, reply: three turns of the simulator's loop.
+            for _ in range(3):
+                await asyncio.wrap_future(
+                    asyncio.run_coroutine_threadsafe(asyncio.sleep(0), self.sim_loop)
+                )
         await asyncio.sleep(0.003)
 
     async def advance(self, seconds: float, *, step: float = 0.5) -> None:
@@ -83,9 +95,12 @@ class VirtualClock:
 
 
 @pytest.fixture
-def clock(hass: HomeAssistant) -> Iterator[VirtualClock]:
+def clock(hass: HomeAssistant, request: pytest.FixtureRequest) -> Iterator[VirtualClock]:
     """Home Assistant's time, moved forward by the test."""
-    virtual = VirtualClock(hass.loop)
+    lab: LabHandle | None = (
+        request.getfixturevalue("lab") if "lab" in request.fixturenames else None
+    )
+    virtual = VirtualClock(hass.loop, lab.simulator._loop if lab is not None else None)
     try:
         yield virtual
     finally:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 import logging
 import time
+from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
@@ -28,6 +29,8 @@ from .conftest import KeepAll, VirtualClock, ours, subscriptions_by_session
 POOL = "sensor.tank_status"
 APP = "sensor.nextcloud_state"
 CONNECTION = "binary_sensor.nas_connection"
+# The client's own backoff, before the suite's `fast_reconnect` fixture patches it.
+REAL_BACKOFF = TrueNASClient._backoff
 
 
 def state(hass: HomeAssistant, entity_id: str) -> str:
@@ -38,6 +41,13 @@ def state(hass: HomeAssistant, entity_id: str) -> str:
 
 def client_of(entry: MockConfigEntry) -> TrueNASClient:
     return entry.runtime_data.client
+
+
+@pytest.fixture
+def real_backoff() -> Iterator[None]:
+    """The client's own reconnect backoff (the suite makes it 50 ms)."""
+    with patch.object(TrueNASClient, "_backoff", REAL_BACKOFF):
+        yield
 
 
 async def test_connection_dropped_mid_call(
@@ -141,6 +151,7 @@ async def test_one_minute_outage(
     assert (await lab.control("GET", "/control/state"))["connections"] == 1
 
 
+@pytest.mark.usefixtures("real_backoff")
 async def test_slow_replies_past_the_timeout(
     hass: HomeAssistant,
     lab: LabHandle,
@@ -208,6 +219,7 @@ async def advance_while_retrying(
         ),
     ],
 )
+@pytest.mark.usefixtures("real_backoff")
 async def test_silent_server_is_unavailable_within_15_s_and_back_within_5_s(
     hass: HomeAssistant,
     lab: LabHandle,
