@@ -58,6 +58,7 @@ from bench.harness import (
 from bench.outages import measure_outages
 from bench.report import print_table, write_json
 from bench.scenarios import archive_lab, large_lab, seed_lab
+from bench.state_writes import counted_state_writes, per_day
 from custom_components.homelab.const import (
     CONF_ENTRY_TYPE,
     CONF_SSL,
@@ -177,7 +178,9 @@ async def _unload(hass: HomeAssistant, entries: list[ConfigEntry[Any]]) -> None:
 # ---------------------------------------------------------------- steady state
 
 
-async def _steady_state(sim: LabSimulator, clock: SharedClock, times: LoopTimes) -> dict[str, Any]:
+async def _steady_state(
+    hass: HomeAssistant, sim: LabSimulator, clock: SharedClock, times: LoopTimes
+) -> dict[str, Any]:
     """A minute of warm-up, then ten virtual minutes measured."""
     http = HttpBytes()
     slow: list[logging.LogRecord] = []
@@ -200,7 +203,7 @@ async def _steady_state(sim: LabSimulator, clock: SharedClock, times: LoopTimes)
         await sim.control("DELETE", "/control/paperless/cost")
         slow.clear()
         real = time.perf_counter()
-        with counted_http(http):
+        with counted_http(http), counted_state_writes(hass) as writes:
             await clock.advance(STEADY_MINUTES * 60)
         real = time.perf_counter() - real
         after = await sim.control("GET", "/control/stats")
@@ -217,6 +220,7 @@ async def _steady_state(sim: LabSimulator, clock: SharedClock, times: LoopTimes)
         methods[call["method"]] = methods.get(call["method"], 0) + 1
     return {
         "virtual_minutes": minutes,
+        "state_writes_per_day": per_day(writes, minutes),
         "real_seconds": round(real, 1),
         "rpc_calls_per_min": round((after["rpc_calls"] - before["rpc_calls"]) / minutes, 2),
         "bytes_per_min": round((after["bytes_sent"] - before["bytes_sent"]) / minutes),
@@ -514,7 +518,7 @@ async def test_lab(hass: HomeAssistant, name: str) -> None:
             truenas = entries[0]
             time_frames(truenas.runtime_data.client, times)
             time_stats_batches(truenas.runtime_data.apps, times)
-            result["steady"] = await _steady_state(sim, clock, times)
+            result["steady"] = await _steady_state(hass, sim, clock, times)
             result["latency"] = await _latencies(hass, sim, clock, truenas)
             result["outages"] = await measure_outages(
                 hass, sim, clock, truenas.runtime_data.client, OUTAGE_TRIALS
