@@ -28,6 +28,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 import probatio as vol
+from yarl import URL
 
 from . import create_client
 from .backup_options import backup_options_from_input, backup_section
@@ -96,8 +97,34 @@ def _normalise(data: Mapping[str, Any]) -> dict[str, Any]:
     if CONF_PORT in result:
         result[CONF_PORT] = int(result[CONF_PORT])
     if CONF_HOST in result:
-        result[CONF_HOST] = str(result[CONF_HOST]).strip()
+        host = str(result[CONF_HOST]).strip()
+        if "://" in host:
+            # A URL typed or pasted from the browser (https://nas.local/ui): keep its host, and
+            # its port when it names one. TLS stays what the checkbox says.
+            try:
+                url = URL(host)
+            except ValueError:
+                url = None
+            if url is not None and url.host:
+                host = url.host
+                if url.explicit_port is not None:
+                    result[CONF_PORT] = url.explicit_port
+        elif "/" in host:
+            host = host.split("/", 1)[0]  # nas.local/ui
+        result[CONF_HOST] = host
     return result
+
+
+def _valid_host(data: Mapping[str, Any]) -> bool:
+    """A host name or an IP address the client can build its URLs from."""
+    host = str(data.get(CONF_HOST, ""))
+    if not host or "://" in host:
+        return False
+    try:
+        URL.build(scheme="https", host=host)
+    except ValueError:
+        return False
+    return True
 
 
 async def validate_connection(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[str, str]:
@@ -213,7 +240,9 @@ class HomeLabConfigFlow(PipelineConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _normalise(user_input)
-            if _needs_pin(data):
+            if not _valid_host(data):
+                errors = {CONF_HOST: "invalid_host"}
+            elif _needs_pin(data):
                 self._fingerprint, errors = await self._fetch_fingerprint(data)
                 if self._fingerprint is not None:
                     self._pending = data
@@ -287,7 +316,9 @@ class HomeLabConfigFlow(PipelineConfigFlow, domain=DOMAIN):
                 key: value for key, value in entry.data.items() if key != CONF_CERTIFICATE_SHA256
             }
             data.update(_normalise(user_input))
-            if _needs_pin(data):
+            if not _valid_host(data):
+                errors = {CONF_HOST: "invalid_host"}
+            elif _needs_pin(data):
                 self._fingerprint, errors = await self._fetch_fingerprint(data)
                 if self._fingerprint is not None and self._fingerprint != pinned:
                     self._pending = data
