@@ -206,12 +206,17 @@ def test_error_objects_map_to_call_errors(error: Any) -> None:
 @given(text=st.text(max_size=40) | JSON.map(json.dumps))
 def test_frame_reader_takes_anything(text: str) -> None:
     """Whatever frame arrives, the reader logs or ignores it; it never raises."""
-    client = TrueNASClient("127.0.0.1", username="u", api_key="k", session=None)  # type: ignore[arg-type]
-    client._handle_text(text)
-    client._handle_text(json.dumps({"jsonrpc": "2.0", "id": 1, "result": text}))
-    client._handle_text(
-        json.dumps({"jsonrpc": "2.0", "method": "collection_update", "params": {"x": text}})
-    )
+
+    async def read() -> None:
+        # In an event loop, as the reader always is (replies stamp the loop's time).
+        client = TrueNASClient("127.0.0.1", username="u", api_key="k", session=None)  # type: ignore[arg-type]
+        client._handle_text(text)
+        client._handle_text(json.dumps({"jsonrpc": "2.0", "id": 1, "result": text}))
+        client._handle_text(
+            json.dumps({"jsonrpc": "2.0", "method": "collection_update", "params": {"x": text}})
+        )
+
+    asyncio.run(read())
 
 
 @given(text=st.text(max_size=30))
