@@ -46,7 +46,7 @@ def _app(index: int, rng: random.Random) -> dict[str, Any]:
         "version": f"1.{index % 7}.{index % 13}",
         "app_version": f"{rng.randint(1, 9)}.{rng.randint(0, 40)}.{rng.randint(0, 9)}",
         "train": rng.choice(["community", "stable", "custom"]),
-        "portals": {"Web UI": f"http://127.0.0.1:{31000 + index}/"},
+        "portals": {"Web UI": f"http://0.0.0.0:{31000 + index}/"},  # as real portals
         "ports": [31000 + index],
         "containers": [
             {"service": f"{name}-{part}", "image": f"ix/{name}-{part}:1.0"}

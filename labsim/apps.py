@@ -11,7 +11,7 @@ Scenario section ``apps``::
           title: Paperless-ngx        # the catalog's display name
           train: community
           state: RUNNING              # RUNNING|DEPLOYING|STOPPED|STOPPING|CRASHED
-          portals: {Web UI: "http://nas.local:30070/"}
+          portals: {Web UI: "http://0.0.0.0:30070/"}   # as the apps library builds them
           ports: [30070]
           containers: [{service: paperless, image: "ghcr.io/paperless-ngx/paperless-ngx:2.20.15"}]
           upgrade: {version: 1.3.3, app_version: "2.20.16"}   # optional: upgrade_available
@@ -161,8 +161,13 @@ class AppLab:
 
     # ------------------------------------------------------------ entries
 
-    def entry(self, app: AppDef) -> dict[str, Any]:
-        """Return an ``app.query`` entry."""
+    def entry(self, app: AppDef, api_version: tuple[int, ...] | None = None) -> dict[str, Any]:
+        """Return an ``app.query`` entry as API ``api_version`` shapes it (default: the box's).
+
+        ``active_workloads.used_host_ips`` came with the 25.10 API; ``latest_app_version`` and
+        ``action_required`` with 26. Events carry the box's shape.
+        """
+        version = api_version or self.state.box_api_version()
         running = app.state in {"RUNNING", "STOPPING"}
         container_state = {
             "RUNNING": "running",
@@ -192,7 +197,7 @@ class AppLab:
             }
             for port in app.ports
         ]
-        return {
+        entry: dict[str, Any] = {
             "name": app.name,
             "id": app.name,
             "state": app.state,
@@ -222,6 +227,12 @@ class AppLab:
                 "networks": [],
             },
         }
+        if version < (25, 10):
+            del entry["active_workloads"]["used_host_ips"]
+        if version >= (26,):
+            entry["latest_app_version"] = app.upgrade[1] if app.upgrade else app.app_version
+            entry["action_required"] = False
+        return entry
 
     def changed(self, app: AppDef, msg: str = "changed") -> None:
         """Publish an ``app.query`` event with the full entry."""
@@ -249,20 +260,10 @@ class AppLab:
             # The middleware serialises app jobs with a per-app lock; the second one waits.
             # We refuse instead of queueing, as a second stop/start would just repeat work.
             raise CallError(f"{app.name!r} app is already being changed", errno.EBUSY)
-        job = JobDef(
-            id=self.state.next_job_id,
-            method=method,
-            arguments=[app.name],
-            state="RUNNING",
-            percent=0,
-            description=f"{kind.title()}ing {app.name!r} app",
-            time_started=datetime.now(UTC),
-            time_finished=None,
+        job = self.state.add_job(
+            method, [app.name], description=f"{kind.title()}ing {app.name!r} app"
         )
-        self.state.next_job_id += 1
-        self.state.jobs[job.id] = job
         self.busy[app.name] = job.id
-        self.state._emit_job(job, "added")  # noqa: SLF001 - same package
         error = self.fail_next.pop(app.name, None)
         self.state._spawn(  # noqa: SLF001 - same package
             self._walk(job, app, self.job_seconds[kind], steps, error, on_success)
@@ -301,7 +302,9 @@ class AppLab:
             else:
                 if on_success is not None:
                     on_success(app)
-                job.state, job.percent, job.result = "SUCCESS", 100, self.entry(app)
+                # app.start/app.stop return None (AppStartResult); the others the app entry.
+                result = None if job.method in {"app.start", "app.stop"} else self.entry(app)
+                job.state, job.percent, job.result = "SUCCESS", 100, result
             self.state._emit_job(job, "changed")  # noqa: SLF001
         finally:
             self.busy.pop(app.name, None)
@@ -375,34 +378,54 @@ def _name(ctx: CallContext) -> str:
 def app_query(ctx: CallContext) -> object:
     """``app.query``."""
     lab = apps_of(ctx.state)
-    return run_query([lab.entry(app) for app in lab.apps.values()], ctx.params)
+    version = ctx.session.version
+    return run_query([lab.entry(app, version) for app in lab.apps.values()], ctx.params)
+
+
+def _app_or_failed_job(ctx: CallContext) -> tuple[AppLab, AppDef | int]:
+    """The app a job method names, or (unknown app) the id of a job that fails.
+
+    The middleware looks the app up inside the job (``app.get_instance``), so an unknown name
+    gives a job that ends FAILED with ``InstanceNotFound``, not an error reply.
+    """
+    lab = apps_of(ctx.state)
+    name = _name(ctx)
+    if name not in lab.apps:
+        error = f"[ENOENT] None: App {name} does not exist"
+        return lab, ctx.state.failed_job(ctx.method, [name], error)
+    return lab, lab.apps[name]
 
 
 def app_start(ctx: CallContext) -> int:
     """``app.start`` (job): DEPLOYING, then RUNNING."""
-    lab = apps_of(ctx.state)
-    app = lab.get(_name(ctx))
+    lab, app = _app_or_failed_job(ctx)
+    if isinstance(app, int):
+        return app
     return lab.run_job("app.start", app, "start", [(0.1, "DEPLOYING"), (1.0, "RUNNING")])
 
 
 def app_stop(ctx: CallContext) -> int:
     """``app.stop`` (job): STOPPING, then STOPPED."""
-    lab = apps_of(ctx.state)
-    app = lab.get(_name(ctx))
+    lab, app = _app_or_failed_job(ctx)
+    if isinstance(app, int):
+        return app
     return lab.run_job("app.stop", app, "stop", [(0.1, "STOPPING"), (1.0, "STOPPED")])
 
 
 def app_redeploy(ctx: CallContext) -> int:
     """``app.redeploy`` (job): containers recreated; DEPLOYING, then RUNNING."""
-    lab = apps_of(ctx.state)
-    app = lab.get(_name(ctx))
+    lab, app = _app_or_failed_job(ctx)
+    if isinstance(app, int):
+        return app
     return lab.run_job("app.redeploy", app, "redeploy", [(0.1, "DEPLOYING"), (1.0, "RUNNING")])
 
 
 def app_upgrade(ctx: CallContext) -> int:
     """``app.upgrade`` (job): to the latest version; fails when no upgrade is available."""
-    lab = apps_of(ctx.state)
-    app = lab.get(_name(ctx))
+    lab, found = _app_or_failed_job(ctx)
+    if isinstance(found, int):
+        return found
+    app = found
     if app.upgrade is None:
         raise CallError(f"No upgrade available for {app.name!r}", errno.ENOENT)
     target = app.upgrade

@@ -56,11 +56,11 @@ from weakref import WeakKeyDictionary
 
 from aiohttp import web
 
-from . import snapshots as snap
+from . import ejson, snapshots as snap
 from .cron import Cron, CronError
 from .errors import CallError, single_error
 from .query import run_query
-from .rpc import CallContext, Method, RpcServer
+from .rpc import REDACTED, CallContext, Method, RpcServer
 from .scenario import (
     SECTION_PARSERS,
     Dataset,
@@ -70,7 +70,7 @@ from .scenario import (
     parse_time,
     version_tuple,
 )
-from .state import LabError, LabState
+from .state import LOAD_HOOKS, LabError, LabState
 
 DEFAULT_JOB_SECONDS: Final = {"snapshot_task": 1.0, "replication": 6.0, "cloudsync": 8.0}
 LIFETIME_UNITS: Final = {
@@ -86,6 +86,20 @@ KNOWN_VERSIONS: Final = (
     "v25.04.0", "v25.04.1", "v25.04.2", "v25.10.0", "v25.10.1", "v25.10.2", "v26.0.0",
 )  # fmt: skip
 KINDS: Final = ("snapshot_task", "replication", "cloudsync")
+# The keychain credential an SSH replication points at (KeychainCredentialEntry, SSH_CREDENTIALS).
+SSH_CREDENTIALS: Final = {
+    "id": 1,
+    "name": "offsite-backup",
+    "type": "SSH_CREDENTIALS",
+    "attributes": {
+        "host": "backup.example.net",
+        "port": 22,
+        "username": "root",
+        "private_key": 2,
+        "remote_host_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILabsimOffsiteBackupHostKey",
+        "connect_timeout": 10,
+    },
+}
 
 
 # ---------------------------------------------------------------- scenario section
@@ -417,16 +431,10 @@ class BackupLab:
         gen = self.section.generate
         if gen is None:
             return []
-        return [f"{gen.parent}/ds{index:05d}" for index in range(gen.datasets)]
+        return generated_names(gen)
 
     def _add_generated_datasets(self) -> None:
-        names = self._generated_names()
-        if not names:
-            return
-        known = {dataset.name for dataset in self.state.datasets}
-        self.state.datasets.extend(
-            Dataset(name=name, used=64 * 1024**2) for name in names if name not in known
-        )
+        add_generated_datasets(self.state)
 
     def _dataset_names(self) -> list[str]:
         names: dict[str, None] = {}
@@ -716,26 +724,11 @@ class BackupLab:
     # ------------------------------------------------------------ jobs
 
     def _new_job(self, method: str, arguments: list[Any], state: str) -> JobDef:
-        job = JobDef(
-            id=self.state.next_job_id,
-            method=method,
-            arguments=arguments,
-            state=state,
-            percent=0,
-            description=None,
-            time_started=self.now() if state == "RUNNING" else None,
-            time_finished=None,
-        )
-        self.state.next_job_id += 1
-        self.state.jobs[job.id] = job
-        self.state._emit_job(job, "added")  # noqa: SLF001 - same package
-        return job
+        """Add a job (``added`` as WAITING); a RUNNING one then starts (``changed``)."""
+        return self.state.add_job(method, arguments, run=state == "RUNNING", now=self.now())
 
     def _fail_now(self, job: JobDef, error: str) -> None:
-        job.state, job.error, job.percent = "FAILED", error, None
-        job.time_started = job.time_started or self.now()
-        job.time_finished = self.now()
-        self.state._emit_job(job, "changed")  # noqa: SLF001
+        self.state.fail_job(job, error, self.now())
 
     def start_replication(self, rep: ReplicationDef) -> int:
         """``replication.run``: a job; fails inside the job when not runnable, as the middleware."""
@@ -861,8 +854,7 @@ class BackupLab:
             runtime.job, runtime.task, runtime.aborting = None, None, False
             queued, runtime.queued = runtime.queued, None
             if queued is not None and sync.id in self.cloudsyncs:
-                queued.state, queued.time_started = "RUNNING", self.now()
-                self.state._emit_job(queued, "changed")  # noqa: SLF001
+                self.state.run_job(queued, self.now())
                 self._launch_cloudsync(sync, runtime, queued)
 
     def abort_cloudsync(self, sync: CloudSyncDef) -> bool:
@@ -893,6 +885,17 @@ class BackupLab:
             "state": dict(self.task_state[task.id]),
         }
 
+    def _bound_snapshot_task(self, task: SnapshotTaskDef) -> dict[str, Any]:
+        """A periodic snapshot task inside ``replication.query``: the database row.
+
+        ``replication.extend`` copies the ``storage_task`` row (PoolSnapshotTaskDBEntry): no
+        ``vmware_sync``, and ``state`` is the stored JSON text, not an object.
+        """
+        entry = self.snapshot_task_entry(task)
+        del entry["vmware_sync"]
+        entry["state"] = ejson.dumps(entry["state"])
+        return entry
+
     def replication_entry(self, rep: ReplicationDef) -> dict[str, Any]:
         """Return a ``replication.query`` item."""
         state = dict(self.replication_state[rep.id])
@@ -905,16 +908,14 @@ class BackupLab:
             "name": rep.name,
             "direction": rep.direction,
             "transport": rep.transport,
-            "ssh_credentials": None
-            if rep.transport == "LOCAL"
-            else {"id": 1, "name": "offsite-backup", "type": "SSH_CREDENTIALS"},
+            "ssh_credentials": None if rep.transport == "LOCAL" else dict(SSH_CREDENTIALS),
             "source_datasets": list(rep.source_datasets),
             "target_dataset": rep.target_dataset,
             "recursive": rep.recursive,
             "exclude": [],
             "properties": True,
             "periodic_snapshot_tasks": [
-                self.snapshot_task_entry(self.snapshot_tasks[i])
+                self._bound_snapshot_task(self.snapshot_tasks[i])
                 for i in rep.periodic_snapshot_tasks
                 if i in self.snapshot_tasks
             ],
@@ -943,23 +944,28 @@ class BackupLab:
             "has_encrypted_dataset_keys": False,
         }
 
-    def cloudsync_entry(self, sync: CloudSyncDef) -> dict[str, Any]:
-        """Return a ``cloudsync.query`` item."""
+    def cloudsync_entry(
+        self, sync: CloudSyncDef, api_version: tuple[int, ...] | None = None
+    ) -> dict[str, Any]:
+        """Return a ``cloudsync.query`` item as API ``api_version`` shapes it (default: newest)."""
         runtime = self.runtime["cloudsync", sync.id]
         job = self.state.job_entry(runtime.job) if runtime.job else self.cloudsync_job[sync.id]
         credentials = {
             "id": 1,
             "name": "Backblaze B2",
-            "provider": {"type": "B2"},
+            # Secret fields are redacted for keys that may not see them (B2CredentialsModel).
+            "provider": {"type": "B2", "account": REDACTED, "key": REDACTED},
             **sync.credentials,
         }
-        return {
+        # A cloud sync schedule is a plain cron (CronModel): no begin/end window.
+        schedule = {k: v for k, v in sync.schedule.items() if k not in {"begin", "end"}}
+        entry: dict[str, Any] = {
             "id": sync.id,
             "description": sync.description,
             "path": sync.path,
             "credentials": credentials,
             "attributes": dict(sync.attributes),
-            "schedule": dict(sync.schedule),
+            "schedule": schedule,
             "pre_script": "",
             "post_script": "",
             "snapshot": False,
@@ -980,6 +986,11 @@ class BackupLab:
             "job": job,
             "locked": sync.locked,
         }
+        if (api_version or self.state.box_api_version()) >= (26,):
+            # BaseCloudEntry (26): the dataset holding ``path`` and the path inside it.
+            dataset, relative = _dataset_of(sync.path, self.store)
+            entry["dataset"], entry["relative_path"] = dataset, relative
+        return entry
 
     # ------------------------------------------------------------ lookups
 
@@ -1020,6 +1031,35 @@ class BackupLab:
             },
         }
 
+
+def _dataset_of(path: str, store: snap.SnapshotStore) -> tuple[str | None, str | None]:
+    """Split ``/mnt/<dataset>/<rest>`` at the deepest dataset (null when there is none)."""
+    parts = path.removeprefix("/mnt/").strip("/").split("/")
+    for depth in range(len(parts), 0, -1):
+        name = "/".join(parts[:depth])
+        if store.has_dataset(name):
+            return name, "/".join(parts[depth:])
+    return None, None
+
+
+def generated_names(gen: GenerateDef) -> list[str]:
+    """The datasets ``backups.generate`` adds under its parent."""
+    return [f"{gen.parent}/ds{index:05d}" for index in range(gen.datasets)]
+
+
+def add_generated_datasets(state: LabState) -> None:
+    """Add the datasets of ``backups.generate`` (a load hook: they exist from the start)."""
+    section: BackupsSection | None = state.scenario.sections.get("backups")
+    gen = section.generate if section is not None else None
+    if gen is None:
+        return
+    known = {dataset.name for dataset in state.datasets}
+    state.datasets.extend(
+        Dataset(name=name, used=64 * 1024**2) for name in generated_names(gen) if name not in known
+    )
+
+
+LOAD_HOOKS.append(add_generated_datasets)
 
 _LABS: WeakKeyDictionary[LabState, BackupLab] = WeakKeyDictionary()
 
@@ -1073,22 +1113,38 @@ def replication_query(ctx: CallContext) -> object:
     return run_query([lab.replication_entry(t) for t in lab.replications.values()], ctx.params)
 
 
+def _unknown_task_job(ctx: CallContext, err: CallError) -> int:
+    """``get_instance`` raised inside the job: a job that fails, not an error reply."""
+    return ctx.state.failed_job(ctx.method, list(ctx.params[:1]), f"[ENOENT] None: {err.errmsg}")
+
+
 def replication_run(ctx: CallContext) -> int:
-    """``replication.run`` (job)."""
+    """``replication.run`` (job); an unknown id gives a job that fails."""
     lab = backups_of(ctx.state)
-    return lab.start_replication(lab.replication(_task_id(ctx)))
+    task_id = _task_id(ctx)
+    try:
+        rep = lab.replication(task_id)
+    except CallError as err:
+        return _unknown_task_job(ctx, err)
+    return lab.start_replication(rep)
 
 
 def cloudsync_query(ctx: CallContext) -> object:
     """``cloudsync.query``."""
     lab = backups_of(ctx.state)
-    return run_query([lab.cloudsync_entry(t) for t in lab.cloudsyncs.values()], ctx.params)
+    version = ctx.session.version
+    return run_query([lab.cloudsync_entry(t, version) for t in lab.cloudsyncs.values()], ctx.params)
 
 
 def cloudsync_sync(ctx: CallContext) -> int:
-    """``cloudsync.sync`` (job)."""
+    """``cloudsync.sync`` (job); an unknown id gives a job that fails."""
     lab = backups_of(ctx.state)
-    sync = lab.cloudsync(_task_id(ctx))
+    try:
+        sync = lab.cloudsync(_task_id(ctx))
+    except CallError as err:
+        if err.errno != errno.ENOENT:
+            raise
+        return _unknown_task_job(ctx, err)
     options = ctx.params[1] if len(ctx.params) > 1 else {}
     if not isinstance(options, dict):
         raise single_error("cloud_sync_sync_options", "Input should be a valid dictionary")
@@ -1120,6 +1176,9 @@ def snapshot_create(ctx: CallContext) -> dict[str, Any]:
     )
     entry = snap.legacy_entry(created, [])
     entry["properties"] = {}
+    if ctx.method == "pool.snapshot.create":
+        # PoolSnapshotCreateUpdateEntry excludes them (a new snapshot has no holds yet).
+        del entry["holds"], entry["retention"]
     return entry
 
 
@@ -1209,8 +1268,6 @@ def _task_runtime(lab: BackupLab, request: web.Request) -> TaskRuntime:
 
 
 def _json(data: object, status: int = 200) -> web.Response:
-    from . import ejson  # noqa: PLC0415 - keep the import list of this module short
-
     return web.json_response(data, status=status, dumps=ejson.dumps)
 
 

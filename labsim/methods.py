@@ -93,12 +93,15 @@ def _api_key_login(
         return {"response_type": "EXPIRED"}
     ctx.session.login(user, key)
     stats.logins_ok += 1
-    return {
+    response: dict[str, Any] = {
         "response_type": "SUCCESS",
         "user_info": _user_info(user) if user_info else None,
         "authenticator": "LEVEL_1",
-        "reconnect_token": None,
     }
+    if ctx.session.version >= (26,):
+        # AuthRespSuccess gained reconnect_token in the 26 API; older models forbid the key.
+        response["reconnect_token"] = None
+    return response
 
 
 def _login_data(ctx: CallContext) -> tuple[str, dict[str, Any]]:
@@ -237,7 +240,7 @@ def system_host_id(ctx: CallContext) -> str:
 
 def pool_query(ctx: CallContext) -> object:
     """``pool.query``: data pools with topology and scan."""
-    return run_query(ctx.state.pool_entries(), ctx.params)
+    return run_query(ctx.state.pool_entries(ctx.session.version), ctx.params)
 
 
 def pool_dataset_query(ctx: CallContext) -> object:
@@ -265,7 +268,7 @@ def pool_dataset_query(ctx: CallContext) -> object:
 
 def boot_get_state(ctx: CallContext) -> dict[str, Any] | None:
     """``boot.get_state``: the boot pool (it is not part of ``pool.query``)."""
-    return ctx.state.boot_state()
+    return ctx.state.boot_state(ctx.session.version)
 
 
 def alert_list(ctx: CallContext) -> list[dict[str, Any]]:
@@ -297,7 +300,8 @@ METHODS: Final[Mapping[str, Method]] = {
     ),
     "auth.logout": Method(auth_logout, 0),
     "auth.me": Method(auth_me, 0),
-    "core.ping": Method(core_ping, 0),
+    # authentication_required=False: a client may ping before it logs in (rate limited).
+    "core.ping": Method(core_ping, 0, auth=False),
     "core.set_options": Method(core_set_options, 1, auth=False, rate_limit=False),
     "core.subscribe": Method(core_subscribe, 1),
     "core.unsubscribe": Method(core_unsubscribe, 1),

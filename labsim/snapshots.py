@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import errno
+import hashlib
 import re
 from typing import Any, Final
 
@@ -463,6 +464,16 @@ def _resource_args(params: Sequence[Any], method: str) -> dict[str, Any]:
     return data
 
 
+def dataset_guid(name: str) -> int:
+    """A dataset's ZFS guid: a stable 64-bit number (ZFSResourceEntry.guid is an int)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") >> 1
+
+
+def dataset_txg(name: str) -> int:
+    """The txg a dataset was created in: stable, and before every snapshot's (first_txg 1000)."""
+    return 4 + name.count("/") * 16 + (dataset_guid(name) % 16)
+
+
 def resource_query(
     store: SnapshotStore, cost: SnapshotCost, params: Sequence[Any]
 ) -> tuple[list[dict[str, Any]], float]:
@@ -499,11 +510,15 @@ def resource_query(
                     }
         entries.append(
             {
+                "createtxg": dataset_txg(name),
+                "guid": dataset_guid(name),
                 "name": name,
                 "pool": name.split("/", 1)[0],
                 "type": "FILESYSTEM",
                 "properties": props,
                 "user_properties": {} if data.get("get_user_properties") else None,
+                # normalize_asdict_result always adds it; only nest_results fills it.
+                "children": [],
             }
         )
     seconds = cost.charge(method, datasets=len(names))

@@ -86,6 +86,10 @@ class Event:
 
 
 type Listener = Callable[[Event], None]
+type LoadHook = Callable[["LabState"], None]
+
+LOAD_HOOKS: list[LoadHook] = []
+"""Run at the end of every scenario load (start and reset): sections add what the NAS has."""
 
 
 @dataclass(slots=True)
@@ -147,7 +151,6 @@ class Faults:
             return
         self.unhung.clear()
         self.hang_handle = asyncio.get_running_loop().call_later(seconds, self.unhung.set)
-
 
     @property
     def stalled(self) -> bool:
@@ -254,6 +257,8 @@ class LabState:
         self.next_job_id = max(self.jobs, default=0) + 1
         # A scenario that starts unhealthy starts with its alert, like a box that ran a while.
         self._reconcile_health_alerts(notify=False)
+        for hook in LOAD_HOOKS:
+            hook(self)
 
     # ------------------------------------------------------------ notifications
 
@@ -402,8 +407,21 @@ class LabState:
         ]
         return entry
 
-    def pool_entry(self, pool: Pool, *, pool_id: int | str | None = None) -> dict[str, Any]:
-        """Return a ``pool.query`` item."""
+    def box_api_version(self) -> tuple[int, ...]:
+        """Return the newest API version this box serves: the shape of its events."""
+        return version_tuple(self.scenario.current_version)
+
+    def pool_entry(
+        self,
+        pool: Pool,
+        *,
+        pool_id: int | str | None = None,
+        api_version: tuple[int, ...] | None = None,
+    ) -> dict[str, Any]:
+        """Return a ``pool.query`` item as API ``api_version`` shapes it (default: the box's).
+
+        Events are never adapted to a connection's API version, so they carry the box's shape.
+        """
         code, detail = zfs.status_code_and_detail(pool)
         data_vdevs = max(1, len(pool.topology["data"]))
         topology = {
@@ -413,7 +431,7 @@ class LabState:
             ]
             for category, vdevs in pool.topology.items()
         }
-        return {
+        entry: dict[str, Any] = {
             "id": pool.id if pool_id is None else pool_id,
             "name": pool.name,
             "guid": pool.guid,
@@ -440,15 +458,27 @@ class LabState:
             "autotrim": _prop(pool.autotrim, pool.autotrim, pool.autotrim, "DEFAULT"),
             "topology": topology,
         }
+        if (api_version or self.box_api_version()) >= (26,):
+            # PoolEntry.all_sed (26): set when every disk is a SED; none of ours is.
+            entry["all_sed"] = False
+        return entry
 
-    def pool_entries(self) -> list[dict[str, Any]]:
+    def pool_entries(self, api_version: tuple[int, ...] | None = None) -> list[dict[str, Any]]:
         """Return every data pool (``pool.query`` never lists the boot pool)."""
-        return [self.pool_entry(pool) for pool in self.pools.values() if not pool.boot]
+        return [
+            self.pool_entry(pool, api_version=api_version)
+            for pool in self.pools.values()
+            if not pool.boot
+        ]
 
-    def boot_state(self) -> dict[str, Any] | None:
-        """Return ``boot.get_state`` (the boot pool, keyed by name)."""
+    def boot_state(self, api_version: tuple[int, ...] | None = None) -> dict[str, Any] | None:
+        """Return ``boot.get_state``: a pool entry without ``id`` and ``guid`` (BootGetState)."""
         pool = next((pool for pool in self.pools.values() if pool.boot), None)
-        return None if pool is None else self.pool_entry(pool, pool_id=pool.name)
+        if pool is None:
+            return None
+        entry = self.pool_entry(pool, api_version=api_version)
+        del entry["id"], entry["guid"]
+        return entry
 
     def set_pool_state(
         self,
@@ -966,6 +996,56 @@ class LabState:
     def _emit_job(self, job: JobDef, msg: str) -> None:
         self.emit(Event("core.get_jobs", msg, job.id, self.job_entry(job)))
 
+    def add_job(
+        self,
+        method: str,
+        arguments: list[Any],
+        *,
+        description: str | None = None,
+        run: bool = True,
+        now: datetime | None = None,
+    ) -> JobDef:
+        """Add a job as the middleware does: ``added`` as WAITING, then (``run``) RUNNING.
+
+        ``now`` is the job clock (the backup clock for backup jobs).
+        """
+        job = JobDef(
+            id=self.next_job_id,
+            method=method,
+            arguments=arguments,
+            state="WAITING",
+            percent=None,
+            description=description,
+            time_started=None,
+            time_finished=None,
+        )
+        self.next_job_id += 1
+        self.jobs[job.id] = job
+        self._emit_job(job, "added")
+        if run:
+            self.run_job(job, now)
+        return job
+
+    def run_job(self, job: JobDef, now: datetime | None = None) -> None:
+        """Move a WAITING job to RUNNING (``changed``)."""
+        job.state, job.percent = "RUNNING", 0
+        job.time_started = now or datetime.now(UTC)
+        self._emit_job(job, "changed")
+
+    def fail_job(self, job: JobDef, error: str, now: datetime | None = None) -> None:
+        """End a job as FAILED with ``error`` (the exception's ``str``)."""
+        job.state, job.error, job.percent = "FAILED", error, None
+        job.time_started = job.time_started or now or datetime.now(UTC)
+        job.time_finished = now or datetime.now(UTC)
+        self._emit_job(job, "changed")
+
+    def failed_job(self, method: str, arguments: list[Any], error: str) -> int:
+        """A job whose method raised at once (an unknown app or task): it still is a job."""
+        job = self.add_job(method, arguments)
+        # It fails inside the job, after the caller got the job id.
+        asyncio.get_running_loop().call_soon(self.fail_job, job, error)
+        return job.id
+
     def start_job(
         self,
         method: str,
@@ -976,18 +1056,7 @@ class LabState:
         error: str | None = None,
     ) -> JobDef:
         """Run a fake job for ``duration`` seconds ending in SUCCESS (or FAILED with ``error``)."""
-        job = JobDef(
-            id=self.next_job_id,
-            method=method,
-            arguments=arguments,
-            state="RUNNING",
-            percent=0,
-            description=None,
-            time_started=datetime.now(UTC),
-        )
-        self.next_job_id += 1
-        self.jobs[job.id] = job
-        self._emit_job(job, "added")
+        job = self.add_job(method, arguments)
         self._spawn(self._run_job(job, duration, result, error))
         return job
 

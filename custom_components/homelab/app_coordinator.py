@@ -13,6 +13,7 @@ from datetime import timedelta
 import json
 from typing import Any, Literal, override
 
+from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import device_registry as dr
@@ -91,6 +92,8 @@ class AppsCoordinator(DataUpdateCoordinator[dict[str, App]]):
             always_update=False,
         )
         self.client = client
+        # Portals come as http://0.0.0.0:PORT/: links and probe presets use the NAS's host.
+        self.portal_host = str(entry.data.get(CONF_HOST) or "")
         self.stats: dict[str, AppStats] = {}
         # The running job of each app (from core.get_jobs events and our own calls).
         self.jobs: dict[str, Job] = {}
@@ -124,7 +127,7 @@ class AppsCoordinator(DataUpdateCoordinator[dict[str, App]]):
                 translation_key="update_failed",
                 translation_placeholders={"error": str(err)},
             ) from err
-        data = {app.name: app for app in apps}
+        data = {app.name: app.with_portal_host(self.portal_host) for app in apps}
         self._track(set(data))
         self.update_interval = (
             APPS_POLL_INTERVAL
@@ -202,7 +205,7 @@ class AppsCoordinator(DataUpdateCoordinator[dict[str, App]]):
             apps.pop(str(event.id), None)
         else:
             try:
-                app = App.from_dict(event.fields)
+                app = App.from_dict(event.fields).with_portal_host(self.portal_host)
             except TrueNASInvalidResponseError:
                 LOGGER.debug("Ignoring a malformed app.query event")
                 return

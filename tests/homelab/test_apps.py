@@ -45,6 +45,8 @@ async def test_app_device(
     assert device.name == "Paperless-ngx"
     assert device.sw_version == "2.20.15_1.3.2"
     assert device.model == "Community train"
+    # labsim answers as a real box does (portal on the apps library's host 0.0.0.0); the
+    # link points at the NAS's host instead.
     assert device.configuration_url == "http://127.0.0.1:30070/"
     assert device.via_device_id == loaded_entry.runtime_data.system_device_id
     assert state(hass, "sensor.paperless_ngx_state") == "running"

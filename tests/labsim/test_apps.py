@@ -62,17 +62,55 @@ async def test_stop_and_start_jobs_emit_events(client: RpcClient) -> None:
             break
     assert job["id"] == job_id
     assert job["fields"]["method"] == "app.stop"
-    await client.call("app.start", ["radicale"])
+    # AppStopResult / AppStartResult: the job ends with result null (not the app entry).
+    assert job["fields"]["result"] is None
+    start_id = await client.call("app.start", ["radicale"])
     while (await client.event("app.query"))["fields"]["state"] != "RUNNING":
         pass
+    while (job := await client.event("core.get_jobs"))["fields"]["state"] != "SUCCESS":
+        pass
+    assert job["id"] == start_id
+    assert job["fields"]["result"] is None
+
+
+async def test_jobs_are_added_waiting_then_run(client: RpcClient) -> None:
+    """The middleware adds a job as WAITING and then runs it (RUNNING), like every job."""
+    await client.call("core.subscribe", ["core.get_jobs"])
+    job_id = await client.call("app.redeploy", ["radicale"])
+    added = await client.event("core.get_jobs")
+    assert (added["msg"], added["id"], added["fields"]["state"]) == ("added", job_id, "WAITING")
+    assert added["fields"]["time_started"] is None
+    running = await client.event("core.get_jobs")
+    assert (running["msg"], running["fields"]["state"]) == ("changed", "RUNNING")
+    assert running["fields"]["time_started"] is not None
+    while (job := await client.event("core.get_jobs"))["fields"]["state"] != "SUCCESS":
+        pass
+    # app.redeploy (like app.upgrade) returns the app entry.
+    assert job["fields"]["result"]["name"] == "radicale"
+
+
+@pytest.mark.parametrize("method", ["app.start", "app.stop", "app.redeploy", "app.upgrade"])
+async def test_unknown_app_gives_a_failed_job(client: RpcClient, method: str) -> None:
+    """``app.get_instance`` runs inside the job: an unknown app is a FAILED job, not an error."""
+    await client.call("core.subscribe", ["core.get_jobs"])
+    job_id = await client.call(method, ["nope"])
+    assert isinstance(job_id, int)
+    states = []
+    while True:
+        job = await client.event("core.get_jobs")
+        assert job["id"] == job_id
+        states.append(job["fields"]["state"])
+        if job["fields"]["state"] == "FAILED":
+            break
+    assert states == ["WAITING", "RUNNING", "FAILED"]
+    assert job["fields"]["error"] == "[ENOENT] None: App nope does not exist"
+    assert job["fields"]["method"] == method
 
 
 async def test_second_job_is_refused_while_one_runs(client: RpcClient) -> None:
     await client.call("app.redeploy", ["n8n"])
     error = await client.error("app.redeploy", ["n8n"])
     assert error["data"]["errname"] == "EBUSY"
-    missing = await client.error("app.start", ["nope"])
-    assert missing["data"]["errname"] == "ENOENT"
     no_name = await client.error("app.start", [])
     assert no_name["code"] == -32602
 

@@ -396,6 +396,9 @@ async def test_replication_job(sim: LabSimulator, client: RpcClient) -> None:
     assert added["id"] == job_id
     assert added["fields"]["method"] == "replication.run"
     assert added["fields"]["arguments"] == [1]
+    assert added["fields"]["state"] == "WAITING"
+    running = await client.event("core.get_jobs", "changed")
+    assert running["fields"]["state"] == "RUNNING"
     changed = await client.event("core.get_jobs", "changed")
     assert 0 < changed["fields"]["progress"]["percent"] < 100
     [task] = await client.call("replication.query", [[["id", "=", 1]]])
@@ -405,7 +408,7 @@ async def test_replication_job(sim: LabSimulator, client: RpcClient) -> None:
     again = await client.call("replication.run", [1])
     while True:
         event = await client.event("core.get_jobs", "changed")
-        if event["id"] == again:
+        if event["id"] == again and event["fields"]["state"] != "RUNNING":
             break
     assert event["fields"]["state"] == "FAILED"
     assert event["fields"]["error"] == "[EFAULT] Task is already running"
@@ -432,6 +435,29 @@ async def test_replication_job(sim: LabSimulator, client: RpcClient) -> None:
     off = await client.call("replication.run", [1])
     [job] = await client.call("core.get_jobs", [[["id", "=", off]]])
     assert job["error"] == "[EFAULT] Task is not enabled"
+
+
+@pytest.mark.parametrize(
+    ("method", "error"),
+    [
+        ("replication.run", "[ENOENT] None: Replication 99 does not exist"),
+        ("cloudsync.sync", "[ENOENT] None: CloudSync 99 does not exist"),
+    ],
+)
+async def test_unknown_task_gives_a_failed_job(client: RpcClient, method: str, error: str) -> None:
+    """The task is looked up inside the job: an unknown id is a job that fails (WAITING first)."""
+    await client.call("core.subscribe", ["core.get_jobs"])
+    job_id = await client.call(method, [99])
+    states = []
+    while True:
+        event = await client.event("core.get_jobs")
+        assert event["id"] == job_id
+        states.append(event["fields"]["state"])
+        if event["fields"]["state"] == "FAILED":
+            break
+    assert states == ["WAITING", "RUNNING", "FAILED"]
+    assert event["fields"]["error"] == error
+    assert event["fields"]["arguments"] == [99]
 
 
 async def test_cloudsync_queue_abort_and_lock(sim: LabSimulator, client: RpcClient) -> None:

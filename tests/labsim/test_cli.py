@@ -60,7 +60,7 @@ async def test_cli_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
             async with http.get(ready["control_url"] + "/control/state") as response:
                 assert (await response.json())["hostname"] == "nas"
             async with http.ws_connect(ready["url"], ssl=context) as ws:
-                await ws.send_json({"jsonrpc": "2.0", "id": 1, "method": "core.ping"})
+                await ws.send_json({"jsonrpc": "2.0", "id": 1, "method": "alert.list"})
                 reply = await ws.receive_json()
                 assert reply["error"]["data"]["errname"] == "ENOTAUTHENTICATED"
     finally:

@@ -193,7 +193,10 @@ async def test_pool_query_runtime_errors_are_call_errors(client: RpcClient) -> N
 
 async def test_boot_pool(client: RpcClient) -> None:
     boot = await client.call("boot.get_state")
-    assert boot["id"] == boot["name"] == "boot-pool"
+    assert boot["name"] == "boot-pool"
+    # BootGetState is a PoolEntry without id and guid.
+    assert "id" not in boot
+    assert "guid" not in boot
     assert boot["topology"]["data"][0]["type"] == "MIRROR"
     assert [d["device"] for d in boot["topology"]["data"][0]["children"]] == [
         "nvme0n1p3",
@@ -359,8 +362,13 @@ async def test_core_get_jobs(client: RpcClient, sim: LabSimulator) -> None:
     )
     added = await client.event("core.get_jobs", "added")
     assert added["id"] == job["id"]
-    assert added["fields"]["state"] == "RUNNING"
+    # Added as WAITING, then run (as the middleware's JobsQueue does).
+    assert added["fields"]["state"] == "WAITING"
+    assert added["fields"]["time_started"] is None
     assert added["fields"]["method"] == "app.start"
+    running = await client.event("core.get_jobs", "changed")
+    assert running["fields"]["state"] == "RUNNING"
+    assert set(running["fields"]["time_started"]) == {"$date"}
     done = await client.event("core.get_jobs", "changed")
     assert done["fields"]["state"] == "SUCCESS"
     assert done["fields"]["progress"]["percent"] == 100
@@ -398,6 +406,8 @@ async def test_failing_job_with_progress(client: RpcClient, sim: LabSimulator) -
         {"method": "replication.run", "arguments": [3], "duration_seconds": 2.2, "error": "boom"},
     )
     await client.event("core.get_jobs", "added")
+    running = await client.event("core.get_jobs", "changed")
+    assert running["fields"]["state"] == "RUNNING"
     progress = await client.event("core.get_jobs", "changed")
     assert progress["fields"]["progress"]["percent"] == 50
     assert progress["fields"]["state"] == "RUNNING"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Self
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, Self
+
+from yarl import URL
 
 from ._parse import as_dict, as_list, opt_bool, opt_float, opt_int, opt_str, req_str
 
@@ -23,6 +25,23 @@ APP_SELECT = [
     "metadata",
     "active_workloads",
 ]
+
+# The apps library builds portal URLs on the address the app listens on: every address.
+WILDCARD_HOSTS: Final = frozenset({"0.0.0.0", "::"})  # noqa: S104 - matched, never bound
+
+
+def portal_on_host(url: str, host: str) -> str:
+    """A portal URL with a wildcard host (``http://0.0.0.0:30068/``) pointed at the NAS's host.
+
+    Other URLs (an app given a real address or a domain) are kept as they are.
+    """
+    try:
+        parsed = URL(url)
+        if parsed.host not in WILDCARD_HOSTS or not host:
+            return url
+        return str(parsed.with_host(host))
+    except ValueError:
+        return url
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +118,11 @@ class App:
     def first_portal(self) -> str | None:
         """The app's first web portal, if it has one."""
         return next(iter(self.portals.values()), None)
+
+    def with_portal_host(self, host: str) -> Self:
+        """The app with its wildcard-host portals pointed at ``host`` (see `portal_on_host`)."""
+        portals = {name: portal_on_host(url, host) for name, url in self.portals.items()}
+        return self if portals == self.portals else replace(self, portals=portals)
 
 
 @dataclass(frozen=True, slots=True)
