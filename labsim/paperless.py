@@ -35,8 +35,8 @@ What the real servers do (recorded from 3.0.5 and 2.20.15, see ``tests/paperless
   3.x records every task type and filters in lower case, with API 9 too (400 otherwise), while
   API 9 still shows the status in upper case. API 9 task lists are plain lists; API 10 pages
   have no ``all``. ``/api/tasks/active/`` (3.x) lists the newest 50 first.
-- 3.x shows a user who is not staff only its own and unowned tasks, and counts only its own
-  documents unless it is a superuser.
+- 3.x shows a user who is not staff only its own and unowned tasks; both versions show (and
+  count) a user who is not a superuser only its own documents (2.20.15 run for real: 0).
 - ``POST /api/documents/reprocess/`` is 3.x only: 2.x answers 405.
 - ``/api/status/`` takes 2.2 to 2.4 s. Each answer is charged a modelled server time
   (``GET cost``), so benchmarks can add up what a poller costs the server without waiting.
@@ -104,18 +104,19 @@ DEFAULT_PAGE_SIZE: Final = 25
 OWNER_ID: Final = 3
 USERNAME: Final = "paperless"
 TASK_ORDERING: Final = ("date_created", "date_done", "status", "task_type")
-# Modelled server time of each answer, in seconds. /api/status/ is measured (2.2-2.4 s on
-# 3.0.5 and 2.20.15); the others are estimates for a home server with a few thousand documents.
+# Modelled server time of each answer, in seconds. /api/status/ as the recorded 3.0.5 and
+# 2.20.15 took (2.2-2.4 s); the others as a real 2.20.15 answered on loopback (granian, SQLite,
+# a few documents; medians of the client's own timings, so a little on the high side).
 STATUS_SECONDS: Final = 2.3
 COSTS: Final = {
     "/api/status/": STATUS_SECONDS,
-    "/api/statistics/": 0.06,
-    "/api/tags/": 0.03,
-    "/api/documents/": 0.02,
-    "/api/tasks/": 0.015,
-    "/api/tasks/active/": 0.02,
-    "/api/tasks/status_counts/": 0.015,
-    "/api/ui_settings/": 0.01,
+    "/api/statistics/": 0.1,
+    "/api/tags/": 0.11,
+    "/api/documents/": 0.16,
+    "/api/tasks/": 0.035,
+    "/api/tasks/active/": 0.05,
+    "/api/tasks/status_counts/": 0.035,
+    "/api/ui_settings/": 0.06,
 }
 DEFAULT_COST: Final = 0.01
 JSON: Final = "application/json"
@@ -380,9 +381,9 @@ class PaperlessState:
         return self.major < 3 or self.staff or task.owner in (None, self.user_id)  # noqa: PLR2004
 
     def visible_documents(self) -> list[Document]:
-        """3.x: a user who is not a superuser sees (and counts) only its own documents."""
+        """A user who is not a superuser sees (and counts) only its own documents (2.x, 3.x)."""
         docs = list(self.documents.values())
-        if self.major < 3 or self.superuser or self.user_id == OWNER_ID:  # noqa: PLR2004
+        if self.superuser or self.user_id == OWNER_ID:
             return docs
         return []
 

@@ -3,13 +3,14 @@
 What each poll costs the server matters: `/api/status/` takes 2 to 3 s on a real server (it
 pings Redis, Celery and the index), so it is read every 15 minutes (every 5 while it reports a
 problem or the queue stands still), the token's user hourly, and the document counts (statistics,
-tags, the AI backlog) when the queue changed, or else every 5 minutes. Every poll reads only the
-queue: three small task pages. Due times follow the server's clock (its `Date` header).
+tags, the AI backlog, the failed tasks) when the queue changed, or else every 5 minutes. Every
+poll reads only the queue: two small task pages. Due times follow the server's clock (its `Date`
+header).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Final, override
 
@@ -153,6 +154,7 @@ class PaperlessCoordinator(ServiceCoordinator[PaperlessData]):
         self._user: UserInfo | None = None
         self._user_read: datetime | None = None
         self._queue_key: tuple[Any, ...] | None = None
+        self._failed_recent = 0
         self._queue_moved: datetime | None = None
 
     def force_full_read(self) -> None:
@@ -213,7 +215,6 @@ class PaperlessCoordinator(ServiceCoordinator[PaperlessData]):
         key = (
             queue.pending,
             queue.started,
-            queue.failed_recent,
             queue.oldest_task.id if queue.oldest_task else None,
             tuple(task.id for task in queue.running),
         )
@@ -244,13 +245,10 @@ class PaperlessCoordinator(ServiceCoordinator[PaperlessData]):
 
     def _limited(self, api_version: int) -> bool:
         if self._user is not None:
-            return not (
-                self._user.sees_every_task(api_version)
-                and self._user.sees_every_document_count(api_version)
-            )
-        # Without the user's details: 3.x refuses the status to exactly the users who are not
+            return not self._user.sees_everything(api_version)
+        # Without the user's details: the status is refused exactly to the users who are not
         # staff (nor superuser, nor granted system monitoring), who see only their own tasks.
-        return self._status_refused and api_version >= 10  # noqa: PLR2004 - 3.x
+        return self._status_refused
 
     def _sync_limited_issue(self, limited: bool) -> None:
         issue_id = f"{self.config_entry.entry_id}_{LIMITED_USER_ISSUE}"
@@ -272,12 +270,15 @@ class PaperlessCoordinator(ServiceCoordinator[PaperlessData]):
 
     @override
     async def _fetch(self) -> PaperlessData:
-        queue = await self.client.task_queue()
+        queue = await self.client.task_queue(failures=False)
         now = queue.server_time or dt_util.utcnow()
         moved = self._queue_moved_at(queue, now)
         if self._counts is None or moved or _due(self._counts_read, now, COUNTS_INTERVAL):
+            # A task that failed left the queue: the failures are read with the counts.
+            self._failed_recent = await self.client.recent_failures()
             self._counts = await self._read_counts()
             self._counts_read = now
+        queue = replace(queue, failed_recent=self._failed_recent)
         if self._status_due(queue, now, moved=moved):
             self._status = await self._read_status()
             self._status_read = now

@@ -245,13 +245,26 @@ class PaperlessClient:
         """Who the token belongs to: staff, superuser, and the user's permissions."""
         return UserInfo.from_dict(await self._request("GET", "/api/ui_settings/"))
 
-    async def task_queue(self) -> TaskQueue:
-        """Tasks waiting and running, the oldest of them, and recent unacknowledged failures."""
+    async def task_queue(self, *, failures: bool = True) -> TaskQueue:
+        """Tasks waiting and running, the oldest of them, and recent unacknowledged failures.
+
+        `failures=False` skips reading the failures (one request less; `failed_recent` is 0).
+        """
         if self.api_version is None:
             await self.negotiate()
         if (self.api_version or FIRST_VERSION) >= 10:  # noqa: PLR2004 - API version
-            return await self._task_queue_v10()
-        return await self._task_queue_v9()
+            return await self._task_queue_v10(failures=failures)
+        return await self._task_queue_v9(failures=failures)
+
+    async def recent_failures(self) -> int:
+        """Failed tasks not acknowledged, failed within the last 24 hours."""
+        if self.api_version is None:
+            await self.negotiate()
+        if (self.api_version or FIRST_VERSION) >= 10:  # noqa: PLR2004 - API version
+            _count, failed = await self._tasks_page("failure", "-date_created", FAILED_PAGE)
+        else:
+            failed = await self._tasks_v9("FAILURE", {"acknowledged": "false"})
+        return self._queue(0, 0, (), (), failed).failed_recent
 
     # --- API 9: plain lists
 
@@ -261,11 +274,11 @@ class PaperlessClient:
             return self._v9_lower
         return (self.server_major or 2) >= 3  # noqa: PLR2004 - Paperless-ngx 3.x
 
-    async def _task_queue_v9(self) -> TaskQueue:
+    async def _task_queue_v9(self, *, failures: bool) -> TaskQueue:
         unacked = {"acknowledged": "false"}
         pending = await self._tasks_v9("PENDING", unacked)
         started = await self._tasks_v9("STARTED", unacked)
-        failed = await self._tasks_v9("FAILURE", unacked)
+        failed = await self._tasks_v9("FAILURE", unacked) if failures else []
         return self._queue(len(pending), len(started), [*pending, *started], started, failed)
 
     async def _tasks_v9(self, status: str, filters: Mapping[str, str]) -> list[Task]:
@@ -305,10 +318,12 @@ class PaperlessClient:
         tasks = [Task.from_dict(item) for item in page_results(page, "tasks")]
         return required_int(page, "count", "tasks"), tasks
 
-    async def _task_queue_v10(self) -> TaskQueue:
+    async def _task_queue_v10(self, *, failures: bool) -> TaskQueue:
         started_count, running = await self._tasks_page("started", "date_created", RUNNING_PAGE)
         pending_count, first_pending = await self._tasks_page("pending", "date_created", 1)
-        _failed_count, failed = await self._tasks_page("failure", "-date_created", FAILED_PAGE)
+        failed: list[Task] = []
+        if failures:
+            _count, failed = await self._tasks_page("failure", "-date_created", FAILED_PAGE)
         return self._queue(
             pending_count, started_count, [*running, *first_pending], running, failed
         )

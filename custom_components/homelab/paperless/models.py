@@ -227,14 +227,23 @@ class UserInfo:
         )
 
     def sees_every_task(self, api_version: int) -> bool:
-        """3.x shows a user who is not staff only its own tasks (and unowned ones)."""
-        return self.is_superuser or self.is_staff or api_version < 10  # noqa: PLR2004
+        """Whether every task is listed: on 3.x for staff, on 2.x only for superusers.
+
+        Others see their own and unowned tasks.
+        """
+        return self.is_superuser or (self.is_staff and api_version >= 10)  # noqa: PLR2004
 
     def sees_every_document_count(self, api_version: int) -> bool:
-        """3.x counts only the user's documents unless it may view global statistics."""
-        return (
-            self.is_superuser or "view_global_statistics" in self.permissions or api_version < 10  # noqa: PLR2004 - API 10
-        )
+        """Whether every document is counted: only for superusers, on both versions.
+
+        Documents (their list, tag counts) are owner-aware for everybody else.
+        """
+        del api_version  # the same on 2.x and 3.x: owner-aware object permissions
+        return self.is_superuser
+
+    def sees_everything(self, api_version: int) -> bool:
+        """Whether the counts read with this token are the whole server's."""
+        return self.sees_every_task(api_version) and self.sees_every_document_count(api_version)
 
 
 @dataclass(frozen=True, slots=True)

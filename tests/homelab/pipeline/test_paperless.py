@@ -166,9 +166,20 @@ async def test_failed_tasks(
     await lab.control(
         "POST", "/control/paperless/consume", {"files": ["bad.pdf"], "fail": "OCR failed"}
     )
+    # The failures are read when the queue changes (or every 5 minutes), not at every poll.
+    await refresh(hass, paperless_entry)
     await advance(lab, 31)
     await refresh(hass, paperless_entry)
     assert state(hass, "sensor.paperless_ngx_failed_tasks_24_h") == "5"
+    await lab.control(
+        "POST", "/control/paperless/consume", {"files": ["bad2.pdf"], "fail": "OCR failed"}
+    )
+    await advance(lab, 31)  # queued and failed between two polls
+    await refresh(hass, paperless_entry)
+    assert state(hass, "sensor.paperless_ngx_failed_tasks_24_h") == "5"
+    await advance(lab, 300)
+    await refresh(hass, paperless_entry)
+    assert state(hass, "sensor.paperless_ngx_failed_tasks_24_h") == "6"
 
 
 async def test_health_needs_a_staff_user(

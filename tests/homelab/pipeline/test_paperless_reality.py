@@ -225,13 +225,16 @@ async def test_without_the_ui_settings_the_status_refusal_tells(
     assert state(hass, "sensor.paperless_ngx_queued_tasks") == "0"
 
 
-async def test_2x_and_staff_tokens_raise_no_repair(hass: HomeAssistant, lab: LabHandle) -> None:
+@pytest.mark.parametrize(("user", "limited"), [({"staff": False}, True), ({}, False)])
+async def test_2x_non_superuser_tokens_raise_the_repair_too(
+    hass: HomeAssistant, lab: LabHandle, user: dict[str, Any], limited: bool
+) -> None:
+    # Real 2.20.15: a user who is not a superuser counts only its own documents (0 there).
     await freeze(lab)
-    await lab.control("POST", "/control/paperless/user", {"staff": False})
+    await lab.control("POST", "/control/paperless/user", {**user, "user_id": 7} if user else {})
     entry = await setup_entry(hass, make_entry(EntryType.PAPERLESS, paperless_data(lab, ai=False)))
-    # 2.x counts tasks and documents by object permissions, not by the staff flag.
-    assert limited_issue(hass, entry) is None
-    assert not entry.runtime_data.coordinator.data.limited_user
+    assert (limited_issue(hass, entry) is not None) is limited
+    assert entry.runtime_data.coordinator.data.limited_user is limited
 
 
 # ---------------------------------------------------------------- 8: what polling costs
