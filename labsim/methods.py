@@ -180,8 +180,11 @@ def core_ping(_ctx: CallContext) -> str:
     return "pong"
 
 
-def core_set_options(ctx: CallContext) -> dict[str, bool]:
-    """``core.set_options``: per-connection options (unknown keys are ignored)."""
+def core_set_options(ctx: CallContext) -> dict[str, bool] | None:
+    """``core.set_options``: per-connection options (unknown keys are ignored).
+
+    The 25.04 API answers null (``single_argument_result(None)``); 25.10 the options.
+    """
     options: dict[str, Any] = arg(ctx, 0, "options", dict)
     errors = ValidationErrors()
     for key in ctx.session.options:
@@ -191,6 +194,8 @@ def core_set_options(ctx: CallContext) -> dict[str, bool]:
     for key in ctx.session.options:
         if key in options:
             ctx.session.options[key] = options[key]
+    if ctx.session.version < (25, 10):
+        return None
     return dict(ctx.session.options)
 
 
