@@ -9,8 +9,17 @@ from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.homelab.const import DOMAIN
+from custom_components.homelab.config_flow import HomeLabConfigFlow, _normalise
+from custom_components.homelab.const import (
+    CONF_ENTRY_TYPE,
+    CONF_SSL,
+    CONF_VERIFY_SSL,
+    DOMAIN,
+    SUBENTRY_SERVICE,
+    EntryType,
+)
 from tests.common import LabHandle
 
 from .conftest import entry_data
@@ -73,3 +82,38 @@ async def test_unusable_host_is_refused_with_a_message(
     assert result["errors"] == {CONF_HOST: "invalid_host"}
     assert await lab.calls() == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ({CONF_HOST: "https://nas.lan:8443/ui"}, {CONF_HOST: "nas.lan", CONF_PORT: 8443}),
+        ({CONF_HOST: "https://[::1"}, {CONF_HOST: "https://[::1"}),  # not a URL: left for the check
+        ({CONF_HOST: "http:///path"}, {CONF_HOST: "http:///path"}),  # a URL without a host
+        ({CONF_PORT: "443"}, {CONF_PORT: 443}),  # reconfigure of the port alone
+        ({}, {}),
+    ],
+)
+def test_normalise(typed: dict[str, object], expected: dict[str, object]) -> None:
+    assert _normalise(typed) == expected
+
+
+def test_pipeline_entries_hold_no_service_probes() -> None:
+    """Only a TrueNAS entry offers the "Service" subentry."""
+    ollama = MockConfigEntry(domain=DOMAIN, data={CONF_ENTRY_TYPE: EntryType.OLLAMA.value})
+    truenas = MockConfigEntry(domain=DOMAIN, data={})
+    assert HomeLabConfigFlow.async_get_supported_subentry_types(ollama) == {}
+    assert set(HomeLabConfigFlow.async_get_supported_subentry_types(truenas)) == {SUBENTRY_SERVICE}
+
+
+async def test_reconfigure_refuses_a_bad_host(
+    hass: HomeAssistant, lab: LabHandle, mock_config_entry: MockConfigEntry
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_HOST: "https://", CONF_PORT: lab.port, CONF_SSL: True, CONF_VERIFY_SSL: True},
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_HOST: "invalid_host"}

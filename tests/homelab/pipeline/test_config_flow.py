@@ -435,3 +435,21 @@ async def test_options_paperless(
     result = await hass.config_entries.options.async_init(paperless_entry.entry_id)
     defaults = {str(key): key.default() for key in result["data_schema"].schema}
     assert defaults[CONF_STAGE_TAGS] == ["inbox", "ocr-done"]
+
+
+async def test_paperless_without_paperless_ai_reauth_and_bad_reconfigure(
+    hass: HomeAssistant, lab: LabHandle
+) -> None:
+    """Without Paperless-AI, reauth asks for the Paperless-ngx token only; a bad URL is refused."""
+    entry = make_entry(EntryType.PAPERLESS, paperless_data(lab, ai=False))
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_paperless"
+    assert [str(key) for key in result["data_schema"].schema] == [CONF_TOKEN]
+    hass.config_entries.flow.async_abort(result["flow_id"])
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: "not a url", "verify_ssl": True}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"]
