@@ -51,6 +51,8 @@ STALL_AFTER: Final = timedelta(minutes=2)
 RECOVERY_RECHECK: Final = timedelta(minutes=1)
 """While the status reports a problem but the queue moves again: it has probably recovered."""
 COUNTS_INTERVAL: Final = timedelta(minutes=5)
+COUNTS_BUSY_INTERVAL: Final = timedelta(minutes=2)
+"""While documents flow the queue moves at every poll: the counts follow at most this often."""
 USER_INTERVAL: Final = timedelta(hours=1)
 LIMITED_USER_ISSUE: Final = "paperless_limited_user"
 
@@ -151,6 +153,8 @@ class PaperlessCoordinator(ServiceCoordinator[PaperlessData]):
         self._status_read: datetime | None = None
         self._counts: tuple[Statistics, dict[str, int | None], int | None] | None = None
         self._counts_read: datetime | None = None
+        # The queue moved since the counts were read (they are read again when due).
+        self._counts_behind = False
         self._user: UserInfo | None = None
         self._user_read: datetime | None = None
         self._queue_key: tuple[Any, ...] | None = None
@@ -273,11 +277,17 @@ class PaperlessCoordinator(ServiceCoordinator[PaperlessData]):
         queue = await self.client.task_queue(failures=False)
         now = queue.server_time or dt_util.utcnow()
         moved = self._queue_moved_at(queue, now)
-        if self._counts is None or moved or _due(self._counts_read, now, COUNTS_INTERVAL):
+        self._counts_behind |= moved
+        if (
+            self._counts is None
+            or (self._counts_behind and _due(self._counts_read, now, COUNTS_BUSY_INTERVAL))
+            or _due(self._counts_read, now, COUNTS_INTERVAL)
+        ):
             # A task that failed left the queue: the failures are read with the counts.
             self._failed_recent = await self.client.recent_failures()
             self._counts = await self._read_counts()
             self._counts_read = now
+            self._counts_behind = False
         queue = replace(queue, failed_recent=self._failed_recent)
         if self._status_due(queue, now, moved=moved):
             self._status = await self._read_status()
