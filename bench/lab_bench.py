@@ -329,7 +329,7 @@ async def _latencies(
             job = await sim.control(
                 "POST",
                 "/control/jobs",
-                {"method": "app.stop", "arguments": ["radicale"], "duration_seconds": 0.1},
+                {"method": "app.stop", "arguments": ["radicale"], "duration_seconds": 0.5},
             )
             await _wait_real(lambda: apps.busy_job("radicale") is not None)
             await _wait_real(lambda: apps.busy_job("radicale") is None)
