@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 import json
 import ssl
-import time
 from typing import Self
 
 import aiohttp
 from cryptography import x509
 from yarl import URL
+
+from custom_components.homelab.http_api import fetch
 
 # Cheap health endpoints of the lab's services (path appended to the service's base URL).
 KNOWN_HEALTH_PATHS: dict[str, str] = {
@@ -129,21 +130,26 @@ async def probe(
     timeout: float = 10.0,
 ) -> ProbeResult:
     """GET `url` once and judge the answer."""
-    started = time.monotonic()
     try:
-        async with asyncio.timeout(timeout):
-            async with session.get(url, ssl=verify_ssl, allow_redirects=False) as response:
-                nextcloud = URL(url).path.endswith("/status.php")
-                wants_body = bool(keyword) or nextcloud
-                body = await response.content.read(MAX_BODY) if wants_body else b""
-                elapsed = round((time.monotonic() - started) * 1000, 1)
+        nextcloud = URL(url).path.endswith("/status.php")
+        wants_body = bool(keyword) or nextcloud
+        answer = await fetch(
+            session,
+            "GET",
+            url,
+            timeout=timeout,
+            ssl=verify_ssl,
+            allow_redirects=False,
+            limit=MAX_BODY if wants_body else 0,
+        )
     except TimeoutError:
         return ProbeResult(False, error=f"no answer within {timeout:g} s")
     except aiohttp.ClientConnectorCertificateError as err:
         return ProbeResult(False, error=f"certificate not trusted: {err.certificate_error}")
     except (aiohttp.ClientError, OSError, ValueError) as err:
         return ProbeResult(False, error=str(err) or type(err).__name__)
-    status = response.status
+    status, body = answer.status, answer.head
+    elapsed = round(answer.elapsed * 1000, 1)
     expiry = None
     parsed = URL(url)
     if parsed.scheme == "https" and parsed.host:

@@ -18,12 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from email.utils import parsedate_to_datetime
-import json
+from http import HTTPStatus
 from typing import Any, Final
 
-import aiohttp
-from yarl import URL
+from custom_components.homelab.http_api import Answer, ApiKeyClient, Errors, Params
 
 from .exceptions import (
     N8nAuthenticationError,
@@ -34,16 +32,9 @@ from .exceptions import (
 )
 from .models import Execution, ExecutionPage, Workflow
 
-DEFAULT_TIMEOUT: Final = 10.0
 PAGE_LIMIT: Final = 250
 # At most this many pages per count (1000 executions): enough for a home lab's day.
 MAX_PAGES: Final = 4
-HTTP_OK: Final = 200
-HTTP_BAD_REQUEST: Final = 400
-HTTP_UNAUTHORIZED: Final = 401
-HTTP_FORBIDDEN: Final = 403
-HTTP_NOT_FOUND: Final = 404
-HTTP_UNAVAILABLE: Final = 503
 
 # The API key scopes the client uses (n8n's names).
 EXECUTION_LIST: Final = "execution:list"
@@ -56,104 +47,56 @@ FAILED_STATUSES: Final = ("error", "crashed")
 """The end states of a failed execution (`crashed`: killed by a restart or out of memory)."""
 
 
-def _server_time(headers: Mapping[str, str]) -> datetime | None:
-    header = headers.get("Date")
-    if not header:
-        return None
-    try:
-        return parsedate_to_datetime(header)
-    except TypeError, ValueError:
-        return None
+class N8nClient(ApiKeyClient):
+    """Talks to one n8n instance (e.g. `http://nas.local:30109`)."""
 
-
-class N8nClient:
-    """Talks to one n8n instance."""
-
-    def __init__(
-        self,
-        url: str,
-        api_key: str,
-        *,
-        session: aiohttp.ClientSession,
-        request_timeout: float = DEFAULT_TIMEOUT,
-    ) -> None:
-        """Prepare a client for `url` (e.g. `http://nas.local:30109`) and an API key."""
-        self.base_url = URL(url.rstrip("/"))
-        self._api_key = api_key
-        self._session = session
-        self._timeout = request_timeout
-        self.server_time: datetime | None = None
-        """The server's clock at its last answer (`Date` header)."""
-        self.running_filter_supported = True
-        """False once the server refused `status=running` (n8n before 1.x knows no such filter)."""
-        self.crashed_filter_supported = True
-        """False once the server refused `status=crashed` (failures are then `error` only)."""
+    service = "n8n"
+    errors = Errors(N8nConnectionError, N8nResponseError, N8nInvalidResponseError)
+    key_header = "X-N8N-API-KEY"
+    running_filter_supported = True
+    """False once the server refused `status=running` (n8n before 1.x knows no such filter)."""
+    crashed_filter_supported = True
+    """False once the server refused `status=crashed` (failures are then `error` only)."""
 
     async def _get(
         self,
         path: str,
-        params: Mapping[str, str | int] | None = None,
+        params: Params | None = None,
         *,
         auth: bool = True,
         scope: str = EXECUTION_LIST,
-    ) -> tuple[int, Any]:
-        headers = {"Accept": "application/json"}
-        if auth:
-            headers["X-N8N-API-KEY"] = self._api_key
-        try:
-            async with self._session.get(
-                URL(f"{self.base_url}{path}", encoded=True),
-                params=params,
-                headers=headers,
-                timeout=aiohttp.ClientTimeout(total=self._timeout),
-            ) as response:
-                raw = await response.text()
-                status = response.status
-                self.server_time = _server_time(response.headers) or self.server_time
-        except TimeoutError as err:
-            msg = f"n8n at {self.base_url} did not answer in time"
-            raise N8nConnectionError(msg) from err
-        except aiohttp.ClientError as err:
-            msg = f"cannot reach n8n at {self.base_url}: {err.__class__.__name__}"
-            raise N8nConnectionError(msg) from err
-        try:
-            payload = json.loads(raw) if raw else None
-        except ValueError:
-            payload = raw
-        if auth and status == HTTP_UNAUTHORIZED:
-            msg = f"n8n refused the API key ({status})"
+    ) -> Answer:
+        answer = await self._http.request("GET", path, params=params, headers=self._key(auth=auth))
+        if auth and answer.status == HTTPStatus.UNAUTHORIZED:
+            msg = f"n8n refused the API key ({answer.status})"
             raise N8nAuthenticationError(msg)
-        if auth and status == HTTP_FORBIDDEN:
+        if auth and answer.status == HTTPStatus.FORBIDDEN:
             msg = f"GET {path}: the API key lacks the {scope} scope"
-            raise N8nScopeError(msg, scope=scope, payload=payload)
-        return status, payload
+            raise N8nScopeError(msg, scope=scope, payload=answer.payload)
+        return answer
 
     async def _get_json(
         self,
         path: str,
-        params: Mapping[str, str | int] | None = None,
+        params: Params | None = None,
         *,
         scope: str = EXECUTION_LIST,
     ) -> Any:
-        status, payload = await self._get(path, params, scope=scope)
-        if status >= HTTP_BAD_REQUEST:
-            message = payload.get("message") if isinstance(payload, Mapping) else None
-            msg = f"GET {path}: HTTP {status}: {message or 'no details'}"
-            raise N8nResponseError(msg, status=status, payload=payload)
-        if isinstance(payload, str) or payload is None:
-            msg = f"{path}: the answer is not JSON"
-            raise N8nInvalidResponseError(msg, payload=str(payload)[:200])
-        return payload
+        answer = await self._get(path, params, scope=scope)
+        payload = answer.payload
+        message = payload.get("message") if isinstance(payload, Mapping) else None
+        self._http.check(answer, message or "no details")
+        return self._http.json(answer)
 
     async def ready(self) -> bool:
         """`GET /healthz/readiness`: True when n8n and its database are up (200), False on 503."""
-        status, _ = await self._get("/healthz/readiness", auth=False)
-        if status == HTTP_OK:
+        answer = await self._get("/healthz/readiness", auth=False)
+        if answer.status == HTTPStatus.OK:
             return True
-        if status == HTTP_UNAVAILABLE:
+        if answer.status == HTTPStatus.SERVICE_UNAVAILABLE:
             return False
-        msg = f"/healthz/readiness: HTTP {status}"
-        raise N8nResponseError(msg, status=status)
+        msg = f"/healthz/readiness: HTTP {answer.status}"
+        raise N8nResponseError(msg, status=answer.status)
 
     async def executions(
         self, *, status: str | None = None, limit: int = PAGE_LIMIT, cursor: str | None = None
@@ -187,7 +130,7 @@ class N8nClient:
         try:
             return await self._count("running")
         except N8nResponseError as err:
-            if err.status != HTTP_BAD_REQUEST:
+            if err.status != HTTPStatus.BAD_REQUEST:
                 raise
             self.running_filter_supported = False
             return None
@@ -203,7 +146,7 @@ class N8nClient:
             try:
                 page = await self.executions(status=status, cursor=cursor, limit=limit)
             except N8nResponseError as err:
-                if status == "crashed" and err.status == HTTP_BAD_REQUEST:
+                if status == "crashed" and err.status == HTTPStatus.BAD_REQUEST:
                     # An n8n that knows no `crashed` filter (older releases): errors only.
                     self.crashed_filter_supported = False
                     return []
@@ -248,7 +191,7 @@ class N8nClient:
         except N8nScopeError:
             raise
         except N8nResponseError as err:
-            if err.status == HTTP_NOT_FOUND:
+            if err.status == HTTPStatus.NOT_FOUND:
                 return None
             raise
 

@@ -4,27 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from custom_components.homelab.http_api import exceptions as api
 
-class N8nError(Exception):
+
+class N8nError(api.ApiError):
     """Base class of every error this client raises."""
 
 
-class N8nConnectionError(N8nError):
+class N8nConnectionError(N8nError, api.ApiConnectionError):
     """n8n cannot be reached, or it did not answer in time."""
 
 
-class N8nAuthenticationError(N8nError):
+class N8nAuthenticationError(N8nError, api.ApiAuthenticationError):
     """401: the API key is missing, wrong or revoked."""
 
 
-class N8nResponseError(N8nError):
+class N8nResponseError(N8nError, api.ApiResponseError):
     """An HTTP error answer; `status` and the decoded body (`payload`) are kept."""
-
-    def __init__(self, message: str, *, status: int, payload: Any = None) -> None:
-        """Keep the HTTP status and the body."""
-        super().__init__(message)
-        self.status = status
-        self.payload = payload
 
 
 class N8nScopeError(N8nResponseError):
@@ -40,10 +36,5 @@ class N8nScopeError(N8nResponseError):
         self.scope = scope
 
 
-class N8nInvalidResponseError(N8nError):
+class N8nInvalidResponseError(N8nError, api.ApiInvalidResponseError):
     """An answer that is not what the API documents (not JSON, missing fields)."""
-
-    def __init__(self, message: str, *, payload: Any = None) -> None:
-        """Keep the offending payload for debugging."""
-        super().__init__(message)
-        self.payload = payload

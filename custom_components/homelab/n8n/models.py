@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Self
+from typing import Self
+
+from custom_components.homelab.http_api import Reader, iso_time, optional_str
 
 from .exceptions import N8nInvalidResponseError
 
-
-def _mapping(data: object, what: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        msg = f"{what}: expected an object"
-        raise N8nInvalidResponseError(msg, payload=data)
-    return data
-
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
+_read = Reader(N8nInvalidResponseError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,26 +30,21 @@ class Execution:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse an execution; `id` and `status` are required (ids are strings since n8n 1.0)."""
-        item = _mapping(data, "execution")
+        item = _read.mapping(data, "execution")
         execution_id = item.get("id")
-        status = item.get("status")
         if not isinstance(execution_id, (str, int)) or isinstance(execution_id, bool):
             msg = "execution: 'id' is missing"
             raise N8nInvalidResponseError(msg, payload=item)
-        if not isinstance(status, str):
-            msg = "execution: 'status' is missing or not a string"
-            raise N8nInvalidResponseError(msg, payload=item)
         workflow = item.get("workflowId")
-        mode = item.get("mode")
         return cls(
             id=str(execution_id),
-            status=status,
+            status=_read.text(item, "status", "execution"),
             workflow_id=str(workflow) if isinstance(workflow, (str, int)) else None,
-            started_at=_time(item.get("startedAt")),
-            stopped_at=_time(item.get("stoppedAt")),
+            started_at=iso_time(item.get("startedAt")),
+            stopped_at=iso_time(item.get("stoppedAt")),
             finished=item.get("finished") is True,
-            mode=mode if isinstance(mode, str) else None,
-            wait_till=_time(item.get("waitTill")),
+            mode=optional_str(item.get("mode")),
+            wait_till=iso_time(item.get("waitTill")),
         )
 
 
@@ -77,11 +58,8 @@ class ExecutionPage:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse `{"data": [...], "nextCursor": ...}`."""
-        item = _mapping(data, "executions")
-        executions = item.get("data")
-        if not isinstance(executions, list):
-            msg = "executions: 'data' is missing or not a list"
-            raise N8nInvalidResponseError(msg, payload=item)
+        item = _read.mapping(data, "executions")
+        executions = _read.items(item, "data", "executions")
         cursor = item.get("nextCursor")
         return cls(
             executions=tuple(Execution.from_dict(entry) for entry in executions),
@@ -99,7 +77,7 @@ class Workflow:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse a workflow; `id` and `name` are required."""
-        item = _mapping(data, "workflow")
+        item = _read.mapping(data, "workflow")
         name = item.get("name")
         workflow_id = item.get("id")
         if not isinstance(name, str) or not isinstance(workflow_id, (str, int)):

@@ -11,12 +11,12 @@ to load a model or, with `keep_alive: 0`, to unload it.
 from __future__ import annotations
 
 from datetime import datetime
-from email.utils import parsedate_to_datetime
-import json
+from http import HTTPStatus
 from typing import Any, Final
 
 import aiohttp
-from yarl import URL
+
+from custom_components.homelab.http_api import Answer, ApiClient, Errors
 
 from .exceptions import (
     OllamaAuthenticationError,
@@ -32,26 +32,13 @@ from .models import InstalledModel, RunningModels, parse_installed, parse_versio
 DEFAULT_TIMEOUT: Final = 10.0
 # Loading a large model from disk into VRAM can take a minute.
 LOAD_TIMEOUT: Final = 180.0
-HTTP_UNAUTHORIZED: Final = 401
-HTTP_FORBIDDEN: Final = 403
-HTTP_NOT_FOUND: Final = 404
-HTTP_UNAVAILABLE: Final = 503
-HTTP_ERROR: Final = 400
 
 
-def server_time(response: aiohttp.ClientResponse) -> datetime | None:
-    """The server's clock from its `Date` header (every Go HTTP server sends one)."""
-    header = response.headers.get("Date")
-    if not header:
-        return None
-    try:
-        return parsedate_to_datetime(header)
-    except TypeError, ValueError:
-        return None
-
-
-class OllamaClient:
+class OllamaClient(ApiClient):
     """Talks to one Ollama server."""
+
+    service = "Ollama"
+    errors = Errors(OllamaConnectionError, OllamaResponseError, OllamaInvalidResponseError)
 
     def __init__(
         self,
@@ -62,9 +49,10 @@ class OllamaClient:
         request_timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         """Prepare a client for `url` (e.g. `http://nas.local:30068`)."""
-        self.base_url = URL(url.rstrip("/"))
-        self._session = session
-        self._token = token or None
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        super().__init__(url, session=session, timeout=request_timeout, headers=headers)
         self._timeout = request_timeout
 
     async def _request(
@@ -76,45 +64,23 @@ class OllamaClient:
         timeout: float | None = None,
         text: bool = False,
     ) -> tuple[Any, datetime | None]:
-        headers = {"Accept": "application/json"}
-        if self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
-        try:
-            async with self._session.request(
-                method,
-                URL(f"{self.base_url}{path}", encoded=True),
-                json=body,
-                headers=headers,
-                timeout=aiohttp.ClientTimeout(total=timeout or self._timeout),
-            ) as response:
-                raw = await response.text()
-                clock = server_time(response)
-                status = response.status
-        except TimeoutError as err:
-            msg = f"Ollama at {self.base_url} did not answer in time"
-            raise OllamaConnectionError(msg) from err
-        except aiohttp.ClientError as err:
-            msg = f"cannot reach Ollama at {self.base_url}: {err.__class__.__name__}"
-            raise OllamaConnectionError(msg) from err
-        if status == HTTP_FORBIDDEN and not raw.strip():
+        answer = await self._http.request(method, path, body=body, timeout=timeout or self._timeout)
+        status = answer.status
+        if status == HTTPStatus.FORBIDDEN and not answer.text.strip():
             # allowedHostsMiddleware (server/routes.go): c.AbortWithStatus(403), no body.
             msg = (
                 f"Ollama at {self.base_url} refused the host name {self.base_url.host!r}: it "
                 "listens on 127.0.0.1 only; use its IP address, or set OLLAMA_HOST=0.0.0.0"
             )
             raise OllamaHostRefusedError(msg, status=status)
-        if status in (HTTP_UNAUTHORIZED, HTTP_FORBIDDEN):
+        if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
             msg = f"Ollama at {self.base_url} refused the request ({status})"
             raise OllamaAuthenticationError(msg)
-        if status >= HTTP_ERROR:
-            raise _response_error(status, raw)
+        if answer.is_error:
+            raise _response_error(answer)
         if text:
-            return raw, clock
-        try:
-            return json.loads(raw), clock
-        except ValueError as err:
-            msg = f"{path}: the answer is not JSON"
-            raise OllamaInvalidResponseError(msg, payload=raw[:200]) from err
+            return answer.text, answer.server_time
+        return self._http.json(answer), answer.server_time
 
     async def ping(self) -> str:
         """`GET /`: the banner (`Ollama is running`)."""
@@ -165,14 +131,13 @@ def _model_name(model: str) -> str:
     return name
 
 
-def _response_error(status: int, raw: str) -> OllamaResponseError:
-    try:
-        detail = json.loads(raw).get("error")
-    except ValueError, AttributeError:
-        detail = None
+def _response_error(answer: Answer) -> OllamaResponseError:
+    payload = answer.payload
+    detail = payload.get("error") if isinstance(payload, dict) else None
+    status = answer.status
     message = str(detail) if detail else f"HTTP {status}"
-    if status == HTTP_NOT_FOUND and detail:
-        return OllamaModelNotFoundError(message, status=status)
-    if status == HTTP_UNAVAILABLE:
-        return OllamaBusyError(message, status=status)
-    return OllamaResponseError(message, status=status)
+    if status == HTTPStatus.NOT_FOUND and detail:
+        return OllamaModelNotFoundError(message, status=status, payload=payload)
+    if status == HTTPStatus.SERVICE_UNAVAILABLE:
+        return OllamaBusyError(message, status=status, payload=payload)
+    return OllamaResponseError(message, status=status, payload=payload)

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from custom_components.homelab.http_api import exceptions as api
 
 
-class OllamaError(Exception):
+class OllamaError(api.ApiError):
     """Base class of every error this client raises."""
 
 
-class OllamaConnectionError(OllamaError):
+class OllamaConnectionError(OllamaError, api.ApiConnectionError):
     """Ollama cannot be reached, or it did not answer in time."""
 
 
-class OllamaAuthenticationError(OllamaError):
+class OllamaAuthenticationError(OllamaError, api.ApiAuthenticationError):
     """A reverse proxy in front of Ollama refused the bearer token (401/403).
 
     Ollama itself has no authentication; only a proxy sends these.
     """
 
 
-class OllamaResponseError(OllamaError):
+class OllamaResponseError(OllamaError, api.ApiResponseError):
     """Ollama answered with an HTTP error; `status` and its `{"error": ...}` text are kept."""
-
-    def __init__(self, message: str, *, status: int) -> None:
-        """Keep the HTTP status."""
-        super().__init__(message)
-        self.status = status
 
 
 class OllamaModelNotFoundError(OllamaResponseError):
@@ -45,10 +40,5 @@ class OllamaBusyError(OllamaResponseError):
     """503: more requests are queued than `OLLAMA_MAX_QUEUE` allows."""
 
 
-class OllamaInvalidResponseError(OllamaError):
+class OllamaInvalidResponseError(OllamaError, api.ApiInvalidResponseError):
     """An answer that is not what the API documents (not JSON, missing fields)."""
-
-    def __init__(self, message: str, *, payload: Any = None) -> None:
-        """Keep the offending payload for debugging."""
-        super().__init__(message)
-        self.payload = payload

@@ -5,43 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Self
+from typing import Self
+
+from custom_components.homelab.http_api import Reader, iso_time, nonempty_str, optional_int
 
 from .exceptions import OllamaInvalidResponseError
 
-
-def _mapping(data: object, what: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        msg = f"{what}: expected an object"
-        raise OllamaInvalidResponseError(msg, payload=data)
-    return data
-
-
-def _text(data: Mapping[str, Any], key: str, what: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str):
-        msg = f"{what}: '{key}' is missing or not a string"
-        raise OllamaInvalidResponseError(msg, payload=data)
-    return value
-
-
-def _int(data: Mapping[str, Any], key: str, what: str, default: int | None = None) -> int:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int):
-        msg = f"{what}: '{key}' is missing or not an integer"
-        raise OllamaInvalidResponseError(msg, payload=data)
-    return value
+_read = Reader(OllamaInvalidResponseError)
 
 
 def parse_time(value: object) -> datetime | None:
     """Parse Go's RFC 3339 time (nanoseconds, `Z` or an offset); `None` when absent or invalid."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
+    return iso_time(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +34,13 @@ class ModelDetails:
         """Parse `details`; every field is optional."""
         if not isinstance(data, Mapping):
             return cls()
-
-        def text(key: str) -> str | None:
-            value = data.get(key)
-            return value if isinstance(value, str) and value else None
-
         families = data.get("families")
         return cls(
-            format=text("format"),
-            family=text("family"),
+            format=nonempty_str(data.get("format")),
+            family=nonempty_str(data.get("family")),
             families=tuple(str(item) for item in families) if isinstance(families, list) else (),
-            parameter_size=text("parameter_size"),
-            quantization_level=text("quantization_level"),
+            parameter_size=nonempty_str(data.get("parameter_size")),
+            quantization_level=nonempty_str(data.get("quantization_level")),
         )
 
 
@@ -87,10 +57,10 @@ class InstalledModel:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse one installed model; `name` and `size` are required."""
-        item = _mapping(data, "model")
+        item = _read.mapping(data, "model")
         return cls(
-            name=_text(item, "name", "model"),
-            size=_int(item, "size", "model"),
+            name=_read.text(item, "name", "model"),
+            size=_read.integer(item, "size", "model"),
             digest=str(item.get("digest") or ""),
             modified_at=parse_time(item.get("modified_at")),
             details=ModelDetails.from_dict(item.get("details")),
@@ -116,19 +86,15 @@ class LoadedModel:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse one loaded model; `name`, `size`, `size_vram` and `expires_at` are required."""
-        item = _mapping(data, "loaded model")
-        expires_at = parse_time(item.get("expires_at"))
-        if expires_at is None:
-            msg = "loaded model: 'expires_at' is missing or not a time"
-            raise OllamaInvalidResponseError(msg, payload=item)
-        context = item.get("context_length")
+        item = _read.mapping(data, "loaded model")
+        expires_at = _read.time(item, "expires_at", "loaded model")
         return cls(
-            name=_text(item, "name", "loaded model"),
-            size=_int(item, "size", "loaded model"),
-            size_vram=_int(item, "size_vram", "loaded model", 0),
+            name=_read.text(item, "name", "loaded model"),
+            size=_read.integer(item, "size", "loaded model"),
+            size_vram=_read.integer(item, "size_vram", "loaded model", 0),
             expires_at=expires_at,
             digest=str(item.get("digest") or ""),
-            context_length=context if isinstance(context, int) else None,
+            context_length=optional_int(item.get("context_length")),
             details=ModelDetails.from_dict(item.get("details")),
         )
 
@@ -148,10 +114,7 @@ class RunningModels:
     @classmethod
     def from_dict(cls, data: object, server_time: datetime | None = None) -> Self:
         """Parse `{"models": [...]}`."""
-        models = _mapping(data, "ps").get("models")
-        if not isinstance(models, list):
-            msg = "ps: 'models' is missing or not a list"
-            raise OllamaInvalidResponseError(msg, payload=data)
+        models = _read.items(_read.mapping(data, "ps"), "models", "ps")
         return cls(tuple(LoadedModel.from_dict(item) for item in models), server_time)
 
     @property
@@ -172,13 +135,10 @@ class RunningModels:
 
 def parse_installed(data: object) -> list[InstalledModel]:
     """Parse `GET /api/tags`."""
-    models = _mapping(data, "tags").get("models")
-    if not isinstance(models, list):
-        msg = "tags: 'models' is missing or not a list"
-        raise OllamaInvalidResponseError(msg, payload=data)
+    models = _read.items(_read.mapping(data, "tags"), "models", "tags")
     return [InstalledModel.from_dict(item) for item in models]
 
 
 def parse_version(data: object) -> str:
     """Parse `GET /api/version`."""
-    return _text(_mapping(data, "version"), "version", "version")
+    return _read.text(_read.mapping(data, "version"), "version", "version")

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
-import json
 from typing import Any, Final
 
 import aiohttp
-from yarl import URL
+
+from custom_components.homelab.http_api import ApiClient, Errors, Params
 
 from .exceptions import (
     PaperlessAuthenticationError,
@@ -73,16 +72,6 @@ _STATUS_ERRORS: Final[dict[int, type[PaperlessResponseError]]] = {
 }
 
 
-def _server_time(headers: Mapping[str, str]) -> datetime | None:
-    header = headers.get("Date")
-    if not header:
-        return None
-    try:
-        return parsedate_to_datetime(header)
-    except TypeError, ValueError:
-        return None
-
-
 def _fields(payload: Any) -> set[str]:
     """The field names a DRF validation error names (`{"status": ["..."]}`)."""
     return {str(key) for key in payload} if isinstance(payload, Mapping) else set()
@@ -103,8 +92,11 @@ def _detail(payload: Any) -> str:
     return "no details"
 
 
-class PaperlessClient:
+class PaperlessClient(ApiClient):
     """Talks to one Paperless-ngx server."""
+
+    service = "Paperless-ngx"
+    errors = Errors(PaperlessConnectionError, PaperlessResponseError, PaperlessInvalidResponseError)
 
     def __init__(
         self,
@@ -115,16 +107,16 @@ class PaperlessClient:
         request_timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         """Prepare a client for `url` (e.g. `http://nas.local:30070`) and an API token."""
-        self.base_url = URL(url.rstrip("/"))
-        self._token = token
-        self._session = session
-        self._timeout = request_timeout
+        super().__init__(
+            url,
+            session=session,
+            timeout=request_timeout,
+            headers={"Authorization": f"Token {token}"},
+        )
         self.api_version: int | None = None
         """The negotiated API version (9 or 10), once a request was made."""
         self.server_version: str | None = None
         """The server's version from `X-Version`, e.g. `2.20.15`."""
-        self.server_time: datetime | None = None
-        """The server's clock at its last answer (`Date` header)."""
         self._v9_lower: bool | None = None
 
     # ------------------------------------------------------------------ transport
@@ -134,7 +126,7 @@ class PaperlessClient:
         method: str,
         path: str,
         *,
-        params: Mapping[str, str | int] | None = None,
+        params: Params | None = None,
         body: Mapping[str, Any] | None = None,
     ) -> Any:
         if self.api_version is None:
@@ -151,48 +143,26 @@ class PaperlessClient:
         method: str,
         path: str,
         version: int,
-        params: Mapping[str, str | int] | None = None,
+        params: Params | None = None,
         body: Mapping[str, Any] | None = None,
     ) -> Any:
-        headers = {
-            "Accept": f"application/json; version={version}",
-            "Authorization": f"Token {self._token}",
-        }
-        try:
-            async with self._session.request(
-                method,
-                URL(f"{self.base_url}{path}", encoded=True),
-                params=params,
-                json=body,
-                headers=headers,
-                timeout=aiohttp.ClientTimeout(total=self._timeout),
-            ) as response:
-                raw = await response.text()
-                status = response.status
-                self.server_time = _server_time(response.headers) or self.server_time
-                if "X-Version" in response.headers:
-                    self.server_version = response.headers["X-Version"]
-                allowed = response.headers.get("X-Api-Version")
-        except TimeoutError as err:
-            msg = f"Paperless-ngx at {self.base_url} did not answer in time"
-            raise PaperlessConnectionError(msg) from err
-        except aiohttp.ClientError as err:
-            msg = f"cannot reach Paperless-ngx at {self.base_url}: {err.__class__.__name__}"
-            raise PaperlessConnectionError(msg) from err
-        try:
-            payload = json.loads(raw) if raw else None
-        except ValueError:
-            payload = raw
-        if status == 401:  # noqa: PLR2004 - HTTP status
+        answer = await self._http.request(
+            method,
+            path,
+            params=params,
+            body=body,
+            headers={"Accept": f"application/json; version={version}"},
+        )
+        if "X-Version" in answer.headers:
+            self.server_version = answer.headers["X-Version"]
+        payload = answer.payload
+        if answer.status == 401:  # noqa: PLR2004 - HTTP status
             msg = f"Paperless-ngx refused the token: {_detail(payload)}"
             raise PaperlessAuthenticationError(msg)
-        if status >= 400:  # noqa: PLR2004 - HTTP error statuses
-            error = _STATUS_ERRORS.get(status, PaperlessResponseError)
-            msg = f"{method} {path}: HTTP {status}: {_detail(payload)}"
-            raise error(msg, status=status, payload=payload)
+        self._http.check(answer, _detail(payload), kinds=_STATUS_ERRORS)
         if isinstance(payload, str):
-            msg = f"{path}: the answer is not JSON"
-            raise PaperlessInvalidResponseError(msg, payload=payload[:200])
+            raise self._http.not_json(answer)
+        allowed = answer.headers.get("X-Api-Version")
         if allowed is not None and self.api_version is None:
             self._pick_version(allowed)
         return payload

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from custom_components.homelab.http_api import exceptions as api
 
 
-class PaperlessError(Exception):
+class PaperlessError(api.ApiError):
     """Base class of every error this client raises."""
 
 
-class PaperlessConnectionError(PaperlessError):
+class PaperlessConnectionError(PaperlessError, api.ApiConnectionError):
     """Paperless-ngx cannot be reached, or it did not answer in time."""
 
 
-class PaperlessAuthenticationError(PaperlessError):
+class PaperlessAuthenticationError(PaperlessError, api.ApiAuthenticationError):
     """401: the token is wrong, or its user is inactive or deleted."""
 
 
-class PaperlessResponseError(PaperlessError):
+class PaperlessResponseError(PaperlessError, api.ApiResponseError):
     """An HTTP error answer; `status` and the decoded body (`payload`) are kept."""
-
-    def __init__(self, message: str, *, status: int, payload: Any = None) -> None:
-        """Keep the HTTP status and the body."""
-        super().__init__(message)
-        self.status = status
-        self.payload = payload
 
 
 class PaperlessPermissionError(PaperlessResponseError):
@@ -39,10 +33,5 @@ class PaperlessUnsupportedVersionError(PaperlessResponseError):
     """406: the server allows none of the API versions this client speaks (9 and 10)."""
 
 
-class PaperlessInvalidResponseError(PaperlessError):
+class PaperlessInvalidResponseError(PaperlessError, api.ApiInvalidResponseError):
     """An answer that is not what the API documents (not JSON, missing fields)."""
-
-    def __init__(self, message: str, *, payload: Any = None) -> None:
-        """Keep the offending payload for debugging."""
-        super().__init__(message)
-        self.payload = payload

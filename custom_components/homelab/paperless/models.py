@@ -7,6 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Self
 
+from custom_components.homelab.http_api import (
+    Reader,
+    iso_time,
+    nonempty_str,
+    optional_int,
+    optional_str,
+)
+
 from .exceptions import PaperlessInvalidResponseError
 
 # Task states, lower case (API 10 sends them so; API 9 sends upper case).
@@ -17,49 +25,23 @@ FAILURE: Final = "failure"
 REVOKED: Final = "revoked"
 
 
-def mapping(data: object, what: str) -> Mapping[str, Any]:
-    """`data` as a JSON object, or the client's invalid-response error."""
-    if not isinstance(data, Mapping):
-        msg = f"{what}: expected an object"
-        raise PaperlessInvalidResponseError(msg, payload=data)
-    return data
-
-
-def required_int(data: Mapping[str, Any], key: str, what: str) -> int:
-    """An integer field that must be present."""
-    value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        msg = f"{what}: '{key}' is missing or not an integer"
-        raise PaperlessInvalidResponseError(msg, payload=data)
-    return value
-
-
-def optional_int(data: Mapping[str, Any], key: str) -> int | None:
-    """An integer field that may be null or absent."""
-    value = data.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+_read = Reader(PaperlessInvalidResponseError)
+mapping = _read.mapping
+"""`data` as a JSON object, or the client's invalid-response error."""
+required_int = _read.integer
+"""An integer field that must be present."""
 
 
 def parse_time(value: object) -> datetime | None:
     """An ISO 8601 time with an offset, or `None`."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
+    return iso_time(value)
 
 
 def page_results(data: object, what: str) -> list[Any]:
     """The `results` of a paginated answer, or the list itself (API 9 task lists)."""
     if isinstance(data, list):
         return data
-    results = mapping(data, what).get("results")
-    if not isinstance(results, list):
-        msg = f"{what}: 'results' is missing or not a list"
-        raise PaperlessInvalidResponseError(msg, payload=data)
-    return results
+    return _read.items(mapping(data, what), "results", what)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +57,7 @@ class Statistics:
         item = mapping(data, "statistics")
         return cls(
             documents_total=required_int(item, "documents_total", "statistics"),
-            documents_inbox=optional_int(item, "documents_inbox"),
+            documents_inbox=optional_int(item.get("documents_inbox")),
         )
 
 
@@ -98,12 +80,11 @@ class SystemStatus:
         tasks = mapping(item.get("tasks"), "status.tasks")
 
         def state(source: Mapping[str, Any], key: str) -> str | None:
-            value = source.get(key)
-            return value.upper() if isinstance(value, str) and value else None
+            value = nonempty_str(source.get(key))
+            return value.upper() if value else None
 
-        version = item.get("pngx_version")
         return cls(
-            version=version if isinstance(version, str) else None,
+            version=optional_str(item.get("pngx_version")),
             database=state(database, "status"),
             redis=state(tasks, "redis_status"),
             celery=state(tasks, "celery_status"),
@@ -133,10 +114,7 @@ class Task:
     def from_dict(cls, data: object) -> Self:
         """Parse an API 9 or API 10 task; `id` and `status` are required."""
         item = mapping(data, "task")
-        status = item.get("status")
-        if not isinstance(status, str):
-            msg = "task: 'status' is missing or not a string"
-            raise PaperlessInvalidResponseError(msg, payload=item)
+        status = _read.text(item, "status", "task")
         # API 9: task_file_name and task_name; API 10: input_data.filename and task_type.
         # Reprocess and bulk-update tasks have an empty input_data: no file name.
         input_data = item.get("input_data")
@@ -150,8 +128,8 @@ class Task:
             status=lowered,
             created=parse_time(item.get("date_created")),
             done=parse_time(item.get("date_done")),
-            file_name=file_name if isinstance(file_name, str) else None,
-            task_type=task_type if isinstance(task_type, str) else None,
+            file_name=optional_str(file_name),
+            task_type=optional_str(task_type),
             acknowledged=item.get("acknowledged") is True,
             started=parse_time(item.get("date_started")),
             error=_task_error(item) if lowered == FAILURE else None,
@@ -171,8 +149,7 @@ def _task_error(item: Mapping[str, Any]) -> str | None:
                 return str(result_data[key])
         if isinstance(result_data.get("duplicate_of"), int):
             return f"It is a duplicate of document #{result_data['duplicate_of']}"
-    result = item.get("result")
-    return result if isinstance(result, str) else None
+    return optional_str(item.get("result"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,10 +192,9 @@ class UserInfo:
         """Parse the `user` and `permissions` of the UI settings."""
         item = mapping(data, "ui_settings")
         user = mapping(item.get("user"), "ui_settings.user")
-        username = user.get("username")
         permissions = item.get("permissions")
         return cls(
-            username=username if isinstance(username, str) else None,
+            username=optional_str(user.get("username")),
             is_staff=user.get("is_staff") is True,
             is_superuser=user.get("is_superuser") is True,
             permissions=frozenset(p for p in permissions or () if isinstance(p, str))
@@ -258,14 +234,10 @@ class Tag:
     def from_dict(cls, data: object) -> Self:
         """Parse a tag; `id` and `name` are required."""
         item = mapping(data, "tag")
-        name = item.get("name")
-        if not isinstance(name, str):
-            msg = "tag: 'name' is missing or not a string"
-            raise PaperlessInvalidResponseError(msg, payload=item)
         return cls(
+            name=_read.text(item, "name", "tag"),
             id=required_int(item, "id", "tag"),
-            name=name,
-            document_count=optional_int(item, "document_count"),
+            document_count=optional_int(item.get("document_count")),
         )
 
 
@@ -288,7 +260,7 @@ class DocumentPage:
         )
         every = item.get("all")
         all_ids = (
-            tuple(i for i in every if isinstance(i, int) and not isinstance(i, bool))
+            tuple(i for i in every if optional_int(i) is not None)
             if isinstance(every, list)
             else ids
         )

@@ -13,11 +13,11 @@ Its `/health` does not see a missing setup; it answers 503 `database_error` or 5
 
 from __future__ import annotations
 
-import json
 from typing import Any, Final
 
-import aiohttp
 from yarl import URL
+
+from custom_components.homelab.http_api import Answer, ApiKeyClient, Errors, nonempty_str
 
 from .exceptions import (
     PaperlessAIAuthenticationError,
@@ -28,9 +28,6 @@ from .exceptions import (
 )
 from .models import Health, ProcessingStatus
 
-DEFAULT_TIMEOUT: Final = 10.0
-HTTP_ERROR: Final = 400
-HTTP_REDIRECT: Final = 300
 # /health's own failure answers, each with a {"status", "message"} body.
 _HEALTH_STATUSES: Final = (500, 503)
 _AUTH_STATUSES: Final = (401, 403)
@@ -38,68 +35,38 @@ _LOGIN: Final = "/login"
 _SETUP: Final = ("/setup", "/settings")
 
 
-class PaperlessAIClient:
-    """Talks to one Paperless-AI instance."""
+class PaperlessAIClient(ApiKeyClient):
+    """Talks to one Paperless-AI instance (e.g. `http://nas.local:30226`)."""
 
-    def __init__(
-        self,
-        url: str,
-        api_key: str,
-        *,
-        session: aiohttp.ClientSession,
-        request_timeout: float = DEFAULT_TIMEOUT,
-    ) -> None:
-        """Prepare a client for `url` (e.g. `http://nas.local:30226`) and an API key."""
-        self.base_url = URL(url.rstrip("/"))
-        self._api_key = api_key
-        self._session = session
-        self._timeout = request_timeout
+    service = "Paperless-AI"
+    errors = Errors(
+        PaperlessAIConnectionError, PaperlessAIResponseError, PaperlessAIInvalidResponseError
+    )
+    key_header = "x-api-key"
 
-    async def _get(self, path: str, *, auth: bool) -> tuple[int, Any]:
-        headers = {"Accept": "application/json"}
-        if auth:
-            headers["x-api-key"] = self._api_key
-        try:
-            async with self._session.get(
-                URL(f"{self.base_url}{path}", encoded=True),
-                headers=headers,
-                timeout=aiohttp.ClientTimeout(total=self._timeout),
-                allow_redirects=False,
-            ) as response:
-                raw = await response.text()
-                status = response.status
-                location = response.headers.get("Location", "")
-        except TimeoutError as err:
-            msg = f"Paperless-AI at {self.base_url} did not answer in time"
-            raise PaperlessAIConnectionError(msg) from err
-        except aiohttp.ClientError as err:
-            msg = f"cannot reach Paperless-AI at {self.base_url}: {err.__class__.__name__}"
-            raise PaperlessAIConnectionError(msg) from err
-        if auth and status in _AUTH_STATUSES:
-            msg = f"Paperless-AI refused the API key ({status})"
+    async def _get(self, path: str, *, auth: bool) -> tuple[Answer, Any]:
+        """The answer and its JSON; an error status's body is read leniently (`/health`'s)."""
+        answer = await self._http.request(
+            "GET", path, headers=self._key(auth=auth), allow_redirects=False
+        )
+        if auth and answer.status in _AUTH_STATUSES:
+            msg = f"Paperless-AI refused the API key ({answer.status})"
             raise PaperlessAIAuthenticationError(msg)
-        if HTTP_REDIRECT <= status < HTTP_ERROR:
-            raise _redirect_error(path, status, location)
-        try:
-            return status, json.loads(raw)
-        except ValueError as err:
-            if status >= HTTP_ERROR:
-                msg = f"GET {path}: HTTP {status}"
-                raise PaperlessAIResponseError(msg, status=status) from err
-            msg = f"{path}: the answer is not JSON"
-            raise PaperlessAIInvalidResponseError(msg, payload=raw[:200]) from err
+        if answer.is_redirect:
+            raise _redirect_error(path, answer.status, answer.location)
+        if answer.is_error:
+            return answer, answer.payload
+        return answer, self._http.json(answer)
 
     async def health(self) -> Health:
         """`healthy`, or why not (`not_configured`, `database_error`, `error`)."""
-        status, payload = await self._get("/health", auth=False)
-        if status >= HTTP_ERROR and not (
-            status in _HEALTH_STATUSES
+        answer, payload = await self._get("/health", auth=False)
+        if answer.is_error and not (
+            answer.status in _HEALTH_STATUSES
             and isinstance(payload, dict)
-            and isinstance(payload.get("status"), str)
-            and payload["status"]
+            and nonempty_str(payload.get("status"))
         ):
-            msg = f"GET /health: HTTP {status}"
-            raise PaperlessAIResponseError(msg, status=status)
+            raise self._http.response_error(answer)
         return Health.from_dict(payload)
 
     async def processing_status(self) -> ProcessingStatus:
@@ -108,10 +75,8 @@ class PaperlessAIClient:
         Raises `PaperlessAIAuthenticationError` for a refused key (a redirect to `/login`) and
         `PaperlessAINotConfiguredError` while Paperless-AI is not set up (to `/setup`).
         """
-        status, payload = await self._get("/api/processing-status", auth=True)
-        if status >= HTTP_ERROR:
-            msg = f"GET /api/processing-status: HTTP {status}"
-            raise PaperlessAIResponseError(msg, status=status)
+        answer, payload = await self._get("/api/processing-status", auth=True)
+        self._http.check(answer)
         return ProcessingStatus.from_dict(payload)
 
 

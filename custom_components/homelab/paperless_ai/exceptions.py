@@ -2,38 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from custom_components.homelab.http_api import exceptions as api
 
 
-class PaperlessAIError(Exception):
+class PaperlessAIError(api.ApiError):
     """Base class of every error this client raises."""
 
 
-class PaperlessAIConnectionError(PaperlessAIError):
+class PaperlessAIConnectionError(PaperlessAIError, api.ApiConnectionError):
     """Paperless-AI cannot be reached, or it did not answer in time."""
 
 
-class PaperlessAIAuthenticationError(PaperlessAIError):
+class PaperlessAIAuthenticationError(PaperlessAIError, api.ApiAuthenticationError):
     """401/403: the API key is missing or wrong."""
 
 
-class PaperlessAIResponseError(PaperlessAIError):
+class PaperlessAIResponseError(PaperlessAIError, api.ApiResponseError):
     """An HTTP error answer; `status` is kept."""
-
-    def __init__(self, message: str, *, status: int) -> None:
-        """Keep the HTTP status."""
-        super().__init__(message)
-        self.status = status
 
 
 class PaperlessAINotConfiguredError(PaperlessAIResponseError):
     """Paperless-AI redirects its API to `/setup` (or `/settings`): its setup is not finished."""
 
 
-class PaperlessAIInvalidResponseError(PaperlessAIError):
+class PaperlessAIInvalidResponseError(PaperlessAIError, api.ApiInvalidResponseError):
     """An answer that is not what the API documents (not JSON, missing fields)."""
-
-    def __init__(self, message: str, *, payload: Any = None) -> None:
-        """Keep the offending payload for debugging."""
-        super().__init__(message)
-        self.payload = payload

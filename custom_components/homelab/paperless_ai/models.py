@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Self
+
+from custom_components.homelab.http_api import Reader, iso_time, optional_int, optional_str
 
 from .exceptions import PaperlessAIInvalidResponseError
 
-
-def _mapping(data: object, what: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        msg = f"{what}: expected an object"
-        raise PaperlessAIInvalidResponseError(msg, payload=data)
-    return data
+_read = Reader(PaperlessAIInvalidResponseError)
 
 
 def _time(value: object) -> datetime | None:
@@ -22,13 +18,7 @@ def _time(value: object) -> datetime | None:
 
     A time with an offset is taken as it is; one without is UTC (never local time).
     """
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return iso_time(value, naive=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +35,11 @@ class Health:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse the health answer; `status` is required."""
-        item = _mapping(data, "health")
-        status = item.get("status")
-        if not isinstance(status, str) or not status:
-            msg = "health: 'status' is missing"
-            raise PaperlessAIInvalidResponseError(msg, payload=item)
-        message = item.get("message")
-        return cls(status=status, message=message if isinstance(message, str) else None)
+        item = _read.mapping(data, "health")
+        return cls(
+            status=_read.text(item, "status", "health", empty=False),
+            message=optional_str(item.get("message")),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +55,10 @@ class DocumentRef:
         """Parse `currentlyProcessing` / `lastProcessed` (`None` stays `None`)."""
         if data is None:
             return None
-        item = _mapping(data, "document")
-        document_id = item.get("documentId")
-        title = item.get("title")
+        item = _read.mapping(data, "document")
         return cls(
-            document_id=document_id
-            if isinstance(document_id, int) and not isinstance(document_id, bool)
-            else None,
-            title=title if isinstance(title, str) else None,
+            document_id=optional_int(item.get("documentId")),
+            title=optional_str(item.get("title")),
             time=_time(item.get(time_key)),
         )
 
@@ -91,11 +75,8 @@ class ProcessingStatus:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse the processing status; `processedToday` is required."""
-        item = _mapping(data, "processing status")
-        today = item.get("processedToday")
-        if isinstance(today, bool) or not isinstance(today, int):
-            msg = "processing status: 'processedToday' is missing or not an integer"
-            raise PaperlessAIInvalidResponseError(msg, payload=item)
+        item = _read.mapping(data, "processing status")
+        today = _read.integer(item, "processedToday", "processing status")
         current = DocumentRef.from_dict(item.get("currentlyProcessing"), "startTime")
         return cls(
             is_processing=item.get("isProcessing") is True or current is not None,
