@@ -308,7 +308,9 @@ async def test_paperless_auth_and_versions(lab: LabSimulator, http: aiohttp.Clie
         assert "X-Version" not in response.headers
     # Endpoints of 3.x only; 2.x takes reprocess/ for a document id and refuses POST.
     assert (await get(http, url, "/api/tasks/status_counts/", **paperless()))[0] == 404
-    assert await post(http, url, "/api/documents/reprocess/", {"documents": [1]}, **paperless()) == (
+    assert await post(
+        http, url, "/api/documents/reprocess/", {"documents": [1]}, **paperless()
+    ) == (
         405,
         {"detail": 'Method "POST" not allowed.'},
     )

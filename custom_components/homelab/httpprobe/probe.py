@@ -18,7 +18,7 @@ import aiohttp
 from cryptography import x509
 from yarl import URL
 
-from custom_components.homelab.http_api import fetch
+from ..http_api import fetch
 
 # Cheap health endpoints of the lab's services (path appended to the service's base URL).
 KNOWN_HEALTH_PATHS: dict[str, str] = {

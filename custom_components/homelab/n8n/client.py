@@ -21,8 +21,7 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Any, Final
 
-from custom_components.homelab.http_api import Answer, ApiKeyClient, Errors, Params
-
+from ..http_api import Answer, ApiKeyClient, Errors, Params
 from .exceptions import (
     N8nAuthenticationError,
     N8nConnectionError,

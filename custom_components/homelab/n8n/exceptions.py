@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from custom_components.homelab.http_api import exceptions as api
+from ..http_api import exceptions as api
 
 
 class N8nError(api.ApiError):

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Self
 
-from custom_components.homelab.http_api import Reader, iso_time, optional_str
-
+from ..http_api import Reader, iso_time, optional_str
 from .exceptions import N8nInvalidResponseError
 
 _read = Reader(N8nInvalidResponseError)

@@ -16,8 +16,7 @@ from typing import Any, Final
 
 import aiohttp
 
-from custom_components.homelab.http_api import Answer, ApiClient, Errors
-
+from ..http_api import Answer, ApiClient, Errors
 from .exceptions import (
     OllamaAuthenticationError,
     OllamaBusyError,

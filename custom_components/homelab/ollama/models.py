@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Self
 
-from custom_components.homelab.http_api import Reader, iso_time, nonempty_str, optional_int
-
+from ..http_api import Reader, iso_time, nonempty_str, optional_int
 from .exceptions import OllamaInvalidResponseError
 
 _read = Reader(OllamaInvalidResponseError)

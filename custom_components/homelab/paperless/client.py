@@ -23,8 +23,7 @@ from typing import Any, Final
 
 import aiohttp
 
-from custom_components.homelab.http_api import ApiClient, Errors, Params
-
+from ..http_api import ApiClient, Errors, Params
 from .exceptions import (
     PaperlessAuthenticationError,
     PaperlessBadRequestError,

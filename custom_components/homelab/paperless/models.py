@@ -7,14 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Self
 
-from custom_components.homelab.http_api import (
-    Reader,
-    iso_time,
-    nonempty_str,
-    optional_int,
-    optional_str,
-)
-
+from ..http_api import Reader, iso_time, nonempty_str, optional_int, optional_str
 from .exceptions import PaperlessInvalidResponseError
 
 # Task states, lower case (API 10 sends them so; API 9 sends upper case).

@@ -17,8 +17,7 @@ from typing import Any, Final
 
 from yarl import URL
 
-from custom_components.homelab.http_api import Answer, ApiKeyClient, Errors, nonempty_str
-
+from ..http_api import Answer, ApiKeyClient, Errors, nonempty_str
 from .exceptions import (
     PaperlessAIAuthenticationError,
     PaperlessAIConnectionError,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from custom_components.homelab.http_api import exceptions as api
+from ..http_api import exceptions as api
 
 
 class PaperlessAIError(api.ApiError):

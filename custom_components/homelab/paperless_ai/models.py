@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Self
 
-from custom_components.homelab.http_api import Reader, iso_time, optional_int, optional_str
-
+from ..http_api import Reader, iso_time, optional_int, optional_str
 from .exceptions import PaperlessAIInvalidResponseError
 
 _read = Reader(PaperlessAIInvalidResponseError)

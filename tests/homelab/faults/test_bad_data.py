@@ -115,7 +115,11 @@ async def test_missing_required_fields_in_events(
     events: list[dict[str, Any]] = [
         {"collection": "alert.list", "msg": "added", "id": "x", "fields": {"level": "CRITICAL"}},
         {"collection": "alert.list", "msg": "added", "id": "y", "fields": "not an object"},
-        {"collection": "zfs.pool.scan", "msg": "changed", "fields": {"scan": {"state": "SCANNING"}}},
+        {
+            "collection": "zfs.pool.scan",
+            "msg": "changed",
+            "fields": {"scan": {"state": "SCANNING"}},
+        },
         {"collection": "zfs.pool.scan", "msg": "changed", "fields": {"name": "tank", "scan": 7}},
         {"collection": "app.query", "msg": "changed", "id": "ghost", "fields": {"state": "X"}},
         {"collection": "app.query", "msg": "added", "id": "ghost", "fields": None},
