@@ -33,15 +33,13 @@ import errno
 import json
 import random
 from typing import Any, Final
-from weakref import WeakKeyDictionary
 
 from aiohttp import web
 
-from .errors import CallError, single_error
-from .query import run_query
-from .rpc import CallContext, Method, RpcServer
+from .controlkit import control_body, json_response, rpc_server
+from .errors import CallError
 from .scenario import SECTION_PARSERS, JobDef, _Reader
-from .state import Event, LabError, LabState
+from .state import Event, LabError, LabState, PerLab
 
 APP_STATES: Final = ("RUNNING", "DEPLOYING", "STOPPED", "STOPPING", "CRASHED")
 DEFAULT_JOB_SECONDS: Final = {"start": 4.0, "stop": 3.0, "redeploy": 6.0, "upgrade": 8.0}
@@ -126,12 +124,7 @@ def parse_app(reader: _Reader) -> AppDef:
 
 def parse_apps_section(reader: _Reader, _now: datetime) -> AppsSection:
     """Parse the scenario's ``apps`` section."""
-    seconds = dict(DEFAULT_JOB_SECONDS)
-    if reader.has("job_seconds"):
-        durations = reader.child("job_seconds", reader.mapping("job_seconds"))
-        for kind in DEFAULT_JOB_SECONDS:
-            seconds[kind] = durations.number(kind, DEFAULT_JOB_SECONDS[kind])
-        durations.finish()
+    seconds = reader.durations("job_seconds", DEFAULT_JOB_SECONDS)
     section = AppsSection(
         job_seconds=seconds, installed=[parse_app(item) for item in reader.items("installed")]
     )
@@ -354,100 +347,15 @@ class AppLab:
             self.state.emit(Event(name, "added", fields=self.stats(interval)))
 
 
-_LABS: WeakKeyDictionary[LabState, AppLab] = WeakKeyDictionary()
+_LABS: Final[PerLab[AppLab]] = PerLab(AppLab)
 
 
 def apps_of(state: LabState) -> AppLab:
     """The apps of a lab (rebuilt after a scenario reset)."""
-    lab = _LABS.get(state)
-    if lab is None or lab.scenario is not state.scenario:
-        lab = AppLab(state)
-        _LABS[state] = lab
-    return lab
+    return _LABS.of(state)
 
 
 # ---------------------------------------------------------------- methods
-
-
-def _name(ctx: CallContext) -> str:
-    if not ctx.params or not isinstance(ctx.params[0], str):
-        raise single_error("app_name", "Field required")
-    return ctx.params[0]
-
-
-def app_query(ctx: CallContext) -> object:
-    """``app.query``."""
-    lab = apps_of(ctx.state)
-    version = ctx.session.version
-    return run_query([lab.entry(app, version) for app in lab.apps.values()], ctx.params)
-
-
-def _app_or_failed_job(ctx: CallContext) -> tuple[AppLab, AppDef | int]:
-    """The app a job method names, or (unknown app) the id of a job that fails.
-
-    The middleware looks the app up inside the job (``app.get_instance``), so an unknown name
-    gives a job that ends FAILED with ``InstanceNotFound``, not an error reply.
-    """
-    lab = apps_of(ctx.state)
-    name = _name(ctx)
-    if name not in lab.apps:
-        error = f"[ENOENT] None: App {name} does not exist"
-        return lab, ctx.state.failed_job(ctx.method, [name], error)
-    return lab, lab.apps[name]
-
-
-def app_start(ctx: CallContext) -> int:
-    """``app.start`` (job): DEPLOYING, then RUNNING."""
-    lab, app = _app_or_failed_job(ctx)
-    if isinstance(app, int):
-        return app
-    return lab.run_job("app.start", app, "start", [(0.1, "DEPLOYING"), (1.0, "RUNNING")])
-
-
-def app_stop(ctx: CallContext) -> int:
-    """``app.stop`` (job): STOPPING, then STOPPED."""
-    lab, app = _app_or_failed_job(ctx)
-    if isinstance(app, int):
-        return app
-    return lab.run_job("app.stop", app, "stop", [(0.1, "STOPPING"), (1.0, "STOPPED")])
-
-
-def app_redeploy(ctx: CallContext) -> int:
-    """``app.redeploy`` (job): containers recreated; DEPLOYING, then RUNNING."""
-    lab, app = _app_or_failed_job(ctx)
-    if isinstance(app, int):
-        return app
-    return lab.run_job("app.redeploy", app, "redeploy", [(0.1, "DEPLOYING"), (1.0, "RUNNING")])
-
-
-def app_upgrade(ctx: CallContext) -> int:
-    """``app.upgrade`` (job): to the latest version; fails when no upgrade is available."""
-    lab, found = _app_or_failed_job(ctx)
-    if isinstance(found, int):
-        return found
-    app = found
-    if app.upgrade is None:
-        raise CallError(f"No upgrade available for {app.name!r}", errno.ENOENT)
-    target = app.upgrade
-
-    def upgraded(upgraded_app: AppDef) -> None:
-        upgraded_app.version, upgraded_app.app_version = target
-        upgraded_app.upgrade = None
-        lab.changed(upgraded_app)
-
-    return lab.run_job(
-        "app.upgrade", app, "upgrade", [(0.2, "DEPLOYING"), (1.0, "RUNNING")], upgraded
-    )
-
-
-APP_METHODS: Final[dict[str, Method]] = {
-    "app.query": Method(app_query, 2, role="APPS_READ"),
-    "app.start": Method(app_start, 1, role="APPS_WRITE"),
-    "app.stop": Method(app_stop, 1, role="APPS_WRITE"),
-    "app.redeploy": Method(app_redeploy, 1, role="APPS_WRITE"),
-    "app.upgrade": Method(app_upgrade, 2, role="APPS_WRITE"),
-}
-APP_EVENTS: Final[dict[str, str | None]] = {"app.query": "APPS_READ", "app.stats": "APPS_READ"}
 
 
 def start_event_source(state: LabState, name: str) -> None:
@@ -460,8 +368,7 @@ def start_event_source(state: LabState, name: str) -> None:
 
 
 def _lab(request: web.Request) -> AppLab:
-    server: RpcServer = next(v for v in request.app.values() if isinstance(v, RpcServer))
-    return apps_of(server.state)
+    return apps_of(rpc_server(request).state)
 
 
 def _app(request: web.Request) -> AppDef:
@@ -472,25 +379,16 @@ def _app(request: web.Request) -> AppDef:
     return app
 
 
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    if not request.can_read_body:
-        return {}
-    body = await request.json()
-    if not isinstance(body, dict):
-        raise LabError("the body must be a JSON object")
-    return body
-
-
 async def list_apps(request: web.Request) -> web.Response:
     """``GET /control/apps``: name -> state."""
     lab = _lab(request)
-    return web.json_response({name: app.state for name, app in lab.apps.items()})
+    return json_response({name: app.state for name, app in lab.apps.items()})
 
 
 async def install_app(request: web.Request) -> web.Response:
     """``POST /control/apps``: install an app (a scenario app definition); DEPLOYING first."""
     lab = _lab(request)
-    app = parse_app(_Reader(await _json_body(request), "app"))
+    app = parse_app(_Reader(await control_body(request), "app"))
     if app.name in lab.apps:
         raise LabError(f"app {app.name!r} exists", 409)
     final_state, app.state = app.state, "DEPLOYING"
@@ -504,7 +402,7 @@ async def install_app(request: web.Request) -> web.Response:
             lab.changed(app)
 
     lab.state._spawn(deployed())  # noqa: SLF001
-    return web.json_response({"name": app.name})
+    return json_response({"name": app.name})
 
 
 async def delete_app(request: web.Request) -> web.Response:
@@ -513,7 +411,7 @@ async def delete_app(request: web.Request) -> web.Response:
     app = _app(request)
     del lab.apps[app.name]
     lab.state.emit(Event("app.query", "removed", app.name))
-    return web.json_response({"deleted": app.name})
+    return json_response({"deleted": app.name})
 
 
 async def crash_app(request: web.Request) -> web.Response:
@@ -522,38 +420,38 @@ async def crash_app(request: web.Request) -> web.Response:
     app = _app(request)
     app.state = "CRASHED"
     lab.changed(app)
-    return web.json_response({"state": app.state})
+    return json_response({"state": app.state})
 
 
 async def set_app_state(request: web.Request) -> web.Response:
     """``POST /control/apps/{name}/state {"state": "STOPPED"}``."""
     lab = _lab(request)
     app = _app(request)
-    state = str((await _json_body(request)).get("state", "")).upper()
+    state = str((await control_body(request)).get("state", "")).upper()
     if state not in APP_STATES:
         raise LabError(f"'state' must be one of {', '.join(APP_STATES)}")
     app.state = state
     lab.changed(app)
-    return web.json_response({"state": app.state})
+    return json_response({"state": app.state})
 
 
 async def offer_upgrade(request: web.Request) -> web.Response:
     """``POST /control/apps/{name}/upgrade_available {"version", "app_version"}``."""
     lab = _lab(request)
     app = _app(request)
-    body = await _json_body(request)
+    body = await control_body(request)
     app.upgrade = (str(body.get("version", "9.9.9")), str(body.get("app_version", "9.9.9")))
     lab.changed(app)
-    return web.json_response({"latest_version": app.upgrade[0]})
+    return json_response({"latest_version": app.upgrade[0]})
 
 
 async def fail_next_job(request: web.Request) -> web.Response:
     """``POST /control/apps/{name}/fail_next_job {"error": "..."}``."""
     lab = _lab(request)
     app = _app(request)
-    error = str((await _json_body(request)).get("error", "Failed to start app"))
+    error = str((await control_body(request)).get("error", "Failed to start app"))
     lab.fail_next[app.name] = error
-    return web.json_response({"fail_next_job": error})
+    return json_response({"fail_next_job": error})
 
 
 def app_routes() -> list[web.RouteDef]:

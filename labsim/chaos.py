@@ -47,6 +47,7 @@ from weakref import WeakKeyDictionary
 from aiohttp import web
 
 from . import ejson
+from .controlkit import ejson_body, ejson_response, rpc_server
 from .rpc import CallContext, Handler, RpcServer
 from .state import Event, LabError, LabState
 
@@ -150,28 +151,6 @@ def install(server: RpcServer) -> None:
 # ---------------------------------------------------------------- helpers
 
 
-def _server(request: web.Request) -> RpcServer:
-    return next(value for value in request.app.values() if isinstance(value, RpcServer))
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    if not request.can_read_body:
-        return {}
-    try:
-        data = await request.json(loads=ejson.loads)
-    except ValueError as err:
-        msg = f"invalid JSON body: {err}"
-        raise LabError(msg) from None
-    if not isinstance(data, dict):
-        msg = "the body must be a JSON object"
-        raise LabError(msg)
-    return data
-
-
-def _json(data: object) -> web.Response:
-    return web.json_response(data, dumps=ejson.dumps)
-
-
 def _strings(body: dict[str, Any], key: str) -> list[str]:
     value = body.get(key, [])
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -196,17 +175,17 @@ def _end_partition(chaos: Chaos, state: LabState) -> None:
 
 async def partition(request: web.Request) -> web.Response:
     """Cut the network for ``seconds`` (0 ends a partition now)."""
-    body = await _body(request)
+    body = await ejson_body(request)
     seconds = body.get("seconds")
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
         msg = "'seconds' must be a non-negative number"
         raise LabError(msg)
-    server = _server(request)
+    server = rpc_server(request)
     state = server.state
     chaos = chaos_of(state)
     _end_partition(chaos, state)
     if seconds == 0:
-        return _json({"partitioned": False})
+        return ejson_response({"partitioned": False})
     # The stall keeps new connections and every write waiting; paused reading keeps the
     # clients' pings (and calls) unread, as if they were lost on the way.
     state.faults.stall(float(seconds) + 3600.0)
@@ -217,24 +196,24 @@ async def partition(request: web.Request) -> web.Response:
             chaos.paused.append(transport)
     loop = asyncio.get_running_loop()
     chaos.partition_handle = loop.call_later(float(seconds), _end_partition, chaos, state)
-    return _json({"partitioned": True, "sessions": len(chaos.paused)})
+    return ejson_response({"partitioned": True, "sessions": len(chaos.paused)})
 
 
 async def hang(request: web.Request) -> web.Response:
     """Leave every call unanswered for ``seconds`` (0 ends a hang); pings are still answered."""
-    body = await _body(request)
+    body = await ejson_body(request)
     seconds = body.get("seconds")
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
         msg = "'seconds' must be a non-negative number"
         raise LabError(msg)
-    faults = _server(request).state.faults
+    faults = rpc_server(request).state.faults
     faults.hang(float(seconds))
-    return _json({"hanging": faults.hanging})
+    return ejson_response({"hanging": faults.hanging})
 
 
 async def garble(request: web.Request) -> web.Response:
     """Doctor the next replies of a method (see the module docstring)."""
-    body = await _body(request)
+    body = await ejson_body(request)
     method = body.get("method")
     if not isinstance(method, str) or not method:
         msg = "'method' must be a method name"
@@ -261,26 +240,26 @@ async def garble(request: web.Request) -> web.Response:
     if raw is None and not item.has_result and not item.patch and not item.remove:
         msg = "a garble needs 'raw', 'result', 'patch' or 'remove'"
         raise LabError(msg)
-    chaos_of(_server(request).state).garbles[method] = item
-    return _json({"method": method, "count": count})
+    chaos_of(rpc_server(request).state).garbles[method] = item
+    return ejson_response({"method": method, "count": count})
 
 
 async def clear_garbles(request: web.Request) -> web.Response:
     """Stop doctoring replies."""
-    chaos_of(_server(request).state).garbles.clear()
-    return _json({"ok": True})
+    chaos_of(rpc_server(request).state).garbles.clear()
+    return ejson_response({"ok": True})
 
 
 async def push(request: web.Request) -> web.Response:
     """Send a raw ``frame`` to every logged-in session, or publish an ``event``."""
-    body = await _body(request)
-    server = _server(request)
+    body = await ejson_body(request)
+    server = rpc_server(request)
     frame, event = body.get("frame"), body.get("event")
     if isinstance(frame, str):
         sessions = [session for session in server.sessions if session.authenticated]
         for session in sessions:
             session._outbox.put_nowait(frame)  # noqa: SLF001 - a frame as is
-        return _json({"sent": len(sessions)})
+        return ejson_response({"sent": len(sessions)})
     if not isinstance(event, dict):
         msg = "'frame' (a string) or 'event' (an object) is required"
         raise LabError(msg)
@@ -289,26 +268,26 @@ async def push(request: web.Request) -> web.Response:
         msg = "an event needs 'collection' and a 'msg' of added, changed or removed"
         raise LabError(msg)
     server.state.emit(Event(collection, msg_kind, event.get("id"), event.get("fields")))
-    return _json({"emitted": collection})
+    return ejson_response({"emitted": collection})
 
 
 async def api_versions(request: web.Request) -> web.Response:
     """Serve other API versions at ``/api/versions`` (``/api/current`` speaks the newest)."""
-    body = await _body(request)
+    body = await ejson_body(request)
     versions = _strings(body, "versions")
     if not versions or not all(VERSION_RE.match(version) for version in versions):
         msg = "'versions' must list versions like 'v25.10.2'"
         raise LabError(msg)
-    server = _server(request)
+    server = rpc_server(request)
     server.state.scenario.api_versions = list(versions)
     dropped = server.drop_all() if body.get("drop") is True else 0
-    return _json({"api_versions": versions, "dropped": dropped})
+    return ejson_response({"api_versions": versions, "dropped": dropped})
 
 
 async def settings(request: web.Request) -> web.Response:
     """Change limits (new connections get the call limits); forget past logins."""
-    body = await _body(request)
-    state = _server(request).state
+    body = await ejson_body(request)
+    state = rpc_server(request).state
     for key, value in body.items():
         if key not in SETTINGS:
             msg = f"unknown setting {key!r} (known: {', '.join(SETTINGS)})"
@@ -318,7 +297,7 @@ async def settings(request: web.Request) -> web.Response:
             raise LabError(msg)
         setattr(state.settings, key, value)
     state._logins.clear()  # noqa: SLF001 - the new limit starts from nothing
-    return _json({key: getattr(state.settings, key) for key in SETTINGS})
+    return ejson_response({key: getattr(state.settings, key) for key in SETTINGS})
 
 
 def chaos_routes() -> list[web.RouteDef]:

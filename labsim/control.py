@@ -37,28 +37,23 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 import errno
-import json
 from typing import Any, Final
 import uuid
 
 from aiohttp import web
 
-from . import ejson
 from .apps import app_routes
 from .backups import backup_routes
 from .chaos import chaos_routes, install as install_chaos
+from .controlkit import RPC_SERVER_KEY, ejson_body, ejson_response, rpc_server
+from .faults import MethodFault
 from .rpc import RpcServer
 from .scenario import POOL_STATES, ScenarioError, alert_from_mapping, parse_pool
-from .state import LabError, MethodFault
+from .state import LabError
 
-RPC_SERVER_KEY: Final = web.AppKey("rpc_server", RpcServer)
 CONTROL_REVOKE_REASON: Final = "Revoked through the lab control API"
 
 type _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def _json(data: object, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=ejson.dumps)
 
 
 @web.middleware
@@ -67,27 +62,9 @@ async def _errors(request: web.Request, handler: _Handler) -> web.StreamResponse
     try:
         return await handler(request)
     except LabError as err:
-        return _json({"error": str(err)}, err.status)
+        return ejson_response({"error": str(err)}, err.status)
     except ScenarioError as err:
-        return _json({"error": str(err)}, 400)
-
-
-def _server(request: web.Request) -> RpcServer:
-    return request.app[RPC_SERVER_KEY]
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    if not request.can_read_body:
-        return {}
-    try:
-        data = await request.json(loads=ejson.loads)
-    except json.JSONDecodeError as err:
-        msg = f"invalid JSON body: {err}"
-        raise LabError(msg) from None
-    if not isinstance(data, dict):
-        msg = "the body must be a JSON object"
-        raise LabError(msg)
-    return data
+        return ejson_response({"error": str(err)}, 400)
 
 
 def _number(body: dict[str, Any], key: str, default: float | None = None) -> float:
@@ -123,35 +100,35 @@ def _status(body: dict[str, Any], *, required: bool) -> str | None:
 
 async def get_state(request: web.Request) -> web.Response:
     """Return a summary of the lab."""
-    server = _server(request)
-    return _json({**server.state.summary(), "connections": len(server.sessions)})
+    server = rpc_server(request)
+    return ejson_response({**server.state.summary(), "connections": len(server.sessions)})
 
 
 async def reset(request: web.Request) -> web.Response:
     """Reload the scenario and clear faults."""
-    await _server(request).state.reset()
-    return _json({"ok": True})
+    await rpc_server(request).state.reset()
+    return ejson_response({"ok": True})
 
 
 async def add_pool(request: web.Request) -> web.Response:
     """Import a pool given in scenario form."""
-    state = _server(request).state
+    state = rpc_server(request).state
     next_id = max((p.id for p in state.pools.values() if not p.boot), default=0) + 1
-    pool = parse_pool(await _body(request), "pool", datetime.now(UTC), default_id=next_id)
+    pool = parse_pool(await ejson_body(request), "pool", datetime.now(UTC), default_id=next_id)
     state.add_pool(pool)
-    return _json(state.pool_entry(pool), 201)
+    return ejson_response(state.pool_entry(pool), 201)
 
 
 async def export_pool(request: web.Request) -> web.Response:
     """Export a pool."""
-    pool = _server(request).state.export_pool(request.match_info["name"])
-    return _json({"ok": True, "id": pool.id})
+    pool = rpc_server(request).state.export_pool(request.match_info["name"])
+    return ejson_response({"ok": True, "id": pool.id})
 
 
 async def pool_state(request: web.Request) -> web.Response:
     """Force a pool state."""
-    body = await _body(request)
-    state = _server(request).state
+    body = await ejson_body(request)
+    state = rpc_server(request).state
     status = _status(body, required=True)
     assert status is not None  # noqa: S101 - required=True
     code, detail = body.get("status_code"), body.get("status_detail")
@@ -161,13 +138,13 @@ async def pool_state(request: web.Request) -> web.Response:
         code if isinstance(code, str) else None,
         detail if isinstance(detail, str) else None,
     )
-    return _json(state.pool_entry(pool))
+    return ejson_response(state.pool_entry(pool))
 
 
 async def disk_state(request: web.Request) -> web.Response:
     """Change a disk (state and error counters); vdev and pool states follow."""
-    body = await _body(request)
-    state = _server(request).state
+    body = await ejson_body(request)
+    state = rpc_server(request).state
     pool = state.set_disk_state(
         request.match_info["name"],
         request.match_info["disk"],
@@ -176,60 +153,60 @@ async def disk_state(request: web.Request) -> web.Response:
         write_errors=_count(body, "write_errors"),
         checksum_errors=_count(body, "checksum_errors"),
     )
-    return _json(state.pool_entry(pool))
+    return ejson_response(state.pool_entry(pool))
 
 
 async def scrub_start(request: web.Request) -> web.Response:
     """Start a scrub."""
-    body = await _body(request)
-    state = _server(request).state
+    body = await ejson_body(request)
+    state = rpc_server(request).state
     pool = state.start_scrub(request.match_info["name"], _number(body, "duration_seconds", 20))
-    return _json(state.scan_entry(pool.scan))
+    return ejson_response(state.scan_entry(pool.scan))
 
 
 async def scrub_finish(request: web.Request) -> web.Response:
     """Finish the running scrub now."""
-    body = await _body(request)
-    state = _server(request).state
+    body = await ejson_body(request)
+    state = rpc_server(request).state
     pool = state.finish_scrub(request.match_info["name"], errors=_count(body, "errors"))
-    return _json(state.scan_entry(pool.scan))
+    return ejson_response(state.scan_entry(pool.scan))
 
 
 async def scrub_cancel(request: web.Request) -> web.Response:
     """Cancel the running scrub."""
-    state = _server(request).state
+    state = rpc_server(request).state
     pool = state.finish_scrub(request.match_info["name"], cancel=True)
-    return _json(state.scan_entry(pool.scan))
+    return ejson_response(state.scan_entry(pool.scan))
 
 
 async def add_alert(request: web.Request) -> web.Response:
     """Raise an alert: ``klass``, ``level``, ``formatted`` or ``text`` + ``args``."""
-    state = _server(request).state
-    body = await _body(request)
+    state = rpc_server(request).state
+    body = await ejson_body(request)
     alert = alert_from_mapping({"uuid": str(uuid.uuid4()), **body})
     state.add_alert(alert)
-    return _json({"uuid": alert.uuid, "alert": state.alert_entry(alert)}, 201)
+    return ejson_response({"uuid": alert.uuid, "alert": state.alert_entry(alert)}, 201)
 
 
 async def delete_alert(request: web.Request) -> web.Response:
     """Clear one alert."""
-    _server(request).state.remove_alert(request.match_info["uuid"])
-    return _json({"ok": True})
+    rpc_server(request).state.remove_alert(request.match_info["uuid"])
+    return ejson_response({"ok": True})
 
 
 async def delete_alerts(request: web.Request) -> web.Response:
     """Clear every alert."""
-    return _json({"removed": _server(request).state.clear_alerts()})
+    return ejson_response({"removed": rpc_server(request).state.clear_alerts()})
 
 
 async def add_job(request: web.Request) -> web.Response:
     """Run a fake job: ``method``, ``arguments``, ``duration_seconds``, ``result``/``error``."""
-    body = await _body(request)
+    body = await ejson_body(request)
     method, arguments, error = body.get("method"), body.get("arguments", []), body.get("error")
     if not isinstance(method, str) or not isinstance(arguments, list):
         msg = "'method' (string) is required and 'arguments' must be a list"
         raise LabError(msg)
-    state = _server(request).state
+    state = rpc_server(request).state
     job = state.start_job(
         method,
         arguments,
@@ -237,7 +214,7 @@ async def add_job(request: web.Request) -> web.Response:
         result=body.get("result"),
         error=str(error) if error is not None else None,
     )
-    return _json(state.job_entry(job), 201)
+    return ejson_response(state.job_entry(job), 201)
 
 
 # ---------------------------------------------------------------- faults
@@ -245,27 +222,27 @@ async def add_job(request: web.Request) -> web.Response:
 
 async def drop_connections(request: web.Request) -> web.Response:
     """Cut every WebSocket without a close frame."""
-    return _json({"dropped": _server(request).drop_all()})
+    return ejson_response({"dropped": rpc_server(request).drop_all()})
 
 
 async def stall(request: web.Request) -> web.Response:
     """Answer nothing (and accept no new connections) for ``seconds``."""
-    seconds = _number(await _body(request), "seconds")
-    _server(request).state.faults.stall(seconds)
-    return _json({"stalled_for": seconds})
+    seconds = _number(await ejson_body(request), "seconds")
+    rpc_server(request).state.faults.stall(seconds)
+    return ejson_response({"stalled_for": seconds})
 
 
 async def delay(request: web.Request) -> web.Response:
     """Delay every reply by ``seconds`` (0 to stop)."""
-    seconds = _number(await _body(request), "seconds")
-    _server(request).state.faults.reply_delay = seconds
-    return _json({"reply_delay": seconds})
+    seconds = _number(await ejson_body(request), "seconds")
+    rpc_server(request).state.faults.reply_delay = seconds
+    return ejson_response({"reply_delay": seconds})
 
 
 async def revoke_key(request: web.Request) -> web.Response:
     """Revoke a user's keys (or one ``key_id``) and close the sessions using them."""
-    body = await _body(request)
-    server = _server(request)
+    body = await ejson_body(request)
+    server = rpc_server(request)
     user = next((u for u in server.state.users if u.username == body.get("username")), None)
     if user is None:
         msg = f"no user {body.get('username')!r}"
@@ -279,13 +256,13 @@ async def revoke_key(request: web.Request) -> web.Response:
     for key in keys:
         server.state.revoke_key(key, CONTROL_REVOKE_REASON)
         closed += await server.close_key_sessions(key)
-    return _json({"revoked": [key.id for key in keys], "closed_sessions": closed})
+    return ejson_response({"revoked": [key.id for key in keys], "closed_sessions": closed})
 
 
 async def set_roles(request: web.Request) -> web.Response:
     """Replace a user's roles (takes effect on the next call of every session)."""
-    body = await _body(request)
-    server = _server(request)
+    body = await ejson_body(request)
+    server = rpc_server(request)
     name = request.match_info["username"]
     user = next((u for u in server.state.users if u.username == name), None)
     if user is None:
@@ -296,42 +273,42 @@ async def set_roles(request: web.Request) -> web.Response:
         msg = "'roles' must be a list of role names"
         raise LabError(msg)
     user.roles = [role.upper() for role in roles]
-    return _json({"roles": user.roles})
+    return ejson_response({"roles": user.roles})
 
 
 async def remote_clients(request: web.Request) -> web.Response:
     """Treat clients as non-loopback (for the key-over-plain-ws trap)."""
-    enabled = (await _body(request)).get("enabled", True)
+    enabled = (await ejson_body(request)).get("enabled", True)
     if not isinstance(enabled, bool):
         msg = "'enabled' must be true or false"
         raise LabError(msg)
-    _server(request).state.faults.remote_clients = enabled
-    return _json({"remote_clients": enabled})
+    rpc_server(request).state.faults.remote_clients = enabled
+    return ejson_response({"remote_clients": enabled})
 
 
 async def method_error(request: web.Request) -> web.Response:
     """Make a method fail: ``{"method": M, "errno": 14, "message": "...", "count": N}``."""
-    body = await _body(request)
+    body = await ejson_body(request)
     method, message = body.get("method"), body.get("message", "Injected failure")
     if not isinstance(method, str) or not isinstance(message, str):
         msg = "'method' and 'message' must be strings"
         raise LabError(msg)
     code = _count(body, "errno")
     fault = MethodFault(errno.EFAULT if code is None else code, message, _count(body, "count"))
-    _server(request).state.faults.method_errors[method] = fault
-    return _json({"method": method, **asdict(fault)})
+    rpc_server(request).state.faults.method_errors[method] = fault
+    return ejson_response({"method": method, **asdict(fault)})
 
 
 async def clear_method_errors(request: web.Request) -> web.Response:
     """Stop injected method failures (one ``{method}`` or all)."""
-    errors = _server(request).state.faults.method_errors
+    errors = rpc_server(request).state.faults.method_errors
     method = request.match_info.get("method")
     if method is None:
         errors.clear()
     elif errors.pop(method, None) is None:
         msg = f"no injected failure for {method!r}"
         raise LabError(msg, 404)
-    return _json({"ok": True})
+    return ejson_response({"ok": True})
 
 
 # ---------------------------------------------------------------- observation
@@ -342,21 +319,21 @@ async def get_calls(request: web.Request) -> web.Response:
     method = request.query.get("method")
     calls = [
         asdict(record)
-        for record in _server(request).state.call_log
+        for record in rpc_server(request).state.call_log
         if method is None or record.method == method
     ]
-    return _json(calls)
+    return ejson_response(calls)
 
 
 async def clear_calls(request: web.Request) -> web.Response:
     """Clear the call log."""
-    _server(request).state.call_log.clear()
-    return _json({"ok": True})
+    rpc_server(request).state.call_log.clear()
+    return ejson_response({"ok": True})
 
 
 async def get_stats(request: web.Request) -> web.Response:
     """Return the counters."""
-    return _json(asdict(_server(request).state.stats))
+    return ejson_response(asdict(rpc_server(request).state.stats))
 
 
 def build_control_app(server: RpcServer) -> web.Application:

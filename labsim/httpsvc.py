@@ -18,15 +18,15 @@ import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-import json
 import re
 import time
-from typing import Any, Final, Protocol
+from typing import Any, ClassVar, Final, Protocol
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from .scenario import ScenarioError, _Reader, parse_time
+from .controlkit import control_body, json_response
+from .scenario import ScenarioError, _Reader
 from .state import LabError
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -275,48 +275,6 @@ def service_middleware(faults: Faults, clock: ServiceClock, sync: Callable[[], N
     return middleware
 
 
-# ---------------------------------------------------------------- control helpers
-
-
-async def control_body(request: web.Request) -> dict[str, Any]:
-    """A control request's JSON object body (empty when there is none)."""
-    if not request.can_read_body:
-        return {}
-    try:
-        data = await request.json()
-    except json.JSONDecodeError as err:
-        msg = f"invalid JSON body: {err}"
-        raise LabError(msg) from None
-    if not isinstance(data, dict):
-        msg = "the body must be a JSON object"
-        raise LabError(msg)
-    return data
-
-
-def body_time(body: Mapping[str, Any], key: str, now: datetime) -> datetime:
-    """A time from a control body, relative to the lab clock (``"-45m"``) or absolute."""
-    value = body.get(key, "now")
-    try:
-        return parse_time(value, now)
-    except TypeError, ValueError:
-        msg = f"{key!r} must be a time ('-45m', 'now' or ISO 8601)"
-        raise LabError(msg) from None
-
-
-def body_seconds(body: Mapping[str, Any], key: str, default: float) -> float:
-    """A non-negative number of seconds from a control body."""
-    value = body.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        msg = f"{key!r} must be a non-negative number of seconds"
-        raise LabError(msg)
-    return float(value)
-
-
-def json_response(data: object, status: int = 200) -> web.Response:
-    """A JSON answer."""
-    return web.json_response(data, status=status)
-
-
 def section_error(reader: _Reader, message: str) -> ScenarioError:
     """A scenario error located at a section."""
     return ScenarioError(f"{reader.path}: {message}")
@@ -332,7 +290,14 @@ class _Syncs(Protocol):
 
 
 class HTTPService[SectionT: _HasPort, StateT: _Syncs]:
-    """What every simulated HTTP service shares: its section, clock, faults and state."""
+    """What every simulated HTTP service shares: its section, clock, faults and state.
+
+    A service names itself (``name``), builds its state afresh (``new_state``, for ``POST
+    reset``) and lists its own control routes (``service_control_routes``); the fault and reset
+    routes every service has are added here.
+    """
+
+    name: ClassVar[str]
 
     def __init__(self, section: SectionT, clock: ServiceClock, state: StateT) -> None:
         """Keep the parts; the subclass builds its state."""
@@ -349,3 +314,38 @@ class HTTPService[SectionT: _HasPort, StateT: _Syncs]:
     def sync(self) -> None:
         """Bring the state up to the lab clock."""
         self.state.sync(self.clock.now())
+
+    def new_state(self) -> StateT:
+        """The state as the scenario sets it."""
+        raise NotImplementedError
+
+    def service_control_routes(self, base: str) -> list[web.RouteDef]:
+        """The service's own control routes below ``base`` (``/control/<name>``)."""
+        del base
+        return []
+
+    def control_routes(self) -> list[web.RouteDef]:
+        """The control routes of this service: its own, then fault and reset."""
+        base = f"/control/{self.name}"
+        return [
+            *self.service_control_routes(base),
+            web.post(f"{base}/fault", self.control_fault),
+            web.delete(f"{base}/fault", self.control_clear_faults),
+            web.post(f"{base}/reset", self.control_reset),
+        ]
+
+    async def control_fault(self, request: web.Request) -> web.Response:
+        """Inject a fault."""
+        self.faults.add(parse_fault(await control_body(request)))
+        return json_response({"ok": True})
+
+    async def control_clear_faults(self, _request: web.Request) -> web.Response:
+        """Remove every fault."""
+        self.faults.clear()
+        return json_response({"ok": True})
+
+    async def control_reset(self, _request: web.Request) -> web.Response:
+        """Back to the scenario."""
+        self.faults.clear()
+        self.state = self.new_state()
+        return json_response({"ok": True})

@@ -51,17 +51,8 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from .httpsvc import (
-    HTTPService,
-    ServiceClock,
-    body_seconds,
-    control_body,
-    iso_ms,
-    json_response,
-    parse_fault,
-    section_error,
-    service_middleware,
-)
+from .controlkit import body_seconds, control_body, json_response
+from .httpsvc import HTTPService, ServiceClock, iso_ms, section_error, service_middleware
 from .scenario import SECTION_PARSERS, _Reader
 from .state import LabError
 
@@ -429,9 +420,12 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
 
     # ------------------------------------------------------------ control
 
-    def control_routes(self) -> list[web.RouteDef]:
-        """The control routes of this service."""
-        base = f"/control/{NAME}"
+    def new_state(self) -> N8nState:
+        """The state as the scenario sets it."""
+        return N8nState(self.section, self.clock)
+
+    def service_control_routes(self, base: str) -> list[web.RouteDef]:
+        """The control routes of this service (fault and reset: ``HTTPService``)."""
         return [
             web.get(f"{base}/state", self.control_state),
             web.post(f"{base}/executions", self.control_start),
@@ -439,9 +433,6 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
             web.post(f"{base}/ready", self.control_ready),
             web.post(f"{base}/api_key", self.control_api_key),
             web.post(f"{base}/restart", self.control_restart),
-            web.post(f"{base}/fault", self.control_fault),
-            web.delete(f"{base}/fault", self.control_clear_faults),
-            web.post(f"{base}/reset", self.control_reset),
         ]
 
     async def control_state(self, _request: web.Request) -> web.Response:
@@ -511,19 +502,3 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
         """n8n restarts: running executions end as ``crashed``."""
         self.sync()
         return json_response({"crashed": self.state.restart()})
-
-    async def control_fault(self, request: web.Request) -> web.Response:
-        """Inject a fault."""
-        self.faults.add(parse_fault(await control_body(request)))
-        return json_response({"ok": True})
-
-    async def control_clear_faults(self, _request: web.Request) -> web.Response:
-        """Remove every fault."""
-        self.faults.clear()
-        return json_response({"ok": True})
-
-    async def control_reset(self, _request: web.Request) -> web.Response:
-        """Back to the scenario."""
-        self.faults.clear()
-        self.state = N8nState(self.section, self.clock)
-        return json_response({"ok": True})

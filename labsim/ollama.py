@@ -48,14 +48,11 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from .controlkit import body_seconds, control_body, json_response
 from .httpsvc import (
     HTTPService,
     ServiceClock,
-    body_seconds,
-    control_body,
-    json_response,
     parse_duration,
-    parse_fault,
     reader_duration,
     section_error,
     service_middleware,
@@ -567,18 +564,18 @@ class OllamaService(HTTPService["OllamaSection", "OllamaState"]):
 
     # ------------------------------------------------------------ control
 
-    def control_routes(self) -> list[web.RouteDef]:
-        """The control routes of this service."""
-        base = f"/control/{NAME}"
+    def new_state(self) -> OllamaState:
+        """The state as the scenario sets it."""
+        return OllamaState(self.section, self.clock)
+
+    def service_control_routes(self, base: str) -> list[web.RouteDef]:
+        """The control routes of this service (fault and reset: ``HTTPService``)."""
         return [
             web.get(f"{base}/state", self.control_state),
             web.post(f"{base}/load", self.control_load),
             web.post(f"{base}/unload", self.control_unload),
             web.post(f"{base}/request", self.control_request),
             web.post(f"{base}/token", self.control_token),
-            web.post(f"{base}/fault", self.control_fault),
-            web.delete(f"{base}/fault", self.control_clear_faults),
-            web.post(f"{base}/reset", self.control_reset),
         ]
 
     def _model(self, body: dict[str, Any]) -> ModelDef:
@@ -624,22 +621,6 @@ class OllamaService(HTTPService["OllamaSection", "OllamaState"]):
         """Require a bearer token (``null``: none)."""
         token = (await control_body(request)).get("token")
         self.state.token = str(token) if token else None
-        return json_response({"ok": True})
-
-    async def control_fault(self, request: web.Request) -> web.Response:
-        """Inject a fault."""
-        self.faults.add(parse_fault(await control_body(request)))
-        return json_response({"ok": True})
-
-    async def control_clear_faults(self, _request: web.Request) -> web.Response:
-        """Remove every fault."""
-        self.faults.clear()
-        return json_response({"ok": True})
-
-    async def control_reset(self, _request: web.Request) -> web.Response:
-        """Back to the scenario."""
-        self.faults.clear()
-        self.state = OllamaState(self.section, self.clock)
         return json_response({"ok": True})
 
 

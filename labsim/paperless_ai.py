@@ -37,14 +37,8 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from .httpsvc import (
-    HTTPService,
-    ServiceClock,
-    control_body,
-    json_response,
-    parse_fault,
-    service_middleware,
-)
+from .controlkit import control_body, json_response
+from .httpsvc import HTTPService, ServiceClock, service_middleware
 from .paperless import PaperlessService
 from .scenario import SECTION_PARSERS, _Reader
 from .state import LabError
@@ -244,16 +238,16 @@ class PaperlessAIService(HTTPService["PaperlessAISection", "PaperlessAIState"]):
 
     # ------------------------------------------------------------ control
 
-    def control_routes(self) -> list[web.RouteDef]:
-        """The control routes of this service."""
-        base = f"/control/{NAME}"
+    def new_state(self) -> PaperlessAIState:
+        """The state as the scenario sets it."""
+        return PaperlessAIState(self.section, self.paperless, self.clock)
+
+    def service_control_routes(self, base: str) -> list[web.RouteDef]:
+        """The control routes of this service (fault and reset: ``HTTPService``)."""
         return [
             web.get(f"{base}/state", self.control_state),
             web.post(f"{base}/health", self.control_health),
             web.post(f"{base}/api_key", self.control_api_key),
-            web.post(f"{base}/fault", self.control_fault),
-            web.delete(f"{base}/fault", self.control_clear_faults),
-            web.post(f"{base}/reset", self.control_reset),
         ]
 
     async def control_state(self, _request: web.Request) -> web.Response:
@@ -279,20 +273,4 @@ class PaperlessAIService(HTTPService["PaperlessAISection", "PaperlessAIState"]):
             msg = "'api_key' must be a non-empty string"
             raise LabError(msg)
         self.state.api_key = key
-        return json_response({"ok": True})
-
-    async def control_fault(self, request: web.Request) -> web.Response:
-        """Inject a fault."""
-        self.faults.add(parse_fault(await control_body(request)))
-        return json_response({"ok": True})
-
-    async def control_clear_faults(self, _request: web.Request) -> web.Response:
-        """Remove every fault."""
-        self.faults.clear()
-        return json_response({"ok": True})
-
-    async def control_reset(self, _request: web.Request) -> web.Response:
-        """Back to the scenario."""
-        self.faults.clear()
-        self.state = PaperlessAIState(self.section, self.paperless, self.clock)
         return json_response({"ok": True})

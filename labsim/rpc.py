@@ -48,8 +48,8 @@ from .errors import (
     rpc_error,
     single_error,
 )
+from .faults import CallRecord
 from .scenario import ApiKey, User, version_tuple
-from .state import CallRecord
 
 if TYPE_CHECKING:
     from asyncio import Transport

@@ -472,6 +472,16 @@ class _Reader:
             raise self.fail(key, "a list", value)
         return value
 
+    def durations(self, key: str, defaults: Mapping[str, float]) -> dict[str, float]:
+        """A mapping of seconds by name, each name of ``defaults`` defaulting to its value there."""
+        seconds = dict(defaults)
+        if self.has(key):
+            child = self.child(key, self.mapping(key))
+            for name, default in defaults.items():
+                seconds[name] = child.number(name, default)
+            child.finish()
+        return seconds
+
     def mapping(self, key: str) -> dict[str, Any]:
         """Return a mapping (missing means empty)."""
         value = self.raw(key)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, Final, Protocol
+from typing import Any, ClassVar, Final, Protocol
 
 from aiohttp import web
 
-from .httpsvc import Faults, ServiceClock, body_seconds, control_body, json_response
+from .controlkit import body_seconds, control_body, json_response
+from .httpsvc import Faults, ServiceClock
 from .n8n import N8nSection, N8nService
 from .ollama import OllamaSection, OllamaService
 from .paperless import PaperlessSection, PaperlessService
@@ -31,7 +32,7 @@ type Serve = Callable[[web.Application, str, int], Awaitable[int]]
 class LabService(Protocol):
     """What every simulated service offers."""
 
-    name: str
+    name: ClassVar[str]
     faults: Faults
 
     @property

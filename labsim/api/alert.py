@@ -1,0 +1,42 @@
+"""``alert``: current alerts, dismissed and restored."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import errno
+from typing import Any, Final
+
+from labsim.errors import CallError
+from labsim.rpc import CallContext, Method
+
+from .args import arg
+
+
+def alert_list(ctx: CallContext) -> list[dict[str, Any]]:
+    """``alert.list``: current alerts."""
+    return ctx.state.alert_entries()
+
+
+def _alert_uuid(ctx: CallContext) -> str:
+    alert_uuid: str = arg(ctx, 0, "uuid", str)
+    if alert_uuid not in ctx.state.alerts:
+        raise CallError(f"Alert {alert_uuid!r} does not exist", errno.ENOENT)
+    return alert_uuid
+
+
+def alert_dismiss(ctx: CallContext) -> None:
+    """``alert.dismiss``: mark an alert as dismissed."""
+    ctx.state.set_alert_dismissed(_alert_uuid(ctx), dismissed=True)
+
+
+def alert_restore(ctx: CallContext) -> None:
+    """``alert.restore``: undo a dismissal."""
+    ctx.state.set_alert_dismissed(_alert_uuid(ctx), dismissed=False)
+
+
+METHODS: Final[Mapping[str, Method]] = {
+    "alert.list": Method(alert_list, 0, role="ALERT_LIST_READ"),
+    "alert.dismiss": Method(alert_dismiss, 1, role="ALERT_LIST_WRITE"),
+    "alert.restore": Method(alert_restore, 1, role="ALERT_LIST_WRITE"),
+}
+EVENTS: Final[Mapping[str, str | None]] = {"alert.list": "ALERT_LIST_READ"}
