@@ -38,8 +38,9 @@ from aiohttp import web
 
 from .controlkit import control_body, json_response, rpc_server
 from .errors import CallError
+from .events import Event
 from .scenario import SECTION_PARSERS, JobDef, _Reader
-from .state import Event, LabError, LabState, PerLab
+from .state import LabError, LabState, PerLab
 
 APP_STATES: Final = ("RUNNING", "DEPLOYING", "STOPPED", "STOPPING", "CRASHED")
 DEFAULT_JOB_SECONDS: Final = {"start": 4.0, "stop": 3.0, "redeploy": 6.0, "upgrade": 8.0}

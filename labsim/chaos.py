@@ -48,8 +48,9 @@ from aiohttp import web
 
 from . import ejson
 from .controlkit import ejson_body, ejson_response, rpc_server
+from .events import Event
 from .rpc import CallContext, Handler, RpcServer
-from .state import Event, LabError, LabState
+from .state import LabError, LabState
 
 VERSION_RE: Final = re.compile(r"^v\d+\.\d+(\.\d+)*$")
 SETTINGS: Final = ("login_rate_limit", "max_running_calls", "max_calls")

@@ -17,7 +17,8 @@ As the middleware's release sources (tags TS-25.04.2.6, TS-25.10.2, TS-26.0.0-BE
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from dataclasses import dataclass
+from typing import Any, Final
 
 SCAN_EVENT_ROLE: Final = "POOL_SCRUB_READ"
 SCAN_EVENT_RENAMED_IN: Final = (26,)
@@ -33,3 +34,25 @@ def registered_events(
 ) -> dict[str, str | None]:
     """Every event a box of that release registers, with the role it needs (None: none)."""
     return {**common, scan_event_name(box): SCAN_EVENT_ROLE}
+
+
+_NO_ID: Final = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A ``collection_update`` notification."""
+
+    collection: str
+    msg: str
+    id: Any = _NO_ID
+    fields: Any = None
+
+    def params(self) -> dict[str, Any]:
+        """Return the ``params`` of the notification, as ``send_event`` builds them."""
+        params: dict[str, Any] = {"msg": self.msg, "collection": self.collection}
+        if self.id is not _NO_ID:
+            params["id"] = self.id
+        if self.msg in ("added", "changed") and self.fields is not None:
+            params["fields"] = self.fields
+        return params

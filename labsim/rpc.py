@@ -54,7 +54,8 @@ from .scenario import ApiKey, User, version_tuple
 if TYPE_CHECKING:
     from asyncio import Transport
 
-    from .state import Event, LabState
+    from .events import Event
+    from .state import LabState
 
 _LOGGER = logging.getLogger(__name__)
 

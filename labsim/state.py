@@ -1,4 +1,7 @@
-"""The mutable lab: pools, disks, datasets, alerts, jobs, API keys and injected faults.
+"""The mutable lab: pools, disks, scrubs, datasets, alerts and API keys.
+
+Its jobs are ``labsim.jobs.LabJobs``; the faults and stats the control API sets,
+``labsim.faults``.
 
 Everything here runs on the simulator's event loop. Changes that a real middleware announces
 are published as ``Event`` objects to listeners (the WebSocket sessions), which forward them to
@@ -13,7 +16,7 @@ from collections import deque
 from collections.abc import Callable
 import contextlib
 import copy
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 import json
 import logging
@@ -23,8 +26,9 @@ import uuid
 from weakref import WeakKeyDictionary
 
 from . import zfs
-from .events import scan_event_name
+from .events import Event, scan_event_name
 from .faults import CallRecord, Faults, Stats
+from .jobs import LabJobs
 from .scenario import (
     AlertDef,
     ApiKey,
@@ -62,28 +66,6 @@ class LabError(Exception):
         """Store the message and the HTTP status for the control API."""
         super().__init__(message)
         self.status = status
-
-
-_NO_ID: Final = object()
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """A ``collection_update`` notification."""
-
-    collection: str
-    msg: str
-    id: Any = _NO_ID
-    fields: Any = None
-
-    def params(self) -> dict[str, Any]:
-        """Return the ``params`` of the notification, as ``send_event`` builds them."""
-        params: dict[str, Any] = {"msg": self.msg, "collection": self.collection}
-        if self.id is not _NO_ID:
-            params["id"] = self.id
-        if self.msg in ("added", "changed") and self.fields is not None:
-            params["fields"] = self.fields
-        return params
 
 
 type Listener = Callable[[Event], None]
@@ -143,7 +125,7 @@ def _size_prop(size: int) -> dict[str, Any]:
     return _prop(size, size, human_size(size))
 
 
-class LabState:
+class LabState(LabJobs):
     """The simulated NAS; one per simulator, living on its event loop."""
 
     def __init__(self, scenario: Scenario) -> None:
@@ -872,121 +854,6 @@ class LabState:
             calls.popleft()
         calls.append(now)
         return len(calls) <= self.settings.login_rate_limit
-
-    # ------------------------------------------------------------ jobs
-
-    @staticmethod
-    def job_entry(job: JobDef) -> dict[str, Any]:
-        """Return a ``core.get_jobs`` item."""
-        failed = job.state == "FAILED"
-        return {
-            "id": job.id,
-            "message_ids": [],
-            "method": job.method,
-            "arguments": job.arguments,
-            "transient": False,
-            "description": None,
-            "abortable": False,
-            "logs_path": f"/var/log/jobs/{job.id}.log",
-            "logs_excerpt": None,
-            "progress": {"percent": job.percent, "description": job.description, "extra": None},
-            "result": job.result,
-            "result_encoding_error": None,
-            "error": job.error,
-            "exception": f"Traceback (most recent call last):\n{job.error}" if failed else None,
-            "exc_info": {"repr": job.error, "type": "CallError", "errno": None, "extra": None}
-            if failed
-            else None,
-            "state": job.state,
-            "time_started": job.time_started,
-            "time_finished": job.time_finished,
-            "credentials": None,
-        }
-
-    def job_entries(self) -> list[dict[str, Any]]:
-        """Return ``core.get_jobs``."""
-        return [self.job_entry(job) for job in self.jobs.values()]
-
-    def _emit_job(self, job: JobDef, msg: str) -> None:
-        self.emit(Event("core.get_jobs", msg, job.id, self.job_entry(job)))
-
-    def add_job(
-        self,
-        method: str,
-        arguments: list[Any],
-        *,
-        description: str | None = None,
-        run: bool = True,
-        now: datetime | None = None,
-    ) -> JobDef:
-        """Add a job as the middleware does: ``added`` as WAITING, then (``run``) RUNNING.
-
-        ``now`` is the job clock (the backup clock for backup jobs).
-        """
-        job = JobDef(
-            id=self.next_job_id,
-            method=method,
-            arguments=arguments,
-            state="WAITING",
-            percent=None,
-            description=description,
-            time_started=None,
-            time_finished=None,
-        )
-        self.next_job_id += 1
-        self.jobs[job.id] = job
-        self._emit_job(job, "added")
-        if run:
-            self.run_job(job, now)
-        return job
-
-    def run_job(self, job: JobDef, now: datetime | None = None) -> None:
-        """Move a WAITING job to RUNNING (``changed``)."""
-        job.state, job.percent = "RUNNING", 0
-        job.time_started = now or datetime.now(UTC)
-        self._emit_job(job, "changed")
-
-    def fail_job(self, job: JobDef, error: str, now: datetime | None = None) -> None:
-        """End a job as FAILED with ``error`` (the exception's ``str``)."""
-        job.state, job.error, job.percent = "FAILED", error, None
-        job.time_started = job.time_started or now or datetime.now(UTC)
-        job.time_finished = now or datetime.now(UTC)
-        self._emit_job(job, "changed")
-
-    def failed_job(self, method: str, arguments: list[Any], error: str) -> int:
-        """A job whose method raised at once (an unknown app or task): it still is a job."""
-        job = self.add_job(method, arguments)
-        # It fails inside the job, after the caller got the job id.
-        asyncio.get_running_loop().call_soon(self.fail_job, job, error)
-        return job.id
-
-    def start_job(
-        self,
-        method: str,
-        arguments: list[Any],
-        duration: float,
-        *,
-        result: Any = None,
-        error: str | None = None,
-    ) -> JobDef:
-        """Run a fake job for ``duration`` seconds ending in SUCCESS (or FAILED with ``error``)."""
-        job = self.add_job(method, arguments)
-        self._spawn(self._run_job(job, duration, result, error))
-        return job
-
-    async def _run_job(self, job: JobDef, duration: float, result: Any, error: str | None) -> None:
-        steps = max(1, int(duration))
-        for step in range(1, steps):
-            await asyncio.sleep(duration / steps)
-            job.percent = int(step * 100 / steps)
-            self._emit_job(job, "changed")
-        await asyncio.sleep(duration / steps)
-        job.time_finished = datetime.now(UTC)
-        if error is None:
-            job.state, job.percent, job.result = "SUCCESS", 100, result
-        else:
-            job.state, job.error = "FAILED", error
-        self._emit_job(job, "changed")
 
     # ------------------------------------------------------------ summary
 
