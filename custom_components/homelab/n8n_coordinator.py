@@ -27,6 +27,11 @@ from .pipeline_const import CONF_URL, poll_interval
 from .pipeline_coordinator import ServiceCoordinator
 
 FAILURE_WINDOW: Final = timedelta(hours=24)
+# The day's failures are kept between polls and only the new ones read (a busy n8n lists
+# hundreds: parsing them at every poll cost the event loop up to 30 ms). All of them are read
+# again this often, so one that failed late, behind newer ones, or was deleted, is caught.
+FAILURE_RESYNC: Final = timedelta(minutes=10)
+NEW_FAILURES_PAGE: Final = 20
 # After a refused `workflow:read`, ask again this much later (the scope may have been added).
 SCOPE_RETRY: Final = timedelta(minutes=30)
 ISSUE_KEY: Final = "n8n_missing_scope"
@@ -63,6 +68,9 @@ class N8nCoordinator(ServiceCoordinator[N8nData]):
         )
         self.client = client
         self._workflow_names: dict[str, str | None] = {}
+        # The failures of the last FAILURE_WINDOW, by execution id, and when all were read.
+        self._failures: dict[str, Execution] = {}
+        self._failures_synced: datetime | None = None
         self._workflow_read_refused_at: datetime | None = None
 
     def _scope_missing(self, scope: str) -> None:
@@ -106,6 +114,32 @@ class N8nCoordinator(ServiceCoordinator[N8nData]):
         self._workflow_names[workflow_id] = workflow.name if workflow else None
         return self._workflow_names[workflow_id]
 
+    async def _failures_since(self, since: datetime, now: datetime) -> list[Execution]:
+        synced = self._failures_synced
+        if synced is None or now < synced or now - synced >= FAILURE_RESYNC:
+            found = await self.client.failures_since(since)
+            self._failures = {execution.id: execution for execution in found}
+            self._failures_synced = now
+        else:
+            found = await self.client.failures_since(
+                since, known=self._failures.keys(), page_size=NEW_FAILURES_PAGE
+            )
+            self._failures.update({execution.id: execution for execution in found})
+        self._failures = {
+            key: execution
+            for key, execution in self._failures.items()
+            if execution.started_at is None or execution.started_at >= since
+        }
+        # Newest first, as the client orders them.
+        return sorted(
+            self._failures.values(),
+            key=lambda e: (
+                e.started_at.timestamp() if e.started_at else 0.0,
+                int(e.id) if e.id.isdigit() else 0,
+            ),
+            reverse=True,
+        )
+
     @override
     async def _fetch(self) -> N8nData:
         if not await self.client.ready():
@@ -120,7 +154,7 @@ class N8nCoordinator(ServiceCoordinator[N8nData]):
         self._scope_granted(REQUIRED_SCOPES[0])
         waiting = await self.client.waiting_count()
         now = self.client.server_time or dt_util.utcnow()
-        failures = await self.client.failures_since(now - FAILURE_WINDOW)
+        failures = await self._failures_since(now - FAILURE_WINDOW, now)
         # Nothing failed today: the last failure may be older.
         last = failures[0] if failures else await self.client.last_failure()
         return N8nData(

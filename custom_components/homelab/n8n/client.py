@@ -16,7 +16,7 @@ What the real n8n (2.41.1) does, and this client relies on:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from http import HTTPStatus
 from typing import Any, Final
@@ -138,7 +138,9 @@ class N8nClient(ApiKeyClient):
         """Executions parked by a Wait node (65 s or longer), a form or an approval."""
         return await self._count("waiting")
 
-    async def _failed(self, status: str, since: datetime | None, limit: int) -> list[Execution]:
+    async def _failed(
+        self, status: str, since: datetime | None, limit: int, known: Collection[str] = ()
+    ) -> list[Execution]:
         found: list[Execution] = []
         cursor: str | None = None
         for _ in range(MAX_PAGES):
@@ -154,6 +156,8 @@ class N8nClient(ApiKeyClient):
                 started = execution.started_at
                 if since is not None and started is not None and started < since:
                     return found
+                if execution.id in known:
+                    return found  # newest first: the rest was read before
                 found.append(execution)
             cursor = page.next_cursor
             if cursor is None or (since is None and len(found) >= limit):
@@ -163,14 +167,18 @@ class N8nClient(ApiKeyClient):
     def _statuses(self) -> tuple[str, ...]:
         return FAILED_STATUSES if self.crashed_filter_supported else ("error",)
 
-    async def failures_since(self, since: datetime) -> list[Execution]:
+    async def failures_since(
+        self, since: datetime, *, known: Collection[str] = (), page_size: int = PAGE_LIMIT
+    ) -> list[Execution]:
         """Executions that failed (`error` or `crashed`) and started at or after `since`.
 
         Newest first. `status=error` does not return crashed executions: one filter each.
+        With `known` (ids read before), each list stops at the first known execution, so a
+        caller that keeps the failures reads only the new ones, in pages of `page_size`.
         """
         failures: list[Execution] = []
         for status in self._statuses():
-            failures += await self._failed(status, since, PAGE_LIMIT)
+            failures += await self._failed(status, since, page_size, known)
         return _newest_first(failures)
 
     async def last_failure(self) -> Execution | None:
