@@ -27,34 +27,15 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.homelab.backup_coordinator import dataset_identifier
 from custom_components.homelab.const import DOMAIN
 from custom_components.homelab.coordinator import app_identifier, pool_identifier
-from labsim import LabSimulator
 from tests.common import LabHandle
-from tests.safety import SAFETY
 
-from .tricky_names import PINNED_NOW, TRICKY_APPS, TRICKY_DATASETS, TRICKY_POOLS, tricky_scenario
-
-ACTING = {
-    "app.start",
-    "app.stop",
-    "app.redeploy",
-    "pool.snapshottask.run",
-    "replication.run",
-    "cloudsync.sync",
-    "pool.snapshot.create",
-    "zfs.snapshot.create",
-}
+from .tricky_names import ACTING, TRICKY_APPS, TRICKY_DATASETS, TRICKY_POOLS, run_tricky_lab
 
 
 @pytest.fixture
 def lab(socket_enabled: None, request: pytest.FixtureRequest) -> Iterator[LabHandle]:
     """The seed lab plus pools, datasets and apps with tricky names."""
-    scenario = tricky_scenario(job_seconds=0.2)
-    simulator = LabSimulator(scenario, service_clock_start=PINNED_NOW).run_in_thread()
-    try:
-        yield LabHandle(simulator, scenario)
-        SAFETY.record(request.node.nodeid, simulator.control_sync("GET", "/control/calls"))
-    finally:
-        simulator.stop_thread()
+    yield from run_tricky_lab(request)
 
 
 @pytest.fixture(autouse=True)

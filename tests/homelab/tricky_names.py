@@ -6,12 +6,16 @@ Device identifiers are `<unique id>_<kind>_<name>`; names users choose may conta
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 import yaml
 
-from labsim import load_scenario
+from labsim import LabSimulator, load_scenario
+from tests.common import LabHandle
 from tests.conftest import DEFAULT_SCENARIO, PINNED_NOW, _pin_times
+from tests.safety import SAFETY
 
 # Separators and markers TrueNAS allows in pool and dataset names (apps: lowercase and `-` only).
 MARKERS = ("_app_", "_pool_", "_dataset_", "_snapshottask_", "_replication_", "_cloudsync_")
@@ -67,3 +71,28 @@ def all_names() -> list[str]:
 
 
 __all__ = ["MARKERS", "PINNED_NOW", "SEPARATORS", "all_names", "tricky_scenario"]
+
+# Server methods that act on the NAS: a refused action must have sent none of them.
+ACTING = frozenset(
+    {
+        "app.start",
+        "app.stop",
+        "app.redeploy",
+        "pool.snapshottask.run",
+        "replication.run",
+        "cloudsync.sync",
+        "pool.snapshot.create",
+        "zfs.snapshot.create",
+    }
+)
+
+
+def run_tricky_lab(request: pytest.FixtureRequest) -> Iterator[LabHandle]:
+    """The seed lab plus tricky names, backup jobs of 0.2 s; the safety log is checked after."""
+    scenario = tricky_scenario(job_seconds=0.2)
+    simulator = LabSimulator(scenario, service_clock_start=PINNED_NOW).run_in_thread()
+    try:
+        yield LabHandle(simulator, scenario)
+        SAFETY.record(request.node.nodeid, simulator.control_sync("GET", "/control/calls"))
+    finally:
+        simulator.stop_thread()

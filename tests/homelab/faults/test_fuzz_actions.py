@@ -36,9 +36,7 @@ import yaml
 
 from custom_components.homelab.const import DOMAIN, EntryType
 from custom_components.homelab.targets import owned_objects
-from labsim import LabSimulator
 from tests.common import LabHandle
-from tests.conftest import PINNED_NOW
 from tests.fuzz.strategies import EXAMPLES, JSON
 from tests.homelab.conftest import entry_data
 from tests.homelab.pipeline.conftest import (
@@ -49,7 +47,7 @@ from tests.homelab.pipeline.conftest import (
     paperless_data,
     setup_entry,
 )
-from tests.homelab.tricky_names import MARKERS, SEPARATORS, all_names, tricky_scenario
+from tests.homelab.tricky_names import ACTING, MARKERS, SEPARATORS, all_names, run_tricky_lab
 from tests.safety import SAFETY, forbidden
 
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
@@ -120,13 +118,7 @@ def test_names_cover_every_marker_and_separator() -> None:
 @pytest.fixture
 def fast_lab(socket_enabled: None, request: pytest.FixtureRequest) -> Iterator[LabHandle]:
     """The seed lab plus tricky names, with backup jobs that take 0.2 s (actions may wait)."""
-    scenario = tricky_scenario(job_seconds=0.2)
-    simulator = LabSimulator(scenario, service_clock_start=PINNED_NOW).run_in_thread()
-    try:
-        yield LabHandle(simulator, scenario)
-        SAFETY.record(request.node.nodeid, simulator.control_sync("GET", "/control/calls"))
-    finally:
-        simulator.stop_thread()
+    yield from run_tricky_lab(request)
 
 
 @pytest.fixture
@@ -234,18 +226,6 @@ async def test_actions_accept_or_refuse_cleanly(
     if data.draw(st.integers(0, 7), label="extra key") == 7:
         call[data.draw(st.text(max_size=6), label="extra")] = data.draw(JSON)
     await _call(hass, service, call, return_response=data.draw(st.booleans()))
-
-
-ACTING = {
-    "app.start",
-    "app.stop",
-    "app.redeploy",
-    "pool.snapshottask.run",
-    "replication.run",
-    "cloudsync.sync",
-    "pool.snapshot.create",
-    "zfs.snapshot.create",
-}
 
 
 async def fast_lab_calls(hass: HomeAssistant) -> list[str]:
