@@ -47,9 +47,9 @@ from .backups import backup_routes
 from .chaos import chaos_routes, install as install_chaos
 from .controlkit import RPC_SERVER_KEY, ejson_body, ejson_response, rpc_server
 from .faults import MethodFault
+from .parts import LabError
 from .rpc import RpcServer
 from .scenario import POOL_STATES, ScenarioError, alert_from_mapping, parse_pool
-from .state import LabError
 
 CONTROL_REVOKE_REASON: Final = "Revoked through the lab control API"
 

@@ -15,9 +15,9 @@ from typing import Any, Final
 from aiohttp import web
 
 from . import ejson
+from .parts import LabError
 from .rpc import RpcServer
 from .scenario import parse_time
-from .state import LabError
 
 RPC_SERVER_KEY: Final = web.AppKey("rpc_server", RpcServer)
 

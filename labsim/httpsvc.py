@@ -26,8 +26,8 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from .controlkit import control_body, json_response
+from .parts import LabError
 from .scenario import ScenarioError, _Reader
-from .state import LabError
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

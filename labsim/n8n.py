@@ -53,8 +53,8 @@ from aiohttp import web
 
 from .controlkit import body_seconds, control_body, json_response
 from .httpsvc import HTTPService, ServiceClock, iso_ms, section_error, service_middleware
+from .parts import LabError
 from .scenario import SECTION_PARSERS, _Reader
-from .state import LabError
 
 NAME: Final = "n8n"
 STATUSES: Final = (

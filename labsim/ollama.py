@@ -57,8 +57,8 @@ from .httpsvc import (
     section_error,
     service_middleware,
 )
+from .parts import LabError
 from .scenario import SECTION_PARSERS, _Reader
-from .state import LabError
 
 NAME: Final = "ollama"
 GO_MAX_DURATION: Final = timedelta(microseconds=(2**63 - 1) // 1000)

@@ -40,8 +40,8 @@ from aiohttp import web
 from .controlkit import control_body, json_response
 from .httpsvc import HTTPService, ServiceClock, service_middleware
 from .paperless import PaperlessService
+from .parts import LabError
 from .scenario import SECTION_PARSERS, _Reader
-from .state import LabError
 
 NAME: Final = "paperless_ai"
 HEALTH_STATES: Final = ("healthy", "not_configured", "database_error", "error")

@@ -21,8 +21,8 @@ from .n8n import N8nSection, N8nService
 from .ollama import OllamaSection, OllamaService
 from .paperless import PaperlessSection, PaperlessService
 from .paperless_ai import PaperlessAISection, PaperlessAIService
+from .parts import LabError
 from .scenario import Scenario, ScenarioError
-from .state import LabError
 
 SERVICE_NAMES: Final = ("ollama", "paperless", "paperless_ai", "n8n")
 

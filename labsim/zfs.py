@@ -7,7 +7,7 @@ insufficient replicas) and so neither can the pool. The texts are those of ``zpo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from .scenario import Pool, Vdev
@@ -103,3 +103,33 @@ def status_code_and_detail(pool: Pool) -> tuple[str, str | None]:
 def unhealthy_disks(pool: Pool) -> list[Vdev]:
     """Return the leaves that are not ONLINE (what the VolumeStatus alert lists)."""
     return [leaf for leaf in pool.leaves() if leaf.status != "ONLINE"]
+
+
+# ---------------------------------------------------------------- ZFS properties
+
+
+def human_size(value: int) -> str:
+    """Format bytes like the reference payloads (``"2 TiB"``, ``"1.5 GiB"``)."""
+    amount = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(amount) < 1024 or unit == "PiB":  # noqa: PLR2004 - binary units
+            text = f"{amount:.2f}".rstrip("0").rstrip(".")
+            return f"{text} {unit}"
+        amount /= 1024
+    return f"{value} B"  # pragma: no cover - the loop always returns
+
+
+def prop(parsed: object, raw: object, value: object, source: str = "NONE") -> dict[str, Any]:
+    """Return a ZFS property object as ``pool.dataset.query`` does."""
+    return {
+        "parsed": parsed,
+        "rawvalue": None if raw is None else str(raw),
+        "value": value,
+        "source": source,
+        "source_info": None,
+    }
+
+
+def size_prop(size: int) -> dict[str, Any]:
+    """Return a size property (bytes, shown in binary units)."""
+    return prop(size, size, human_size(size))

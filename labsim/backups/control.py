@@ -20,9 +20,9 @@ from labsim.backups.section import (
 )
 from labsim.controlkit import control_body, ejson_response, rpc_server
 from labsim.cron import Cron
+from labsim.parts import LabError
 from labsim.rpc import RpcServer
 from labsim.scenario import _Reader, version_tuple
-from labsim.state import LabError
 
 
 def _lab(request: web.Request) -> BackupLab:

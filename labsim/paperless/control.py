@@ -8,7 +8,7 @@ from labsim.controlkit import body_time, control_body, json_response
 from labsim.httpsvc import HTTPService
 from labsim.paperless.section import COMPONENTS, HEALTH_STATES, NAME, PaperlessSection
 from labsim.paperless.state import PaperlessState
-from labsim.state import LabError
+from labsim.parts import LabError
 
 
 class PaperlessControl(HTTPService[PaperlessSection, PaperlessState]):

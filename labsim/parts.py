@@ -1,0 +1,55 @@
+"""What the parts of a lab share: the control API's error, per-lab parts and load hooks.
+
+``LabState`` (``labsim.state``) is the NAS; sections that live beside it (apps, backups, the NAS's
+own devices) keep their part of a lab in a ``PerLab`` and add to every scenario load through
+``LOAD_HOOKS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+from weakref import WeakKeyDictionary
+
+if TYPE_CHECKING:
+    from .events import Event
+    from .scenario import Scenario
+    from .state import LabState
+
+
+class LabError(Exception):
+    """A control request that cannot be applied (unknown pool, bad value...)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        """Store the message and the HTTP status for the control API."""
+        super().__init__(message)
+        self.status = status
+
+
+type Listener = Callable[[Event], None]
+type LoadHook = Callable[["LabState"], None]
+
+LOAD_HOOKS: list[LoadHook] = []
+"""Run at the end of every scenario load (start and reset): sections add what the NAS has."""
+
+
+class _OfScenario(Protocol):
+    @property
+    def scenario(self) -> Scenario: ...
+
+
+class PerLab[PartT: _OfScenario]:
+    """One part of a lab (its apps, its backups) per lab state, rebuilt after a scenario reset."""
+
+    def __init__(self, build: Callable[[LabState], PartT]) -> None:
+        """Build parts with ``build``."""
+        self._build = build
+        self._parts: WeakKeyDictionary[LabState, PartT] = WeakKeyDictionary()
+
+    def of(self, state: LabState) -> PartT:
+        """The part of ``state``, built anew when its scenario changed."""
+        part = self._parts.get(state)
+        if part is None or part.scenario is not state.scenario:
+            part = self._build(state)
+            self._parts[state] = part
+        return part
