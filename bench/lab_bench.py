@@ -59,6 +59,8 @@ from bench.outages import measure_outages
 from bench.report import print_table, write_json
 from bench.scenarios import archive_lab, large_lab, seed_lab
 from bench.state_writes import counted_state_writes, per_day
+from custom_components.homelab.clients.truenas import TrueNASClient
+from custom_components.homelab.clients.truenas.backups import SnapshotFreshness, TrueNASBackups
 from custom_components.homelab.const import (
     CONF_ENTRY_TYPE,
     CONF_SSL,
@@ -66,7 +68,7 @@ from custom_components.homelab.const import (
     DOMAIN,
     EntryType,
 )
-from custom_components.homelab.pipeline_const import (
+from custom_components.homelab.pipeline.const import (
     CONF_AI_API_KEY,
     CONF_AI_URL,
     CONF_API_KEY,
@@ -74,8 +76,6 @@ from custom_components.homelab.pipeline_const import (
     CONF_URL,
     DEFAULT_POLL_INTERVALS,
 )
-from custom_components.homelab.truenas import TrueNASClient
-from custom_components.homelab.truenas.backups import SnapshotFreshness, TrueNASBackups
 from labsim import LabSimulator, Scenario
 
 RESULTS: dict[str, Any] = {}

@@ -19,12 +19,21 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from . import pipeline
-from .app_coordinator import AppsCoordinator
 from .assist import async_setup_intents
-from .backup_coordinator import BackupCoordinator
+from .clients.truenas import (
+    TrueNASAuthenticationError,
+    TrueNASCertificateChangedError,
+    TrueNASClient,
+    TrueNASError,
+    TrueNASInsecureTransportError,
+    is_loopback,
+)
 from .const import CONF_CERTIFICATE_SHA256, CONF_SSL, CONF_VERIFY_SSL, DOMAIN, SUBENTRY_SERVICE
-from .coordinator import (
+from .dashboard import async_register_dashboard_strategy
+from .llm_api import async_register_llm_api
+from .nas.apps.coordinator import AppsCoordinator
+from .nas.backups.coordinator import BackupCoordinator
+from .nas.coordinator import (
     HomeLabConfigEntry,
     HomeLabRuntimeData,
     TrueNASCoordinator,
@@ -32,10 +41,9 @@ from .coordinator import (
     pool_identifier,
     system_identifier,
 )
-from .dashboard import async_register_dashboard_strategy
-from .llm_api import async_register_llm_api
-from .pipeline_const import is_pipeline_entry
-from .probe_coordinator import ProbeCoordinator
+from .pipeline import entry as pipeline
+from .pipeline.const import is_pipeline_entry
+from .probes.coordinator import ProbeCoordinator
 from .repairs import (
     async_clear_certificate_issue,
     async_report_certificate_changed,
@@ -46,14 +54,6 @@ from .repairs import (
     choose_api_version,
 )
 from .services import async_setup_services
-from .truenas import (
-    TrueNASAuthenticationError,
-    TrueNASCertificateChangedError,
-    TrueNASClient,
-    TrueNASError,
-    TrueNASInsecureTransportError,
-    is_loopback,
-)
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,

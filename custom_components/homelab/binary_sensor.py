@@ -12,13 +12,13 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import pipeline_binary_sensor
-from .backup_binary_sensor import async_setup_backup_binary_sensors
-from .coordinator import HomeLabConfigEntry, TrueNASCoordinator
-from .entity import AppEntity, PoolEntity, TrueNASEntity
-from .pipeline_const import is_pipeline_entry
-from .probe_entities import async_setup_probe_binary_sensors
-from .truenas import ConnectionState, Pool
+from .clients.truenas import ConnectionState, Pool
+from .nas.backups.binary_sensor import async_setup_backup_binary_sensors
+from .nas.coordinator import HomeLabConfigEntry, TrueNASCoordinator
+from .nas.entity import AppEntity, PoolEntity, TrueNASEntity
+from .pipeline import binary_sensor as pipeline_binary_sensor
+from .pipeline.const import is_pipeline_entry
+from .probes.entity import async_setup_probe_binary_sensors
 
 PARALLEL_UPDATES = 0
 

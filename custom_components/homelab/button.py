@@ -10,12 +10,12 @@ from homeassistant.components.button.const import ButtonDeviceClass
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import pipeline_button
-from .app_coordinator import AppsCoordinator
-from .backup_button import async_setup_backup_buttons
-from .coordinator import HomeLabConfigEntry
-from .entity import AppEntity
-from .pipeline_const import is_pipeline_entry
+from .nas.apps.coordinator import AppsCoordinator
+from .nas.backups.button import async_setup_backup_buttons
+from .nas.coordinator import HomeLabConfigEntry
+from .nas.entity import AppEntity
+from .pipeline import button as pipeline_button
+from .pipeline.const import is_pipeline_entry
 
 PARALLEL_UPDATES = 1
 

@@ -31,7 +31,16 @@ import probatio as vol
 from yarl import URL
 
 from . import create_client
-from .backup_options import backup_options_from_input, backup_section
+from .clients.truenas import (
+    TrueNASAuthenticationError,
+    TrueNASCertificateChangedError,
+    TrueNASConnectionError,
+    TrueNASError,
+    TrueNASInsecureTransportError,
+    TrueNASSSLError,
+    fetch_certificate_sha256,
+    format_fingerprint,
+)
 from .const import (
     CONF_CERTIFICATE_SHA256,
     CONF_ENTRY_TYPE,
@@ -47,21 +56,12 @@ from .const import (
     SUBENTRY_SERVICE,
     EntryType,
 )
-from .coordinator import HomeLabConfigEntry
 from .flow_reload import async_save_and_reload
-from .pipeline_config_flow import PipelineConfigFlow, PipelineOptionsFlow
-from .pipeline_const import is_pipeline_entry
-from .probe_config_flow import ServiceSubentryFlow
-from .truenas import (
-    TrueNASAuthenticationError,
-    TrueNASCertificateChangedError,
-    TrueNASConnectionError,
-    TrueNASError,
-    TrueNASInsecureTransportError,
-    TrueNASSSLError,
-    fetch_certificate_sha256,
-    format_fingerprint,
-)
+from .nas.backups.options import backup_options_from_input, backup_section
+from .nas.coordinator import HomeLabConfigEntry
+from .pipeline.config_flow import PipelineConfigFlow, PipelineOptionsFlow
+from .pipeline.const import is_pipeline_entry
+from .probes.config_flow import ServiceSubentryFlow
 
 PORT_SELECTOR = NumberSelector(
     NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)

@@ -9,9 +9,9 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .coordinator import HomeLabConfigEntry
-from .pipeline_const import is_pipeline_entry
-from .pipeline_diagnostics import pipeline_diagnostics
+from .nas.coordinator import HomeLabConfigEntry
+from .pipeline.const import is_pipeline_entry
+from .pipeline.diagnostics import pipeline_diagnostics
 from .redact import REDACTED, alert_text
 
 TO_REDACT = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .backup_event import async_setup_backup_events
-from .coordinator import HomeLabConfigEntry
+from .nas.backups.event import async_setup_backup_events
+from .nas.coordinator import HomeLabConfigEntry
 
 # Event entities are pushed; nothing is polled.
 PARALLEL_UPDATES = 0

@@ -23,17 +23,17 @@ from homeassistant.helpers import device_registry as dr, llm
 from homeassistant.util.json import JsonObjectType, JsonValueType
 import probatio as vol
 
-from .backup_coordinator import TaskKind, task_name
 from .const import DOMAIN, EntryType
-from .coordinator import HomeLabConfigEntry
-from .pipeline import (
+from .nas.backups.coordinator import TaskKind, task_name
+from .nas.coordinator import HomeLabConfigEntry
+from .pipeline.const import entry_type
+from .pipeline.entity import service_identifier
+from .pipeline.entry import (
     N8nRuntimeData,
     OllamaRuntimeData,
     PaperlessRuntimeData,
     loaded_pipeline_entries,
 )
-from .pipeline_const import entry_type
-from .pipeline_entity import service_identifier
 from .redact import alert_text
 from .targets import (
     KIND_APP,

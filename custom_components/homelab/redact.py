@@ -8,7 +8,7 @@ from typing import Any
 
 from yarl import URL
 
-from .truenas import Alert
+from .clients.truenas import Alert
 
 # IPv4 and IPv6 addresses, e-mail addresses and MAC addresses in free text.
 _IDENTIFIERS = re.compile(

@@ -17,15 +17,15 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 import probatio as vol
 
-from .const import CONF_CERTIFICATE_SHA256, CONF_SSL, DEFAULT_PORT_SSL, DOMAIN
-from .truenas import (
+from .clients.truenas import (
     Pool,
     TrueNASCertificateChangedError,
     TrueNASError,
     fetch_certificate_sha256,
     format_fingerprint,
 )
-from .truenas.events import event_role
+from .clients.truenas.events import event_role
+from .const import CONF_CERTIFICATE_SHA256, CONF_SSL, DEFAULT_PORT_SSL, DOMAIN
 
 # The least-privilege role that grants each method (TrueNAS 25.04+ roles); READONLY_ADMIN
 # covers every read, so a read that is refused names it.

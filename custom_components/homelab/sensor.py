@@ -16,14 +16,14 @@ from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfInformation
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import pipeline_sensor
-from .app_sensor import async_setup_app_sensors
-from .backup_sensor import async_setup_backup_sensors
-from .coordinator import HomeLabConfigEntry, TrueNASCoordinator, TrueNASData
-from .entity import PoolEntity, TrueNASEntity
-from .pipeline_const import is_pipeline_entry
-from .probe_entities import async_setup_probe_sensors
-from .truenas import POOL_STATUSES, Pool
+from .clients.truenas import POOL_STATUSES, Pool
+from .nas.apps.sensor import async_setup_app_sensors
+from .nas.backups.sensor import async_setup_backup_sensors
+from .nas.coordinator import HomeLabConfigEntry, TrueNASCoordinator, TrueNASData
+from .nas.entity import PoolEntity, TrueNASEntity
+from .pipeline import sensor as pipeline_sensor
+from .pipeline.const import is_pipeline_entry
+from .probes.entity import async_setup_probe_sensors
 
 # Coordinator-driven: no parallel update limit needed.
 PARALLEL_UPDATES = 0

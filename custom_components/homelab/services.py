@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from homeassistant.core import HomeAssistant, callback
 
-from . import app_actions, backup_actions, pipeline_actions
+from .nas.apps import actions as app_actions
+from .nas.backups import actions as backup_actions
+from .pipeline import actions as pipeline_actions
 
 
 @callback

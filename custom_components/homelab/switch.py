@@ -9,8 +9,8 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import HomeLabConfigEntry
-from .entity import AppEntity
+from .nas.coordinator import HomeLabConfigEntry
+from .nas.entity import AppEntity
 
 PARALLEL_UPDATES = 1
 

@@ -34,11 +34,11 @@ from homeassistant.helpers.target import TargetSelection, async_extract_referenc
 from homeassistant.helpers.typing import VolDictType
 import probatio as vol
 
-from .backup_coordinator import TaskKind, dataset_identifier, task_identifier
 from .const import DOMAIN, SUBENTRY_SERVICE, EntryType
-from .coordinator import app_identifier, pool_identifier, system_identifier
-from .pipeline_const import entry_type
-from .pipeline_entity import PAPERLESS_AI, PIPELINE, service_identifier
+from .nas.backups.coordinator import TaskKind, dataset_identifier, task_identifier
+from .nas.coordinator import app_identifier, pool_identifier, system_identifier
+from .pipeline.const import entry_type
+from .pipeline.entity import PAPERLESS_AI, PIPELINE, service_identifier
 
 # Kinds of object a device can stand for (besides the TaskKind values and pipeline entry types).
 KIND_SYSTEM = "system"

@@ -14,8 +14,8 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
-from .coordinator import HomeLabConfigEntry
-from .entity import AppEntity
+from .nas.coordinator import HomeLabConfigEntry
+from .nas.entity import AppEntity
 
 PARALLEL_UPDATES = 1
 

@@ -21,16 +21,20 @@ import aiohttp
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.homelab.httpprobe import ExpectedStatus, ProbeResult, probe
-from custom_components.homelab.httpprobe.probe import _in_maintenance, health_url
-from custom_components.homelab.n8n import N8nClient, N8nError, N8nInvalidResponseError
-from custom_components.homelab.ollama import OllamaClient, OllamaError, OllamaInvalidResponseError
-from custom_components.homelab.paperless import (
+from custom_components.homelab.clients.httpprobe import ExpectedStatus, ProbeResult, probe
+from custom_components.homelab.clients.httpprobe.probe import _in_maintenance, health_url
+from custom_components.homelab.clients.n8n import N8nClient, N8nError, N8nInvalidResponseError
+from custom_components.homelab.clients.ollama import (
+    OllamaClient,
+    OllamaError,
+    OllamaInvalidResponseError,
+)
+from custom_components.homelab.clients.paperless import (
     PaperlessClient,
     PaperlessError,
     PaperlessInvalidResponseError,
 )
-from custom_components.homelab.paperless_ai import (
+from custom_components.homelab.clients.paperless_ai import (
     PaperlessAIClient,
     PaperlessAIError,
     PaperlessAIInvalidResponseError,

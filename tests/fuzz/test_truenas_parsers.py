@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import given, strategies as st
 import pytest
 
-from custom_components.homelab.truenas import (
+from custom_components.homelab.clients.truenas import (
     Alert,
     App,
     AppStats,
@@ -32,8 +32,8 @@ from custom_components.homelab.truenas import (
     TrueNASInvalidResponseError,
     Vdev,
 )
-from custom_components.homelab.truenas.apps import Container
-from custom_components.homelab.truenas.backups import (
+from custom_components.homelab.clients.truenas.apps import Container
+from custom_components.homelab.clients.truenas.backups import (
     METHODS_BY_VERSION,
     CloudSyncTask,
     ReplicationProgress,
@@ -45,8 +45,8 @@ from custom_components.homelab.truenas.backups import (
     TrueNASBackups,
     parse_version,
 )
-from custom_components.homelab.truenas.client import _call_error
-from custom_components.homelab.truenas.schedule import Schedule
+from custom_components.homelab.clients.truenas.client import _call_error
+from custom_components.homelab.clients.truenas.schedule import Schedule
 from labsim.apps import apps_of
 from labsim.backups import backups_of
 from labsim.state import LabState

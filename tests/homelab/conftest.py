@@ -24,7 +24,7 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 def fast_reconnect() -> Iterator[None]:
     """Reconnect after 50 ms instead of seconds, so outages are short in tests."""
     with patch(
-        "custom_components.homelab.truenas.client.TrueNASClient._backoff", return_value=0.05
+        "custom_components.homelab.clients.truenas.client.TrueNASClient._backoff", return_value=0.05
     ):
         yield
 

@@ -10,7 +10,7 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.homelab.truenas import (
+from custom_components.homelab.clients.truenas import (
     Event,
     TrueNASAuthenticationError,
     TrueNASCallError,

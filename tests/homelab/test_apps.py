@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab import async_remove_config_entry_device
 from custom_components.homelab.const import DOMAIN
-from custom_components.homelab.coordinator import app_identifier, pool_identifier
+from custom_components.homelab.nas.coordinator import app_identifier, pool_identifier
 from tests.common import LabHandle, wait_for
 
 
@@ -98,7 +98,7 @@ async def test_install_and_delete_app(
 
 async def test_stats_are_pushed(hass: HomeAssistant, lab: LabHandle, mock_config_entry) -> None:
     with (
-        patch("custom_components.homelab.app_coordinator.APP_STATS_INTERVAL", 2),
+        patch("custom_components.homelab.nas.apps.coordinator.APP_STATS_INTERVAL", 2),
         # The network rates are disabled by default (they would fill the recorder).
         patch(
             "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
@@ -129,7 +129,7 @@ async def test_stats_are_written_once_a_minute(
             writes.append(event.data["new_state"].state)
 
     async_track_state_change_event(hass, ["sensor.ollama_cpu_usage"], written)
-    with patch("custom_components.homelab.app_coordinator.APP_STATS_INTERVAL", 2):
+    with patch("custom_components.homelab.nas.apps.coordinator.APP_STATS_INTERVAL", 2):
         mock_config_entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()

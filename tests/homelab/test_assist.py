@@ -24,8 +24,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab.const import EntryType
-from custom_components.homelab.coordinator import app_identifier, pool_identifier, system_identifier
-from custom_components.homelab.pipeline_entity import service_identifier
+from custom_components.homelab.nas.coordinator import (
+    app_identifier,
+    pool_identifier,
+    system_identifier,
+)
+from custom_components.homelab.pipeline.entity import service_identifier
 from tests.common import LabHandle, wait_for
 from tests.homelab.pipeline.conftest import freeze, make_entry, paperless_data, setup_entry
 

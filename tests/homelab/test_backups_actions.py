@@ -13,8 +13,8 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.homelab.backup_coordinator import BackupCoordinator, TaskKind
 from custom_components.homelab.const import DOMAIN
+from custom_components.homelab.nas.backups.coordinator import BackupCoordinator, TaskKind
 from tests.common import LabHandle, wait_for
 
 REPLICATION_EVENT = "event.replication_tank_applications_offsite_run"
@@ -24,7 +24,7 @@ SNAPSHOT_EVENT = "event.snapshots_of_tank_applications_run"
 
 @pytest.fixture(autouse=True)
 def quick_snapshot_task_polls() -> Iterator[None]:
-    with patch("custom_components.homelab.backup_coordinator.SNAPSHOT_TASK_POLL_SECONDS", 0.1):
+    with patch("custom_components.homelab.nas.backups.coordinator.SNAPSHOT_TASK_POLL_SECONDS", 0.1):
         yield
 
 

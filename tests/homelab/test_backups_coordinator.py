@@ -21,22 +21,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.homelab.backup_coordinator import (
-    BackupCoordinator,
-    BackupData,
-    TaskKind,
-    dataset_identifier,
-)
-from custom_components.homelab.backup_options import (
-    CONF_BACKUPS,
-    DEFAULT_DATASETS,
-    BackupOptions,
-    backup_options_from_input,
-    backup_section,
-)
-from custom_components.homelab.backup_sensor import cloud_sync_progress, replication_progress
-from custom_components.homelab.const import CONF_POLL_INTERVAL, DOMAIN
-from custom_components.homelab.truenas import (
+from custom_components.homelab.clients.truenas import (
     ConnectionState,
     Event,
     TrueNASAuthenticationError,
@@ -47,13 +32,28 @@ from custom_components.homelab.truenas import (
     TrueNASMethodNotFoundError,
     TrueNASTimeoutError,
 )
-from custom_components.homelab.truenas.backups import (
+from custom_components.homelab.clients.truenas.backups import (
     CloudSyncTask,
     ReplicationProgress,
     ReplicationTask,
     SnapshotTask,
     TaskJob,
 )
+from custom_components.homelab.const import CONF_POLL_INTERVAL, DOMAIN
+from custom_components.homelab.nas.backups.coordinator import (
+    BackupCoordinator,
+    BackupData,
+    TaskKind,
+    dataset_identifier,
+)
+from custom_components.homelab.nas.backups.options import (
+    CONF_BACKUPS,
+    DEFAULT_DATASETS,
+    BackupOptions,
+    backup_options_from_input,
+    backup_section,
+)
+from custom_components.homelab.nas.backups.sensor import cloud_sync_progress, replication_progress
 from tests.common import LabHandle, wait_for
 
 
@@ -266,7 +266,7 @@ async def test_snapshot_task_runs_that_fail_or_hang(
 ) -> None:
     coordinator = backups(loaded_entry)
     key = (TaskKind.SNAPSHOT, 1)
-    with patch("custom_components.homelab.backup_coordinator.SNAPSHOT_TASK_POLL_SECONDS", 0.1):
+    with patch("custom_components.homelab.nas.backups.coordinator.SNAPSHOT_TASK_POLL_SECONDS", 0.1):
         await lab.control("POST", "/control/backups/snapshot_task/1/fail_next", {"error": "full"})
         failed = await coordinator.async_run_task(key, wait=True, timeout=10)
         assert failed.state == "FAILED"

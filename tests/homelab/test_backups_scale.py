@@ -13,8 +13,8 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.homelab.backup_options import CONF_BACKUPS
 from custom_components.homelab.const import DOMAIN
+from custom_components.homelab.nas.backups.options import CONF_BACKUPS
 from tests.backups_lab import SCALE, backup_lab
 from tests.common import LabHandle
 

@@ -8,7 +8,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.homelab.backup_options import CONF_BACKUPS
+from custom_components.homelab.nas.backups.options import CONF_BACKUPS
 from tests.common import LabHandle
 from tests.conftest import PINNED_NOW
 

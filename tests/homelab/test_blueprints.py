@@ -222,7 +222,7 @@ async def test_pipeline_stuck(
     await lab.control("POST", "/control/paperless/health", {"celery": "ERROR"})
     # /api/status/ is slow on a real server and read every 15 minutes; this test is about the
     # blueprint, so the next refresh reads it at once.
-    with patch("custom_components.homelab.paperless_coordinator.STATUS_INTERVAL", timedelta(0)):
+    with patch("custom_components.homelab.pipeline.paperless.STATUS_INTERVAL", timedelta(0)):
         await paperless.runtime_data.coordinator.async_refresh()
     await wait_for(lambda: len(notify) == 1)
     depth = hass.states.get("sensor.pipeline_depth").state

@@ -19,8 +19,8 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.homelab.clients.truenas import TrueNASConnectionError, format_fingerprint
 from custom_components.homelab.const import CONF_CERTIFICATE_SHA256, DOMAIN
-from custom_components.homelab.truenas import TrueNASConnectionError, format_fingerprint
 from tests.common import LabHandle, wait_for
 
 from .conftest import entry_data

@@ -16,6 +16,7 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.homelab.clients.truenas import format_fingerprint
 from custom_components.homelab.const import (
     CONF_CERTIFICATE_SHA256,
     CONF_POLL_INTERVAL,
@@ -23,7 +24,6 @@ from custom_components.homelab.const import (
     CONF_VERIFY_SSL,
     DOMAIN,
 )
-from custom_components.homelab.truenas import format_fingerprint
 from tests.common import LabHandle
 
 from .conftest import entry_data

@@ -20,9 +20,9 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.homelab.clients.truenas import SCAN_EVENT
 from custom_components.homelab.const import DOMAIN
-from custom_components.homelab.coordinator import SCAN_POLL_INTERVAL
-from custom_components.homelab.truenas import SCAN_EVENT
+from custom_components.homelab.nas.coordinator import SCAN_POLL_INTERVAL
 from labsim import LabSimulator, load_scenario
 from tests.backups_lab import seed_data
 from tests.common import LabHandle, wait_for
@@ -123,7 +123,7 @@ async def test_refused_scan_events_fall_back_to_polling(hass: HomeAssistant) -> 
     with (
         release_lab("25.10.2", LEAST_PRIVILEGE) as lab,
         patch(
-            "custom_components.homelab.truenas.client.server_event_name",
+            "custom_components.homelab.clients.truenas.client.server_event_name",
             side_effect=lambda name, _level: name,
         ),
     ):
@@ -163,7 +163,7 @@ async def test_refused_alert_and_app_events_are_polled(hass: HomeAssistant) -> N
     with (
         release_lab("26.0.0", LEAST_PRIVILEGE) as lab,
         patch(
-            "custom_components.homelab.truenas.client.server_event_name",
+            "custom_components.homelab.clients.truenas.client.server_event_name",
             side_effect=lambda name, _level: f"x.{name}" if name != "core.get_jobs" else name,
         ),
     ):

@@ -27,6 +27,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.homelab.clients.httpprobe import ExpectedStatus, health_url
 from custom_components.homelab.const import (
     CONF_EXPECTED_STATUS,
     CONF_INTERVAL,
@@ -34,7 +35,6 @@ from custom_components.homelab.const import (
     DOMAIN,
     SUBENTRY_SERVICE,
 )
-from custom_components.homelab.httpprobe import ExpectedStatus, health_url
 from tests.common import LabHandle, wait_for
 from tests.servers import free_port, radicale, syncthing, threaded_site
 
@@ -195,7 +195,7 @@ async def test_probe_outcomes(
     hass: HomeAssistant, lab: LabHandle, http_servers: dict[str, str]
 ) -> None:
     plain, tls = http_servers["plain"], http_servers["tls"]
-    with patch("custom_components.homelab.probe_coordinator.MAX_PROBE_TIMEOUT", 0.5):
+    with patch("custom_components.homelab.probes.coordinator.MAX_PROBE_TIMEOUT", 0.5):
         started = time.monotonic()
         await _setup(
             hass,

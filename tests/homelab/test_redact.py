@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from custom_components.homelab.clients.truenas import Alert
 from custom_components.homelab.redact import REDACTED, alert_text, public_url
-from custom_components.homelab.truenas import Alert
 
 
 @pytest.mark.parametrize(

@@ -78,7 +78,7 @@ async def test_unsupported_api_version(hass: HomeAssistant, lab: LabHandle) -> N
     entry = MockConfigEntry(domain=DOMAIN, unique_id=lab.host_id, data=entry_data(lab))
     entry.add_to_hass(hass)
     with patch(
-        "custom_components.homelab.truenas.TrueNASClient.api_versions",
+        "custom_components.homelab.clients.truenas.TrueNASClient.api_versions",
         AsyncMock(return_value=["v27.0.0"]),
     ):
         assert await hass.config_entries.async_setup(entry.entry_id)

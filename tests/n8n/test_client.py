@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 
-from custom_components.homelab.n8n import (
+from custom_components.homelab.clients.n8n import (
     Execution,
     ExecutionPage,
     N8nAuthenticationError,
@@ -116,7 +116,7 @@ async def test_pages(lab: LabHandle, session: aiohttp.ClientSession) -> None:
     assert len(second.executions) == 2
     assert second.next_cursor is None
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("custom_components.homelab.n8n.client.PAGE_LIMIT", 2)
+        patch.setattr("custom_components.homelab.clients.n8n.client.PAGE_LIMIT", 2)
         assert await n8n.running_count() == 4
         for _ in range(4):
             await lab.control("POST", "/control/n8n/executions", {"status": "error"})

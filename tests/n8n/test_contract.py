@@ -31,16 +31,16 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.homelab.const import CONF_ENTRY_TYPE, CONF_VERIFY_SSL, DOMAIN, EntryType
-from custom_components.homelab.n8n import (
+from custom_components.homelab.clients.n8n import (
     Execution,
     N8nAuthenticationError,
     N8nClient,
     N8nResponseError,
     N8nScopeError,
 )
-from custom_components.homelab.n8n_coordinator import missing_scope_issue_id
-from custom_components.homelab.pipeline_const import CONF_API_KEY, CONF_URL
+from custom_components.homelab.const import CONF_ENTRY_TYPE, CONF_VERIFY_SSL, DOMAIN, EntryType
+from custom_components.homelab.pipeline.const import CONF_API_KEY, CONF_URL
+from custom_components.homelab.pipeline.n8n import missing_scope_issue_id
 
 from . import real_n8n
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from custom_components.homelab.ollama import LoadedModel, RunningModels
-from custom_components.homelab.ollama_activity import GO_MAX_DURATION, ActivityTracker
+from custom_components.homelab.clients.ollama import LoadedModel, RunningModels
+from custom_components.homelab.pipeline.ollama_activity import GO_MAX_DURATION, ActivityTracker
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 FIVE_MIN = timedelta(minutes=5)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 
-from custom_components.homelab.ollama import (
+from custom_components.homelab.clients.ollama import (
     OllamaAuthenticationError,
     OllamaBusyError,
     OllamaClient,
@@ -17,7 +17,7 @@ from custom_components.homelab.ollama import (
     OllamaModelNotFoundError,
     OllamaResponseError,
 )
-from custom_components.homelab.ollama.models import (
+from custom_components.homelab.clients.ollama.models import (
     InstalledModel,
     LoadedModel,
     ModelDetails,

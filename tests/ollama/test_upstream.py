@@ -11,13 +11,13 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 import pytest
 import yaml
 
-from custom_components.homelab.ollama import (
+from custom_components.homelab.clients.ollama import (
     OllamaAuthenticationError,
     OllamaClient,
     OllamaHostRefusedError,
     OllamaModelNotFoundError,
 )
-from custom_components.homelab.ollama.models import RunningModels
+from custom_components.homelab.clients.ollama.models import RunningModels
 from labsim import LabSimulator, load_scenario
 from tests.common import LabHandle
 from tests.conftest import DEFAULT_SCENARIO

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 
-from custom_components.homelab.paperless import (
+from custom_components.homelab.clients.paperless import (
     DocumentPage,
     PaperlessAuthenticationError,
     PaperlessBadRequestError,
@@ -23,8 +23,8 @@ from custom_components.homelab.paperless import (
     Tag,
     Task,
 )
-from custom_components.homelab.paperless.client import _detail
-from custom_components.homelab.paperless.models import page_results, parse_time
+from custom_components.homelab.clients.paperless.client import _detail
+from custom_components.homelab.clients.paperless.models import page_results, parse_time
 from tests.common import LabHandle
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 import aiohttp
 import pytest
 
-from custom_components.homelab.paperless import PaperlessClient
+from custom_components.homelab.clients.paperless import PaperlessClient
 from tests.common import LabHandle
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")

@@ -16,7 +16,7 @@ import aiohttp
 from aiohttp import web
 import pytest
 
-from custom_components.homelab.paperless import (
+from custom_components.homelab.clients.paperless import (
     PaperlessAuthenticationError,
     PaperlessBadRequestError,
     PaperlessClient,

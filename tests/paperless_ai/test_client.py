@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 
-from custom_components.homelab.paperless_ai import (
+from custom_components.homelab.clients.paperless_ai import (
     DocumentRef,
     Health,
     PaperlessAIAuthenticationError,

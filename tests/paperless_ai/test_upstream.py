@@ -14,14 +14,14 @@ import aiohttp
 import pytest
 import yaml
 
-from custom_components.homelab.paperless_ai import (
+from custom_components.homelab.clients.paperless_ai import (
     Health,
     PaperlessAIAuthenticationError,
     PaperlessAIClient,
     PaperlessAINotConfiguredError,
     PaperlessAIResponseError,
 )
-from custom_components.homelab.paperless_ai.client import _redirect_error
+from custom_components.homelab.clients.paperless_ai.client import _redirect_error
 from labsim import LabSimulator, load_scenario
 from tests.common import LabHandle
 from tests.conftest import DEFAULT_SCENARIO

@@ -7,7 +7,7 @@ from unittest.mock import AsyncMock
 
 import pytest
 
-from custom_components.homelab.truenas import TrueNASClient, TrueNASConnectionError
+from custom_components.homelab.clients.truenas import TrueNASClient, TrueNASConnectionError
 
 
 def _client() -> TrueNASClient:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.homelab.truenas.apps import App, portal_on_host
+from custom_components.homelab.clients.truenas.apps import App, portal_on_host
 
 
 @pytest.mark.parametrize(

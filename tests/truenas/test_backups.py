@@ -10,12 +10,12 @@ from unittest.mock import AsyncMock
 import aiohttp
 import pytest
 
-from custom_components.homelab.truenas import (
+from custom_components.homelab.clients.truenas import (
     TrueNASClient,
     TrueNASError,
     TrueNASInvalidResponseError,
 )
-from custom_components.homelab.truenas.backups import (
+from custom_components.homelab.clients.truenas.backups import (
     METHODS_BY_VERSION,
     CloudSyncTask,
     ReplicationTask,
@@ -29,7 +29,7 @@ from custom_components.homelab.truenas.backups import (
     parse_version,
     snapshot_hints,
 )
-from custom_components.homelab.truenas.schedule import Schedule, ScheduleError, cron_values
+from custom_components.homelab.clients.truenas.schedule import Schedule, ScheduleError, cron_values
 from tests.backups_lab import backup_lab
 from tests.common import LabHandle
 

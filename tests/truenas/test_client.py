@@ -9,7 +9,7 @@ from unittest.mock import AsyncMock, patch
 import aiohttp
 import pytest
 
-from custom_components.homelab.truenas import (
+from custom_components.homelab.clients.truenas import (
     ConnectionState,
     Event,
     TrueNASAuthenticationError,

@@ -12,14 +12,14 @@ import contextlib
 import aiohttp
 import pytest
 
-from custom_components.homelab.truenas import (
+from custom_components.homelab.clients.truenas import (
     SCAN_EVENT,
     ConnectionState,
     Event,
     TrueNASClient,
     TrueNASMethodNotFoundError,
 )
-from custom_components.homelab.truenas.events import event_role, server_event_name
+from custom_components.homelab.clients.truenas.events import event_role, server_event_name
 from labsim import LabSimulator, load_scenario
 from tests.backups_lab import seed_data
 from tests.common import LabHandle, wait_for

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.homelab.truenas import (
+from custom_components.homelab.clients.truenas import (
     Alert,
     Event,
     Job,
@@ -19,7 +19,12 @@ from custom_components.homelab.truenas import (
     TrueNASInvalidResponseError,
     Vdev,
 )
-from custom_components.homelab.truenas._parse import ejson_datetime, opt_float, opt_int, req_int
+from custom_components.homelab.clients.truenas._parse import (
+    ejson_datetime,
+    opt_float,
+    opt_int,
+    req_int,
+)
 
 DISK = {
     "name": "uuid-a",

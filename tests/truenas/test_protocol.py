@@ -9,7 +9,7 @@ from unittest.mock import AsyncMock, MagicMock
 
 import pytest
 
-from custom_components.homelab.truenas import (
+from custom_components.homelab.clients.truenas import (
     Job,
     TrueNASCallError,
     TrueNASClient,
@@ -19,7 +19,7 @@ from custom_components.homelab.truenas import (
     TrueNASTimeoutError,
     TrueNASTooManyCallsError,
 )
-from custom_components.homelab.truenas.client import _call_error
+from custom_components.homelab.clients.truenas.client import _call_error
 
 
 class FakeSocket:

@@ -9,7 +9,7 @@ import socket
 import aiohttp
 import pytest
 
-from custom_components.homelab.truenas import (
+from custom_components.homelab.clients.truenas import (
     ConnectionState,
     TrueNASCertificateChangedError,
     TrueNASClient,

@@ -31,11 +31,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 import pytest
 
-from custom_components.homelab.n8n import N8nError
-from custom_components.homelab.ollama import OllamaError
-from custom_components.homelab.paperless import PaperlessError
-from custom_components.homelab.paperless_ai import PaperlessAIError
-from custom_components.homelab.truenas import TrueNASError
+from custom_components.homelab.clients.n8n import N8nError
+from custom_components.homelab.clients.ollama import OllamaError
+from custom_components.homelab.clients.paperless import PaperlessError
+from custom_components.homelab.clients.paperless_ai import PaperlessAIError
+from custom_components.homelab.clients.truenas import TrueNASError
 from tests.common import LabHandle
 from tests.conftest import seed_scenario
 

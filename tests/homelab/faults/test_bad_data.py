@@ -12,7 +12,10 @@ from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.homelab.truenas import TrueNASInvalidResponseError, TrueNASTimeoutError
+from custom_components.homelab.clients.truenas import (
+    TrueNASInvalidResponseError,
+    TrueNASTimeoutError,
+)
 from tests.common import LabHandle, wait_for
 
 from .conftest import KeepAll, VirtualClock, ours

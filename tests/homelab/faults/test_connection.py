@@ -17,7 +17,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.homelab.truenas import (
+from custom_components.homelab.clients.truenas import (
     TrueNASClient,
     TrueNASConnectionError,
     TrueNASTimeoutError,

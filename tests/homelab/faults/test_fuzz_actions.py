@@ -165,7 +165,9 @@ async def targets(hass: HomeAssistant, fast_lab: LabHandle) -> AsyncIterator[dic
     for index, entity_id in enumerate(found["entity"]):
         if index % 4 == 0:
             entities.async_update_entity(entity_id, labels={found["label"][1]})
-    with patch("custom_components.homelab.backup_coordinator.SNAPSHOT_TASK_POLL_SECONDS", 0.05):
+    with patch(
+        "custom_components.homelab.nas.backups.coordinator.SNAPSHOT_TASK_POLL_SECONDS", 0.05
+    ):
         yield found
     await hass.async_block_till_done()
 

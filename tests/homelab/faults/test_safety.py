@@ -24,7 +24,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.homelab.const import DOMAIN, EntryType
-from custom_components.homelab.pipeline_const import CONF_TOKEN
+from custom_components.homelab.pipeline.const import CONF_TOKEN
 from tests.common import LabHandle
 from tests.homelab.pipeline.conftest import (
     freeze,

@@ -11,9 +11,13 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.homelab.app_coordinator import stats_interval
-from custom_components.homelab.truenas import TrueNASClient, TrueNASError, TrueNASTooManyCallsError
-from custom_components.homelab.truenas.client import MAX_CALLS_IN_FLIGHT
+from custom_components.homelab.clients.truenas import (
+    TrueNASClient,
+    TrueNASError,
+    TrueNASTooManyCallsError,
+)
+from custom_components.homelab.clients.truenas.client import MAX_CALLS_IN_FLIGHT
+from custom_components.homelab.nas.apps.coordinator import stats_interval
 from tests.common import LabHandle, wait_for
 
 from .conftest import KeepAll, VirtualClock, ours

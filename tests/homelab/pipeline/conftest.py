@@ -13,7 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab.const import CONF_ENTRY_TYPE, CONF_VERIFY_SSL, DOMAIN, EntryType
-from custom_components.homelab.pipeline_const import (
+from custom_components.homelab.pipeline.const import (
     CONF_AI_API_KEY,
     CONF_AI_URL,
     CONF_API_KEY,

@@ -18,8 +18,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab.const import CONF_ENTRY_TYPE, DOMAIN, EntryType
-from custom_components.homelab.pipeline_config_flow import CHECKS, normalize_url
-from custom_components.homelab.pipeline_const import (
+from custom_components.homelab.pipeline.config_flow import CHECKS, normalize_url
+from custom_components.homelab.pipeline.const import (
     CONF_AI_API_KEY,
     CONF_AI_PROCESSED_TAG,
     CONF_AI_URL,

@@ -11,8 +11,8 @@ from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab.const import DOMAIN, EntryType
-from custom_components.homelab.n8n_coordinator import SCOPE_RETRY, missing_scope_issue_id
-from custom_components.homelab.pipeline_const import CONF_API_KEY
+from custom_components.homelab.pipeline.const import CONF_API_KEY
+from custom_components.homelab.pipeline.n8n import SCOPE_RETRY, missing_scope_issue_id
 from tests.common import LabHandle
 
 from .conftest import advance, freeze, make_entry, n8n_data, setup_entry

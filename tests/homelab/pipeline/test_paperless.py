@@ -8,7 +8,7 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab.const import EntryType
-from custom_components.homelab.pipeline_const import CONF_STAGE_TAGS, CONF_STUCK_THRESHOLD
+from custom_components.homelab.pipeline.const import CONF_STAGE_TAGS, CONF_STUCK_THRESHOLD
 from tests.common import LabHandle
 
 from .conftest import advance, freeze, make_entry, paperless_data, setup_entry

@@ -16,9 +16,9 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 
 from custom_components.homelab.const import DOMAIN, EntryType
-from custom_components.homelab.paperless_coordinator import LIMITED_USER_ISSUE
-from custom_components.homelab.pipeline_config_flow import validate_service
-from custom_components.homelab.pipeline_const import CONF_STUCK_THRESHOLD
+from custom_components.homelab.pipeline.config_flow import validate_service
+from custom_components.homelab.pipeline.const import CONF_STUCK_THRESHOLD
+from custom_components.homelab.pipeline.paperless import LIMITED_USER_ISSUE
 from tests.common import LabHandle
 
 from .conftest import advance, freeze, make_entry, paperless_data, setup_entry

@@ -31,7 +31,7 @@ async def _snapshot(
     platform: Platform,
 ) -> None:
     entry.add_to_hass(hass)
-    with patch("custom_components.homelab.pipeline.PIPELINE_PLATFORMS", [platform]):
+    with patch("custom_components.homelab.pipeline.entry.PIPELINE_PLATFORMS", [platform]):
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
     await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)

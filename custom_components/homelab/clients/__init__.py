@@ -1,0 +1,2 @@
+"""The API clients. None of them imports Home Assistant: each is one class on an injected
+aiohttp session, with typed models and a small exception tree (see docs/architecture.md)."""

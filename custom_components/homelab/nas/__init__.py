@@ -1,0 +1,1 @@
+"""The TrueNAS server of a TrueNAS entry: system, pools, apps, backups."""

@@ -1,0 +1,1 @@
+"""TrueNAS apps: pushed state, live statistics, start/stop/restart/upgrade."""

@@ -1,0 +1,345 @@
+"""TrueNAS apps: pushed state, live statistics, and the one code path that starts app jobs.
+
+Push, not poll: `app.query` events (driven by Docker events on the server) update an app within
+a second; `app.stats` events bring CPU, memory and network rates; `core.get_jobs` events track
+running app jobs. A full `app.query` every 5 minutes is only a safety net for missed events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+import json
+from typing import Any, Literal, override
+
+from homeassistant.const import CONF_HOST
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from ...clients.truenas import (
+    App,
+    AppStats,
+    ConnectionState,
+    Event,
+    Job,
+    TrueNASAuthenticationError,
+    TrueNASCallError,
+    TrueNASClient,
+    TrueNASConnectionError,
+    TrueNASError,
+    TrueNASInvalidResponseError,
+    TrueNASTimeoutError,
+)
+from ...const import DOMAIN, LOGGER
+from ..coordinator import HomeLabConfigEntry, app_identifier
+
+APPS_SAFETY_NET_INTERVAL = timedelta(minutes=5)
+# The full list instead, when TrueNAS refuses the app.query subscription (a role missing).
+APPS_POLL_INTERVAL = timedelta(minutes=1)
+# The middleware accepts >= 2 s. 10 s for a usual box; with many apps, one second more per
+# APPS_PER_STATS_SECOND apps (200 apps: 40 s), so that the stats cost at most ~60 KB/min.
+APP_STATS_INTERVAL = 10
+APPS_PER_STATS_SECOND = 5
+# Stats sensors are written this many apps at a time, one batch per loop iteration, so that a
+# sample of a 200-app box never holds the event loop for long.
+STATS_BATCH = 10
+DEFAULT_JOB_TIMEOUT = 300.0
+
+type AppAction = Literal["start", "stop", "restart", "upgrade"]
+
+
+def stats_source(interval: int) -> str:
+    """The `app.stats` event name with its interval argument, as `core.subscribe` takes it."""
+    return "app.stats:" + json.dumps({"interval": interval})
+
+
+def stats_interval(apps: int) -> int:
+    """Seconds between `app.stats` samples for a box with `apps` apps (each sample lists all)."""
+    return max(APP_STATS_INTERVAL, -(-apps // APPS_PER_STATS_SECOND))
+
+
+@dataclass(frozen=True)
+class AppJobResult:
+    """What an app action returns: `{job_id, state, error}`."""
+
+    job_id: int
+    state: str
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The action response."""
+        return {"job_id": self.job_id, "state": self.state, "error": self.error}
+
+
+class AppsCoordinator(DataUpdateCoordinator[dict[str, App]]):
+    """Owns the apps of one TrueNAS entry."""
+
+    config_entry: HomeLabConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: HomeLabConfigEntry, client: TrueNASClient
+    ) -> None:
+        """Poll only as a safety net; events do the work."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"TrueNAS apps {entry.title}",
+            update_interval=APPS_SAFETY_NET_INTERVAL,
+            always_update=False,
+        )
+        self.client = client
+        # Portals come as http://0.0.0.0:PORT/: links and probe presets use the NAS's host.
+        self.portal_host = str(entry.data.get(CONF_HOST) or "")
+        self.stats: dict[str, AppStats] = {}
+        # The running job of each app (from core.get_jobs events and our own calls).
+        self.jobs: dict[str, Job] = {}
+        self._known: set[str] = set()
+        self._app_listeners: list[Callable[[set[str]], None]] = []
+        self._stats_listeners: dict[str, list[Callable[[], None]]] = {}
+        self._unsubscribers: list[Callable[[], Any]] = []
+
+    # ------------------------------------------------------------------ polling
+
+    @override
+    async def _async_update_data(self) -> dict[str, App]:
+        if not self.client.connected and self.data is not None:
+            # An outage is reported (once) by the pool coordinator; keep the last data.
+            return self.data
+        try:
+            apps = await self.client.apps()
+        except TrueNASAuthenticationError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except TrueNASConnectionError as err:
+            if self.data is not None and not isinstance(err, TrueNASTimeoutError):
+                # The socket went down mid-refresh: the pool coordinator reports the outage
+                # (once); keep the last data, the entities follow the connection.
+                return self.data
+            raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect") from err
+        except TrueNASError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        data = {app.name: app.with_portal_host(self.portal_host) for app in apps}
+        self._track(set(data))
+        self.update_interval = (
+            APPS_POLL_INTERVAL
+            if self.client.subscription_denied("app.query")
+            else APPS_SAFETY_NET_INTERVAL
+        )
+        return data
+
+    # ------------------------------------------------------------ dynamic apps
+
+    def add_app_listener(self, listener: Callable[[set[str]], None]) -> Callable[[], None]:
+        """Call `listener` with the names of apps that appeared."""
+        self._app_listeners.append(listener)
+        return lambda: self._app_listeners.remove(listener)
+
+    def _track(self, names: set[str]) -> None:
+        added = names - self._known
+        removed = self._known - names
+        self._known = set(names)
+        registry = dr.async_get(self.hass)
+        for name in removed:
+            self.stats.pop(name, None)
+            device = registry.async_get_device_by_identifier(
+                app_identifier(self.config_entry, name), self.config_entry.entry_id
+            )
+            if device is not None:
+                LOGGER.info("App %s was deleted; removing its device", name)
+                registry.async_remove_device(device.id)
+        if added:
+            for listener in list(self._app_listeners):
+                listener(added)
+
+    # ------------------------------------------------------------------- pushes
+
+    async def async_start_push(self) -> None:
+        """Subscribe to app, stats and job events (restored by the client on reconnect)."""
+        client = self.client
+        self._unsubscribers.append(client.add_connection_listener(self._on_connection))
+        self._unsubscribers.append(await client.subscribe("app.query", self._on_app_event))
+        self._unsubscribers.append(
+            await client.subscribe(
+                stats_source(stats_interval(len(self.data or {}))), self._on_stats
+            )
+        )
+        self._unsubscribers.append(await client.subscribe("core.get_jobs", self._on_job))
+        if client.subscription_denied("app.query"):
+            # No app events (a repair says why): poll the list instead, from now on.
+            self.update_interval = APPS_POLL_INTERVAL
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_refresh(), "homelab-apps-poll-instead"
+            )
+
+    async def async_stop_push(self) -> None:
+        """Undo `async_start_push`."""
+        while self._unsubscribers:
+            result = self._unsubscribers.pop()()
+            if result is not None:
+                await result
+
+    @callback
+    def _on_connection(self, state: ConnectionState) -> None:
+        if state is ConnectionState.CONNECTED:
+            # Events may have been missed while the socket was down.
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_refresh(), "homelab-apps-reconnected"
+            )
+        # App entities follow the connection; the pool coordinator logs the outage once.
+        self.async_update_listeners()
+
+    @callback
+    def _on_app_event(self, event: Event) -> None:
+        # Subscribed after the first refresh, so `data` is always set here.
+        apps = dict(self.data)
+        if event.msg == "removed":
+            apps.pop(str(event.id), None)
+        else:
+            try:
+                app = App.from_dict(event.fields).with_portal_host(self.portal_host)
+            except TrueNASInvalidResponseError:
+                LOGGER.debug("Ignoring a malformed app.query event")
+                return
+            previous = apps.get(app.name)
+            apps[app.name] = app
+            if previous is not None and previous.human_version != app.human_version:
+                self._update_device_version(app)
+        # Data first: entities of a new app read it when they are created.
+        self.async_set_updated_data(apps)
+        self._track(set(apps))
+
+    def _update_device_version(self, app: App) -> None:
+        registry = dr.async_get(self.hass)
+        device = registry.async_get_device_by_identifier(
+            app_identifier(self.config_entry, app.name), self.config_entry.entry_id
+        )
+        if device is not None:
+            registry.async_update_device(device.id, sw_version=app.human_version or app.version)
+
+    def add_stats_listener(self, app: str, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener` when a new stats sample of `app` arrives (the stats sensors)."""
+        listeners = self._stats_listeners.setdefault(app, [])
+        listeners.append(listener)
+        return lambda: listeners.remove(listener)
+
+    @callback
+    def _on_stats(self, event: Event) -> None:
+        if not isinstance(event.fields, list):
+            return
+        sampled: list[str] = []
+        for item in event.fields:
+            try:
+                sample = AppStats.from_dict(item)
+            except TrueNASInvalidResponseError:
+                continue
+            self.stats[sample.app_name] = sample
+            sampled.append(sample.app_name)
+        if self.data is not None:
+            # Only the sensors that show stats, a batch of apps per loop iteration.
+            self._notify_stats(sampled)
+
+    @callback
+    def _notify_stats(self, apps: list[str]) -> None:
+        for app in apps[:STATS_BATCH]:
+            for listener in list(self._stats_listeners.get(app, ())):
+                listener()
+        if len(apps) > STATS_BATCH:
+            self.hass.loop.call_soon(self._notify_stats, apps[STATS_BATCH:])
+
+    @callback
+    def _on_job(self, event: Event) -> None:
+        if not isinstance(event.fields, dict):
+            return
+        try:
+            job = Job.from_dict({"id": event.id, **event.fields})
+        except TrueNASInvalidResponseError:
+            return
+        if not job.method.startswith("app.") or not job.arguments:
+            return
+        name = str(job.arguments[0])
+        current = self.jobs.get(name)
+        if job.finished:
+            if current is not None and current.id == job.id:
+                del self.jobs[name]
+        else:
+            self.jobs[name] = job
+        if self.data is not None:
+            self.async_update_listeners()
+
+    # ------------------------------------------------------------------ actions
+
+    def busy_job(self, name: str) -> Job | None:
+        """The job currently changing an app, if any."""
+        return self.jobs.get(name)
+
+    async def async_run_app_action(
+        self,
+        name: str,
+        action: AppAction,
+        *,
+        wait: bool = False,
+        timeout: float = DEFAULT_JOB_TIMEOUT,
+    ) -> AppJobResult:
+        """Start an app job (the path every action, button and switch takes).
+
+        Restart uses `app.redeploy`: TrueNAS has no restart method, and redeploy is one job
+        that recreates the containers. Stop-then-start would be two jobs with a window where a
+        failure leaves the app stopped, and would report two job ids for one user action.
+        """
+        if name not in self.data:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="unknown_app",
+                translation_placeholders={"app": name},
+            )
+        if (running := self.busy_job(name)) is not None:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="app_busy",
+                translation_placeholders={"app": name, "job": running.method},
+            )
+        start = {
+            "start": self.client.start_app,
+            "stop": self.client.stop_app,
+            "restart": self.client.redeploy_app,
+            "upgrade": self.client.upgrade_app,
+        }[action]
+        try:
+            job_id = await start(name)
+        except TrueNASCallError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="app_action_failed",
+                translation_placeholders={"app": name, "error": err.reason or str(err)},
+            ) from err
+        except TrueNASError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="cannot_connect"
+            ) from err
+        method = {"restart": "app.redeploy"}.get(action, f"app.{action}")
+        # Mark busy at once: the job's first event may arrive after a second press.
+        self.jobs.setdefault(name, Job(id=job_id, method=method, state="RUNNING"))
+        self.async_update_listeners()
+        if not wait:
+            return AppJobResult(job_id, "RUNNING")
+        try:
+            job = await self.client.wait_for_job(job_id, timeout=timeout)
+        except TrueNASTimeoutError:
+            # Still running: it stays marked busy until its final event arrives.
+            return AppJobResult(job_id, "RUNNING", "timeout")
+        except TrueNASError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="cannot_connect"
+            ) from err
+        if (current := self.jobs.get(name)) is not None and current.id == job_id:
+            del self.jobs[name]
+        return AppJobResult(job.id, job.state, job.error)

@@ -1,0 +1,1 @@
+"""Backups of a TrueNAS entry: snapshot tasks, replication, cloud sync, watched datasets."""

@@ -1,0 +1,84 @@
+"""Stale binary sensors of backups: too old a last success or newest snapshot.
+
+A task's last successful run, or a dataset's newest snapshot, is compared with what its schedule
+allows (or the option says).
+
+They turn on at the very moment the age passes the threshold (a timer), not at the next poll.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.core import callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
+
+from ..coordinator import HomeLabConfigEntry
+from .coordinator import TaskKey
+from .entity import BackupTaskEntity, DatasetEntity, StaleTimerMixin
+
+TASK_STALE = BinarySensorEntityDescription(
+    key="stale",
+    translation_key="backup_stale",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+)
+DATASET_STALE = BinarySensorEntityDescription(
+    key="snapshot_stale",
+    translation_key="snapshot_stale",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+)
+
+
+@callback
+def async_setup_backup_binary_sensors(
+    entry: HomeLabConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """A stale sensor for every backup task and watched dataset, including later ones."""
+    coordinator = entry.runtime_data.backups
+
+    @callback
+    def add_tasks(keys: set[TaskKey]) -> None:
+        async_add_entities(TaskStaleBinarySensor(coordinator, TASK_STALE, k) for k in sorted(keys))
+
+    @callback
+    def add_datasets(names: set[str]) -> None:
+        async_add_entities(
+            DatasetStaleBinarySensor(coordinator, DATASET_STALE, name) for name in sorted(names)
+        )
+
+    if coordinator.data is not None:
+        add_tasks(coordinator.data.task_keys())
+        add_datasets(set(coordinator.data.datasets))
+    entry.async_on_unload(coordinator.add_task_listener(add_tasks))
+    entry.async_on_unload(coordinator.add_dataset_listener(add_datasets))
+
+
+class TaskStaleBinarySensor(StaleTimerMixin, BackupTaskEntity, BinarySensorEntity):
+    """On when a task's last successful run is older than its schedule allows."""
+
+    def stale_since(self) -> datetime | None:
+        """When the task is (or will be) stale."""
+        return self.coordinator.task_stale_since(self.task_key)
+
+    @property
+    def is_on(self) -> bool | None:
+        """Unknown for a task that never ran (or has no readable schedule)."""
+        moment = self.stale_since()
+        return None if moment is None else dt_util.utcnow() >= moment
+
+
+class DatasetStaleBinarySensor(StaleTimerMixin, DatasetEntity, BinarySensorEntity):
+    """On when a dataset's newest snapshot is too old, or it has none."""
+
+    def stale_since(self) -> datetime | None:
+        """When the newest snapshot is (or will be) too old."""
+        return self.coordinator.dataset_stale_since(self.dataset)
+
+    @property
+    def is_on(self) -> bool:
+        """A dataset without a snapshot is not protected at all: stale."""
+        moment = self.stale_since()
+        return True if moment is None else dt_util.utcnow() >= moment

@@ -1,0 +1,37 @@
+"""The "Run now" button of each backup task: the same path as `homelab.trigger_backup`."""
+
+from __future__ import annotations
+
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.core import callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from ..coordinator import HomeLabConfigEntry
+from .coordinator import TaskKey
+from .entity import BackupTaskEntity
+
+RUN_NOW = ButtonEntityDescription(key="run_now", translation_key="backup_run_now")
+
+
+@callback
+def async_setup_backup_buttons(
+    entry: HomeLabConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """A "Run now" button for every backup task, including tasks created later."""
+    coordinator = entry.runtime_data.backups
+
+    @callback
+    def add_tasks(keys: set[TaskKey]) -> None:
+        async_add_entities(RunNowButton(coordinator, RUN_NOW, key) for key in sorted(keys))
+
+    if coordinator.data is not None:
+        add_tasks(coordinator.data.task_keys())
+    entry.async_on_unload(coordinator.add_task_listener(add_tasks))
+
+
+class RunNowButton(BackupTaskEntity, ButtonEntity):
+    """Start the task now (refused with a translated error when it is running or disabled)."""
+
+    async def async_press(self) -> None:
+        """Start the task; its event entity reports how the run ends."""
+        await self.coordinator.async_start_task(self.task_key)

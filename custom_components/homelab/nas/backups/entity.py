@@ -1,0 +1,183 @@
+"""Base entities of backups: one device per backup task, one per watched dataset.
+
+Task devices hang under the TrueNAS system device; a dataset device hangs under its pool's
+device, so the application datasets appear next to the pool they live on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import override
+
+from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.util import dt as dt_util
+
+from ...clients.truenas.backups import CloudSyncTask, DatasetSnapshots, ReplicationTask
+from ..coordinator import pool_identifier
+from .coordinator import (
+    BackupCoordinator,
+    Task,
+    TaskKey,
+    TaskKind,
+    dataset_identifier,
+    task_identifier,
+)
+
+TASK_MODELS = {
+    TaskKind.SNAPSHOT: "Periodic snapshot task",
+    TaskKind.REPLICATION: "Replication task",
+    TaskKind.CLOUD_SYNC: "Cloud sync task",
+}
+UI_PATHS = {
+    TaskKind.SNAPSHOT: "/ui/data-protection/snapshot",
+    TaskKind.REPLICATION: "/ui/data-protection/replication",
+    TaskKind.CLOUD_SYNC: "/ui/data-protection/cloudsync",
+}
+
+
+class BackupTaskEntity(CoordinatorEntity[BackupCoordinator]):
+    """An entity of one backup task's device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: BackupCoordinator, description: EntityDescription, key: TaskKey
+    ) -> None:
+        """Attach to the task's device (named after the task, under the system device)."""
+        super().__init__(coordinator)
+        entry = coordinator.config_entry
+        kind, task_id = key
+        self.entity_description = description
+        self.task_key = key
+        self._attr_unique_id = f"{entry.unique_id}_{kind}_{task_id}_{description.key}"
+        task = coordinator.data.task(key) if coordinator.data else None
+        placeholders = {"id": str(task_id), "name": str(task_id)}
+        translation_key = str(kind)
+        if isinstance(task, ReplicationTask):
+            placeholders["name"] = task.name
+        elif isinstance(task, CloudSyncTask):
+            placeholders["name"] = task.description
+        elif task is not None:
+            placeholders["name"] = task.dataset
+            if any(
+                other.dataset == task.dataset and other.id != task.id
+                for other in coordinator.data.snapshot_tasks.values()
+            ):
+                translation_key = "snapshottask_numbered"
+        self._attr_device_info = DeviceInfo(
+            identifiers={task_identifier(entry, kind, task_id)},
+            translation_key=translation_key,
+            translation_placeholders=placeholders,
+            manufacturer="iXsystems",
+            model=TASK_MODELS[kind],
+            via_device_id=entry.runtime_data.system_device_id,
+            configuration_url=f"{entry.runtime_data.client.base_url}{UI_PATHS[kind]}",
+        )
+
+    @property
+    def task(self) -> Task:
+        """The task's latest data (only read while available)."""
+        task = self.coordinator.data.task(self.task_key)
+        assert task is not None  # noqa: S101 - guarded by `available`
+        return task
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Unavailable without data, when the server is unreachable or the task is gone."""
+        return (
+            super().available
+            and self.coordinator.client.connected
+            and self.coordinator.data is not None
+            and self.coordinator.data.task(self.task_key) is not None
+        )
+
+
+class DatasetEntity(CoordinatorEntity[BackupCoordinator]):
+    """An entity of one watched dataset's device (under its pool)."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: BackupCoordinator, description: EntityDescription, dataset: str
+    ) -> None:
+        """Attach to the dataset's device."""
+        super().__init__(coordinator)
+        entry = coordinator.config_entry
+        self.entity_description = description
+        self.dataset = dataset
+        self._attr_unique_id = f"{entry.unique_id}_dataset_{dataset}_{description.key}"
+        pool = dataset.split("/", 1)[0]
+        registry = dr.async_get(coordinator.hass)
+        pool_device = registry.async_get_device_by_identifier(
+            pool_identifier(entry, pool), entry.entry_id
+        )
+        self._attr_device_info = DeviceInfo(
+            identifiers={dataset_identifier(entry, dataset)},
+            name=dataset,
+            manufacturer="OpenZFS",
+            model="ZFS dataset",
+            via_device_id=pool_device.id if pool_device else entry.runtime_data.system_device_id,
+            configuration_url=f"{entry.runtime_data.client.base_url}/ui/datasets",
+        )
+
+    @property
+    def info(self) -> DatasetSnapshots:
+        """The dataset's latest snapshot data (only read while available)."""
+        return self.coordinator.data.datasets[self.dataset]
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Unavailable without data, when the server is unreachable or the dataset is gone."""
+        return (
+            super().available
+            and self.coordinator.client.connected
+            and self.coordinator.data is not None
+            and self.dataset in self.coordinator.data.datasets
+        )
+
+
+class StaleTimerMixin(CoordinatorEntity[BackupCoordinator]):
+    """Re-evaluate at the moment something turns stale, not only when new data comes."""
+
+    _stale_timer: CALLBACK_TYPE | None = None
+
+    def stale_since(self) -> datetime | None:
+        """When the thing is (or will be) stale."""
+        raise NotImplementedError
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        self._schedule_stale_timer()
+        self.async_on_remove(self._cancel_stale_timer)
+
+    @override
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._schedule_stale_timer()
+        super()._handle_coordinator_update()
+
+    def _cancel_stale_timer(self) -> None:
+        if self._stale_timer is not None:
+            self._stale_timer()
+            self._stale_timer = None
+
+    def _schedule_stale_timer(self) -> None:
+        self._cancel_stale_timer()
+        if not self.available:
+            return
+        moment = self.stale_since()
+        if moment is not None and moment > dt_util.utcnow():
+            self._stale_timer = async_track_point_in_utc_time(self.hass, self._turned_stale, moment)
+
+    @callback
+    def _turned_stale(self, _now: datetime) -> None:
+        self._stale_timer = None
+        self.async_write_ha_state()

@@ -1,0 +1,321 @@
+"""Data coordination for a TrueNAS entry.
+
+Updates: `pool.query` and `system.info` are polled (default 60 s); `alert.list` and scrub
+progress (`zfs.pool.scan` before 26, `pool.scan` from 26) are pushed. A `VolumeStatus` alert, or
+a pool added/exported, triggers an immediate pool refresh because TrueNAS fires no event when a
+pool's health changes. A subscription TrueNAS refuses for lack of a role is polled instead: the
+alerts are read at every poll, and scans come from `pool.query`, every 10 s while one runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, override
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from ..clients.truenas import (
+    SCAN_EVENT,
+    Alert,
+    ConnectionState,
+    Event,
+    Pool,
+    PoolScan,
+    SystemInfo,
+    TrueNASAuthenticationError,
+    TrueNASClient,
+    TrueNASConnectionError,
+    TrueNASError,
+    TrueNASInvalidResponseError,
+    TrueNASTimeoutError,
+)
+from ..const import (
+    CONF_POLL_INTERVAL,
+    DEFAULT_POLL_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    POOL_SELECT,
+    VOLUME_STATUS_ALERT,
+)
+from ..repairs import async_report_certificate_changed, async_sync_pool_issues
+
+if TYPE_CHECKING:
+    from ..probes.coordinator import ProbeCoordinator
+    from .apps.coordinator import AppsCoordinator
+    from .backups.coordinator import BackupCoordinator
+
+type HomeLabConfigEntry = ConfigEntry[HomeLabRuntimeData]
+
+# How often pools are read while a scrub runs and its events are refused (see the docstring).
+SCAN_POLL_INTERVAL = timedelta(seconds=10)
+
+
+@dataclass
+class HomeLabRuntimeData:
+    """What an entry keeps while loaded."""
+
+    client: TrueNASClient
+    coordinator: TrueNASCoordinator
+    system_device_id: str
+    apps: AppsCoordinator
+    backups: BackupCoordinator
+    probes: dict[str, ProbeCoordinator] = field(default_factory=dict)
+    # The data and options the entry was set up with; a change means a reload.
+    data: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrueNASData:
+    """A consistent view of the server at one moment."""
+
+    system: SystemInfo
+    pools: dict[str, Pool]
+    alerts: dict[str, Alert] = field(default_factory=dict)
+
+    @property
+    def active_alerts(self) -> list[Alert]:
+        """Alerts not dismissed."""
+        return [alert for alert in self.alerts.values() if not alert.dismissed]
+
+
+class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
+    """Owns every call to the TrueNAS server for one entry."""
+
+    config_entry: HomeLabConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: HomeLabConfigEntry, client: TrueNASClient
+    ) -> None:
+        """Set up polling at the entry's configured interval."""
+        interval = entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"TrueNAS {entry.title}",
+            update_interval=timedelta(seconds=interval),
+            always_update=False,
+        )
+        self.client = client
+        self._interval = timedelta(seconds=interval)
+        self._alerts: dict[str, Alert] = {}
+        self._alerts_loaded = False
+        self._unsubscribers: list[Callable[[], Any]] = []
+        self._pool_listeners: list[Callable[[set[str]], None]] = []
+        self._known_pools: set[str] = set()
+
+    # ------------------------------------------------------------------ polling
+
+    @override
+    async def _async_update_data(self) -> TrueNASData:
+        try:
+            system = await self.client.system_info()
+            pools = await self.client.pools(select=POOL_SELECT)
+            if not self._alerts_loaded or self.client.subscription_denied("alert.list"):
+                # After this, alert.list events keep the dict current (if TrueNAS sends them).
+                self._alerts = {alert.uuid: alert for alert in await self.client.alerts()}
+                self._alerts_loaded = True
+        except TrueNASAuthenticationError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except TrueNASInvalidResponseError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="invalid_response",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        except TrueNASTimeoutError as err:
+            raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect") from err
+        except TrueNASConnectionError as err:
+            # The socket is gone (a send may fail before the reader notices): report the outage
+            # here, once, so that it is the one warning and not an error line on top.
+            self._connection_lost()
+            raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect") from err
+        except TrueNASError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        data = TrueNASData(
+            system=system,
+            pools={pool.name: pool for pool in pools},
+            alerts=dict(self._alerts),
+        )
+        self._track_pools(set(data.pools))
+        async_sync_pool_issues(self.hass, self.config_entry, pools)
+        self._poll_scans(pools)
+        return data
+
+    def _poll_scans(self, pools: list[Pool]) -> None:
+        """Poll faster while a scrub runs whose progress events TrueNAS refuses to send."""
+        scanning = any(pool.scan is not None and pool.scan.state == "SCANNING" for pool in pools)
+        if scanning and self.client.subscription_denied(SCAN_EVENT):
+            self.update_interval = min(SCAN_POLL_INTERVAL, self._interval)
+        else:
+            self.update_interval = self._interval
+
+    # ------------------------------------------------------------ dynamic pools
+
+    def add_pool_listener(self, listener: Callable[[set[str]], None]) -> Callable[[], None]:
+        """Call `listener` with the names of pools that appeared since the last refresh."""
+        self._pool_listeners.append(listener)
+        return lambda: self._pool_listeners.remove(listener)
+
+    def _track_pools(self, names: set[str]) -> None:
+        added = names - self._known_pools
+        removed = self._known_pools - names
+        self._known_pools = names
+        if removed:
+            self._remove_pool_devices(removed)
+        if added:
+            for listener in list(self._pool_listeners):
+                listener(added)
+
+    def _remove_pool_devices(self, names: set[str]) -> None:
+        """A pool exported or destroyed: its device (and entities) go away."""
+        registry = dr.async_get(self.hass)
+        for name in names:
+            device = registry.async_get_device_by_identifier(
+                pool_identifier(self.config_entry, name), self.config_entry.entry_id
+            )
+            if device is not None:
+                LOGGER.info(
+                    "Pool %s is gone from %s; removing its device", name, self.config_entry.title
+                )
+                registry.async_remove_device(device.id)
+
+    # ------------------------------------------------------------------- pushes
+
+    async def async_start_push(self) -> None:
+        """Subscribe to the server's events; the client restores them after a reconnect."""
+        self._unsubscribers.append(self.client.add_connection_listener(self._on_connection))
+        self._unsubscribers.append(await self.client.subscribe("alert.list", self._on_alert))
+        # zfs.pool.scan before 26: the client subscribes under the server's name.
+        self._unsubscribers.append(await self.client.subscribe(SCAN_EVENT, self._on_scan))
+        self._unsubscribers.append(await self.client.subscribe("pool.query", self._on_pool_event))
+
+    async def async_stop_push(self) -> None:
+        """Undo `async_start_push`."""
+        while self._unsubscribers:
+            result = self._unsubscribers.pop()()
+            if result is not None:
+                await result
+
+    @callback
+    def _on_connection(self, state: ConnectionState) -> None:
+        if state is ConnectionState.CONNECTED:
+            # Back: refresh now instead of waiting for the next poll (not debounced: after a
+            # flap, a debounced request would keep the entities unavailable for 10 s).
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_refresh(), "homelab-reconnected-refresh"
+            )
+        elif state is ConnectionState.DISCONNECTED:
+            self._connection_lost()
+        elif state is ConnectionState.CERTIFICATE_CHANGED:
+            # The client has stopped before sending the key: only the repair (accept the new
+            # certificate) or a reconfigure brings it back.
+            LOGGER.warning(
+                "%s presented a certificate other than the pinned one; stopped connecting. "
+                "See Settings > Repairs",
+                self.config_entry.data.get("host", self.name),
+            )
+            async_report_certificate_changed(
+                self.hass, self.config_entry, self.client.certificate_error
+            )
+            self.last_exception = UpdateFailed(
+                translation_domain=DOMAIN, translation_key="certificate_changed"
+            )
+            if self.last_update_success:
+                self.last_update_success = False
+                self.async_update_listeners()
+        else:
+            # The client has stopped: only a new key (the reauth flow) brings it back.
+            LOGGER.warning(
+                "%s refused the API key; stopped trying to connect. Reauthenticate the "
+                "entry (Settings > Devices & services) with a valid key",
+                self.name,
+            )
+            self.last_exception = ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            )
+            if self.last_update_success:
+                self.last_update_success = False
+                self.async_update_listeners()
+            self.config_entry.async_start_reauth(self.hass)
+
+    @callback
+    def _connection_lost(self) -> None:
+        if self.last_update_success and self.data is not None:
+            # One warning per outage; the coordinator logs the recovery at info level.
+            # (`name` is "TrueNAS <title>".)
+            LOGGER.warning("Lost the connection to %s; reconnecting", self.name)
+            self.last_update_success = False
+            self.last_exception = UpdateFailed(
+                translation_domain=DOMAIN, translation_key="connection_lost"
+            )
+            self.async_update_listeners()
+
+    @callback
+    def _on_alert(self, event: Event) -> None:
+        if event.msg == "removed":
+            alert = self._alerts.pop(str(event.id), None)
+        else:
+            try:
+                alert = Alert.from_dict(event.fields)
+            except TrueNASInvalidResponseError:
+                LOGGER.debug("Ignoring a malformed alert event")
+                return
+            self._alerts[alert.uuid] = alert
+        if alert is not None and alert.klass == VOLUME_STATUS_ALERT:
+            # A pool's health changed (either way): TrueNAS sends no pool event for that.
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_refresh(), "homelab-volume-status-refresh"
+            )
+        if self.data is not None:
+            self.async_set_updated_data(replace(self.data, alerts=dict(self._alerts)))
+
+    @callback
+    def _on_scan(self, event: Event) -> None:
+        fields = event.fields if isinstance(event.fields, dict) else {}
+        name = fields.get("name")
+        if self.data is None or not isinstance(name, str) or name not in self.data.pools:
+            return
+        try:
+            scan = PoolScan.from_dict(fields["scan"]) if fields.get("scan") else None
+        except TrueNASInvalidResponseError:
+            LOGGER.debug("Ignoring a malformed scan event")
+            return
+        pools = dict(self.data.pools)
+        pools[name] = pools[name].with_scan(scan)
+        self.async_set_updated_data(replace(self.data, pools=pools))
+
+    @callback
+    def _on_pool_event(self, _event: Event) -> None:
+        # A pool was added, imported or exported: refresh the list now.
+        self.config_entry.async_create_background_task(
+            self.hass, self.async_refresh(), "homelab-pool-change-refresh"
+        )
+
+
+def system_identifier(entry: ConfigEntry[Any]) -> tuple[str, str]:
+    """Device identifier of the TrueNAS system."""
+    return (DOMAIN, f"{entry.unique_id}")
+
+
+def app_identifier(entry: ConfigEntry[Any], app_name: str) -> tuple[str, str]:
+    """Device identifier of one TrueNAS app."""
+    return (DOMAIN, f"{entry.unique_id}_app_{app_name}")
+
+
+def pool_identifier(entry: ConfigEntry[Any], pool_name: str) -> tuple[str, str]:
+    """Device identifier of one pool."""
+    return (DOMAIN, f"{entry.unique_id}_pool_{pool_name}")

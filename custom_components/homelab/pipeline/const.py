@@ -1,0 +1,66 @@
+"""Constants of the document pipeline's entries: Ollama, Paperless-ngx (+ Paperless-AI), n8n."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntry
+
+from ..const import CONF_ENTRY_TYPE, EntryType
+
+CONF_URL: Final = "url"
+CONF_TOKEN: Final = "token"  # noqa: S105 - a key name, not a secret
+CONF_API_KEY: Final = "api_key"
+CONF_AI_URL: Final = "ai_url"
+CONF_AI_API_KEY: Final = "ai_api_key"
+
+# Options.
+CONF_POLL_INTERVAL: Final = "poll_interval"
+CONF_KEEP_ALIVE: Final = "keep_alive"
+CONF_STUCK_THRESHOLD: Final = "stuck_threshold"
+CONF_STAGE_TAGS: Final = "stage_tags"
+CONF_AI_PROCESSED_TAG: Final = "ai_processed_tag"
+
+DEFAULT_POLL_INTERVALS: Final = {
+    EntryType.OLLAMA: 15,
+    EntryType.PAPERLESS: 30,
+    EntryType.N8N: 30,
+}
+MIN_POLL_INTERVAL: Final = 5
+MAX_POLL_INTERVAL: Final = 3600
+# Ollama's OLLAMA_KEEP_ALIVE default: what the estimate assumes until it learns better.
+DEFAULT_KEEP_ALIVE: Final = 300
+DEFAULT_STUCK_THRESHOLD: Final = 30
+# The seed lab's tags for documents waiting at a stage (names vary from lab to lab).
+DEFAULT_STAGE_TAGS: Final = (
+    "needs-processing",
+    "action-required",
+    "automation-failed",
+    "manual-verification",
+)
+DEFAULT_AI_PROCESSED_TAG: Final = "ai-processed"
+
+# Sent when any pipeline entry's data changes, so the pipeline depth can add its stages up.
+SIGNAL_PIPELINE_UPDATED: Final = "homelab_pipeline_updated"
+
+SERVICE_NAMES: Final = {
+    EntryType.OLLAMA: "Ollama",
+    EntryType.PAPERLESS: "Paperless-ngx",
+    EntryType.N8N: "n8n",
+}
+
+
+def entry_type(entry: ConfigEntry[Any]) -> EntryType:
+    """What an entry connects to (TrueNAS when the key is absent)."""
+    return EntryType(entry.data.get(CONF_ENTRY_TYPE, EntryType.TRUENAS))
+
+
+def is_pipeline_entry(entry: ConfigEntry[Any]) -> bool:
+    """Whether the entry is one of the pipeline's HTTP services (not TrueNAS)."""
+    return entry_type(entry) is not EntryType.TRUENAS
+
+
+def poll_interval(entry: ConfigEntry[Any]) -> int:
+    """The entry's poll interval in seconds."""
+    default = DEFAULT_POLL_INTERVALS.get(entry_type(entry), 30)
+    return int(entry.options.get(CONF_POLL_INTERVAL, default))

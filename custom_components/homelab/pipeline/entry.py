@@ -1,0 +1,206 @@
+"""Setting up the document pipeline's entries: Ollama, Paperless-ngx (+ Paperless-AI) and n8n.
+
+`__init__.py` hands every entry that is not a TrueNAS server to `async_setup_entry` and
+`async_unload_entry` here. Each entry gets its own client on Home Assistant's aiohttp session,
+its coordinator(s), and a device of the service type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+
+from ..clients.n8n import N8nClient
+from ..clients.ollama import OllamaClient
+from ..clients.paperless import PaperlessClient
+from ..clients.paperless_ai import PaperlessAIClient
+from ..const import CONF_VERIFY_SSL, DOMAIN, EntryType
+from .const import (
+    CONF_AI_API_KEY,
+    CONF_AI_URL,
+    CONF_API_KEY,
+    CONF_TOKEN,
+    CONF_URL,
+    SIGNAL_PIPELINE_UPDATED,
+    entry_type,
+)
+from .entity import PAPERLESS_AI, PIPELINE, service_identifier
+from .n8n import N8nCoordinator
+from .ollama import OllamaCoordinator
+from .paperless import PaperlessAICoordinator, PaperlessCoordinator
+
+PIPELINE_PLATFORMS: Final = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR]
+
+
+@dataclass
+class OllamaRuntimeData:
+    """What an Ollama entry keeps while loaded."""
+
+    client: OllamaClient
+    coordinator: OllamaCoordinator
+
+
+@dataclass
+class PaperlessRuntimeData:
+    """What a Paperless-ngx entry keeps while loaded (Paperless-AI is optional)."""
+
+    client: PaperlessClient
+    coordinator: PaperlessCoordinator
+    device_id: str
+    ai_client: PaperlessAIClient | None = None
+    ai_coordinator: PaperlessAICoordinator | None = None
+
+
+@dataclass
+class N8nRuntimeData:
+    """What an n8n entry keeps while loaded."""
+
+    client: N8nClient
+    coordinator: N8nCoordinator
+
+
+type PipelineRuntimeData = OllamaRuntimeData | PaperlessRuntimeData | N8nRuntimeData
+type PipelineConfigEntry = ConfigEntry[PipelineRuntimeData]
+
+
+def _session(hass: HomeAssistant, data: dict[str, Any]) -> Any:
+    return async_get_clientsession(hass, verify_ssl=bool(data.get(CONF_VERIFY_SSL, True)))
+
+
+def create_ollama_client(hass: HomeAssistant, data: dict[str, Any]) -> OllamaClient:
+    """An Ollama client for entry (or flow) data."""
+    return OllamaClient(
+        str(data[CONF_URL]), session=_session(hass, data), token=data.get(CONF_TOKEN) or None
+    )
+
+
+def create_paperless_client(hass: HomeAssistant, data: dict[str, Any]) -> PaperlessClient:
+    """A Paperless-ngx client for entry (or flow) data."""
+    return PaperlessClient(str(data[CONF_URL]), str(data[CONF_TOKEN]), session=_session(hass, data))
+
+
+def create_paperless_ai_client(
+    hass: HomeAssistant, data: dict[str, Any]
+) -> PaperlessAIClient | None:
+    """A Paperless-AI client when the data has its URL."""
+    if not data.get(CONF_AI_URL):
+        return None
+    return PaperlessAIClient(
+        str(data[CONF_AI_URL]), str(data.get(CONF_AI_API_KEY) or ""), session=_session(hass, data)
+    )
+
+
+def create_n8n_client(hass: HomeAssistant, data: dict[str, Any]) -> N8nClient:
+    """An n8n client for entry (or flow) data."""
+    return N8nClient(str(data[CONF_URL]), str(data[CONF_API_KEY]), session=_session(hass, data))
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    """Fetch once (errors raise ConfigEntryNotReady / ConfigEntryAuthFailed), then the platforms."""
+    data = dict(entry.data)
+    kind = entry_type(entry)
+    devices = dr.async_get(hass)
+    if kind is EntryType.OLLAMA:
+        ollama = OllamaCoordinator(hass, entry, create_ollama_client(hass, data))
+        await ollama.async_config_entry_first_refresh()
+        devices.async_get_or_create(
+            config_entry_id=entry.entry_id,
+            identifiers={service_identifier(entry)},
+            name=entry.title,
+            manufacturer="Ollama",
+            model="Ollama",
+            sw_version=ollama.data.version,
+            entry_type=dr.DeviceEntryType.SERVICE,
+        )
+        entry.runtime_data = OllamaRuntimeData(client=ollama.client, coordinator=ollama)
+    elif kind is EntryType.PAPERLESS:
+        ai_client = create_paperless_ai_client(hass, data)
+        paperless = PaperlessCoordinator(
+            hass, entry, create_paperless_client(hass, data), with_ai=ai_client is not None
+        )
+        await paperless.async_config_entry_first_refresh()
+        ai = PaperlessAICoordinator(hass, entry, ai_client) if ai_client else None
+        if ai is not None:
+            # Paperless-AI being down must not keep Paperless-ngx's sensors away: its own
+            # entities stay unavailable until it answers (a refused key still starts a reauth).
+            await ai.async_refresh()
+        device = devices.async_get_or_create(
+            config_entry_id=entry.entry_id,
+            identifiers={service_identifier(entry)},
+            name=entry.title,
+            manufacturer="Paperless-ngx",
+            model=f"Paperless-ngx (API {paperless.data.api_version})",
+            sw_version=paperless.data.server_version,
+            entry_type=dr.DeviceEntryType.SERVICE,
+            configuration_url=str(data[CONF_URL]),
+        )
+        if ai is None and (
+            stale := devices.async_get_device_by_identifier(
+                service_identifier(entry, PAPERLESS_AI), entry.entry_id
+            )
+        ):
+            # Paperless-AI was removed from the entry: its device and entities go too.
+            devices.async_remove_device(stale.id)
+        entry.runtime_data = PaperlessRuntimeData(
+            client=paperless.client,
+            coordinator=paperless,
+            device_id=device.id,
+            ai_client=ai_client,
+            ai_coordinator=ai,
+        )
+    else:
+        n8n = N8nCoordinator(hass, entry, create_n8n_client(hass, data))
+        await n8n.async_config_entry_first_refresh()
+        devices.async_get_or_create(
+            config_entry_id=entry.entry_id,
+            identifiers={service_identifier(entry)},
+            name=entry.title,
+            manufacturer="n8n",
+            model="n8n",
+            entry_type=dr.DeviceEntryType.SERVICE,
+            configuration_url=str(data[CONF_URL]),
+        )
+        entry.runtime_data = N8nRuntimeData(client=n8n.client, coordinator=n8n)
+
+        @callback
+        def _announce() -> None:
+            async_dispatcher_send(hass, SIGNAL_PIPELINE_UPDATED)
+
+        # The pipeline depth (on the Paperless-ngx entry) adds n8n's running executions.
+        entry.async_on_unload(n8n.async_add_listener(_announce))
+        # ...and notices when this entry finishes loading or starts unloading.
+        entry.async_on_unload(entry.async_on_state_change(_announce))
+    await hass.config_entries.async_forward_entry_setups(entry, PIPELINE_PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    """Unload the platforms (the clients use Home Assistant's shared session: nothing to close)."""
+    return await hass.config_entries.async_unload_platforms(entry, PIPELINE_PLATFORMS)
+
+
+def loaded_pipeline_entries(hass: HomeAssistant, kind: EntryType) -> list[PipelineConfigEntry]:
+    """The loaded entries of one kind."""
+    return [
+        entry
+        for entry in hass.config_entries.async_loaded_entries(DOMAIN)
+        if entry_type(entry) is kind
+    ]
+
+
+def async_remove_config_entry_device(entry: ConfigEntry[Any], device: dr.DeviceEntry) -> bool:
+    """Only a device the entry no longer uses may be removed (Paperless-AI after it was dropped)."""
+    used = {service_identifier(entry)}
+    runtime = entry.runtime_data
+    if isinstance(runtime, PaperlessRuntimeData):
+        used.add(service_identifier(entry, PIPELINE))
+        if runtime.ai_client is not None:
+            used.add(service_identifier(entry, PAPERLESS_AI))
+    return not device.identifiers & used

@@ -1,0 +1,1 @@
+"""HTTP health probes: the "service" subentries of a TrueNAS entry."""

@@ -1,0 +1,152 @@
+"""Entities of an HTTP health probe: reachable, response time, HTTP status, certificate expiry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import EntityCategory, UnitOfTime
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from ..clients.httpprobe import ProbeResult
+from ..const import DOMAIN
+from ..redact import public_url
+from .coordinator import ProbeCoordinator
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProbeSensorDescription(SensorEntityDescription):
+    """A probe sensor and how to read it."""
+
+    value_fn: Callable[[ProbeResult], float | int | datetime | None]
+    https_only: bool = False
+
+
+PROBE_SENSORS: tuple[ProbeSensorDescription, ...] = (
+    ProbeSensorDescription(
+        key="response_time",
+        translation_key="probe_response_time",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MILLISECONDS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda result: result.response_time_ms,
+    ),
+    ProbeSensorDescription(
+        key="http_status",
+        translation_key="probe_http_status",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda result: result.status,
+    ),
+    ProbeSensorDescription(
+        key="cert_expiry",
+        translation_key="probe_cert_expiry",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        https_only=True,
+        value_fn=lambda result: result.cert_expiry,
+    ),
+)
+PROBE_REACHABLE = BinarySensorEntityDescription(
+    key="reachable",
+    translation_key="probe_reachable",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+)
+
+
+class ProbeEntity(CoordinatorEntity[ProbeCoordinator]):
+    """An entity of one probed service, on the service's own device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: ProbeCoordinator, description: EntityDescription) -> None:
+        """Attach to the probe's device."""
+        super().__init__(coordinator)
+        subentry = coordinator.subentry
+        self.entity_description = description
+        self._attr_unique_id = f"{subentry.subentry_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, f"probe_{subentry.subentry_id}")},
+            name=subentry.title,
+            entry_type=DeviceEntryType.SERVICE,
+            manufacturer="Home Lab",
+            model="HTTP health probe",
+            configuration_url=public_url(coordinator.url),
+        )
+
+
+class ProbeSensor(ProbeEntity, SensorEntity):
+    """A measured value of the last probe."""
+
+    entity_description: ProbeSensorDescription
+
+    @property
+    def native_value(self) -> float | int | datetime | None:
+        """Read the value from the last result."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class ProbeReachableBinarySensor(ProbeEntity, BinarySensorEntity):
+    """On when the service answered as expected."""
+
+    @property
+    def is_on(self) -> bool:
+        """Whether the last probe succeeded."""
+        return self.coordinator.data.reachable
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Why the last probe failed, for automations and the logbook."""
+        # States are recorded and sent to every browser: no credentials from the URL.
+        url, error = self.coordinator.url, self.coordinator.data.error
+        if error is not None:
+            error = error.replace(url, public_url(url))
+        return {"error": error, "url": public_url(url)}
+
+
+def _add_per_probe(
+    probes: dict[str, ProbeCoordinator],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: Callable[[ProbeCoordinator], list[Any]],
+) -> None:
+    for subentry_id, coordinator in probes.items():
+        async_add_entities(build(coordinator), config_subentry_id=subentry_id)
+
+
+def async_setup_probe_sensors(
+    probes: dict[str, ProbeCoordinator], async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """Sensors of every probe."""
+    _add_per_probe(
+        probes,
+        async_add_entities,
+        lambda coordinator: [
+            ProbeSensor(coordinator, description)
+            for description in PROBE_SENSORS
+            if not description.https_only or coordinator.url.lower().startswith("https://")
+        ],
+    )
+
+
+def async_setup_probe_binary_sensors(
+    probes: dict[str, ProbeCoordinator], async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """The reachable sensor of every probe."""
+    _add_per_probe(
+        probes,
+        async_add_entities,
+        lambda coordinator: [ProbeReachableBinarySensor(coordinator, PROBE_REACHABLE)],
+    )
