@@ -39,8 +39,9 @@ from aiohttp import web
 from .controlkit import control_body, json_response, rpc_server
 from .errors import CallError
 from .events import Event
+from .parts import EVENT_SOURCES, LabError, PerLab
 from .scenario import SECTION_PARSERS, JobDef, _Reader
-from .state import LabError, LabState, PerLab
+from .state import LabState
 
 APP_STATES: Final = ("RUNNING", "DEPLOYING", "STOPPED", "STOPPING", "CRASHED")
 DEFAULT_JOB_SECONDS: Final = {"start": 4.0, "stop": 3.0, "redeploy": 6.0, "upgrade": 8.0}
@@ -356,13 +357,7 @@ def apps_of(state: LabState) -> AppLab:
     return _LABS.of(state)
 
 
-# ---------------------------------------------------------------- methods
-
-
-def start_event_source(state: LabState, name: str) -> None:
-    """Called after ``core.subscribe``: sources that generate events on their own start here."""
-    if name.split(":", 1)[0] == "app.stats":
-        apps_of(state).start_stats(name)
+EVENT_SOURCES["app.stats"] = lambda state, name: apps_of(state).start_stats(name)
 
 
 # ---------------------------------------------------------------- control API

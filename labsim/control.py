@@ -28,6 +28,7 @@ Routes (bodies are JSON; errors are ``{"error": message}`` with status 400/404/4
 ``/control/apps...``                                        apps: see ``labsim.apps``
 ``/control/backups...``, ``/control/snapshot_cost``          backups: see ``labsim.backups``
 ``GET /control/tls``, ``POST /control/tls/replace_certificate``  TLS: see ``labsim.server``
+``/control/nas...``, ``POST /control/datasets``              the NAS's devices: ``labsim.nas.control``
 ==========================================================  ====================================
 """
 
@@ -47,6 +48,7 @@ from .backups import backup_routes
 from .chaos import chaos_routes, install as install_chaos
 from .controlkit import RPC_SERVER_KEY, ejson_body, ejson_response, rpc_server
 from .faults import MethodFault
+from .nas.control import nas_routes
 from .parts import LabError
 from .rpc import RpcServer
 from .scenario import POOL_STATES, ScenarioError, alert_from_mapping, parse_pool
@@ -372,6 +374,7 @@ def build_control_app(server: RpcServer) -> web.Application:
             *app_routes(),
             *backup_routes(),
             *chaos_routes(),
+            *nas_routes(),
         ]
     )
     return app

@@ -70,6 +70,7 @@ class LabDatasets:
             dataset.referenced if dataset.referenced is not None else max(used - child_used, 0)
         )
         compression = dataset.compression.lower()
+        root = self.encryption_root(tree, name)
         values: dict[str, dict[str, Any]] = {
             "used": size_prop(used),
             "available": size_prop(available),
@@ -105,6 +106,7 @@ class LabDatasets:
             "casesensitivity": prop("sensitive", "sensitive", "SENSITIVE", "NONE"),
             "aclmode": prop("discard", "discard", "DISCARD", "LOCAL"),
             "acltype": prop("posix", "posix", "POSIX", "LOCAL"),
+            **self._encryption_props(tree, name),
         }
         for key, value in dataset.properties.items():
             values[key] = (
@@ -119,10 +121,10 @@ class LabDatasets:
             "type": dataset.type,
             "name": name,
             "pool": dataset.pool,
-            "encrypted": dataset.encrypted,
-            "encryption_root": name if dataset.encrypted else None,
-            "key_loaded": dataset.encrypted,
-            "locked": False,
+            "encrypted": root is not None,
+            "encryption_root": root.name if root is not None else None,
+            "key_loaded": root is not None and not root.locked,
+            "locked": root is not None and root.locked,
             "mountpoint": f"/mnt/{name}" if dataset.type == "FILESYSTEM" else None,
             "children": [
                 self._dataset_entry(tree, child, properties, children=True, user_props=user_props)
@@ -138,6 +140,37 @@ class LabDatasets:
                 for key, value in dataset.user_properties.items()
             }
         return entry
+
+    @staticmethod
+    def encryption_root(tree: dict[str, Dataset], name: str) -> Dataset | None:
+        """The encrypted dataset whose key ``name`` uses (itself, or its nearest encrypted parent)."""
+        parts = name.split("/")
+        for depth in range(len(parts), 0, -1):
+            candidate = tree.get("/".join(parts[:depth]))
+            if candidate is not None and candidate.encrypted:
+                return candidate
+        return None
+
+    def _encryption_props(self, tree: dict[str, Dataset], name: str) -> dict[str, Any]:
+        root = self.encryption_root(tree, name)
+        if root is None:
+            return {
+                "key_format": prop(None, "none", None, "DEFAULT"),
+                "encryption_algorithm": prop(None, "off", None, "DEFAULT"),
+                "pbkdf2iters": prop("0", "0", "0", "DEFAULT"),
+            }
+        key_format = root.key_format.lower()
+        iters = "350000" if key_format == "passphrase" else "1"
+        source = "LOCAL" if root.name == name else "INHERITED"
+        return {
+            "key_format": prop(key_format, key_format, key_format.upper(), source),
+            "encryption_algorithm": prop("aes-256-gcm", "aes-256-gcm", "AES-256-GCM", source),
+            "pbkdf2iters": prop(iters, iters, iters, source),
+        }
+
+    def find_dataset(self, name: str) -> Dataset | None:
+        """The dataset the scenario lists (or a pool root / implied parent), by name."""
+        return self._dataset_tree().get(name)
 
     def dataset_entries(
         self,

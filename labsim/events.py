@@ -29,11 +29,20 @@ def scan_event_name(box: tuple[int, ...]) -> str:
     return "pool.scan" if box >= SCAN_EVENT_RENAMED_IN else "zfs.pool.scan"
 
 
+RELEASE_EVENTS: dict[str, tuple[str | None, tuple[int, ...], tuple[int, ...] | None]] = {}
+"""Events only some releases register: name -> (role, first release, first release without)."""
+
+
 def registered_events(
     common: Mapping[str, str | None], box: tuple[int, ...]
 ) -> dict[str, str | None]:
     """Every event a box of that release registers, with the role it needs (None: none)."""
-    return {**common, scan_event_name(box): SCAN_EVENT_ROLE}
+    ranged = {
+        name: role
+        for name, (role, since, until) in RELEASE_EVENTS.items()
+        if since <= box and (until is None or box < until)
+    }
+    return {**common, **ranged, scan_event_name(box): SCAN_EVENT_ROLE}
 
 
 _NO_ID: Final = object()
@@ -47,6 +56,9 @@ class Event:
     msg: str
     id: Any = _NO_ID
     fields: Any = None
+    extra: Mapping[str, Any] | None = None
+    """Other keyword arguments of ``send_event``: ``state`` of ``vm.query``, ``status`` of
+    ``update.status`` (they sit beside ``id`` and ``fields`` in ``params``)."""
 
     def params(self) -> dict[str, Any]:
         """Return the ``params`` of the notification, as ``send_event`` builds them."""
@@ -55,4 +67,6 @@ class Event:
             params["id"] = self.id
         if self.msg in ("added", "changed") and self.fields is not None:
             params["fields"] = self.fields
+        if self.extra:
+            params.update(self.extra)
         return params

@@ -25,14 +25,22 @@ from .api import (
     app,
     auth,
     boot,
+    certificate,
     cloudsync,
+    container,
     core,
+    disk,
     pool,
     pool_dataset,
     pool_snapshottask,
     replication,
+    reporting,
+    service,
     snapshot,
     system,
+    update,
+    virt_instance,
+    vm,
     zfs_resource,
 )
 from .api.args import arg
@@ -54,6 +62,14 @@ NAMESPACES: Final[tuple[ModuleType, ...]] = (
     cloudsync,
     snapshot,
     zfs_resource,
+    disk,
+    reporting,
+    vm,
+    virt_instance,
+    container,
+    service,
+    update,
+    certificate,
 )
 
 METHODS: Final[Mapping[str, Method]] = {

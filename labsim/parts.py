@@ -26,11 +26,34 @@ class LabError(Exception):
         self.status = status
 
 
+class ApiListener(Protocol):
+    """The API's listening side, which a reboot takes away (``LabSimulator`` gives it)."""
+
+    async def go_away(self) -> None:
+        """Close every session (1001, as a stopping middleware) and refuse connections."""
+
+    async def come_back(self) -> None:
+        """Listen again on the same port."""
+
+
 type Listener = Callable[[Event], None]
 type LoadHook = Callable[["LabState"], None]
 
 LOAD_HOOKS: list[LoadHook] = []
 """Run at the end of every scenario load (start and reset): sections add what the NAS has."""
+
+type EventSource = Callable[["LabState", str], None]
+
+EVENT_SOURCES: dict[str, EventSource] = {}
+"""Event sources that produce events on their own (``app.stats``, ``reporting.realtime``), by
+name: started after ``core.subscribe`` with the full subscribed name (``name:{"interval": 5}``)."""
+
+
+def start_event_source(state: LabState, name: str) -> None:
+    """Called after ``core.subscribe``: start the source of ``name`` if it is one."""
+    source = EVENT_SOURCES.get(name.split(":", 1)[0])
+    if source is not None:
+        source(state, name)
 
 
 class _OfScenario(Protocol):

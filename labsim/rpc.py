@@ -64,7 +64,7 @@ AUTHENTICATED_LIMIT: Final = 65536
 EXTENDED_LIMIT: Final = 2097152
 EXTENDED_METHODS: Final = frozenset({"filesystem.file_receive"})
 REMOTE_ORIGIN: Final = "192.0.2.10"  # TEST-NET-1: what "remote clients" appear to come from
-SECRET_KEYS: Final = frozenset({"api_key", "password", "otp_token", "token", "key"})
+SECRET_KEYS: Final = frozenset({"api_key", "password", "otp_token", "token", "key", "passphrase"})
 REDACTED: Final = "********"
 
 _REQUEST_KEYS: Final = frozenset({"jsonrpc", "method", "params", "id"})
@@ -156,15 +156,22 @@ ROLE_INCLUDES: Final[Mapping[str, tuple[str, ...]]] = {
     "APPS_WRITE": ("CATALOG_WRITE", "APPS_READ"),
     "BOOT_ENV_WRITE": ("BOOT_ENV_READ",),
     "CATALOG_WRITE": ("CATALOG_READ",),
+    "CERTIFICATE_WRITE": ("CERTIFICATE_READ",),
     "CLOUD_SYNC_WRITE": ("CLOUD_SYNC_READ",),
+    "CONTAINER_WRITE": ("CONTAINER_READ",),
+    "DISK_WRITE": ("DISK_READ",),
     "DATASET_WRITE": ("DATASET_READ",),
     "POOL_READ": ("POOL_SCRUB_READ",),
     "POOL_SCRUB_WRITE": ("POOL_SCRUB_READ",),
     "POOL_WRITE": ("POOL_READ", "POOL_SCRUB_WRITE"),
     "REPLICATION_TASK_WRITE": ("REPLICATION_TASK_READ",),
+    "SERVICE_WRITE": ("SERVICE_READ",),
     "SNAPSHOT_TASK_WRITE": ("SNAPSHOT_TASK_READ",),
     "SNAPSHOT_WRITE": ("SNAPSHOT_READ",),
     "SYSTEM_GENERAL_WRITE": ("SYSTEM_GENERAL_READ",),
+    "SYSTEM_UPDATE_WRITE": ("SYSTEM_UPDATE_READ",),
+    "VIRT_INSTANCE_WRITE": ("VIRT_INSTANCE_READ",),
+    "VM_WRITE": ("VM_READ",),
     "ZFS_RESOURCE_WRITE": ("ZFS_RESOURCE_READ",),
 }
 

@@ -247,6 +247,12 @@ class Dataset:
     quota: int = 0
     compression: str = "LZ4"
     encrypted: bool = False
+    locked: bool = False
+    """An encrypted dataset whose key is not loaded (``pool.dataset.unlock`` loads it)."""
+    key_format: str = "HEX"
+    """``PASSPHRASE`` or ``HEX`` (a raw key); only for encrypted datasets."""
+    passphrase: str | None = None
+    """What ``pool.dataset.unlock`` accepts (a passphrase, or the 64-digit hex key)."""
     properties: dict[str, Any] = field(default_factory=dict)
     user_properties: dict[str, str] = field(default_factory=dict)
 
@@ -798,6 +804,9 @@ def _datasets(readers: list[_Reader], pools: list[Pool]) -> list[Dataset]:
             quota=reader.size("quota", 0),
             compression=reader.text("compression", "LZ4").upper(),
             encrypted=reader.flag("encrypted"),
+            locked=reader.flag("locked"),
+            key_format=reader.choice("key_format", ("PASSPHRASE", "HEX"), "HEX"),
+            passphrase=reader.opt_text("passphrase"),
             properties=reader.mapping("properties"),
             user_properties={str(k): str(v) for k, v in reader.mapping("user_properties").items()},
         )

@@ -93,6 +93,7 @@ class LabSimulator:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stop_event: asyncio.Event | None = None
+        self._api_runner_index = 0
 
     # ------------------------------------------------------------ properties
 
@@ -233,9 +234,11 @@ class LabSimulator:
             ssl_context = self._certs.server_context()
             self._server_ssl = ssl_context
         try:
+            self._api_runner_index = len(self._runners)
             self._port = await self._serve(
                 self._api_app(rpc), self.host, self._requested_port, ssl_context
             )
+            state.api_listener = self
             control = build_control_app(rpc)
             control.router.add_routes(self.services.control_routes())
             control.router.add_routes(self._tls_routes())
@@ -259,6 +262,21 @@ class LabSimulator:
         assert isinstance(server, asyncio.Server)  # noqa: S101 - TCPSite always makes one
         bound: int = server.sockets[0].getsockname()[1]
         return bound
+
+    async def go_away(self) -> None:
+        """A reboot: close every session (1001) and stop listening (connections refused)."""
+        if self._rpc is not None:
+            await self._rpc.close_all()
+        runner = self._runners[self._api_runner_index]
+        for site in list(runner.sites):
+            await site.stop()
+
+    async def come_back(self) -> None:
+        """Back from a reboot: listen again on the same port."""
+        runner = self._runners[self._api_runner_index]
+        if not runner.sites:
+            site = web.TCPSite(runner, self.host, self.port, ssl_context=self._server_ssl)
+            await site.start()
 
     async def _serve_plain(self, app: web.Application, host: str, port: int) -> int:
         return await self._serve(app, host, port, None)

@@ -29,7 +29,7 @@ from .datasets import LabDatasets
 from .events import Event
 from .faults import CallRecord, Faults, Stats
 from .jobs import LabJobs
-from .parts import LOAD_HOOKS, LabError, Listener, LoadHook, PerLab
+from .parts import LOAD_HOOKS, ApiListener, LabError, Listener, LoadHook, PerLab
 from .pools import LabPools
 from .scenario import AlertDef, ApiKey, Dataset, JobDef, Pool, Scenario, User, load_scenario
 from .zfs import human_size
@@ -72,6 +72,7 @@ class LabState(LabPools, LabDatasets, LabAlerts, LabJobs):
         self._scrubs: dict[str, asyncio.Task[None]] = {}
         self._health_handle: asyncio.TimerHandle | None = None
         self._logins: dict[tuple[str, str], deque[float]] = {}
+        self.api_listener: ApiListener | None = None
         self._load(copy.deepcopy(scenario))
 
     def _load(self, scenario: Scenario) -> None:

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 import errno
 from typing import Any, Final
 
-from labsim.apps import start_event_source
 from labsim.errors import CallError, ValidationErrors
 from labsim.events import registered_events
+from labsim.parts import start_event_source
 from labsim.query import run_query
 from labsim.rpc import CallContext, Method, has_role
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 from labsim.errors import ValidationErrors
 from labsim.query import parse_options, run_query
-from labsim.rpc import CallContext, Method
+from labsim.rpc import CallContext, Method, redact
+
+from .args import arg
 
 
 def pool_dataset_query(ctx: CallContext) -> object:
@@ -33,6 +35,51 @@ def pool_dataset_query(ctx: CallContext) -> object:
     return run_query(items, ctx.params)
 
 
-METHODS: Final[Mapping[str, Method]] = {
+_QUERY: Final[Mapping[str, Method]] = {
     "pool.dataset.query": Method(pool_dataset_query, 2, role="DATASET_READ"),
+}
+
+
+def pool_dataset_unlock(ctx: CallContext) -> int:
+    """``pool.dataset.unlock(id, {"datasets": [{"name", "passphrase" | "key"}], ...})`` (job).
+
+    As the middleware: validation problems (not locked, not an encryption root, no key) fail the
+    job; a wrong passphrase does not: the job succeeds with ``{"unlocked": [], "failed": {name:
+    {"error": "Invalid Key", "skipped": []}}}``. Passphrases never reach a log (the call log and
+    the job's arguments are redacted).
+    """
+    state = ctx.state
+    name: str = arg(ctx, 0, "id", str)
+    options: dict[str, Any] = arg(ctx, 1, "options", dict, {})
+    supplied = {
+        item.get("name"): item.get("passphrase") or item.get("key")
+        for item in options.get("datasets", [])
+        if isinstance(item, dict)
+    }
+    dataset = next((ds for ds in state.datasets if ds.name == name), None)
+    problem = None
+    if dataset is None:
+        problem = f"[ENOENT] None: {name!r} dataset does not exist"
+    elif not (dataset.encrypted and dataset.locked):
+        problem = f"[EINVAL] id: {name} dataset is not locked"
+    elif name not in supplied:
+        problem = f"[EINVAL] unlock_options.datasets: Please specify key for {name}"
+    arguments = redact(ctx.method, [name, options])
+    if problem is not None:
+        return state.failed_job(ctx.method, arguments, problem)
+    assert dataset is not None  # noqa: S101 - checked above
+    if supplied[name] != dataset.passphrase:
+        result: dict[str, Any] = {
+            "unlocked": [],
+            "failed": {name: {"error": "Invalid Key", "skipped": []}},
+        }
+    else:
+        dataset.locked = False
+        result = {"unlocked": [name], "failed": {}}
+    return state.start_job(ctx.method, arguments, 1.0, result=result).id
+
+
+METHODS: Final[Mapping[str, Method]] = {
+    **_QUERY,
+    "pool.dataset.unlock": Method(pool_dataset_unlock, 2, role="DATASET_WRITE"),
 }

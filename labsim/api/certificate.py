@@ -1,0 +1,34 @@
+"""``certificate``: the NAS's certificates with their expiry (``until``, ``expired``).
+
+``privatekey`` is a ``Secret``: redacted (``"********"``) unless the caller is FULL_ADMIN or has
+``CERTIFICATE_WRITE``, as the middleware serialises results. 25.04 has no model (legacy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from labsim.nas import entries, nas_of
+from labsim.query import run_query
+from labsim.rpc import CallContext, Method, has_role
+
+
+def exposes_secrets(ctx: CallContext, prefix: str) -> bool:
+    """Whether results show ``Secret`` fields to this caller (FULL_ADMIN or ``<prefix>_WRITE``)."""
+    user = ctx.session.user
+    return user is not None and has_role(user.roles, f"{prefix}_WRITE")
+
+
+def certificate_query(ctx: CallContext) -> object:
+    """``certificate.query``."""
+    lab = nas_of(ctx.state)
+    now = lab.clock.now()
+    expose = exposes_secrets(ctx, "CERTIFICATE")
+    items = [entries.certificate_entry(c, now, expose_secrets=expose) for c in lab.certificates]
+    return run_query(items, ctx.params)
+
+
+METHODS: Final[Mapping[str, Method]] = {
+    "certificate.query": Method(certificate_query, 2, role="CERTIFICATE_READ", api_since="25.10"),
+}

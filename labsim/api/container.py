@@ -1,0 +1,80 @@
+"""``container`` (26): LXC containers under libvirt, replacing ``virt.instance``.
+
+``container.start(id)`` answers at once (null); ``container.stop(id, {"force",
+"force_after_timeout"})`` is a job (null result); there is no restart. Changes are
+``container.query`` ``changed`` events with the whole entry (``plugins/container/event.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import errno
+from typing import Any, Final
+
+from labsim.errors import CallError
+from labsim.events import RELEASE_EVENTS
+from labsim.nas import entries, nas_of
+from labsim.nas.lab import NasLab
+from labsim.nas.section import ContainerDef
+from labsim.query import run_query
+from labsim.rpc import CallContext, Method
+
+from .args import arg
+from .vm import STOP_SECONDS
+
+ROLE_READ: Final = "CONTAINER_READ"
+
+
+def _container(ctx: CallContext) -> tuple[NasLab, ContainerDef]:
+    lab = nas_of(ctx.state)
+    ident: int = arg(ctx, 0, "id", int)
+    container = lab.containers.get(ident)
+    if container is None:
+        raise CallError(f"Container {ident} does not exist", errno.ENOENT)
+    return lab, container
+
+
+def set_container_state(lab: NasLab, container: ContainerDef, state: str) -> None:
+    """Change a container's state and announce it."""
+    container.state = state
+    lab.emit("container.query", "changed", container.id, entries.container_entry(container))
+
+
+def container_query(ctx: CallContext) -> object:
+    """``container.query``."""
+    lab = nas_of(ctx.state)
+    return run_query([entries.container_entry(c) for c in lab.containers.values()], ctx.params)
+
+
+def container_start(ctx: CallContext) -> None:
+    """``container.start``: at once."""
+    lab, container = _container(ctx)
+    if container.state != "RUNNING":
+        set_container_state(lab, container, "RUNNING")
+
+
+def container_stop(ctx: CallContext) -> int:
+    """``container.stop`` (job): a clean shutdown, or ``force`` at once."""
+    lab, container = _container(ctx)
+    options: dict[str, Any] = arg(ctx, 1, "options", dict, {})
+    seconds = 0.0 if options.get("force") else STOP_SECONDS
+
+    def stopped() -> None:
+        if container.state == "RUNNING":
+            set_container_state(lab, container, "STOPPED")
+
+    return lab.run_job(
+        ctx.method,
+        [container.id, options],
+        [(seconds, 100, "Stopping")],
+        lock=f"container_stop_{container.id}",
+        result=stopped,
+    ).id
+
+
+METHODS: Final[Mapping[str, Method]] = {
+    "container.query": Method(container_query, 2, role=ROLE_READ, since="26"),
+    "container.start": Method(container_start, 1, role="CONTAINER_WRITE", since="26"),
+    "container.stop": Method(container_stop, 2, role="CONTAINER_WRITE", since="26"),
+}
+RELEASE_EVENTS["container.query"] = ("CONTAINER_READ", (26,), None)

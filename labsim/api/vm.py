@@ -1,0 +1,130 @@
+"""``vm``: libvirt VMs (25.04, 25.10, 26).
+
+``vm.start(id, {"overcommit"})`` and ``vm.poweroff(id)`` answer at once (null); ``vm.stop(id,
+{"force", "force_after_timeout"})`` and ``vm.restart(id)`` are jobs (null result). State
+changes are ``vm.query`` ``changed`` events whose ``fields`` are the VM without ``devices`` and
+whose ``state`` (beside ``id`` and ``fields``) is the libvirt event (``STARTED``, ``STOPPED``),
+as ``plugins/vm/events.py`` sends them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import errno
+from typing import Any, Final
+
+from labsim.errors import CallError, single_error
+from labsim.nas import entries, nas_of
+from labsim.nas.lab import NasLab
+from labsim.nas.section import VMDef
+from labsim.parts import LabError
+from labsim.query import run_query
+from labsim.rpc import CallContext, Method
+
+from .args import arg
+
+STOP_SECONDS: Final = 2.0
+
+
+def _vm(ctx: CallContext) -> tuple[NasLab, VMDef]:
+    lab = nas_of(ctx.state)
+    vm_id: int = arg(ctx, 0, "id", int)
+    vm = lab.vms.get(vm_id)
+    if vm is None:
+        raise CallError(f"VM {vm_id} does not exist", errno.ENOENT)
+    return lab, vm
+
+
+def set_vm_state(lab: NasLab, vm: VMDef, state: str, event: str) -> None:
+    """Change a VM's state and announce it."""
+    vm.state = state
+    lab.emit("vm.query", "changed", vm.id, entries.vm_entry(vm, devices=False), state=event)
+
+
+def vm_query(ctx: CallContext) -> object:
+    """``vm.query``."""
+    lab = nas_of(ctx.state)
+    return run_query([entries.vm_entry(vm) for vm in lab.vms.values()], ctx.params)
+
+
+def vm_status(ctx: CallContext) -> dict[str, Any]:
+    """``vm.status``: ``{state, pid, domain_state}``."""
+    return entries.vm_status(_vm(ctx)[1])
+
+
+def vm_start(ctx: CallContext) -> None:
+    """``vm.start``: not a job; a VM that fails to start (a fault) raises."""
+    lab, vm = _vm(ctx)
+    arg(ctx, 1, "options", dict, {})
+    if vm.state == "RUNNING":
+        raise CallError(f"{vm.name!r} is already running")
+    error = lab.vm_fail_start.get(vm.name)
+    if error is not None:
+        raise CallError(error)
+    set_vm_state(lab, vm, "RUNNING", "STARTED")
+
+
+def vm_poweroff(ctx: CallContext) -> None:
+    """``vm.poweroff``: at once."""
+    lab, vm = _vm(ctx)
+    if vm.state == "RUNNING":
+        set_vm_state(lab, vm, "STOPPED", "STOPPED")
+
+
+def _stop_options(ctx: CallContext) -> dict[str, Any]:
+    options: dict[str, Any] = arg(ctx, 1, "options", dict, {})
+    for key in ("force", "force_after_timeout"):
+        if not isinstance(options.get(key, False), bool):
+            raise single_error(f"options.{key}", "Input should be a valid boolean")
+    return options
+
+
+def vm_stop(ctx: CallContext) -> int:
+    """``vm.stop`` (job): an ACPI shutdown (``force``: power off at once)."""
+    lab, vm = _vm(ctx)
+    options = _stop_options(ctx)
+    seconds = 0.0 if options.get("force") else STOP_SECONDS
+
+    def stopped() -> None:
+        if vm.state == "RUNNING":
+            set_vm_state(lab, vm, "STOPPED", "STOPPED")
+
+    return lab.run_job(
+        ctx.method,
+        [vm.id, options],
+        [(seconds, 100, "Stopping")],
+        lock=f"stop_vm_{vm.id}",
+        result=stopped,
+    ).id
+
+
+def vm_restart(ctx: CallContext) -> int:
+    """``vm.restart`` (job): stop (``force_after_timeout``), then start (fails like start)."""
+    lab, vm = _vm(ctx)
+
+    def restarted() -> None:
+        set_vm_state(lab, vm, "STOPPED", "STOPPED")
+        error = lab.vm_fail_start.get(vm.name)
+        if error is not None:
+            msg = f"[EFAULT] {error}"
+            raise LabError(msg)
+        set_vm_state(lab, vm, "RUNNING", "STARTED")
+
+    return lab.run_job(
+        ctx.method,
+        [vm.id],
+        [(STOP_SECONDS, 50, "Stopping"), (0.2, 100, "Starting")],
+        lock=f"restart_vm_{vm.id}",
+        result=restarted,
+    ).id
+
+
+METHODS: Final[Mapping[str, Method]] = {
+    "vm.query": Method(vm_query, 2, role="VM_READ"),
+    "vm.status": Method(vm_status, 1, role="VM_READ"),
+    "vm.start": Method(vm_start, 2, role="VM_WRITE"),
+    "vm.stop": Method(vm_stop, 2, role="VM_WRITE"),
+    "vm.restart": Method(vm_restart, 1, role="VM_WRITE"),
+    "vm.poweroff": Method(vm_poweroff, 1, role="VM_WRITE"),
+}
+EVENTS: Final[Mapping[str, str | None]] = {"vm.query": "VM_READ"}
