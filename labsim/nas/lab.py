@@ -130,7 +130,10 @@ class NasLab:
 
     async def sleep_lab(self, seconds: float) -> None:
         """Wait ``seconds`` of lab time (real time, or less when the clock is advanced)."""
-        deadline = self.lab_seconds() + seconds
+        await self.sleep_until(self.lab_seconds() + seconds)
+
+    async def sleep_until(self, deadline: float) -> None:
+        """Wait until the lab clock reads ``deadline`` (``lab_seconds``)."""
         while (left := deadline - self.lab_seconds()) > 0:
             self._clock_changed.clear()
             wait = left if not self.clock.frozen else None
@@ -233,10 +236,15 @@ class NasLab:
         error: str,
     ) -> None:
         try:
+            deadline = self.lab_seconds()
             for seconds, percent, description in steps:
-                await self.sleep_lab(seconds)
+                deadline += seconds
+                await self.sleep_until(deadline)
                 if fail_at is not None and percent > fail_at:
-                    self.state.fail_job(job, error)
+                    # It fails where it stands: the progress it reached stays (the middleware's).
+                    job.state, job.error = "FAILED", error
+                    job.time_finished = datetime.now(UTC)
+                    self.state._emit_job(job, "changed")  # noqa: SLF001
                     return
                 job.percent, job.description = percent, description
                 self.state._emit_job(job, "changed")  # noqa: SLF001
