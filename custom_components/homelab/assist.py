@@ -30,8 +30,7 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, intent
 
-from .const import DOMAIN, EntryType
-from .pipeline.const import entry_type
+from .const import DOMAIN, EntryType, entry_type
 from .pipeline.entry import PaperlessRuntimeData, loaded_pipeline_entries
 from .targets import KIND_APP, KIND_POOL, KIND_SYSTEM, entry_devices_exposed, owned_objects
 

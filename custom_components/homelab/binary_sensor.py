@@ -1,57 +1,16 @@
-"""Binary sensors: a pool problem, and whether the server is reachable."""
+"""Binary sensors: each product adds its own (nas/, pipeline/; the probes' through nas/)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import override
-
-from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
-from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
-from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .clients.truenas import ConnectionState, Pool
-from .nas.backups.binary_sensor import async_setup_backup_binary_sensors
-from .nas.coordinator import HomeLabConfigEntry, TrueNASCoordinator
-from .nas.entity import AppEntity, PoolEntity, TrueNASEntity
+from .entries import HomeLabConfigEntry, async_setup_platform
+from .nas import binary_sensor as nas_binary_sensor
 from .pipeline import binary_sensor as pipeline_binary_sensor
-from .pipeline.const import is_pipeline_entry
-from .probes.entity import async_setup_probe_binary_sensors
 
+# Coordinator-driven: no parallel update limit needed.
 PARALLEL_UPDATES = 0
-
-
-@dataclass(frozen=True, kw_only=True)
-class PoolBinarySensorDescription(BinarySensorEntityDescription):
-    """A pool binary sensor and how to read it."""
-
-    is_on_fn: Callable[[Pool], bool]
-
-
-POOL_BINARY_SENSORS: tuple[PoolBinarySensorDescription, ...] = (
-    PoolBinarySensorDescription(
-        key="problem",
-        translation_key="pool_problem",
-        device_class=BinarySensorDeviceClass.PROBLEM,
-        # TrueNAS sets `warning` for states such as "features not enabled" on a healthy pool.
-        is_on_fn=lambda pool: not pool.healthy or pool.warning,
-    ),
-)
-
-APP_RUNNING = BinarySensorEntityDescription(
-    key="running",
-    translation_key="app_running",
-    device_class=BinarySensorDeviceClass.RUNNING,
-)
-
-CONNECTIVITY = BinarySensorEntityDescription(
-    key="connected",
-    translation_key="connected",
-    device_class=BinarySensorDeviceClass.CONNECTIVITY,
-    entity_category=EntityCategory.DIAGNOSTIC,
-)
 
 
 async def async_setup_entry(
@@ -59,85 +18,11 @@ async def async_setup_entry(
     entry: HomeLabConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Connectivity now; a problem sensor for every pool, including later ones."""
-    if is_pipeline_entry(entry):  # Ollama, Paperless-ngx, n8n
-        await pipeline_binary_sensor.async_setup_entry(hass, entry, async_add_entities)
-        return
-    coordinator = entry.runtime_data.coordinator
-    async_add_entities([ConnectivityBinarySensor(coordinator, CONNECTIVITY)])
-
-    @callback
-    def add_pools(names: set[str]) -> None:
-        async_add_entities(
-            PoolBinarySensor(coordinator, description, name)
-            for name in sorted(names)
-            for description in POOL_BINARY_SENSORS
-        )
-
-    add_pools(set(coordinator.data.pools))
-    entry.async_on_unload(coordinator.add_pool_listener(add_pools))
-
-    apps = entry.runtime_data.apps
-
-    @callback
-    def add_apps(names: set[str]) -> None:
-        async_add_entities(
-            AppRunningBinarySensor(apps, APP_RUNNING, name) for name in sorted(names)
-        )
-
-    add_apps(set(apps.data))
-    entry.async_on_unload(apps.add_app_listener(add_apps))
-    async_setup_probe_binary_sensors(entry.runtime_data.probes, async_add_entities)
-    async_setup_backup_binary_sensors(entry, async_add_entities)
-
-
-class PoolBinarySensor(PoolEntity, BinarySensorEntity):
-    """A binary sensor of one pool."""
-
-    entity_description: PoolBinarySensorDescription
-
-    def __init__(
-        self,
-        coordinator: TrueNASCoordinator,
-        description: PoolBinarySensorDescription,
-        pool: str,
-    ) -> None:
-        """Keep the typed description."""
-        super().__init__(coordinator, description, pool)
-
-    @property
-    def is_on(self) -> bool:
-        """Read the state from the pool's latest data."""
-        return self.entity_description.is_on_fn(self.pool)
-
-
-class AppRunningBinarySensor(AppEntity, BinarySensorEntity):
-    """On while the app is RUNNING."""
-
-    @property
-    def is_on(self) -> bool:
-        """Whether the app runs."""
-        return self.app.state == "RUNNING"
-
-
-class ConnectivityBinarySensor(TrueNASEntity, BinarySensorEntity):
-    """On while the WebSocket to TrueNAS is up; stays available to show the outage."""
-
-    @override
-    async def async_added_to_hass(self) -> None:
-        await super().async_added_to_hass()
-        self.async_on_remove(self.coordinator.client.add_connection_listener(self._on_connection))
-
-    @callback
-    def _on_connection(self, _state: ConnectionState) -> None:
-        self.async_write_ha_state()
-
-    @property
-    @override
-    def available(self) -> bool:
-        return True
-
-    @property
-    def is_on(self) -> bool:
-        """Whether the client is logged in on a live socket."""
-        return self.coordinator.client.connected
+    """Each entry kind adds its own."""
+    await async_setup_platform(
+        hass,
+        entry,
+        async_add_entities,
+        truenas=nas_binary_sensor.async_setup_entry,
+        pipeline=pipeline_binary_sensor.async_setup_entry,
+    )

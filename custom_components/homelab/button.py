@@ -1,40 +1,16 @@
-"""Buttons: restart a TrueNAS app (same code path as `homelab.restart_app`)."""
+"""Buttons: restart an app, run a backup now (nas/); unload models, dismiss tasks (pipeline/)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-
-from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
-from homeassistant.components.button.const import ButtonDeviceClass
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .nas.apps.coordinator import AppsCoordinator
-from .nas.backups.button import async_setup_backup_buttons
-from .nas.coordinator import HomeLabConfigEntry
-from .nas.entity import AppEntity
+from .entries import HomeLabConfigEntry, async_setup_platform
+from .nas import button as nas_button
 from .pipeline import button as pipeline_button
-from .pipeline.const import is_pipeline_entry
 
+# A press starts a job on a server: one at a time.
 PARALLEL_UPDATES = 1
-
-
-@dataclass(frozen=True, kw_only=True)
-class AppButtonDescription(ButtonEntityDescription):
-    """An app button and what pressing it does."""
-
-    press_fn: Callable[[AppsCoordinator, str], Awaitable[object]]
-
-
-APP_BUTTONS: tuple[AppButtonDescription, ...] = (
-    AppButtonDescription(
-        key="restart",
-        translation_key="app_restart",
-        device_class=ButtonDeviceClass.RESTART,
-        press_fn=lambda coordinator, name: coordinator.async_run_app_action(name, "restart"),
-    ),
-)
 
 
 async def async_setup_entry(
@@ -42,36 +18,11 @@ async def async_setup_entry(
     entry: HomeLabConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """A restart button for every app, including apps installed later."""
-    if is_pipeline_entry(entry):  # Ollama, Paperless-ngx, n8n
-        await pipeline_button.async_setup_entry(hass, entry, async_add_entities)
-        return
-    apps = entry.runtime_data.apps
-
-    @callback
-    def add_apps(names: set[str]) -> None:
-        async_add_entities(
-            AppButton(apps, description, name)
-            for name in sorted(names)
-            for description in APP_BUTTONS
-        )
-
-    add_apps(set(apps.data))
-    entry.async_on_unload(apps.add_app_listener(add_apps))
-    async_setup_backup_buttons(entry, async_add_entities)
-
-
-class AppButton(AppEntity, ButtonEntity):
-    """A button of one app."""
-
-    entity_description: AppButtonDescription
-
-    def __init__(
-        self, coordinator: AppsCoordinator, description: AppButtonDescription, app: str
-    ) -> None:
-        """Keep the typed description."""
-        super().__init__(coordinator, description, app)
-
-    async def async_press(self) -> None:
-        """Start the job; its progress shows on the app's entities."""
-        await self.entity_description.press_fn(self.coordinator, self.app_name)
+    """Each entry kind adds its own."""
+    await async_setup_platform(
+        hass,
+        entry,
+        async_add_entities,
+        truenas=nas_button.async_setup_entry,
+        pipeline=pipeline_button.async_setup_entry,
+    )

@@ -30,7 +30,6 @@ from homeassistant.helpers.selector import (
 import probatio as vol
 from yarl import URL
 
-from . import create_client
 from .clients.truenas import (
     TrueNASAuthenticationError,
     TrueNASCertificateChangedError,
@@ -56,11 +55,11 @@ from .const import (
     SUBENTRY_SERVICE,
     EntryType,
 )
+from .entries import HomeLabConfigEntry, is_pipeline_entry
 from .flow_reload import async_save_and_reload
 from .nas.backups.options import backup_options_from_input, backup_section
-from .nas.coordinator import HomeLabConfigEntry
+from .nas.entry import create_client
 from .pipeline.config_flow import PipelineConfigFlow, PipelineOptionsFlow
-from .pipeline.const import is_pipeline_entry
 from .probes.config_flow import ServiceSubentryFlow
 
 PORT_SELECTOR = NumberSelector(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import StrEnum
 import logging
-from typing import Final
+from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntry
 
 DOMAIN: Final = "homelab"
 LOGGER = logging.getLogger(__package__)
@@ -67,3 +69,8 @@ DEFAULT_PROBE_INTERVAL: Final = 60
 MIN_PROBE_INTERVAL: Final = 10
 # A probe never waits longer than this, so a hanging service cannot pile up requests.
 MAX_PROBE_TIMEOUT: Final = 10.0
+
+
+def entry_type(entry: ConfigEntry[Any]) -> EntryType:
+    """What an entry connects to (TrueNAS when the key is absent)."""
+    return EntryType(entry.data.get(CONF_ENTRY_TYPE, EntryType.TRUENAS))

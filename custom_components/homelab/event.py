@@ -1,12 +1,12 @@
-"""Event entities; each family adds its own (backups: one per backup task)."""
+"""Event entities: a backup task's runs (nas/event.py)."""
 
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .nas.backups.event import async_setup_backup_events
-from .nas.coordinator import HomeLabConfigEntry
+from .entries import HomeLabConfigEntry, async_setup_platform
+from .nas import event as nas_event
 
 # Event entities are pushed; nothing is polled.
 PARALLEL_UPDATES = 0
@@ -17,5 +17,5 @@ async def async_setup_entry(
     entry: HomeLabConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the event entities of every family."""
-    async_setup_backup_events(entry, async_add_entities)
+    """Each entry kind adds its own."""
+    await async_setup_platform(hass, entry, async_add_entities, truenas=nas_event.async_setup_entry)

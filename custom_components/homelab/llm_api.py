@@ -23,10 +23,9 @@ from homeassistant.helpers import device_registry as dr, llm
 from homeassistant.util.json import JsonObjectType, JsonValueType
 import probatio as vol
 
-from .const import DOMAIN, EntryType
+from .const import DOMAIN, EntryType, entry_type
 from .nas.backups.coordinator import TaskKind, task_name
-from .nas.coordinator import HomeLabConfigEntry
-from .pipeline.const import entry_type
+from .nas.runtime import TrueNASConfigEntry
 from .pipeline.entity import service_identifier
 from .pipeline.entry import (
     N8nRuntimeData,
@@ -55,7 +54,7 @@ API_PROMPT = (
 )
 
 
-def _truenas_entries(hass: HomeAssistant) -> list[HomeLabConfigEntry]:
+def _truenas_entries(hass: HomeAssistant) -> list[TrueNASConfigEntry]:
     return [
         entry
         for entry in hass.config_entries.async_entries(DOMAIN)

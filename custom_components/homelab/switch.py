@@ -1,28 +1,15 @@
-"""Switches: start/stop a TrueNAS app (same code path as `homelab.start_app`/`stop_app`)."""
+"""Switches: start/stop a TrueNAS app (nas/apps/switch.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
-from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .nas.coordinator import HomeLabConfigEntry
-from .nas.entity import AppEntity
+from .entries import HomeLabConfigEntry, async_setup_platform
+from .nas.apps import switch as nas_switch
 
+# A switch starts a job on the NAS: one at a time.
 PARALLEL_UPDATES = 1
-
-# Stopping an app on the NAS is maintenance, not a light switch: a configuration entity, which
-# Home Assistant neither exposes to voice assistants by default nor sweeps into area- or
-# device-wide commands ("turn off everything in the office"). Expose it by hand to let voice
-# start and stop the app.
-APP_SWITCH = SwitchEntityDescription(
-    key="run", translation_key="app_run", entity_category=EntityCategory.CONFIG
-)
-# States in which the app is (or is becoming) up: the switch shows on.
-ON_STATES = frozenset({"RUNNING", "DEPLOYING"})
 
 
 async def async_setup_entry(
@@ -30,29 +17,7 @@ async def async_setup_entry(
     entry: HomeLabConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """A start/stop switch for every app, including apps installed later."""
-    apps = entry.runtime_data.apps
-
-    @callback
-    def add_apps(names: set[str]) -> None:
-        async_add_entities(AppSwitch(apps, APP_SWITCH, name) for name in sorted(names))
-
-    add_apps(set(apps.data))
-    entry.async_on_unload(apps.add_app_listener(add_apps))
-
-
-class AppSwitch(AppEntity, SwitchEntity):
-    """On: the app runs. Turning it on or off starts the matching job."""
-
-    @property
-    def is_on(self) -> bool:
-        """Running or deploying."""
-        return self.app.state in ON_STATES
-
-    async def async_turn_on(self, **kwargs: Any) -> None:
-        """Start the app."""
-        await self.coordinator.async_run_app_action(self.app_name, "start")
-
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        """Stop the app."""
-        await self.coordinator.async_run_app_action(self.app_name, "stop")
+    """Each entry kind adds its own."""
+    await async_setup_platform(
+        hass, entry, async_add_entities, truenas=nas_switch.async_setup_entry
+    )

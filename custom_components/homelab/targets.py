@@ -34,10 +34,15 @@ from homeassistant.helpers.target import TargetSelection, async_extract_referenc
 from homeassistant.helpers.typing import VolDictType
 import probatio as vol
 
-from .const import DOMAIN, SUBENTRY_SERVICE, EntryType
-from .nas.backups.coordinator import TaskKind, dataset_identifier, task_identifier
-from .nas.coordinator import app_identifier, pool_identifier, system_identifier
-from .pipeline.const import entry_type
+from .const import DOMAIN, SUBENTRY_SERVICE, EntryType, entry_type
+from .nas.backups.coordinator import TaskKind
+from .nas.identifiers import (
+    app_identifier,
+    dataset_identifier,
+    pool_identifier,
+    system_identifier,
+    task_identifier,
+)
 from .pipeline.entity import PAPERLESS_AI, PIPELINE, service_identifier
 
 # Kinds of object a device can stand for (besides the TaskKind values and pipeline entry types).

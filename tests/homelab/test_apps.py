@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab import async_remove_config_entry_device
 from custom_components.homelab.const import DOMAIN
-from custom_components.homelab.nas.coordinator import app_identifier, pool_identifier
+from custom_components.homelab.nas.identifiers import app_identifier, pool_identifier
 from tests.common import LabHandle, wait_for
 
 

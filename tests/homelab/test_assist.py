@@ -24,7 +24,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab.const import EntryType
-from custom_components.homelab.nas.coordinator import (
+from custom_components.homelab.nas.identifiers import (
     app_identifier,
     pool_identifier,
     system_identifier,

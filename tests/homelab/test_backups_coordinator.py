@@ -44,7 +44,6 @@ from custom_components.homelab.nas.backups.coordinator import (
     BackupCoordinator,
     BackupData,
     TaskKind,
-    dataset_identifier,
 )
 from custom_components.homelab.nas.backups.options import (
     CONF_BACKUPS,
@@ -54,6 +53,7 @@ from custom_components.homelab.nas.backups.options import (
     backup_section,
 )
 from custom_components.homelab.nas.backups.sensor import cloud_sync_progress, replication_progress
+from custom_components.homelab.nas.identifiers import dataset_identifier
 from tests.common import LabHandle, wait_for
 
 

@@ -37,7 +37,7 @@ async def setup_frozen(
 ) -> None:
     freezer.move_to(PINNED_NOW)
     entry.add_to_hass(hass)
-    with patch("custom_components.homelab.PLATFORMS", platforms):
+    with patch("custom_components.homelab.nas.entry.PLATFORMS", platforms):
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
 

@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.homelab.const import DOMAIN
-from custom_components.homelab.nas.coordinator import app_identifier, pool_identifier
+from custom_components.homelab.nas.identifiers import app_identifier, pool_identifier
 from tests.common import LabHandle, wait_for
 
 

@@ -20,7 +20,7 @@ from syrupy.filters import props
 
 from custom_components.homelab import async_remove_config_entry_device
 from custom_components.homelab.const import CONF_SSL, DOMAIN
-from custom_components.homelab.nas.coordinator import pool_identifier
+from custom_components.homelab.nas.identifiers import pool_identifier
 from tests.common import LabHandle, wait_for
 
 from .conftest import entry_data

@@ -14,7 +14,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab.const import DOMAIN, EntryType
-from custom_components.homelab.nas.coordinator import app_identifier
+from custom_components.homelab.nas.identifiers import app_identifier
 from tests.common import LabHandle
 from tests.homelab.pipeline.conftest import freeze, make_entry, paperless_data, setup_entry
 

@@ -29,7 +29,7 @@ async def test_entities(
 ) -> None:
     """System and pool entities with their states and attributes."""
     mock_config_entry.add_to_hass(hass)
-    with patch("custom_components.homelab.PLATFORMS", [platform]):
+    with patch("custom_components.homelab.nas.entry.PLATFORMS", [platform]):
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)

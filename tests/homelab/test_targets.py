@@ -25,8 +25,11 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab.const import DOMAIN
-from custom_components.homelab.nas.backups.coordinator import dataset_identifier
-from custom_components.homelab.nas.coordinator import app_identifier, pool_identifier
+from custom_components.homelab.nas.identifiers import (
+    app_identifier,
+    dataset_identifier,
+    pool_identifier,
+)
 from tests.common import LabHandle
 
 from .tricky_names import ACTING, TRICKY_APPS, TRICKY_DATASETS, TRICKY_POOLS, run_tricky_lab

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, override
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
@@ -44,31 +43,13 @@ from ..const import (
     VOLUME_STATUS_ALERT,
 )
 from ..repairs import async_report_certificate_changed, async_sync_pool_issues
+from .identifiers import pool_identifier
 
 if TYPE_CHECKING:
-    from ..probes.coordinator import ProbeCoordinator
-    from .apps.coordinator import AppsCoordinator
-    from .backups.coordinator import BackupCoordinator
-
-type HomeLabConfigEntry = ConfigEntry[HomeLabRuntimeData]
+    from .runtime import TrueNASConfigEntry
 
 # How often pools are read while a scrub runs and its events are refused (see the docstring).
 SCAN_POLL_INTERVAL = timedelta(seconds=10)
-
-
-@dataclass
-class HomeLabRuntimeData:
-    """What an entry keeps while loaded."""
-
-    client: TrueNASClient
-    coordinator: TrueNASCoordinator
-    system_device_id: str
-    apps: AppsCoordinator
-    backups: BackupCoordinator
-    probes: dict[str, ProbeCoordinator] = field(default_factory=dict)
-    # The data and options the entry was set up with; a change means a reload.
-    data: dict[str, Any] = field(default_factory=dict)
-    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -88,10 +69,10 @@ class TrueNASData:
 class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
     """Owns every call to the TrueNAS server for one entry."""
 
-    config_entry: HomeLabConfigEntry
+    config_entry: TrueNASConfigEntry
 
     def __init__(
-        self, hass: HomeAssistant, entry: HomeLabConfigEntry, client: TrueNASClient
+        self, hass: HomeAssistant, entry: TrueNASConfigEntry, client: TrueNASClient
     ) -> None:
         """Set up polling at the entry's configured interval."""
         interval = entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)
@@ -304,18 +285,3 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
         self.config_entry.async_create_background_task(
             self.hass, self.async_refresh(), "homelab-pool-change-refresh"
         )
-
-
-def system_identifier(entry: ConfigEntry[Any]) -> tuple[str, str]:
-    """Device identifier of the TrueNAS system."""
-    return (DOMAIN, f"{entry.unique_id}")
-
-
-def app_identifier(entry: ConfigEntry[Any], app_name: str) -> tuple[str, str]:
-    """Device identifier of one TrueNAS app."""
-    return (DOMAIN, f"{entry.unique_id}_app_{app_name}")
-
-
-def pool_identifier(entry: ConfigEntry[Any], pool_name: str) -> tuple[str, str]:
-    """Device identifier of one pool."""
-    return (DOMAIN, f"{entry.unique_id}_pool_{pool_name}")

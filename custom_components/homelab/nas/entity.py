@@ -9,7 +9,8 @@ from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from ..clients.truenas import App, Pool
-from .coordinator import TrueNASCoordinator, app_identifier, pool_identifier, system_identifier
+from .coordinator import TrueNASCoordinator
+from .identifiers import app_identifier, pool_identifier, system_identifier
 
 if TYPE_CHECKING:
     from .apps.coordinator import AppsCoordinator

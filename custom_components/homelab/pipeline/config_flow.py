@@ -35,7 +35,7 @@ from yarl import URL
 from ..clients.n8n import N8nScopeError
 from ..clients.paperless import PaperlessUnsupportedVersionError
 from ..clients.paperless_ai import PaperlessAIAuthenticationError, PaperlessAIError
-from ..const import CONF_ENTRY_TYPE, CONF_VERIFY_SSL, LOGGER, EntryType
+from ..const import CONF_ENTRY_TYPE, CONF_VERIFY_SSL, LOGGER, EntryType, entry_type
 from ..flow_reload import async_save_and_reload
 from .const import (
     CONF_AI_API_KEY,
@@ -56,7 +56,6 @@ from .const import (
     MAX_POLL_INTERVAL,
     MIN_POLL_INTERVAL,
     SERVICE_NAMES,
-    entry_type,
 )
 from .coordinator import AUTH_ERRORS, CONNECTION_ERRORS, INVALID_RESPONSE_ERRORS, SERVICE_ERRORS
 from .entry import (

@@ -6,7 +6,7 @@ from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 
-from ..const import CONF_ENTRY_TYPE, EntryType
+from ..const import EntryType, entry_type
 
 CONF_URL: Final = "url"
 CONF_TOKEN: Final = "token"  # noqa: S105 - a key name, not a secret
@@ -48,16 +48,6 @@ SERVICE_NAMES: Final = {
     EntryType.PAPERLESS: "Paperless-ngx",
     EntryType.N8N: "n8n",
 }
-
-
-def entry_type(entry: ConfigEntry[Any]) -> EntryType:
-    """What an entry connects to (TrueNAS when the key is absent)."""
-    return EntryType(entry.data.get(CONF_ENTRY_TYPE, EntryType.TRUENAS))
-
-
-def is_pipeline_entry(entry: ConfigEntry[Any]) -> bool:
-    """Whether the entry is one of the pipeline's HTTP services (not TrueNAS)."""
-    return entry_type(entry) is not EntryType.TRUENAS
 
 
 def poll_interval(entry: ConfigEntry[Any]) -> int:

@@ -21,7 +21,7 @@ from ..clients.n8n import N8nClient
 from ..clients.ollama import OllamaClient
 from ..clients.paperless import PaperlessClient
 from ..clients.paperless_ai import PaperlessAIClient
-from ..const import CONF_VERIFY_SSL, DOMAIN, EntryType
+from ..const import CONF_VERIFY_SSL, DOMAIN, EntryType, entry_type
 from .const import (
     CONF_AI_API_KEY,
     CONF_AI_URL,
@@ -29,7 +29,6 @@ from .const import (
     CONF_TOKEN,
     CONF_URL,
     SIGNAL_PIPELINE_UPDATED,
-    entry_type,
 )
 from .entity import PAPERLESS_AI, PIPELINE, service_identifier
 from .n8n import N8nCoordinator

@@ -29,7 +29,7 @@ from ..const import (
     DEFAULT_PROBE_INTERVAL,
     MIN_PROBE_INTERVAL,
 )
-from ..nas.coordinator import HomeLabRuntimeData
+from ..nas.runtime import TrueNASRuntimeData
 
 CONF_SOURCE = "source"
 CUSTOM = "custom"
@@ -85,7 +85,7 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
         entry = self._get_entry()
         runtime = entry.runtime_data if entry.state is ConfigEntryState.LOADED else None
         # Not loaded (the NAS is down): no app list to offer, only a custom URL.
-        if not isinstance(runtime, HomeLabRuntimeData):
+        if not isinstance(runtime, TrueNASRuntimeData):
             return {}
         apps = runtime.apps
         return {

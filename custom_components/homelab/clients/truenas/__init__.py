@@ -1,22 +1,10 @@
 """Async client for the TrueNAS SCALE JSON-RPC API (no Home Assistant import)."""
 
+from . import exceptions
 from .apps import APP_STATES, App, AppStats, Container
 from .client import ConnectionState, TrueNASClient, is_loopback
 from .events import SCAN_EVENT
-from .exceptions import (
-    TrueNASAuthenticationError,
-    TrueNASCallError,
-    TrueNASCertificateChangedError,
-    TrueNASConnectionError,
-    TrueNASError,
-    TrueNASInsecureTransportError,
-    TrueNASInvalidResponseError,
-    TrueNASJobError,
-    TrueNASMethodNotFoundError,
-    TrueNASSSLError,
-    TrueNASTimeoutError,
-    TrueNASTooManyCallsError,
-)
+from .exceptions import *  # noqa: F403 - the whole exception tree is public
 from .models import (
     ALERT_LEVELS,
     POOL_STATUSES,
@@ -47,22 +35,11 @@ __all__ = [
     "Pool",
     "PoolScan",
     "SystemInfo",
-    "TrueNASAuthenticationError",
-    "TrueNASCallError",
-    "TrueNASCertificateChangedError",
     "TrueNASClient",
-    "TrueNASConnectionError",
-    "TrueNASError",
-    "TrueNASInsecureTransportError",
-    "TrueNASInvalidResponseError",
-    "TrueNASJobError",
-    "TrueNASMethodNotFoundError",
-    "TrueNASSSLError",
-    "TrueNASTimeoutError",
-    "TrueNASTooManyCallsError",
     "Vdev",
     "fetch_certificate_sha256",
     "format_fingerprint",
     "is_loopback",
     "normalize_fingerprint",
 ]
+__all__ += exceptions.__all__

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Final, Self
+from typing import Final, Self
 
 from yarl import URL
 
-from ._parse import as_dict, as_list, opt_bool, opt_float, opt_int, opt_str, req_str
+from ._parse import FieldReader, JSONDict, Model, as_list, opt_int, source
 
 # app.query `state`. TrueNAS 27 adds ERROR, which it shows as CRASHED to v26 clients.
 APP_STATES = ("RUNNING", "DEPLOYING", "STOPPED", "STOPPING", "CRASHED")
@@ -45,27 +45,33 @@ def portal_on_host(url: str, host: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Container:
-    """One container of an app's compose project."""
+class Container(Model):
+    """One container of an app's compose project (an `active_workloads.container_details` item)."""
 
     service_name: str
     image: str | None
     state: str
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        """Parse an `active_workloads.container_details` item."""
-        data = as_dict(data, "container")
-        return cls(
-            service_name=req_str(data, "service_name"),
-            image=opt_str(data, "image"),
-            state=req_str(data, "state"),
-        )
+
+def _portals(data: JSONDict, key: str) -> dict[str, str]:
+    portals = data.get(key)
+    return {
+        str(name): url
+        for name, url in (portals.items() if isinstance(portals, dict) else [])
+        if isinstance(url, str)
+    }
+
+
+def _containers(data: JSONDict, key: str) -> tuple[Container, ...]:
+    workloads = data.get(key)
+    workloads = workloads if isinstance(workloads, dict) else {}
+    details = as_list(workloads.get("container_details", []), "container_details")
+    return tuple(Container.from_dict(item) for item in details)
 
 
 @dataclass(frozen=True, slots=True)
-class App:
-    """An installed app."""
+class App(Model):
+    """An installed app (an `app.query` entry, or the fields of an `app.query` event)."""
 
     name: str
     state: str
@@ -75,39 +81,12 @@ class App:
     latest_version: str | None = None
     image_updates_available: bool = False
     custom_app: bool = False
-    train: str | None = None
-    title: str | None = None
-    portals: dict[str, str] = field(default_factory=dict)
-    containers: tuple[Container, ...] = ()
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        """Parse an `app.query` entry (or the fields of an `app.query` event)."""
-        data = as_dict(data, "app")
-        metadata = data.get("metadata")
-        metadata = metadata if isinstance(metadata, dict) else {}
-        portals = data.get("portals")
-        workloads = data.get("active_workloads")
-        workloads = workloads if isinstance(workloads, dict) else {}
-        details = as_list(workloads.get("container_details", []), "container_details")
-        return cls(
-            name=req_str(data, "name"),
-            state=req_str(data, "state"),
-            version=opt_str(data, "version"),
-            human_version=opt_str(data, "human_version"),
-            upgrade_available=opt_bool(data, "upgrade_available"),
-            latest_version=opt_str(data, "latest_version"),
-            image_updates_available=opt_bool(data, "image_updates_available"),
-            custom_app=opt_bool(data, "custom_app"),
-            train=opt_str(metadata, "train"),
-            title=opt_str(metadata, "title"),
-            portals={
-                str(name): url
-                for name, url in (portals.items() if isinstance(portals, dict) else [])
-                if isinstance(url, str)
-            },
-            containers=tuple(Container.from_dict(item) for item in details),
-        )
+    train: str | None = field(default=None, metadata=source(within="metadata"))
+    title: str | None = field(default=None, metadata=source(within="metadata"))
+    portals: dict[str, str] = field(default_factory=dict, metadata=source(read=_portals))
+    containers: tuple[Container, ...] = field(
+        default=(), metadata=source("active_workloads", read=_containers)
+    )
 
     @property
     def containers_running(self) -> int:
@@ -125,8 +104,20 @@ class App:
         return self if portals == self.portals else replace(self, portals=portals)
 
 
+def _rate(counter: str) -> FieldReader:
+    """The sum of one counter over the interfaces of `networks` (none when it is not a list)."""
+
+    def read(data: JSONDict, key: str) -> int | None:
+        networks = data.get(key)
+        if not isinstance(networks, list):
+            return None
+        return sum(opt_int(item, counter) or 0 for item in networks if isinstance(item, dict))
+
+    return read
+
+
 @dataclass(frozen=True, slots=True)
-class AppStats:
+class AppStats(Model):
     """One `app.stats` sample of one app.
 
     The middleware turns Docker counters into rates over the event interval: `cpu_usage` is a
@@ -136,23 +127,5 @@ class AppStats:
     app_name: str
     cpu_usage: float | None = None
     memory: int | None = None
-    rx_rate: int | None = None
-    tx_rate: int | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        """Parse one item of an `app.stats` event."""
-        data = as_dict(data, "app stats")
-        networks = data.get("networks")
-        rx = tx = None
-        if isinstance(networks, list):
-            interfaces = [item for item in networks if isinstance(item, dict)]
-            rx = sum(opt_int(item, "rx_bytes") or 0 for item in interfaces)
-            tx = sum(opt_int(item, "tx_bytes") or 0 for item in interfaces)
-        return cls(
-            app_name=req_str(data, "app_name"),
-            cpu_usage=opt_float(data, "cpu_usage"),
-            memory=opt_int(data, "memory"),
-            rx_rate=rx,
-            tx_rate=tx,
-        )
+    rx_rate: int | None = field(default=None, metadata=source("networks", read=_rate("rx_bytes")))
+    tx_rate: int | None = field(default=None, metadata=source("networks", read=_rate("tx_bytes")))

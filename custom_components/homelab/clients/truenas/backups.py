@@ -29,22 +29,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import re
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Final, Self
 
 from ._parse import (
     JSONDict,
+    Model,
     as_dict,
     as_list,
     ejson_datetime,
     epoch_datetime,
-    opt_bool,
-    opt_float,
     opt_int,
     opt_str,
-    req_int,
     req_str,
+    source,
 )
-from .exceptions import TrueNASError, TrueNASInvalidResponseError
+from .exceptions import TrueNASError
 from .schedule import Schedule
 
 if TYPE_CHECKING:
@@ -121,8 +120,31 @@ def _datetime(data: JSONDict, key: str) -> datetime | None:
     return None
 
 
+# A time as an EJSON date or epoch seconds; where a task's `state` keeps it.
+_TIME: Final = source(read=_datetime)
+_LAST_RUN: Final = source("datetime", within="state", read=_datetime)
+_STATE: Final = source(within="state")
+
+
+def _task_id(data: JSONDict, key: str) -> int | None:
+    """The task a job runs: its first argument."""
+    arguments = data.get(key)
+    first = arguments[0] if isinstance(arguments, list) and arguments else None
+    return first if isinstance(first, int) and not isinstance(first, bool) else None
+
+
+def _pending(data: JSONDict, key: str) -> str:
+    """A task's state; PENDING before it first ran."""
+    return opt_str(data, key) or "PENDING"
+
+
+def _strings(data: JSONDict, key: str) -> tuple[str, ...]:
+    items = data.get(key)
+    return tuple(str(item) for item in items) if isinstance(items, list) else ()
+
+
 @dataclass(frozen=True, slots=True)
-class TaskJob:
+class TaskJob(Model):
     """The job of a task run (`replication.query`/`cloudsync.query` `job`, or a job event).
 
     `id` is None for a cloud sync's last job once it is stored with the task.
@@ -131,35 +153,12 @@ class TaskJob:
     state: str
     id: int | None = None
     method: str | None = None
-    task_id: int | None = None
-    percent: float | None = None
-    description: str | None = None
+    task_id: int | None = field(default=None, metadata=source("arguments", read=_task_id))
+    percent: float | None = field(default=None, metadata=source(within="progress"))
+    description: str | None = field(default=None, metadata=source(within="progress"))
     error: str | None = None
-    time_started: datetime | None = None
-    time_finished: datetime | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        """Parse a job dict."""
-        data = as_dict(data, "job")
-        progress = data.get("progress")
-        progress = progress if isinstance(progress, dict) else {}
-        arguments = data.get("arguments")
-        task_id = None
-        if isinstance(arguments, list) and arguments:
-            first = arguments[0]
-            task_id = first if isinstance(first, int) and not isinstance(first, bool) else None
-        return cls(
-            state=req_str(data, "state"),
-            id=opt_int(data, "id"),
-            method=opt_str(data, "method"),
-            task_id=task_id,
-            percent=opt_float(progress, "percent"),
-            description=opt_str(progress, "description"),
-            error=opt_str(data, "error"),
-            time_started=_datetime(data, "time_started"),
-            time_finished=_datetime(data, "time_finished"),
-        )
+    time_started: datetime | None = field(default=None, metadata=_TIME)
+    time_finished: datetime | None = field(default=None, metadata=_TIME)
 
     @property
     def running(self) -> bool:
@@ -168,47 +167,23 @@ class TaskJob:
 
 
 @dataclass(frozen=True, slots=True)
-class SnapshotTask:
+class SnapshotTask(Model):
     """A periodic snapshot task (`pool.snapshottask.query`)."""
 
     id: int
     dataset: str
-    enabled: bool
-    state: str
+    enabled: bool = True
+    state: str = field(default="PENDING", metadata=source(within="state", read=_pending))
     """PENDING (never ran), RUNNING, FINISHED or ERROR."""
     recursive: bool = False
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = field(default=(), metadata=source(read=_strings))
     naming_schema: str | None = None
     lifetime_value: int | None = None
     lifetime_unit: str | None = None
     schedule: Schedule | None = None
-    last_run: datetime | None = None
-    last_snapshot: str | None = None
-    error: str | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        """Parse one task."""
-        data = as_dict(data, "snapshot task")
-        state = data.get("state")
-        state = state if isinstance(state, dict) else {}
-        schedule = data.get("schedule")
-        exclude = data.get("exclude")
-        return cls(
-            id=req_int(data, "id"),
-            dataset=req_str(data, "dataset"),
-            enabled=opt_bool(data, "enabled", default=True),
-            state=opt_str(state, "state") or "PENDING",
-            recursive=opt_bool(data, "recursive"),
-            exclude=tuple(str(item) for item in exclude) if isinstance(exclude, list) else (),
-            naming_schema=opt_str(data, "naming_schema"),
-            lifetime_value=opt_int(data, "lifetime_value"),
-            lifetime_unit=opt_str(data, "lifetime_unit"),
-            schedule=Schedule.from_dict(schedule) if isinstance(schedule, dict) else None,
-            last_run=_datetime(state, "datetime"),
-            last_snapshot=opt_str(state, "last_snapshot"),
-            error=opt_str(state, "error"),
-        )
+    last_run: datetime | None = field(default=None, metadata=_LAST_RUN)
+    last_snapshot: str | None = field(default=None, metadata=_STATE)
+    error: str | None = field(default=None, metadata=_STATE)
 
     def covers(self, dataset: str) -> bool:
         """Whether this task snapshots `dataset`."""
@@ -220,7 +195,7 @@ class SnapshotTask:
 
 
 @dataclass(frozen=True, slots=True)
-class ReplicationProgress:
+class ReplicationProgress(Model):
     """`state.progress` of a running replication."""
 
     dataset: str | None = None
@@ -228,18 +203,6 @@ class ReplicationProgress:
     snapshots_total: int | None = None
     bytes_sent: int | None = None
     bytes_total: int | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        """Parse `state.progress`."""
-        data = as_dict(data, "progress")
-        return cls(
-            dataset=opt_str(data, "dataset"),
-            snapshots_sent=opt_int(data, "snapshots_sent"),
-            snapshots_total=opt_int(data, "snapshots_total"),
-            bytes_sent=opt_int(data, "bytes_sent"),
-            bytes_total=opt_int(data, "bytes_total"),
-        )
 
     @property
     def percent(self) -> float | None:
@@ -249,64 +212,39 @@ class ReplicationProgress:
         return round(self.bytes_sent / self.bytes_total * 100, 1)
 
 
+def _task_schedules(data: JSONDict, key: str) -> tuple[Schedule, ...]:
+    tasks = data.get(key)
+    return tuple(
+        Schedule.from_dict(task["schedule"])
+        for task in (tasks if isinstance(tasks, list) else [])
+        if isinstance(task, dict) and isinstance(task.get("schedule"), dict)
+    )
+
+
 @dataclass(frozen=True, slots=True)
-class ReplicationTask:
+class ReplicationTask(Model):
     """A replication task (`replication.query`)."""
 
     id: int
     name: str
-    enabled: bool
-    state: str
+    enabled: bool = True
+    state: str = field(default="PENDING", metadata=source(within="state", read=_pending))
     """PENDING, WAITING, RUNNING, FINISHED, ERROR or HOLD."""
     direction: str | None = None
     transport: str | None = None
-    source_datasets: tuple[str, ...] = ()
+    source_datasets: tuple[str, ...] = field(default=(), metadata=source(read=_strings))
     target_dataset: str | None = None
     auto: bool = False
     schedule: Schedule | None = None
-    snapshot_task_schedules: tuple[Schedule, ...] = ()
+    snapshot_task_schedules: tuple[Schedule, ...] = field(
+        default=(), metadata=source("periodic_snapshot_tasks", read=_task_schedules)
+    )
     """Schedules of the periodic snapshot tasks an `auto` replication follows."""
-    last_run: datetime | None = None
-    last_snapshot: str | None = None
-    error: str | None = None
-    progress: ReplicationProgress | None = None
+    last_run: datetime | None = field(default=None, metadata=_LAST_RUN)
+    last_snapshot: str | None = field(default=None, metadata=_STATE)
+    error: str | None = field(default=None, metadata=_STATE)
+    progress: ReplicationProgress | None = field(default=None, metadata=_STATE)
     job: TaskJob | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        """Parse one task."""
-        data = as_dict(data, "replication")
-        state = data.get("state")
-        state = state if isinstance(state, dict) else {}
-        schedule = data.get("schedule")
-        sources = data.get("source_datasets")
-        tasks = data.get("periodic_snapshot_tasks")
-        progress = state.get("progress")
-        job = data.get("job")
-        return cls(
-            id=req_int(data, "id"),
-            name=req_str(data, "name"),
-            enabled=opt_bool(data, "enabled", default=True),
-            state=opt_str(state, "state") or "PENDING",
-            direction=opt_str(data, "direction"),
-            transport=opt_str(data, "transport"),
-            source_datasets=tuple(str(s) for s in sources) if isinstance(sources, list) else (),
-            target_dataset=opt_str(data, "target_dataset"),
-            auto=opt_bool(data, "auto"),
-            schedule=Schedule.from_dict(schedule) if isinstance(schedule, dict) else None,
-            snapshot_task_schedules=tuple(
-                Schedule.from_dict(task["schedule"])
-                for task in (tasks if isinstance(tasks, list) else [])
-                if isinstance(task, dict) and isinstance(task.get("schedule"), dict)
-            ),
-            last_run=_datetime(state, "datetime"),
-            last_snapshot=opt_str(state, "last_snapshot"),
-            error=opt_str(state, "error"),
-            progress=ReplicationProgress.from_dict(progress)
-            if isinstance(progress, dict)
-            else None,
-            job=TaskJob.from_dict(job) if isinstance(job, dict) else None,
-        )
 
     @property
     def schedules(self) -> tuple[Schedule, ...]:
@@ -314,79 +252,63 @@ class ReplicationTask:
         return (self.schedule,) if self.schedule is not None else self.snapshot_task_schedules
 
 
+def _description(data: JSONDict, key: str) -> str:
+    return opt_str(data, key) or f"Cloud sync {data['id']}"
+
+
+def _provider(data: JSONDict, key: str) -> str | None:
+    """The type of the task's credentials' provider (a name, or `{"type": name}` on 25.10+)."""
+    credentials = data.get(key)
+    provider = credentials.get("provider") if isinstance(credentials, dict) else None
+    if isinstance(provider, dict):
+        provider = provider.get("type")
+    return provider if isinstance(provider, str) else None
+
+
 @dataclass(frozen=True, slots=True)
-class CloudSyncTask:
+class CloudSyncTask(Model):
     """A cloud sync (rclone) task (`cloudsync.query`); it has no state, only its last job."""
 
     id: int
-    description: str
-    enabled: bool
+    description: str = field(default="", metadata=source(read=_description))
+    enabled: bool = True
     locked: bool = False
     direction: str | None = None
     transfer_mode: str | None = None
     path: str | None = None
-    provider: str | None = None
+    provider: str | None = field(default=None, metadata=source("credentials", read=_provider))
     schedule: Schedule | None = None
     job: TaskJob | None = None
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        """Parse one task."""
-        data = as_dict(data, "cloud sync")
-        schedule = data.get("schedule")
-        job = data.get("job")
-        credentials = data.get("credentials")
-        provider = credentials.get("provider") if isinstance(credentials, dict) else None
-        if isinstance(provider, dict):
-            provider = provider.get("type")
-        return cls(
-            id=req_int(data, "id"),
-            description=opt_str(data, "description") or f"Cloud sync {data['id']}",
-            enabled=opt_bool(data, "enabled", default=True),
-            locked=opt_bool(data, "locked"),
-            direction=opt_str(data, "direction"),
-            transfer_mode=opt_str(data, "transfer_mode"),
-            path=opt_str(data, "path"),
-            provider=provider if isinstance(provider, str) else None,
-            schedule=Schedule.from_dict(schedule) if isinstance(schedule, dict) else None,
-            job=TaskJob.from_dict(job) if isinstance(job, dict) else None,
-        )
 
-
-def _creation(properties: Any) -> datetime | None:
+def _creation(data: JSONDict, key: str) -> datetime | None:
+    properties = data.get(key)
     if not isinstance(properties, dict):
         return None
     creation = properties.get("creation")
     if not isinstance(creation, dict):
         return None
     # 25.x: {"rawvalue": "1787367600", "parsed": {"$date": ...}}; 26: {"raw": "...", "value": N}
-    for key in ("rawvalue", "raw", "value"):
-        seconds = opt_int(creation, key)
+    for form in ("rawvalue", "raw", "value"):
+        seconds = opt_int(creation, form)
         if seconds is not None:
             return epoch_datetime(seconds)
     return ejson_datetime(creation.get("parsed"))
 
 
+def _dataset(data: JSONDict, key: str) -> str:
+    """The snapshot's dataset: as sent, or the part of its name before the `@`."""
+    return opt_str(data, key) or req_str(data, "name").partition("@")[0]
+
+
 @dataclass(frozen=True, slots=True)
-class Snapshot:
-    """One snapshot (`dataset@name`)."""
+class Snapshot(Model):
+    """One snapshot (`dataset@name`), as any version lists it."""
 
     name: str
-    dataset: str
+    dataset: str = field(default="", metadata=source(read=_dataset))
     createtxg: int | None = None
-    created: datetime | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        """Parse a snapshot entry of any version."""
-        data = as_dict(data, "snapshot")
-        name = req_str(data, "name")
-        return cls(
-            name=name,
-            dataset=opt_str(data, "dataset") or name.partition("@")[0],
-            createtxg=opt_int(data, "createtxg"),
-            created=_creation(data.get("properties")),
-        )
+    created: datetime | None = field(default=None, metadata=source("properties", read=_creation))
 
 
 @dataclass(frozen=True, slots=True)
@@ -467,20 +389,13 @@ class TrueNASBackups:
         """`pool.snapshottask.run`: not a job; zettarepl takes the snapshots soon after."""
         await self.client.call("pool.snapshottask.run", [task_id])
 
-    async def _job(self, method: str, params: list[Any]) -> int:
-        job_id = await self.client.call(method, params)
-        if not isinstance(job_id, int) or isinstance(job_id, bool):
-            msg = f"{method} did not return a job id"
-            raise TrueNASInvalidResponseError(msg, payload=job_id)
-        return job_id
-
     async def run_replication(self, task_id: int) -> int:
         """`replication.run`; returns the job id."""
-        return await self._job("replication.run", [task_id])
+        return await self.client.start_job("replication.run", [task_id])
 
     async def sync_cloud(self, task_id: int) -> int:
         """`cloudsync.sync`; returns the job id."""
-        return await self._job("cloudsync.sync", [task_id])
+        return await self.client.start_job("cloudsync.sync", [task_id])
 
     # ------------------------------------------------------------ datasets and snapshots
 

@@ -895,7 +895,8 @@ class TrueNASClient:
         result = await self.query("app.query", select=select or APP_SELECT)
         return [App.from_dict(item) for item in as_list(result, "app.query")]
 
-    async def _app_job(self, method: str, params: list[Any]) -> int:
+    async def start_job(self, method: str, params: list[Any]) -> int:
+        """Call a method that starts a job (`app.start`, `replication.run`, ...); its job id."""
         job_id = await self.call(method, params)
         if not isinstance(job_id, int) or isinstance(job_id, bool):
             msg = f"{method} did not return a job id"
@@ -904,19 +905,19 @@ class TrueNASClient:
 
     async def start_app(self, name: str) -> int:
         """`app.start`; returns the job id."""
-        return await self._app_job("app.start", [name])
+        return await self.start_job("app.start", [name])
 
     async def stop_app(self, name: str) -> int:
         """`app.stop`; returns the job id."""
-        return await self._app_job("app.stop", [name])
+        return await self.start_job("app.stop", [name])
 
     async def redeploy_app(self, name: str) -> int:
         """`app.redeploy` (recreates the containers); returns the job id."""
-        return await self._app_job("app.redeploy", [name])
+        return await self.start_job("app.redeploy", [name])
 
     async def upgrade_app(self, name: str) -> int:
         """`app.upgrade` to the latest version; returns the job id."""
-        return await self._app_job("app.upgrade", [name, {"app_version": "latest"}])
+        return await self.start_job("app.upgrade", [name, {"app_version": "latest"}])
 
     async def alerts(self) -> list[Alert]:
         """`alert.list`."""

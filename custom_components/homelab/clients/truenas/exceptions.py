@@ -7,6 +7,22 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = [
+    "TrueNASApiVersionError",
+    "TrueNASAuthenticationError",
+    "TrueNASCallError",
+    "TrueNASCertificateChangedError",
+    "TrueNASConnectionError",
+    "TrueNASError",
+    "TrueNASInsecureTransportError",
+    "TrueNASInvalidResponseError",
+    "TrueNASJobError",
+    "TrueNASMethodNotFoundError",
+    "TrueNASSSLError",
+    "TrueNASTimeoutError",
+    "TrueNASTooManyCallsError",
+]
+
 
 class TrueNASError(Exception):
     """Base class of every error this client raises."""

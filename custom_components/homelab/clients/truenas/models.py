@@ -7,23 +7,11 @@ release may add a value, and the caller decides how to show one it does not know
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Self
 
-from ._parse import (
-    JSONDict,
-    as_dict,
-    as_list,
-    ejson_datetime,
-    opt_bool,
-    opt_float,
-    opt_int,
-    opt_str,
-    req_bool,
-    req_int,
-    req_str,
-)
+from ._parse import JSONDict, Model, as_dict, as_list, source
 
 # Pool states as ZFS reports them (pool.query `status`).
 POOL_STATUSES = ("ONLINE", "DEGRADED", "FAULTED", "OFFLINE", "UNAVAIL", "REMOVED", "SUSPENDED")
@@ -36,7 +24,7 @@ JOB_FINAL_STATES = frozenset({"SUCCESS", "FAILED", "ABORTED"})
 
 
 @dataclass(frozen=True, slots=True)
-class SystemInfo:
+class SystemInfo(Model):
     """`system.info`: what the server is and how long it has been up."""
 
     version: str
@@ -51,60 +39,29 @@ class SystemInfo:
     system_product: str | None = None
     system_manufacturer: str | None = None
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        """Parse a `system.info` result."""
-        data = as_dict(data, "system.info")
-        return cls(
-            version=req_str(data, "version"),
-            hostname=req_str(data, "hostname"),
-            model=opt_str(data, "model"),
-            cores=opt_int(data, "cores"),
-            physmem=opt_int(data, "physmem"),
-            uptime_seconds=opt_float(data, "uptime_seconds"),
-            boottime=ejson_datetime(data.get("boottime")),
-            timezone=opt_str(data, "timezone"),
-            system_serial=opt_str(data, "system_serial"),
-            system_product=opt_str(data, "system_product"),
-            system_manufacturer=opt_str(data, "system_manufacturer"),
-        )
+
+def _vdevs(data: Any, what: str) -> tuple[Vdev, ...]:
+    return tuple(Vdev.from_dict(vdev) for vdev in as_list(data, what))
+
+
+def _children(data: JSONDict, key: str) -> tuple[Vdev, ...]:
+    return _vdevs(data.get(key, []), key)
 
 
 @dataclass(frozen=True, slots=True)
-class Vdev:
+class Vdev(Model):
     """A node of a pool's topology: a RAIDZ/MIRROR group or a leaf disk."""
 
     name: str
     type: str
     status: str
     guid: str | None = None
-    read_errors: int = 0
-    write_errors: int = 0
-    checksum_errors: int = 0
+    read_errors: int = field(default=0, metadata=source(within="stats"))
+    write_errors: int = field(default=0, metadata=source(within="stats"))
+    checksum_errors: int = field(default=0, metadata=source(within="stats"))
     device: str | None = None
     disk: str | None = None
-    children: tuple[Vdev, ...] = ()
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        """Parse one topology entry and its children."""
-        data = as_dict(data, "vdev")
-        stats = data.get("stats")
-        stats = stats if isinstance(stats, dict) else {}
-        return cls(
-            name=req_str(data, "name"),
-            type=req_str(data, "type"),
-            status=req_str(data, "status"),
-            guid=opt_str(data, "guid"),
-            read_errors=opt_int(stats, "read_errors") or 0,
-            write_errors=opt_int(stats, "write_errors") or 0,
-            checksum_errors=opt_int(stats, "checksum_errors") or 0,
-            device=opt_str(data, "device"),
-            disk=opt_str(data, "disk"),
-            children=tuple(
-                cls.from_dict(child) for child in as_list(data.get("children", []), "children")
-            ),
-        )
+    children: tuple[Vdev, ...] = field(default=(), metadata=source(read=_children))
 
     @property
     def is_leaf(self) -> bool:
@@ -123,9 +80,20 @@ class Vdev:
 TOPOLOGY_CLASSES = ("data", "log", "cache", "spare", "special", "dedup")
 
 
+def _topology(data: JSONDict, key: str) -> dict[str, tuple[Vdev, ...]]:
+    """`topology`: the vdevs of each class (none when it is null or absent)."""
+    topology = data.get(key)
+    if topology is None:
+        return {}
+    topology = as_dict(topology, key)
+    return {
+        klass: _vdevs(topology.get(klass, []), f"topology.{klass}") for klass in TOPOLOGY_CLASSES
+    }
+
+
 @dataclass(frozen=True, slots=True)
-class PoolScan:
-    """The last or current scrub/resilver of a pool."""
+class PoolScan(Model):
+    """The last or current scrub/resilver of a pool (`scan` of `pool.query` or a `pool.scan` event)."""
 
     function: str
     state: str
@@ -135,23 +103,15 @@ class PoolScan:
     errors: int = 0
     total_secs_left: int | None = None
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        """Parse `pool.query` `scan` (or the `scan` of a `pool.scan` event)."""
-        data = as_dict(data, "scan")
-        return cls(
-            function=req_str(data, "function"),
-            state=req_str(data, "state"),
-            start_time=ejson_datetime(data.get("start_time")),
-            end_time=ejson_datetime(data.get("end_time")),
-            percentage=opt_float(data, "percentage"),
-            errors=opt_int(data, "errors") or 0,
-            total_secs_left=opt_int(data, "total_secs_left"),
-        )
+
+def _scan(data: JSONDict, key: str) -> PoolScan | None:
+    """`scan`: null for a pool never scrubbed; anything else must be a scan."""
+    scan = data.get(key)
+    return PoolScan.from_dict(scan) if scan is not None else None
 
 
 @dataclass(frozen=True, slots=True)
-class Pool:
+class Pool(Model):
     """A ZFS pool from `pool.query`."""
 
     id: int
@@ -167,38 +127,10 @@ class Pool:
     free: int | None = None
     freeing: int | None = None
     fragmentation: int | None = None
-    scan: PoolScan | None = None
-    topology: dict[str, tuple[Vdev, ...]] = field(default_factory=dict)
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        """Parse one `pool.query` entry."""
-        data = as_dict(data, "pool")
-        scan = data.get("scan")
-        topology_data = data.get("topology")
-        topology: dict[str, tuple[Vdev, ...]] = {}
-        if topology_data is not None:
-            topology_data = as_dict(topology_data, "topology")
-            for klass in TOPOLOGY_CLASSES:
-                vdevs = as_list(topology_data.get(klass, []), f"topology.{klass}")
-                topology[klass] = tuple(Vdev.from_dict(vdev) for vdev in vdevs)
-        return cls(
-            id=req_int(data, "id"),
-            name=req_str(data, "name"),
-            status=req_str(data, "status"),
-            healthy=req_bool(data, "healthy"),
-            warning=opt_bool(data, "warning"),
-            guid=opt_str(data, "guid"),
-            status_code=opt_str(data, "status_code"),
-            status_detail=opt_str(data, "status_detail"),
-            size=opt_int(data, "size"),
-            allocated=opt_int(data, "allocated"),
-            free=opt_int(data, "free"),
-            freeing=opt_int(data, "freeing"),
-            fragmentation=opt_int(data, "fragmentation"),
-            scan=PoolScan.from_dict(scan) if scan is not None else None,
-            topology=topology,
-        )
+    scan: PoolScan | None = field(default=None, metadata=source(read=_scan))
+    topology: dict[str, tuple[Vdev, ...]] = field(
+        default_factory=dict, metadata=source(read=_topology)
+    )
 
     def disks(self) -> Iterator[Vdev]:
         """Every leaf device of every topology class."""
@@ -235,27 +167,11 @@ class Pool:
 
     def with_scan(self, scan: PoolScan | None) -> Pool:
         """A copy with a newer scan (from a `pool.scan` event)."""
-        return Pool(
-            id=self.id,
-            name=self.name,
-            status=self.status,
-            healthy=self.healthy,
-            warning=self.warning,
-            guid=self.guid,
-            status_code=self.status_code,
-            status_detail=self.status_detail,
-            size=self.size,
-            allocated=self.allocated,
-            free=self.free,
-            freeing=self.freeing,
-            fragmentation=self.fragmentation,
-            scan=scan,
-            topology=self.topology,
-        )
+        return replace(self, scan=scan)
 
 
 @dataclass(frozen=True, slots=True)
-class Alert:
+class Alert(Model):
     """An entry of `alert.list`."""
 
     uuid: str
@@ -267,60 +183,31 @@ class Alert:
     datetime: datetime | None = None
     args: Any = None
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        """Parse one alert."""
-        data = as_dict(data, "alert")
-        return cls(
-            uuid=req_str(data, "uuid"),
-            klass=req_str(data, "klass"),
-            level=req_str(data, "level"),
-            formatted=opt_str(data, "formatted"),
-            source=opt_str(data, "source"),
-            dismissed=opt_bool(data, "dismissed"),
-            datetime=ejson_datetime(data.get("datetime")),
-            args=data.get("args"),
-        )
-
     @property
     def is_critical(self) -> bool:
         """CRITICAL, ALERT or EMERGENCY."""
         return self.level in CRITICAL_ALERT_LEVELS
 
 
+def _arguments(data: JSONDict, key: str) -> tuple[Any, ...] | None:
+    arguments = data.get(key)
+    return tuple(arguments) if isinstance(arguments, list) else None
+
+
 @dataclass(frozen=True, slots=True)
-class Job:
+class Job(Model):
     """A middleware job (`core.get_jobs` entry)."""
 
     id: int
     method: str
     state: str
-    arguments: tuple[Any, ...] = ()
-    percent: float | None = None
-    description: str | None = None
+    arguments: tuple[Any, ...] = field(default=(), metadata=source(read=_arguments))
+    percent: float | None = field(default=None, metadata=source(within="progress"))
+    description: str | None = field(default=None, metadata=source(within="progress"))
     result: Any = None
     error: str | None = None
     time_started: datetime | None = None
     time_finished: datetime | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        """Parse one job dict."""
-        data = as_dict(data, "job")
-        progress = data.get("progress")
-        progress = progress if isinstance(progress, dict) else {}
-        return cls(
-            id=req_int(data, "id"),
-            method=req_str(data, "method"),
-            state=req_str(data, "state"),
-            arguments=tuple(data["arguments"]) if isinstance(data.get("arguments"), list) else (),
-            percent=opt_float(progress, "percent"),
-            description=opt_str(progress, "description"),
-            result=data.get("result"),
-            error=opt_str(data, "error"),
-            time_started=ejson_datetime(data.get("time_started")),
-            time_finished=ejson_datetime(data.get("time_finished")),
-        )
 
     @property
     def finished(self) -> bool:
@@ -329,7 +216,7 @@ class Job:
 
 
 @dataclass(frozen=True, slots=True)
-class Event:
+class Event(Model):
     """A `collection_update` event of a subscription."""
 
     msg: str
@@ -340,10 +227,4 @@ class Event:
     @classmethod
     def from_params(cls, params: Any) -> Self:
         """Parse the params of a `collection_update` notification."""
-        data: JSONDict = as_dict(params, "collection_update")
-        return cls(
-            msg=req_str(data, "msg"),
-            collection=req_str(data, "collection"),
-            id=data.get("id"),
-            fields=data.get("fields"),
-        )
+        return cls.from_dict(params)

@@ -16,7 +16,7 @@ import probatio as vol
 
 from ...const import DOMAIN
 from ...targets import KIND_APP, TARGET_FIELDS, device_label, resolve_targets
-from ..coordinator import HomeLabConfigEntry
+from ..runtime import TrueNASConfigEntry
 from .coordinator import DEFAULT_JOB_TIMEOUT, AppAction
 
 ATTR_WAIT = "wait"
@@ -46,7 +46,7 @@ def _not_an_app(device: dr.AnyDeviceEntry, _entry: ConfigEntry[Any]) -> ServiceV
     )
 
 
-def _targets(hass: HomeAssistant, call: ServiceCall) -> list[tuple[HomeLabConfigEntry, str]]:
+def _targets(hass: HomeAssistant, call: ServiceCall) -> list[tuple[TrueNASConfigEntry, str]]:
     """(entry, app name) for every targeted app; anything else named directly is refused."""
     return [
         (target.entry, str(target.key))

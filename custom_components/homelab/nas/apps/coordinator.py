@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 import json
-from typing import Any, Literal, override
+from typing import TYPE_CHECKING, Any, Literal, override
 
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant, callback
@@ -34,7 +34,10 @@ from ...clients.truenas import (
     TrueNASTimeoutError,
 )
 from ...const import DOMAIN, LOGGER
-from ..coordinator import HomeLabConfigEntry, app_identifier
+from ..identifiers import app_identifier
+
+if TYPE_CHECKING:
+    from ..runtime import TrueNASConfigEntry
 
 APPS_SAFETY_NET_INTERVAL = timedelta(minutes=5)
 # The full list instead, when TrueNAS refuses the app.query subscription (a role missing).
@@ -77,10 +80,10 @@ class AppJobResult:
 class AppsCoordinator(DataUpdateCoordinator[dict[str, App]]):
     """Owns the apps of one TrueNAS entry."""
 
-    config_entry: HomeLabConfigEntry
+    config_entry: TrueNASConfigEntry
 
     def __init__(
-        self, hass: HomeAssistant, entry: HomeLabConfigEntry, client: TrueNASClient
+        self, hass: HomeAssistant, entry: TrueNASConfigEntry, client: TrueNASClient
     ) -> None:
         """Poll only as a safety net; events do the work."""
         super().__init__(

@@ -16,8 +16,8 @@ from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...clients.truenas import APP_STATES, App, AppStats
-from ..coordinator import HomeLabConfigEntry
 from ..entity import AppEntity
+from ..runtime import TrueNASConfigEntry
 from .coordinator import AppsCoordinator
 
 APP_STATE_OPTIONS = [state.lower() for state in APP_STATES]
@@ -113,7 +113,7 @@ APP_SENSORS: tuple[AppSensorDescription, ...] = (
 
 
 def async_setup_app_sensors(
-    entry: HomeLabConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+    entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """Sensors for every app, including apps installed later."""
     coordinator = entry.runtime_data.apps

@@ -20,7 +20,7 @@ import probatio as vol
 
 from ...const import DOMAIN
 from ...targets import KIND_DATASET, TARGET_FIELDS, device_label, resolve_targets
-from ..coordinator import HomeLabConfigEntry
+from ..runtime import TrueNASConfigEntry
 from .coordinator import DEFAULT_BACKUP_TIMEOUT, DEFAULT_SNAPSHOT_SCHEMA, BackupResult, TaskKind
 
 SERVICE_TRIGGER_BACKUP = "trigger_backup"
@@ -41,7 +41,7 @@ TRIGGER_BACKUP_SCHEMA = vol.Schema(
     }
 )
 
-type BackupTarget = tuple[HomeLabConfigEntry, TaskKind | None, Any]
+type BackupTarget = tuple[TrueNASConfigEntry, TaskKind | None, Any]
 BACKUP_KINDS = {*map(str, TaskKind), KIND_DATASET}
 
 
@@ -68,7 +68,7 @@ def _targets(hass: HomeAssistant, call: ServiceCall) -> list[BackupTarget]:
 
 
 async def _trigger(
-    call: ServiceCall, entry: HomeLabConfigEntry, kind: TaskKind | None, key: Any
+    call: ServiceCall, entry: TrueNASConfigEntry, kind: TaskKind | None, key: Any
 ) -> tuple[str, BackupResult]:
     coordinator = entry.runtime_data.backups
     if kind is None:

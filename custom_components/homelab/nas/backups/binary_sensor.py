@@ -16,7 +16,7 @@ from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from ..coordinator import HomeLabConfigEntry
+from ..runtime import TrueNASConfigEntry
 from .coordinator import TaskKey
 from .entity import BackupTaskEntity, DatasetEntity, StaleTimerMixin
 
@@ -34,7 +34,7 @@ DATASET_STALE = BinarySensorEntityDescription(
 
 @callback
 def async_setup_backup_binary_sensors(
-    entry: HomeLabConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+    entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """A stale sensor for every backup task and watched dataset, including later ones."""
     coordinator = entry.runtime_data.backups

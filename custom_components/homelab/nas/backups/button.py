@@ -6,7 +6,7 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..coordinator import HomeLabConfigEntry
+from ..runtime import TrueNASConfigEntry
 from .coordinator import TaskKey
 from .entity import BackupTaskEntity
 
@@ -15,7 +15,7 @@ RUN_NOW = ButtonEntityDescription(key="run_now", translation_key="backup_run_now
 
 @callback
 def async_setup_backup_buttons(
-    entry: HomeLabConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+    entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """A "Run now" button for every backup task, including tasks created later."""
     coordinator = entry.runtime_data.backups

@@ -58,11 +58,12 @@ from ...clients.truenas.backups import (
 )
 from ...clients.truenas.schedule import Schedule
 from ...const import DOMAIN, LOGGER
-from ..coordinator import HomeLabConfigEntry
+from ..identifiers import dataset_identifier, task_identifier
 from .options import DEFAULT_UNCOVERED_MAX_AGE, BackupOptions
 
 if TYPE_CHECKING:
     from ..coordinator import TrueNASCoordinator
+    from ..runtime import TrueNASConfigEntry
 
 DEFAULT_BACKUP_TIMEOUT = 600.0
 DEFAULT_SNAPSHOT_SCHEMA = "ha-manual-%Y-%m-%d_%H-%M-%S"
@@ -95,16 +96,6 @@ JOB_KINDS = {"replication.run": TaskKind.REPLICATION, "cloudsync.sync": TaskKind
 type TaskKey = tuple[TaskKind, int]
 type Task = SnapshotTask | ReplicationTask | CloudSyncTask
 type TaskEventListener = Callable[[str, dict[str, Any]], None]
-
-
-def task_identifier(entry: HomeLabConfigEntry, kind: TaskKind, task_id: int) -> tuple[str, str]:
-    """Device identifier of a backup task."""
-    return (DOMAIN, f"{entry.unique_id}_{kind}_{task_id}")
-
-
-def dataset_identifier(entry: HomeLabConfigEntry, name: str) -> tuple[str, str]:
-    """Device identifier of a watched dataset."""
-    return (DOMAIN, f"{entry.unique_id}_dataset_{name}")
 
 
 @dataclass(frozen=True)
@@ -200,12 +191,12 @@ def last_run(task: Task) -> datetime | None:
 class BackupCoordinator(DataUpdateCoordinator[BackupData]):
     """Owns the backup calls of one TrueNAS entry."""
 
-    config_entry: HomeLabConfigEntry
+    config_entry: TrueNASConfigEntry
 
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: HomeLabConfigEntry,
+        entry: TrueNASConfigEntry,
         client: TrueNASClient,
         truenas: TrueNASCoordinator,
     ) -> None:

@@ -18,15 +18,8 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
 from ...clients.truenas.backups import CloudSyncTask, DatasetSnapshots, ReplicationTask
-from ..coordinator import pool_identifier
-from .coordinator import (
-    BackupCoordinator,
-    Task,
-    TaskKey,
-    TaskKind,
-    dataset_identifier,
-    task_identifier,
-)
+from ..identifiers import dataset_identifier, pool_identifier, task_identifier
+from .coordinator import BackupCoordinator, Task, TaskKey, TaskKind
 
 TASK_MODELS = {
     TaskKind.SNAPSHOT: "Periodic snapshot task",

@@ -8,7 +8,7 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..coordinator import HomeLabConfigEntry
+from ..runtime import TrueNASConfigEntry
 from .coordinator import EVENT_TYPES, TaskKey
 from .entity import BackupTaskEntity
 
@@ -19,7 +19,7 @@ BACKUP_EVENT = EventEntityDescription(
 
 @callback
 def async_setup_backup_events(
-    entry: HomeLabConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+    entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """An event entity for every backup task, including tasks created later."""
     coordinator = entry.runtime_data.backups

@@ -25,7 +25,7 @@ from ...clients.truenas.backups import (
     ReplicationTask,
     SnapshotTask,
 )
-from ..coordinator import HomeLabConfigEntry
+from ..runtime import TrueNASConfigEntry
 from .coordinator import BackupCoordinator, TaskKey, TaskKind
 from .entity import BackupTaskEntity, DatasetEntity
 
@@ -224,7 +224,7 @@ DATASET_SENSORS: tuple[DatasetSensorDescription, ...] = (
 
 @callback
 def async_setup_backup_sensors(
-    entry: HomeLabConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+    entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """Sensors for every backup task and watched dataset, including ones that appear later."""
     coordinator = entry.runtime_data.backups

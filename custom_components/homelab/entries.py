@@ -1,0 +1,57 @@
+"""Which kind a config entry is, as types mypy checks, and the loaded entries of a kind."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeIs
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import DOMAIN, EntryType, entry_type
+from .nas.runtime import TrueNASConfigEntry
+from .pipeline.entry import PipelineConfigEntry
+
+# Every entry of this integration is one of these; `is_pipeline_entry` tells them apart.
+type HomeLabConfigEntry = TrueNASConfigEntry | PipelineConfigEntry
+
+
+def is_truenas_entry(entry: ConfigEntry[Any]) -> TypeIs[TrueNASConfigEntry]:
+    """A TrueNAS server (with its service probes)."""
+    return entry_type(entry) is EntryType.TRUENAS
+
+
+def is_pipeline_entry(entry: HomeLabConfigEntry) -> TypeIs[PipelineConfigEntry]:
+    """One of the pipeline's HTTP services: Ollama, Paperless-ngx (+ Paperless-AI) or n8n."""
+    return entry_type(entry) is not EntryType.TRUENAS
+
+
+def loaded_truenas_entries(hass: HomeAssistant) -> list[TrueNASConfigEntry]:
+    """The loaded TrueNAS entries."""
+    return [
+        entry
+        for entry in hass.config_entries.async_loaded_entries(DOMAIN)
+        if is_truenas_entry(entry)
+    ]
+
+
+type PlatformSetup[EntryT] = Callable[
+    [HomeAssistant, EntryT, AddConfigEntryEntitiesCallback], Awaitable[None]
+]
+
+
+async def async_setup_platform(
+    hass: HomeAssistant,
+    entry: HomeLabConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    *,
+    truenas: PlatformSetup[TrueNASConfigEntry] | None = None,
+    pipeline: PlatformSetup[PipelineConfigEntry] | None = None,
+) -> None:
+    """Hand a platform's setup to the package of the entry's kind (if it has that platform)."""
+    if is_pipeline_entry(entry):
+        if pipeline is not None:
+            await pipeline(hass, entry, async_add_entities)
+    elif truenas is not None:
+        await truenas(hass, entry, async_add_entities)

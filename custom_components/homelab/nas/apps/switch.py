@@ -1,0 +1,56 @@
+"""Switches: start/stop a TrueNAS app (same code path as `homelab.start_app`/`stop_app`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from ..entity import AppEntity
+from ..runtime import TrueNASConfigEntry
+
+# Stopping an app on the NAS is maintenance, not a light switch: a configuration entity, which
+# Home Assistant neither exposes to voice assistants by default nor sweeps into area- or
+# device-wide commands ("turn off everything in the office"). Expose it by hand to let voice
+# start and stop the app.
+APP_SWITCH = SwitchEntityDescription(
+    key="run", translation_key="app_run", entity_category=EntityCategory.CONFIG
+)
+# States in which the app is (or is becoming) up: the switch shows on.
+ON_STATES = frozenset({"RUNNING", "DEPLOYING"})
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: TrueNASConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """A start/stop switch for every app, including apps installed later."""
+    apps = entry.runtime_data.apps
+
+    @callback
+    def add_apps(names: set[str]) -> None:
+        async_add_entities(AppSwitch(apps, APP_SWITCH, name) for name in sorted(names))
+
+    add_apps(set(apps.data))
+    entry.async_on_unload(apps.add_app_listener(add_apps))
+
+
+class AppSwitch(AppEntity, SwitchEntity):
+    """On: the app runs. Turning it on or off starts the matching job."""
+
+    @property
+    def is_on(self) -> bool:
+        """Running or deploying."""
+        return self.app.state in ON_STATES
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Start the app."""
+        await self.coordinator.async_run_app_action(self.app_name, "start")
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Stop the app."""
+        await self.coordinator.async_run_app_action(self.app_name, "stop")

@@ -1,0 +1,237 @@
+"""Setting up a TrueNAS entry: connect, fetch once, subscribe, and the platforms.
+
+`__init__.py` hands every TrueNAS entry to `async_setup_entry` and `async_unload_entry` here.
+The entry's service probes (subentries) are set up with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_HOST,
+    CONF_PORT,
+    CONF_USERNAME,
+    EVENT_HOMEASSISTANT_STOP,
+    Platform,
+)
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from ..clients.truenas import (
+    TrueNASAuthenticationError,
+    TrueNASCertificateChangedError,
+    TrueNASClient,
+    TrueNASError,
+    TrueNASInsecureTransportError,
+    is_loopback,
+)
+from ..const import CONF_CERTIFICATE_SHA256, CONF_SSL, CONF_VERIFY_SSL, DOMAIN, SUBENTRY_SERVICE
+from ..probes.coordinator import ProbeCoordinator
+from ..repairs import (
+    async_clear_certificate_issue,
+    async_report_certificate_changed,
+    async_report_missing_role,
+    async_sync_api_version_issue,
+    async_sync_event_issue,
+    async_sync_insecure_issue,
+    choose_api_version,
+)
+from .apps.coordinator import AppsCoordinator
+from .backups.coordinator import BackupCoordinator
+from .coordinator import TrueNASCoordinator
+from .identifiers import app_identifier, pool_identifier, system_identifier
+from .runtime import TrueNASConfigEntry, TrueNASRuntimeData
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+    Platform.UPDATE,
+]
+
+
+class PushCoordinator(Protocol):
+    """A coordinator with server subscriptions to start and stop."""
+
+    async def async_start_push(self) -> None:
+        """Subscribe."""
+
+    async def async_stop_push(self) -> None:
+        """Unsubscribe."""
+
+
+def create_client(hass: HomeAssistant, data: dict[str, object]) -> TrueNASClient:
+    """A client for the entry's (or a config flow's) connection data."""
+    return TrueNASClient(
+        str(data[CONF_HOST]),
+        port=int(str(data[CONF_PORT])),
+        use_ssl=bool(data.get(CONF_SSL, True)),
+        verify_ssl=bool(data.get(CONF_VERIFY_SSL, True)),
+        # Pinned in the config flow when verification is off (see truenas/tls.py).
+        certificate_sha256=str(data.get(CONF_CERTIFICATE_SHA256) or "") or None,
+        username=str(data[CONF_USERNAME]),
+        api_key=str(data[CONF_API_KEY]),
+        session=async_get_clientsession(hass),
+    )
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: TrueNASConfigEntry) -> bool:
+    """Connect, fetch once, subscribe, and set up the platforms."""
+    client = create_client(hass, dict(entry.data))
+    async_sync_insecure_issue(hass, entry)
+    try:
+        # Pin the newest API version we support, so a TrueNAS upgrade cannot change the
+        # payloads under us; without one, use /api/current and say so in a repair issue.
+        if client.use_ssl or is_loopback(client.host):  # else connect() refuses at once
+            served = await client.api_versions()
+            chosen = choose_api_version(served)
+            async_sync_api_version_issue(hass, entry, served, chosen)
+            client.api_version = chosen or "current"
+        await client.connect()
+    except TrueNASInsecureTransportError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN, translation_key="insecure_transport"
+        ) from err
+    except TrueNASAuthenticationError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from err
+    except TrueNASCertificateChangedError as err:
+        # Stopped before the key was sent; the repair lets the user accept the new certificate.
+        async_report_certificate_changed(hass, entry, err)
+        raise ConfigEntryError(
+            translation_domain=DOMAIN, translation_key="certificate_changed"
+        ) from err
+    except TrueNASError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect_to",
+            translation_placeholders={"host": client.host},
+        ) from err
+
+    async_clear_certificate_issue(hass, entry)
+    entry.async_on_unload(
+        client.add_denied_listener(lambda method: async_report_missing_role(hass, entry, method))
+    )
+    # An event subscription refused for lack of a role: setup goes on, polling instead.
+    entry.async_on_unload(
+        client.add_subscription_listener(
+            lambda event, denied: async_sync_event_issue(hass, entry, event, denied=denied)
+        )
+    )
+    # A NAS upgraded while we run may drop the pinned version: the client pins another one.
+    client.version_chooser = choose_api_version
+    entry.async_on_unload(
+        client.add_version_listener(
+            lambda served, chosen: async_sync_api_version_issue(hass, entry, served, chosen)
+        )
+    )
+    coordinator = TrueNASCoordinator(hass, entry, client)
+    apps = AppsCoordinator(hass, entry, client)
+    backups = BackupCoordinator(hass, entry, client, coordinator)
+    pushers: list[PushCoordinator] = [coordinator, apps, backups]
+    try:
+        await coordinator.async_config_entry_first_refresh()
+        await apps.async_config_entry_first_refresh()
+        # Backups do not hold the entry back: their entities appear with their first data.
+        await backups.async_refresh()
+        for pusher in pushers:
+            await pusher.async_start_push()
+    except BaseException:
+        await _stop(pushers, client)
+        raise
+
+    system = coordinator.data.system
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={system_identifier(entry)},
+        manufacturer="iXsystems",
+        model=system.system_product or system.model or "TrueNAS SCALE",
+        name=system.hostname,
+        sw_version=system.version,
+        serial_number=system.system_serial,
+        configuration_url=str(client.base_url),
+    )
+    probes = {
+        subentry_id: ProbeCoordinator(hass, entry, subentry)
+        for subentry_id, subentry in entry.subentries.items()
+        if subentry.subentry_type == SUBENTRY_SERVICE
+    }
+    # Probes run concurrently; each has its own timeout, so one hanging service delays none.
+    await asyncio.gather(*(probe.async_refresh() for probe in probes.values()))
+    entry.runtime_data = TrueNASRuntimeData(
+        client=client,
+        coordinator=coordinator,
+        system_device_id=device.id,
+        apps=apps,
+        backups=backups,
+        probes=probes,
+        data=dict(entry.data),
+        options=dict(entry.options),
+    )
+    entry.async_on_unload(entry.add_update_listener(_reload_on_changes))
+
+    async def _close_on_stop(_event: Event) -> None:
+        # Entries are not unloaded at shutdown; close the socket so nothing lingers.
+        await _stop(pushers, client)
+
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _close_on_stop))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def _reload_on_changes(hass: HomeAssistant, entry: TrueNASConfigEntry) -> None:
+    """Data (reauth, reconfigure), options or service probes changed: reload to apply them.
+
+    This listener is the one place a loaded TrueNAS entry reloads from: Home Assistant 2026.12
+    stops flows from reloading an entry that has one (see flow_reload.py).
+    """
+    current = {
+        subentry_id: (subentry.title, dict(subentry.data))
+        for subentry_id, subentry in entry.subentries.items()
+        if subentry.subentry_type == SUBENTRY_SERVICE
+    }
+    running = {
+        subentry_id: probe.settings for subentry_id, probe in entry.runtime_data.probes.items()
+    }
+    runtime = entry.runtime_data
+    if (
+        current != running
+        or dict(entry.data) != runtime.data
+        or dict(entry.options) != runtime.options
+    ):
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: TrueNASConfigEntry) -> bool:
+    """Unload platforms, then stop pushes and close the socket."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        runtime = entry.runtime_data
+        await _stop([runtime.coordinator, runtime.apps, runtime.backups], runtime.client)
+    return unloaded
+
+
+async def _stop(pushers: list[PushCoordinator], client: TrueNASClient) -> None:
+    """Stop every subscription, then close the socket."""
+    for pusher in pushers:
+        await pusher.async_stop_push()
+    await client.close()
+
+
+def async_remove_config_entry_device(entry: TrueNASConfigEntry, device: dr.DeviceEntry) -> bool:
+    """Let the user remove a pool device only once the pool is gone from the server."""
+    coordinator = entry.runtime_data.coordinator
+    if system_identifier(entry) in device.identifiers:
+        return False
+    current = {pool_identifier(entry, name) for name in coordinator.data.pools}
+    current |= {app_identifier(entry, name) for name in entry.runtime_data.apps.data}
+    current |= entry.runtime_data.backups.current_identifiers()
+    return not device.identifiers & current

@@ -1,0 +1,31 @@
+"""What a loaded TrueNAS entry keeps, and the entry's typed alias."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+
+from ..clients.truenas import TrueNASClient
+from ..probes.coordinator import ProbeCoordinator
+from .apps.coordinator import AppsCoordinator
+from .backups.coordinator import BackupCoordinator
+from .coordinator import TrueNASCoordinator
+
+type TrueNASConfigEntry = ConfigEntry[TrueNASRuntimeData]
+
+
+@dataclass
+class TrueNASRuntimeData:
+    """What a TrueNAS entry keeps while loaded."""
+
+    client: TrueNASClient
+    coordinator: TrueNASCoordinator
+    system_device_id: str
+    apps: AppsCoordinator
+    backups: BackupCoordinator
+    probes: dict[str, ProbeCoordinator] = field(default_factory=dict)
+    # The data and options the entry was set up with; a change means a reload.
+    data: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
