@@ -135,7 +135,7 @@ async def test_user_flow_errors_then_recovers(
 async def test_user_flow_unexpected_error(hass: HomeAssistant, lab: LabHandle) -> None:
     flow_id = await _start(hass)
     with patch(
-        "custom_components.homelab.config_flow.validate_connection", side_effect=RuntimeError
+        "custom_components.homelab.nas.config_flow.validate_connection", side_effect=RuntimeError
     ):
         result = await submit(hass, flow_id, lab, entry_data(lab))
     assert result["errors"] == {"base": "unknown"}

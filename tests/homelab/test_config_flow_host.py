@@ -11,7 +11,8 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.homelab.config_flow import HomeLabConfigFlow, _normalise
+from custom_components.homelab.config_flow import HomeLabConfigFlow
+from custom_components.homelab.nas.config_flow import _normalise
 from custom_components.homelab.const import (
     CONF_ENTRY_TYPE,
     CONF_SSL,

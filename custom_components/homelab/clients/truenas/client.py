@@ -802,13 +802,8 @@ class TrueNASClient:
     # -------------------------------------------------------------------- jobs
 
     def _job_event(self, event: Event) -> None:
-        if not isinstance(event.fields, dict):
-            return
-        try:
-            job = Job.from_dict({"id": event.id, **event.fields})
-        except TrueNASInvalidResponseError:
-            return
-        if job.finished:
+        job = Job.from_event(event)
+        if job is not None and job.finished:
             for waiter in self._job_waiters.pop(job.id, []):
                 if not waiter.done():
                     waiter.set_result(job)

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Self
 
 from ._parse import JSONDict, Model, as_dict, as_list, source
+from .exceptions import TrueNASInvalidResponseError
 
 # Pool states as ZFS reports them (pool.query `status`).
 POOL_STATUSES = ("ONLINE", "DEGRADED", "FAULTED", "OFFLINE", "UNAVAIL", "REMOVED", "SUSPENDED")
@@ -208,6 +209,16 @@ class Job(Model):
     error: str | None = None
     time_started: datetime | None = None
     time_finished: datetime | None = None
+
+    @classmethod
+    def from_event(cls, event: Event) -> Self | None:
+        """The job a `core.get_jobs` event tells of; None when its fields are not a job."""
+        if not isinstance(event.fields, dict):
+            return None
+        try:
+            return cls.from_dict({"id": event.id, **event.fields})
+        except TrueNASInvalidResponseError:
+            return None
 
     @property
     def finished(self) -> bool:
