@@ -24,6 +24,7 @@ from homeassistant.util.json import JsonObjectType, JsonValueType
 import probatio as vol
 
 from .const import DOMAIN, EntryType, entry_type
+from .lab_profile import FAILED_TAG
 from .nas.backups.coordinator import TaskKind, task_name
 from .nas.runtime import TrueNASConfigEntry
 from .pipeline.entity import service_identifier
@@ -42,9 +43,6 @@ from .targets import (
     entry_devices_exposed,
     owned_objects,
 )
-
-# The lab's taxonomy tag for documents whose automation failed (Paperless-ngx).
-FAILED_TAG = "automation-failed"
 
 API_PROMPT = (
     "You can see and act on the user's self-hosted lab (a TrueNAS server with apps, ZFS pools, "

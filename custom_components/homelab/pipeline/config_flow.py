@@ -37,6 +37,7 @@ from ..clients.paperless import PaperlessUnsupportedVersionError
 from ..clients.paperless_ai import PaperlessAIAuthenticationError, PaperlessAIError
 from ..const import CONF_ENTRY_TYPE, CONF_VERIFY_SSL, LOGGER, EntryType, entry_type
 from ..flow_reload import async_save_and_reload
+from ..lab_profile import EXAMPLE_AI_URL, EXAMPLE_URLS
 from .const import (
     CONF_AI_API_KEY,
     CONF_AI_PROCESSED_TAG,
@@ -69,17 +70,11 @@ from .entry import (
 SECRET_KEYS: Final = frozenset({CONF_TOKEN, CONF_API_KEY, CONF_AI_API_KEY})
 URL_SELECTOR: Final = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 SECRET_SELECTOR: Final = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-DEFAULT_URLS: Final = {
-    EntryType.OLLAMA: "http://truenas.local:30068",
-    EntryType.PAPERLESS: "http://truenas.local:30070",
-    EntryType.N8N: "http://truenas.local:30109",
-}
-EXAMPLE_AI_URL: Final = "http://truenas.local:30226"
 
 
 def _url_placeholders(kind: EntryType) -> dict[str, str]:
     """Example addresses for the form's texts (hassfest allows no URL in a translation)."""
-    placeholders = {"example_url": DEFAULT_URLS[kind]}
+    placeholders = {"example_url": EXAMPLE_URLS[kind]}
     if kind is EntryType.PAPERLESS:
         placeholders["example_ai_url"] = EXAMPLE_AI_URL
     return placeholders
@@ -186,7 +181,7 @@ async def validate_service(
 
 def _connection_fields(kind: EntryType, defaults: Mapping[str, Any]) -> dict[vol.Marker, Any]:
     fields: dict[vol.Marker, Any] = {
-        vol.Required(CONF_URL, default=defaults.get(CONF_URL, DEFAULT_URLS[kind])): URL_SELECTOR,
+        vol.Required(CONF_URL, default=defaults.get(CONF_URL, EXAMPLE_URLS[kind])): URL_SELECTOR,
         vol.Required(CONF_VERIFY_SSL, default=defaults.get(CONF_VERIFY_SSL, True)): bool,
     }
     if kind is EntryType.PAPERLESS:

@@ -7,6 +7,7 @@ from typing import Any, Final
 from homeassistant.config_entries import ConfigEntry
 
 from ..const import EntryType, entry_type
+from ..lab_profile import AI_PROCESSED_TAG, STAGE_TAGS
 
 CONF_URL: Final = "url"
 CONF_TOKEN: Final = "token"  # noqa: S105 - a key name, not a secret
@@ -31,14 +32,9 @@ MAX_POLL_INTERVAL: Final = 3600
 # Ollama's OLLAMA_KEEP_ALIVE default: what the estimate assumes until it learns better.
 DEFAULT_KEEP_ALIVE: Final = 300
 DEFAULT_STUCK_THRESHOLD: Final = 30
-# The seed lab's tags for documents waiting at a stage (names vary from lab to lab).
-DEFAULT_STAGE_TAGS: Final = (
-    "needs-processing",
-    "action-required",
-    "automation-failed",
-    "manual-verification",
-)
-DEFAULT_AI_PROCESSED_TAG: Final = "ai-processed"
+# Defaults a user changes in the options (the seed lab's, see lab_profile.py).
+DEFAULT_STAGE_TAGS: Final = STAGE_TAGS
+DEFAULT_AI_PROCESSED_TAG: Final = AI_PROCESSED_TAG
 
 # Sent when any pipeline entry's data changes, so the pipeline depth can add its stages up.
 SIGNAL_PIPELINE_UPDATED: Final = "homelab_pipeline_updated"
