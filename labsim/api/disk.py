@@ -43,7 +43,7 @@ def disk_query(ctx: CallContext) -> object:
     """``disk.query``; 25.04's ``extra.supports_smart`` runs smartctl on each disk (waking it)."""
     lab = nas_of(ctx.state)
     box = ctx.session.box
-    items = [entries.disk_entry(disk, box) for disk in lab.disks.values()]
+    items = [entries.disk_entry(disk, ctx.session.version) for disk in lab.disks.values()]
     options = parse_options(ctx.params[1] if len(ctx.params) > 1 else None)
     if box < (25, 10) and options.extra.get("supports_smart"):
         record = lab.log_access(ctx.method, ctx.session.id, list(lab.disks))

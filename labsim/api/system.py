@@ -35,7 +35,7 @@ def system_general_config(ctx: CallContext) -> dict[str, Any]:
     """``system.general.config``: ``ui_certificate`` is a ``Secret`` (entry, then id in 26)."""
     return entries.general_config(
         nas_of(ctx.state),
-        ctx.session.box,
+        ctx.session.version,
         expose_secrets=exposes_secrets(ctx, "SYSTEM_GENERAL"),
     )
 

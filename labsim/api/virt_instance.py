@@ -42,7 +42,7 @@ def set_instance_state(lab: NasLab, container: ContainerDef, state: str) -> None
 def instance_query(ctx: CallContext) -> object:
     """``virt.instance.query``."""
     lab = nas_of(ctx.state)
-    box = ctx.session.box
+    box = ctx.session.version
     return run_query([entries.instance_entry(c, box) for c in lab.containers.values()], ctx.params)
 
 

@@ -21,7 +21,7 @@ CERT_TIME: Final = "%a %b %d %H:%M:%S %Y"
 
 
 def disk_entry(disk: Disk, box: tuple[int, ...]) -> dict[str, Any]:
-    """A ``disk.query`` item."""
+    """A ``disk.query`` item as API version ``box`` shapes it."""
     spec = disk.spec
     identifier = f"{{serial_lunid}}{spec.serial}_" if spec.serial else f"{{devicename}}{spec.name}"
     entry: dict[str, Any] = {

@@ -36,7 +36,21 @@ CALLS: dict[str, list[Any]] = {
     "app.query": [],
     "replication.query": [],
     "cloudsync.query": [],
+    "vm.status": [1],
     "pool.snapshot.create": [{"dataset": "tank/applications/n8n", "name": "contract"}],
+    **{
+        key: []
+        for key in (
+            "disk.query",
+            "vm.query",
+            "service.query",
+            "certificate.query",
+            "system.general.config",
+            "update.status",
+            "virt.instance.query",
+            "container.query",
+        )
+    },
     "zfs.resource.query": [
         {
             "paths": ["tank/applications"],
