@@ -26,7 +26,6 @@ from labsim.errors import CallError
 from labsim.events import RELEASE_EVENTS, Event
 from labsim.nas import nas_of
 from labsim.nas.lab import NasLab
-from labsim.parts import LabError
 from labsim.rpc import CallContext, Method
 
 from .args import arg
@@ -181,19 +180,15 @@ def install(ctx: CallContext) -> int:
             lab.state._spawn(power_cycle(lab, "reboot", 10))  # noqa: SLF001
         return True
 
-    try:
-        job = lab.run_job(
-            ctx.method,
-            [attrs],
-            steps,
-            lock="update",
-            result=applied,
-            fail_at=fail_at,
-            error=lab.update.fail_error,
-        )
-    except LabError as err:
-        raise CallError(str(err), errno.EBUSY) from None
-    return job.id
+    return lab.run_job(
+        ctx.method,
+        [attrs],
+        steps,
+        lock="update",
+        result=applied,
+        fail_at=fail_at,
+        error=lab.update.fail_error,
+    ).id
 
 
 METHODS: Final[Mapping[str, Method]] = {

@@ -13,10 +13,12 @@ from collections.abc import Callable
 import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+import errno
 import math
 import time
 from typing import Any, Final
 
+from labsim.errors import CallError
 from labsim.events import Event
 from labsim.httpsvc import ServiceClock
 from labsim.parts import LabError, PerLab
@@ -219,8 +221,8 @@ class NasLab:
         """A job through ``steps`` (lab seconds, percent, description); fails at ``fail_at`` %."""
         if lock is not None:
             if lock in self.busy:
-                msg = f"{lock} is already running"
-                raise LabError(msg, 409)
+                # The middleware queues a job behind its lock; like app jobs, refuse instead.
+                raise CallError(f"{lock} is already running", errno.EBUSY)
             self.busy.add(lock)
         job = self.state.add_job(method, arguments)
         self.state._spawn(self._walk(job, steps, lock, result, fail_at, error))  # noqa: SLF001
