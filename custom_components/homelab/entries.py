@@ -41,17 +41,22 @@ type PlatformSetup[EntryT] = Callable[
 ]
 
 
-async def async_setup_platform(
-    hass: HomeAssistant,
-    entry: HomeLabConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
+def platform_setup(
     *,
     truenas: PlatformSetup[TrueNASConfigEntry] | None = None,
     pipeline: PlatformSetup[PipelineConfigEntry] | None = None,
-) -> None:
-    """Hand a platform's setup to the package of the entry's kind (if it has that platform)."""
-    if is_pipeline_entry(entry):
-        if pipeline is not None:
-            await pipeline(hass, entry, async_add_entities)
-    elif truenas is not None:
-        await truenas(hass, entry, async_add_entities)
+) -> PlatformSetup[HomeLabConfigEntry]:
+    """A platform's `async_setup_entry` that hands each entry to the package of its kind."""
+
+    async def async_setup_entry(
+        hass: HomeAssistant,
+        entry: HomeLabConfigEntry,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+    ) -> None:
+        if is_pipeline_entry(entry):
+            if pipeline is not None:
+                await pipeline(hass, entry, async_add_entities)
+        elif truenas is not None:
+            await truenas(hass, entry, async_add_entities)
+
+    return async_setup_entry

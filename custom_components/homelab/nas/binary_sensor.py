@@ -16,7 +16,7 @@ from ..clients.truenas import ConnectionState, Pool
 from ..probes.entity import async_setup_probe_binary_sensors
 from .backups.binary_sensor import async_setup_backup_binary_sensors
 from .coordinator import TrueNASCoordinator
-from .entity import AppEntity, PoolEntity, TrueNASEntity
+from .entity import AppEntity, PoolEntity, TrueNASEntity, async_add_per_app, async_add_per_pool
 from .runtime import TrueNASConfigEntry
 
 
@@ -59,28 +59,16 @@ async def async_setup_entry(
     """Connectivity now; a problem sensor for every pool, including later ones."""
     coordinator = entry.runtime_data.coordinator
     async_add_entities([ConnectivityBinarySensor(coordinator, CONNECTIVITY)])
-
-    @callback
-    def add_pools(names: set[str]) -> None:
-        async_add_entities(
-            PoolBinarySensor(coordinator, description, name)
-            for name in sorted(names)
-            for description in POOL_BINARY_SENSORS
-        )
-
-    add_pools(set(coordinator.data.pools))
-    entry.async_on_unload(coordinator.add_pool_listener(add_pools))
-
-    apps = entry.runtime_data.apps
-
-    @callback
-    def add_apps(names: set[str]) -> None:
-        async_add_entities(
-            AppRunningBinarySensor(apps, APP_RUNNING, name) for name in sorted(names)
-        )
-
-    add_apps(set(apps.data))
-    entry.async_on_unload(apps.add_app_listener(add_apps))
+    async_add_per_pool(
+        entry,
+        async_add_entities,
+        lambda pools, name: (PoolBinarySensor(pools, d, name) for d in POOL_BINARY_SENSORS),
+    )
+    async_add_per_app(
+        entry,
+        async_add_entities,
+        lambda apps, name: [AppRunningBinarySensor(apps, APP_RUNNING, name)],
+    )
     async_setup_probe_binary_sensors(entry.runtime_data.probes, async_add_entities)
     async_setup_backup_binary_sensors(entry, async_add_entities)
 

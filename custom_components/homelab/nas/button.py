@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.components.button.const import ButtonDeviceClass
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .apps.coordinator import AppsCoordinator
 from .backups.button import async_setup_backup_buttons
-from .entity import AppEntity
+from .entity import AppEntity, async_add_per_app
 from .runtime import TrueNASConfigEntry
 
 
@@ -39,18 +39,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """A restart button for every app, including apps installed later."""
-    apps = entry.runtime_data.apps
-
-    @callback
-    def add_apps(names: set[str]) -> None:
-        async_add_entities(
-            AppButton(apps, description, name)
-            for name in sorted(names)
-            for description in APP_BUTTONS
-        )
-
-    add_apps(set(apps.data))
-    entry.async_on_unload(apps.add_app_listener(add_apps))
+    async_add_per_app(
+        entry,
+        async_add_entities,
+        lambda apps, name: (AppButton(apps, d, name) for d in APP_BUTTONS),
+    )
     async_setup_backup_buttons(entry, async_add_entities)
 
 

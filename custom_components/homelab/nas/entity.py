@@ -1,11 +1,14 @@
-"""Base entities: one for the TrueNAS system device, one for a pool device."""
+"""Base entities of the NAS (system, pool, app devices), and adding entities as things appear."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, override
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol, override
 
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from ..clients.truenas import App, Pool
@@ -14,6 +17,59 @@ from .identifiers import app_identifier, pool_identifier, system_identifier
 
 if TYPE_CHECKING:
     from .apps.coordinator import AppsCoordinator
+    from .runtime import TrueNASConfigEntry
+
+
+class _Sortable(Protocol):
+    def __lt__(self, other: Any, /) -> bool: ...
+
+
+@callback
+def async_add_for_each[KeyT: _Sortable](
+    entry: TrueNASConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    current: Iterable[KeyT],
+    add_listener: Callable[[Callable[[set[KeyT]], None]], Callable[[], None]],
+    make: Callable[[KeyT], Iterable[Entity]],
+) -> None:
+    """`make`'s entities for each key now (a pool, an app, a task), and for each that appears."""
+
+    @callback
+    def add(keys: set[KeyT]) -> None:
+        async_add_entities(entity for key in sorted(keys) for entity in make(key))
+
+    add(set(current))
+    entry.async_on_unload(add_listener(add))
+
+
+@callback
+def async_add_per_pool(
+    entry: TrueNASConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    make: Callable[[TrueNASCoordinator, str], Iterable[Entity]],
+) -> None:
+    """`make`'s entities for every pool, including pools imported later."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_for_each(
+        entry,
+        async_add_entities,
+        coordinator.data.pools,
+        coordinator.add_pool_listener,
+        lambda name: make(coordinator, name),
+    )
+
+
+@callback
+def async_add_per_app(
+    entry: TrueNASConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    make: Callable[[AppsCoordinator, str], Iterable[Entity]],
+) -> None:
+    """`make`'s entities for every app, including apps installed later."""
+    apps = entry.runtime_data.apps
+    async_add_for_each(
+        entry, async_add_entities, apps.data, apps.add_app_listener, lambda name: make(apps, name)
+    )
 
 
 class TrueNASEntity(CoordinatorEntity[TrueNASCoordinator]):

@@ -13,7 +13,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfInformation
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..clients.truenas import POOL_STATUSES, Pool
@@ -21,7 +21,7 @@ from ..probes.entity import async_setup_probe_sensors
 from .apps.sensor import async_setup_app_sensors
 from .backups.sensor import async_setup_backup_sensors
 from .coordinator import TrueNASCoordinator, TrueNASData
-from .entity import PoolEntity, TrueNASEntity
+from .entity import PoolEntity, TrueNASEntity, async_add_per_pool
 from .runtime import TrueNASConfigEntry
 
 type SensorValue = str | int | float | datetime | None
@@ -206,17 +206,11 @@ async def async_setup_entry(
     """System sensors now; pool sensors for every pool, including pools that appear later."""
     coordinator = entry.runtime_data.coordinator
     async_add_entities(SystemSensor(coordinator, description) for description in SYSTEM_SENSORS)
-
-    @callback
-    def add_pools(names: set[str]) -> None:
-        async_add_entities(
-            PoolSensor(coordinator, description, name)
-            for name in sorted(names)
-            for description in POOL_SENSORS
-        )
-
-    add_pools(set(coordinator.data.pools))
-    entry.async_on_unload(coordinator.add_pool_listener(add_pools))
+    async_add_per_pool(
+        entry,
+        async_add_entities,
+        lambda pools, name: (PoolSensor(pools, d, name) for d in POOL_SENSORS),
+    )
     async_setup_app_sensors(entry, async_add_entities)
     async_setup_backup_sensors(entry, async_add_entities)
     async_setup_probe_sensors(entry.runtime_data.probes, async_add_entities)

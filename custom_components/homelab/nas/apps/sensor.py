@@ -16,7 +16,7 @@ from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...clients.truenas import APP_STATES, App, AppStats
-from ..entity import AppEntity
+from ..entity import AppEntity, async_add_per_app
 from ..runtime import TrueNASConfigEntry
 from .coordinator import AppsCoordinator
 
@@ -116,18 +116,11 @@ def async_setup_app_sensors(
     entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """Sensors for every app, including apps installed later."""
-    coordinator = entry.runtime_data.apps
-
-    @callback
-    def add_apps(names: set[str]) -> None:
-        async_add_entities(
-            AppSensor(coordinator, description, name)
-            for name in sorted(names)
-            for description in APP_SENSORS
-        )
-
-    add_apps(set(coordinator.data))
-    entry.async_on_unload(coordinator.add_app_listener(add_apps))
+    async_add_per_app(
+        entry,
+        async_add_entities,
+        lambda apps, name: (AppSensor(apps, d, name) for d in APP_SENSORS),
+    )
 
 
 class AppSensor(AppEntity, SensorEntity):

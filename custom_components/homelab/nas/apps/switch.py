@@ -6,10 +6,10 @@ from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..entity import AppEntity
+from ..entity import AppEntity, async_add_per_app
 from ..runtime import TrueNASConfigEntry
 
 # Stopping an app on the NAS is maintenance, not a light switch: a configuration entity, which
@@ -29,14 +29,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """A start/stop switch for every app, including apps installed later."""
-    apps = entry.runtime_data.apps
-
-    @callback
-    def add_apps(names: set[str]) -> None:
-        async_add_entities(AppSwitch(apps, APP_SWITCH, name) for name in sorted(names))
-
-    add_apps(set(apps.data))
-    entry.async_on_unload(apps.add_app_listener(add_apps))
+    async_add_per_app(
+        entry, async_add_entities, lambda apps, name: [AppSwitch(apps, APP_SWITCH, name)]
+    )
 
 
 class AppSwitch(AppEntity, SwitchEntity):

@@ -9,12 +9,12 @@ from homeassistant.components.update import (
     UpdateEntityDescription,
     UpdateEntityFeature,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...const import DOMAIN
-from ..entity import AppEntity
+from ..entity import AppEntity, async_add_per_app
 from ..runtime import TrueNASConfigEntry
 
 APP_UPDATE = UpdateEntityDescription(key="update", translation_key="app_update")
@@ -27,14 +27,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """An update entity for every app, including apps installed later."""
-    apps = entry.runtime_data.apps
-
-    @callback
-    def add_apps(names: set[str]) -> None:
-        async_add_entities(AppUpdate(apps, APP_UPDATE, name) for name in sorted(names))
-
-    add_apps(set(apps.data))
-    entry.async_on_unload(apps.add_app_listener(add_apps))
+    async_add_per_app(
+        entry, async_add_entities, lambda apps, name: [AppUpdate(apps, APP_UPDATE, name)]
+    )
 
 
 class AppUpdate(AppEntity, UpdateEntity):

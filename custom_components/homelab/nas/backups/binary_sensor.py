@@ -17,8 +17,13 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from ..runtime import TrueNASConfigEntry
-from .coordinator import TaskKey
-from .entity import BackupTaskEntity, DatasetEntity, StaleTimerMixin
+from .entity import (
+    BackupTaskEntity,
+    DatasetEntity,
+    StaleTimerMixin,
+    async_add_per_dataset,
+    async_add_per_task,
+)
 
 TASK_STALE = BinarySensorEntityDescription(
     key="stale",
@@ -37,23 +42,16 @@ def async_setup_backup_binary_sensors(
     entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """A stale sensor for every backup task and watched dataset, including later ones."""
-    coordinator = entry.runtime_data.backups
-
-    @callback
-    def add_tasks(keys: set[TaskKey]) -> None:
-        async_add_entities(TaskStaleBinarySensor(coordinator, TASK_STALE, k) for k in sorted(keys))
-
-    @callback
-    def add_datasets(names: set[str]) -> None:
-        async_add_entities(
-            DatasetStaleBinarySensor(coordinator, DATASET_STALE, name) for name in sorted(names)
-        )
-
-    if coordinator.data is not None:
-        add_tasks(coordinator.data.task_keys())
-        add_datasets(set(coordinator.data.datasets))
-    entry.async_on_unload(coordinator.add_task_listener(add_tasks))
-    entry.async_on_unload(coordinator.add_dataset_listener(add_datasets))
+    async_add_per_task(
+        entry,
+        async_add_entities,
+        lambda backups, key: [TaskStaleBinarySensor(backups, TASK_STALE, key)],
+    )
+    async_add_per_dataset(
+        entry,
+        async_add_entities,
+        lambda backups, name: [DatasetStaleBinarySensor(backups, DATASET_STALE, name)],
+    )
 
 
 class TaskStaleBinarySensor(StaleTimerMixin, BackupTaskEntity, BinarySensorEntity):

@@ -7,8 +7,7 @@ from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..runtime import TrueNASConfigEntry
-from .coordinator import TaskKey
-from .entity import BackupTaskEntity
+from .entity import BackupTaskEntity, async_add_per_task
 
 RUN_NOW = ButtonEntityDescription(key="run_now", translation_key="backup_run_now")
 
@@ -18,15 +17,9 @@ def async_setup_backup_buttons(
     entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """A "Run now" button for every backup task, including tasks created later."""
-    coordinator = entry.runtime_data.backups
-
-    @callback
-    def add_tasks(keys: set[TaskKey]) -> None:
-        async_add_entities(RunNowButton(coordinator, RUN_NOW, key) for key in sorted(keys))
-
-    if coordinator.data is not None:
-        add_tasks(coordinator.data.task_keys())
-    entry.async_on_unload(coordinator.add_task_listener(add_tasks))
+    async_add_per_task(
+        entry, async_add_entities, lambda backups, key: [RunNowButton(backups, RUN_NOW, key)]
+    )
 
 
 class RunNowButton(BackupTaskEntity, ButtonEntity):

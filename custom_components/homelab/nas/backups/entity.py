@@ -6,20 +6,26 @@ device, so the application datasets appear next to the pool they live on.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import override
+from typing import TYPE_CHECKING, override
 
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
 from ...clients.truenas.backups import CloudSyncTask, DatasetSnapshots, ReplicationTask
+from ..entity import async_add_for_each
 from ..identifiers import dataset_identifier, pool_identifier, task_identifier
 from .coordinator import BackupCoordinator, Task, TaskKey, TaskKind
+
+if TYPE_CHECKING:
+    from ..runtime import TrueNASConfigEntry
 
 TASK_MODELS = {
     TaskKind.SNAPSHOT: "Periodic snapshot task",
@@ -31,6 +37,42 @@ UI_PATHS = {
     TaskKind.REPLICATION: "/ui/data-protection/replication",
     TaskKind.CLOUD_SYNC: "/ui/data-protection/cloudsync",
 }
+
+
+@callback
+def async_add_per_task(
+    entry: TrueNASConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    make: Callable[[BackupCoordinator, TaskKey], Iterable[Entity]],
+) -> None:
+    """`make`'s entities for every backup task, including tasks created later."""
+    backups = entry.runtime_data.backups
+    current = backups.data.task_keys() if backups.data is not None else set()
+    async_add_for_each(
+        entry,
+        async_add_entities,
+        current,
+        backups.add_task_listener,
+        lambda key: make(backups, key),
+    )
+
+
+@callback
+def async_add_per_dataset(
+    entry: TrueNASConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    make: Callable[[BackupCoordinator, str], Iterable[Entity]],
+) -> None:
+    """`make`'s entities for every watched dataset, including datasets watched later."""
+    backups = entry.runtime_data.backups
+    current = set(backups.data.datasets) if backups.data is not None else set()
+    async_add_for_each(
+        entry,
+        async_add_entities,
+        current,
+        backups.add_dataset_listener,
+        lambda name: make(backups, name),
+    )
 
 
 class BackupTaskEntity(CoordinatorEntity[BackupCoordinator]):

@@ -9,8 +9,8 @@ from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..runtime import TrueNASConfigEntry
-from .coordinator import EVENT_TYPES, TaskKey
-from .entity import BackupTaskEntity
+from .coordinator import EVENT_TYPES
+from .entity import BackupTaskEntity, async_add_per_task
 
 BACKUP_EVENT = EventEntityDescription(
     key="run", translation_key="backup_run", event_types=EVENT_TYPES
@@ -22,17 +22,11 @@ def async_setup_backup_events(
     entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """An event entity for every backup task, including tasks created later."""
-    coordinator = entry.runtime_data.backups
-
-    @callback
-    def add_tasks(keys: set[TaskKey]) -> None:
-        async_add_entities(
-            BackupEventEntity(coordinator, BACKUP_EVENT, key) for key in sorted(keys)
-        )
-
-    if coordinator.data is not None:
-        add_tasks(coordinator.data.task_keys())
-    entry.async_on_unload(coordinator.add_task_listener(add_tasks))
+    async_add_per_task(
+        entry,
+        async_add_entities,
+        lambda backups, key: [BackupEventEntity(backups, BACKUP_EVENT, key)],
+    )
 
 
 class BackupEventEntity(BackupTaskEntity, EventEntity):

@@ -27,7 +27,7 @@ from ...clients.truenas.backups import (
 )
 from ..runtime import TrueNASConfigEntry
 from .coordinator import BackupCoordinator, TaskKey, TaskKind
-from .entity import BackupTaskEntity, DatasetEntity
+from .entity import BackupTaskEntity, DatasetEntity, async_add_per_dataset, async_add_per_task
 
 type SensorValue = str | int | float | datetime | None
 # A sensor's state holds at most 255 characters.
@@ -227,37 +227,26 @@ def async_setup_backup_sensors(
     entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """Sensors for every backup task and watched dataset, including ones that appear later."""
-    coordinator = entry.runtime_data.backups
+    async_add_per_task(entry, async_add_entities, _task_sensors)
+    async_add_per_dataset(entry, async_add_entities, _dataset_sensors)
 
-    @callback
-    def add_tasks(keys: set[TaskKey]) -> None:
-        entities: list[SensorEntity] = []
-        for key in sorted(keys):
-            kind = key[0]
-            if kind is TaskKind.SNAPSHOT:
-                entities += [SnapshotTaskSensor(coordinator, d, key) for d in SNAPSHOT_TASK_SENSORS]
-            elif kind is TaskKind.REPLICATION:
-                entities += [ReplicationSensor(coordinator, d, key) for d in REPLICATION_SENSORS]
-            else:
-                entities += [CloudSyncSensor(coordinator, d, key) for d in CLOUD_SYNC_SENSORS]
-        async_add_entities(entities)
 
-    @callback
-    def add_datasets(names: set[str]) -> None:
-        # The count only where the server counts cheaply (26+: cached per dataset).
-        counts = coordinator.api is not None and coordinator.api.methods.resource_snapshots
-        async_add_entities(
-            DatasetSensor(coordinator, description, name)
-            for name in sorted(names)
-            for description in DATASET_SENSORS
-            if counts or description.key != "snapshot_count"
-        )
+def _task_sensors(backups: BackupCoordinator, key: TaskKey) -> list[SensorEntity]:
+    if key[0] is TaskKind.SNAPSHOT:
+        return [SnapshotTaskSensor(backups, d, key) for d in SNAPSHOT_TASK_SENSORS]
+    if key[0] is TaskKind.REPLICATION:
+        return [ReplicationSensor(backups, d, key) for d in REPLICATION_SENSORS]
+    return [CloudSyncSensor(backups, d, key) for d in CLOUD_SYNC_SENSORS]
 
-    if coordinator.data is not None:
-        add_tasks(coordinator.data.task_keys())
-        add_datasets(set(coordinator.data.datasets))
-    entry.async_on_unload(coordinator.add_task_listener(add_tasks))
-    entry.async_on_unload(coordinator.add_dataset_listener(add_datasets))
+
+def _dataset_sensors(backups: BackupCoordinator, name: str) -> list[SensorEntity]:
+    # The count only where the server counts cheaply (26+: cached per dataset).
+    counts = backups.api is not None and backups.api.methods.resource_snapshots
+    return [
+        DatasetSensor(backups, description, name)
+        for description in DATASET_SENSORS
+        if counts or description.key != "snapshot_count"
+    ]
 
 
 class SnapshotTaskSensor(BackupTaskEntity, SensorEntity):
