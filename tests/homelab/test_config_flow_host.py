@@ -12,7 +12,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab.config_flow import HomeLabConfigFlow
-from custom_components.homelab.nas.config_flow import _normalise
 from custom_components.homelab.const import (
     CONF_ENTRY_TYPE,
     CONF_SSL,
@@ -21,6 +20,7 @@ from custom_components.homelab.const import (
     SUBENTRY_SERVICE,
     EntryType,
 )
+from custom_components.homelab.nas.config_flow import _normalise
 from tests.common import LabHandle
 
 from .conftest import entry_data
