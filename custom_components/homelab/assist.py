@@ -23,15 +23,17 @@ anything through them (see the README's "Voice and LLMs").
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any, override
 
 from homeassistant.components.conversation import DOMAIN as CONVERSATION_DOMAIN
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, intent
 
-from .const import DOMAIN, EntryType, entry_type
-from .pipeline.entry import PaperlessRuntimeData, loaded_pipeline_entries
+from .entries import loaded_truenas_entries
+from .nas.runtime import TrueNASConfigEntry
+from .pipeline.entry import is_paperless_entry, loaded_pipeline_entries
 from .targets import KIND_APP, KIND_POOL, KIND_SYSTEM, entry_devices_exposed, owned_objects
 
 INTENT_QUEUED_DOCUMENTS = "HomeLabQueuedDocuments"
@@ -44,23 +46,32 @@ def _norm(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
-def _exposed_objects(
-    hass: HomeAssistant, intent_obj: intent.Intent, kinds: set[str]
-) -> list[tuple[ConfigEntry[Any], str, Any, dr.DeviceEntry]]:
-    """(entry, kind, key, device) of every exposed TrueNAS object of `kinds`."""
+def _exposed_devices(
+    intent_obj: intent.Intent, entry: ConfigEntry[Any], kinds: set[str] | None = None
+) -> list[tuple[Any, dr.DeviceEntry]]:
+    """(key, device) of the entry's objects (of `kinds`) whose device is exposed to Assist."""
+    hass = intent_obj.hass
     exposed = entry_devices_exposed(hass, intent_obj.assistant or CONVERSATION_DOMAIN)
     registry = dr.async_get(hass)
-    found: list[tuple[ConfigEntry[Any], str, Any, dr.DeviceEntry]] = []
-    for entry in hass.config_entries.async_entries(DOMAIN):
-        if entry.state is not ConfigEntryState.LOADED or entry_type(entry) is not EntryType.TRUENAS:
-            continue
-        for identifier, (kind, key) in owned_objects(entry).items():
-            if kind not in kinds:
-                continue
-            device = registry.async_get_device_by_identifier(identifier, entry.entry_id)
-            if device is not None and device.id in exposed:
-                found.append((entry, kind, key, device))
-    return found
+    return [
+        (key, device)
+        for identifier, (kind, key) in owned_objects(entry).items()
+        if kinds is None or kind in kinds
+        if (device := registry.async_get_device_by_identifier(identifier, entry.entry_id))
+        is not None
+        and device.id in exposed
+    ]
+
+
+def _exposed_objects(
+    intent_obj: intent.Intent, kind: str
+) -> list[tuple[TrueNASConfigEntry, Any, dr.DeviceEntry]]:
+    """(entry, key, device) of every exposed TrueNAS object of `kind`."""
+    return [
+        (entry, key, device)
+        for entry in loaded_truenas_entries(intent_obj.hass)
+        for key, device in _exposed_devices(intent_obj, entry, {kind})
+    ]
 
 
 def _spoken_match(spoken: str, *names: str | None) -> bool:
@@ -88,53 +99,63 @@ class QueuedDocumentsIntent(_HomeLabIntent):
 
     @override
     async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
-        hass = intent_obj.hass
-        exposed = entry_devices_exposed(hass, intent_obj.assistant or CONVERSATION_DOMAIN)
-        registry = dr.async_get(hass)
         queued = processing = 0
         seen = False
-        for entry in loaded_pipeline_entries(hass, EntryType.PAPERLESS):
-            runtime = entry.runtime_data
-            if not isinstance(runtime, PaperlessRuntimeData) or runtime.coordinator.data is None:
-                continue
-            if not any(
-                (device := registry.async_get_device_by_identifier(ident, entry.entry_id))
-                and device.id in exposed
-                for ident in owned_objects(entry)
-            ):
+        for entry in loaded_pipeline_entries(intent_obj.hass, is_paperless_entry):
+            data = entry.runtime_data.coordinator.data
+            if data is None or not _exposed_devices(intent_obj, entry):
                 continue
             seen = True
-            queued += runtime.coordinator.data.queue.pending
-            processing += runtime.coordinator.data.queue.started
+            queued += data.queue.pending
+            processing += data.queue.started
         if not seen:
             return _say(intent_obj, "No Paperless-ngx is exposed to Assist.")
         documents = "document" if queued == 1 else "documents"
         return _say(intent_obj, f"{queued} {documents} queued, {processing} being processed.")
 
 
-class PoolUsageIntent(_HomeLabIntent):
-    """How full a pool is."""
+class _NamedObjectIntent(_HomeLabIntent):
+    """About one exposed object of `kind`, named in the slot of the same name."""
 
-    intent_type = INTENT_POOL_USAGE
-    description = "Tells how full a ZFS pool of the NAS is"
+    kind: str
 
     @property
     @override
     def slot_schema(self) -> dict[Any, Any]:
-        return {"pool": intent.non_empty_string}
+        return {self.kind: intent.non_empty_string}
 
     @override
     async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
-        spoken = str(intent_obj.slots["pool"]["value"])
-        for entry, _kind, name, device in _exposed_objects(
-            intent_obj.hass, intent_obj, {KIND_POOL}
-        ):
-            if _spoken_match(spoken, name, device.name_by_user):
-                pool = entry.runtime_data.coordinator.data.pools[name]
-                if pool.used_percent is None:
-                    return _say(intent_obj, f"I don't know how full {name} is.")
-                return _say(intent_obj, f"{name} is {round(pool.used_percent)}% full.")
-        return _say(intent_obj, f"No pool called {spoken} is exposed to Assist.")
+        spoken = str(intent_obj.slots[self.kind]["value"])
+        for entry, key, device in _exposed_objects(intent_obj, self.kind):
+            if (answer := self.answer(entry, key, device, spoken)) is not None:
+                return _say(intent_obj, answer)
+        return _say(intent_obj, f"No {self.kind} called {spoken} is exposed to Assist.")
+
+    @abstractmethod
+    def answer(
+        self, entry: TrueNASConfigEntry, key: Any, device: dr.DeviceEntry, spoken: str
+    ) -> str | None:
+        """The answer when the object is the one `spoken` names, else None."""
+
+
+class PoolUsageIntent(_NamedObjectIntent):
+    """How full a pool is."""
+
+    intent_type = INTENT_POOL_USAGE
+    description = "Tells how full a ZFS pool of the NAS is"
+    kind = KIND_POOL
+
+    @override
+    def answer(
+        self, entry: TrueNASConfigEntry, key: Any, device: dr.DeviceEntry, spoken: str
+    ) -> str | None:
+        if not _spoken_match(spoken, key, device.name_by_user):
+            return None
+        pool = entry.runtime_data.coordinator.data.pools[key]
+        if pool.used_percent is None:
+            return f"I don't know how full {key} is."
+        return f"{key} is {round(pool.used_percent)}% full."
 
 
 class HealthIntent(_HomeLabIntent):
@@ -146,9 +167,7 @@ class HealthIntent(_HomeLabIntent):
     @override
     async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
         answers: list[str] = []
-        for entry, _kind, _key, device in _exposed_objects(
-            intent_obj.hass, intent_obj, {KIND_SYSTEM}
-        ):
+        for entry, _key, device in _exposed_objects(intent_obj, KIND_SYSTEM):
             runtime = entry.runtime_data
             name = device.name_by_user or device.name or entry.title
             if not runtime.client.connected:
@@ -172,29 +191,24 @@ class HealthIntent(_HomeLabIntent):
         return _say(intent_obj, " ".join(answers))
 
 
-class AppRunningIntent(_HomeLabIntent):
+class AppRunningIntent(_NamedObjectIntent):
     """Whether an app runs."""
 
     intent_type = INTENT_APP_RUNNING
     description = "Tells whether an app on the NAS is running"
-
-    @property
-    @override
-    def slot_schema(self) -> dict[Any, Any]:
-        return {"app": intent.non_empty_string}
+    kind = KIND_APP
 
     @override
-    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
-        spoken = str(intent_obj.slots["app"]["value"])
-        for entry, _kind, name, device in _exposed_objects(intent_obj.hass, intent_obj, {KIND_APP}):
-            app = entry.runtime_data.apps.data.get(name)
-            if app is None or not _spoken_match(spoken, app.name, app.title, device.name_by_user):
-                continue
-            title = device.name_by_user or app.title or app.name
-            if app.state == "RUNNING":
-                return _say(intent_obj, f"Yes, {title} is running.")
-            return _say(intent_obj, f"No, {title} is {app.state.lower()}.")
-        return _say(intent_obj, f"No app called {spoken} is exposed to Assist.")
+    def answer(
+        self, entry: TrueNASConfigEntry, key: Any, device: dr.DeviceEntry, spoken: str
+    ) -> str | None:
+        app = entry.runtime_data.apps.data.get(key)
+        if app is None or not _spoken_match(spoken, app.name, app.title, device.name_by_user):
+            return None
+        title = device.name_by_user or app.title or app.name
+        if app.state == "RUNNING":
+            return f"Yes, {title} is running."
+        return f"No, {title} is {app.state.lower()}."
 
 
 @callback

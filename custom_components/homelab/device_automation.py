@@ -7,9 +7,12 @@ Shared by device_trigger.py and device_condition.py, so that "pool became degrad
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from homeassistant.const import CONF_DEVICE_ID, CONF_DOMAIN, CONF_ENTITY_ID, CONF_TYPE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import config_validation as cv, entity_registry as er
+import probatio as vol
 
 from .const import DOMAIN
 
@@ -52,3 +55,29 @@ def matching_entities(
             if entity.translation_key in watch.translation_keys
         )
     return found
+
+
+def watch_schema(base: vol.Schema, watches: dict[str, Watch]) -> vol.Schema:
+    """The base trigger or condition schema with the watched entity and the watch's type."""
+    return base.extend(
+        {
+            vol.Required(CONF_ENTITY_ID): cv.entity_id_or_uuid,
+            vol.Required(CONF_TYPE): vol.In(list(watches)),
+        }
+    )
+
+
+def offered(
+    hass: HomeAssistant, device_id: str, watches: dict[str, Watch], head: dict[str, str]
+) -> list[dict[str, Any]]:
+    """What the device offers (`head`: the trigger's platform or the condition's kind)."""
+    return [
+        {
+            **head,
+            CONF_DEVICE_ID: device_id,
+            CONF_DOMAIN: DOMAIN,
+            CONF_ENTITY_ID: entity.id,
+            CONF_TYPE: kind,
+        }
+        for kind, entity in matching_entities(hass, device_id, watches)
+    ]

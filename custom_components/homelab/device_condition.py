@@ -4,42 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.const import (
-    CONF_CONDITION,
-    CONF_DEVICE_ID,
-    CONF_DOMAIN,
-    CONF_ENTITY_ID,
-    CONF_TYPE,
-)
+from homeassistant.const import CONF_CONDITION, CONF_ENTITY_ID, CONF_TYPE
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import condition, config_validation as cv, entity_registry as er
+from homeassistant.helpers import condition, entity_registry as er
 from homeassistant.helpers.config_validation import DEVICE_CONDITION_BASE_SCHEMA
 from homeassistant.helpers.typing import ConfigType, TemplateVarsType
-import probatio as vol
 
-from .const import DOMAIN
-from .device_automation import CONDITIONS, matching_entities
+from .device_automation import CONDITIONS, offered, watch_schema
 
-CONDITION_SCHEMA = DEVICE_CONDITION_BASE_SCHEMA.extend(
-    {
-        vol.Required(CONF_ENTITY_ID): cv.entity_id_or_uuid,
-        vol.Required(CONF_TYPE): vol.In(list(CONDITIONS)),
-    }
-)
+CONDITION_SCHEMA = watch_schema(DEVICE_CONDITION_BASE_SCHEMA, CONDITIONS)
 
 
 async def async_get_conditions(hass: HomeAssistant, device_id: str) -> list[dict[str, Any]]:
     """The conditions this device offers."""
-    return [
-        {
-            CONF_CONDITION: "device",
-            CONF_DEVICE_ID: device_id,
-            CONF_DOMAIN: DOMAIN,
-            CONF_ENTITY_ID: entity.id,
-            CONF_TYPE: kind,
-        }
-        for kind, entity in matching_entities(hass, device_id, CONDITIONS)
-    ]
+    return offered(hass, device_id, CONDITIONS, {CONF_CONDITION: "device"})
 
 
 @callback

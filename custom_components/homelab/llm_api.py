@@ -11,11 +11,12 @@ never by reading device identifiers.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any, override
 
 from homeassistant.components.conversation import DOMAIN as CONVERSATION_DOMAIN
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
@@ -23,15 +24,15 @@ from homeassistant.helpers import device_registry as dr, llm
 from homeassistant.util.json import JsonObjectType, JsonValueType
 import probatio as vol
 
-from .const import DOMAIN, EntryType, entry_type
+from .const import DOMAIN
+from .entries import is_pipeline_entry, loaded_truenas_entries
 from .lab_profile import FAILED_TAG
 from .nas.backups.coordinator import TaskKind, task_name
-from .nas.runtime import TrueNASConfigEntry
 from .pipeline.entity import service_identifier
 from .pipeline.entry import (
-    N8nRuntimeData,
-    OllamaRuntimeData,
-    PaperlessRuntimeData,
+    PipelineConfigEntry,
+    is_ollama_entry,
+    is_paperless_entry,
     loaded_pipeline_entries,
 )
 from .redact import alert_text
@@ -52,14 +53,6 @@ API_PROMPT = (
 )
 
 
-def _truenas_entries(hass: HomeAssistant) -> list[TrueNASConfigEntry]:
-    return [
-        entry
-        for entry in hass.config_entries.async_entries(DOMAIN)
-        if entry.state is ConfigEntryState.LOADED and entry_type(entry) is EntryType.TRUENAS
-    ]
-
-
 def _exposed(hass: HomeAssistant, llm_context: llm.LLMContext) -> set[str]:
     """The Home Lab devices the user exposed (one entity is enough) to the agent's assistant."""
     return entry_devices_exposed(hass, llm_context.assistant or CONVERSATION_DOMAIN)
@@ -70,11 +63,11 @@ def _device_id(hass: HomeAssistant, entry: ConfigEntry[Any], identifier: tuple[s
     return device.id if device is not None else ""
 
 
-def _pipeline_summary(entry: ConfigEntry[Any]) -> JsonObjectType:
+def _pipeline_summary(entry: PipelineConfigEntry) -> JsonObjectType:
     """What the LLM needs of one pipeline entry, from its coordinators' latest data."""
-    runtime = entry.runtime_data
     summary: JsonObjectType = {"service": entry.title}
-    if isinstance(runtime, PaperlessRuntimeData):
+    if is_paperless_entry(entry):
+        runtime = entry.runtime_data
         paperless = runtime.coordinator
         summary["available"] = paperless.last_update_success
         if (data := paperless.data) is not None:
@@ -92,15 +85,15 @@ def _pipeline_summary(entry: ConfigEntry[Any]) -> JsonObjectType:
                 "processing": ai.data.processing.is_processing,
                 "processed_today": ai.data.processing.processed_today,
             }
-    elif isinstance(runtime, OllamaRuntimeData):
-        ollama = runtime.coordinator
+    elif is_ollama_entry(entry):
+        ollama = entry.runtime_data.coordinator
         summary["available"] = ollama.last_update_success
         if (models := ollama.data) is not None:
             summary["version"] = models.version
             summary["models_installed"] = len(models.installed)
             summary["models_loaded"] = [model.name for model in models.running.models]
-    elif isinstance(runtime, N8nRuntimeData):
-        n8n = runtime.coordinator
+    else:
+        n8n = entry.runtime_data.coordinator
         summary["available"] = n8n.last_update_success
         if (flows := n8n.data) is not None:
             summary["ready"] = flows.ready
@@ -109,10 +102,17 @@ def _pipeline_summary(entry: ConfigEntry[Any]) -> JsonObjectType:
     return summary
 
 
+def _entry_exposed(hass: HomeAssistant, entry: ConfigEntry[Any], exposed: set[str]) -> bool:
+    """Whether one of the entry's devices is exposed."""
+    return any(
+        _device_id(hass, entry, identifier) in exposed for identifier in owned_objects(entry)
+    )
+
+
 def lab_status(hass: HomeAssistant, exposed: set[str]) -> JsonObjectType:
     """A compact summary of what the user exposed: pools, apps, alerts, backups, the pipeline."""
     servers: list[JsonValueType] = []
-    for entry in _truenas_entries(hass):
+    for entry in loaded_truenas_entries(hass):
         runtime = entry.runtime_data
         data = runtime.coordinator.data
         shown = {
@@ -160,18 +160,14 @@ def lab_status(hass: HomeAssistant, exposed: set[str]) -> JsonObjectType:
         servers.append(server)
     pipeline: list[JsonValueType] = [
         _pipeline_summary(entry)
-        for entry in hass.config_entries.async_entries(DOMAIN)
-        if entry.state is ConfigEntryState.LOADED
-        and entry_type(entry) is not EntryType.TRUENAS
-        and any(
-            _device_id(hass, entry, identifier) in exposed for identifier in owned_objects(entry)
-        )
+        for entry in loaded_pipeline_entries(hass, is_pipeline_entry)
+        if _entry_exposed(hass, entry, exposed)
     ]
     return {"servers": servers, "pipeline": pipeline}
 
 
 def _find(
-    hass: HomeAssistant, name: str, kinds: set[str], exposed: set[str]
+    hass: HomeAssistant, name: str, kinds: AbstractSet[str], exposed: set[str]
 ) -> list[tuple[str, str]]:
     """(device id, shown name) of the exposed objects of `kinds` called `name`.
 
@@ -181,7 +177,7 @@ def _find(
     wanted = name.strip().casefold()
     registry = dr.async_get(hass)
     found: dict[str, str] = {}
-    for entry in _truenas_entries(hass):
+    for entry in loaded_truenas_entries(hass):
         runtime = entry.runtime_data
         backups = runtime.backups.data
         for identifier, (kind, key) in owned_objects(entry).items():
@@ -227,68 +223,70 @@ class LabStatusTool(HomeLabTool):
         return llm.ToolResult(data=lab_status(hass, _exposed(hass, llm_context)))
 
 
-async def _call_action(
+async def _call_service(
     hass: HomeAssistant,
     llm_context: llm.LLMContext,
     service: str,
-    name: str,
-    *,
-    kinds: set[str],
-    options: dict[str, Any],
+    data: dict[str, Any],
+    answer: JsonObjectType,
 ) -> llm.ToolResult:
-    found = _find(hass, name, kinds, _exposed(hass, llm_context))
-    if not found:
-        return llm.ToolResult(
-            data={"error": f"Nothing exposed to the assistant is called {name!r}"}, error=True
-        )
-    if len(found) > 1:
-        return llm.ToolResult(
-            data={"error": f"{name!r} is ambiguous: {sorted(shown for _id, shown in found)}"},
-            error=True,
-        )
-    ((device_id, shown),) = found
+    """Call one of the integration's actions; `answer` plus its response, or its error."""
     try:
         response = await hass.services.async_call(
-            DOMAIN,
-            service,
-            {ATTR_DEVICE_ID: device_id, **options},
-            blocking=True,
-            context=llm_context.context,
-            return_response=True,
+            DOMAIN, service, data, blocking=True, context=llm_context.context, return_response=True
         )
     except HomeAssistantError as err:
         return llm.ToolResult(data={"error": str(err)}, error=True)
-    return llm.ToolResult(data={"target": shown, "result": response or {}})
+    return llm.ToolResult(data={**answer, "result": response or {}})
 
 
-class RestartAppTool(HomeLabTool):
-    """Restart a TrueNAS app through `homelab.restart_app`."""
+class NamedTargetTool(HomeLabTool):
+    """Call the action `name` on the one exposed object of `kinds` called `target_arg`."""
 
-    name = "restart_app"
-    description = "Restart a lab app (a TrueNAS app) by name, e.g. 'paperless-ngx'."
-    parameters = vol.Schema(
-        {
-            vol.Required("app", description="The app's name"): str,
-            vol.Optional("wait", description="Wait for the restart job to finish"): bool,
-        }
-    )
+    target_arg: str
+    kinds: frozenset[str]
 
     @override
     async def async_call(
         self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
     ) -> llm.ToolResult:
         args = tool_input.tool_args
-        return await _call_action(
-            hass,
-            llm_context,
-            "restart_app",
-            str(args["app"]),
-            kinds={KIND_APP},
-            options={"wait": bool(args.get("wait", False))},
-        )
+        name = str(args[self.target_arg])
+        found = _find(hass, name, self.kinds, _exposed(hass, llm_context))
+        if not found:
+            return llm.ToolResult(
+                data={"error": f"Nothing exposed to the assistant is called {name!r}"}, error=True
+            )
+        if len(found) > 1:
+            return llm.ToolResult(
+                data={"error": f"{name!r} is ambiguous: {sorted(shown for _id, shown in found)}"},
+                error=True,
+            )
+        ((device_id, shown),) = found
+        data = {ATTR_DEVICE_ID: device_id, "wait": bool(args.get("wait", False))}
+        return await _call_service(hass, llm_context, self.name, data, {"target": shown})
 
 
-class TriggerBackupTool(HomeLabTool):
+def _target_and_wait(target: str, target_description: str, wait_description: str) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(target, description=target_description): str,
+            vol.Optional("wait", description=wait_description): bool,
+        }
+    )
+
+
+class RestartAppTool(NamedTargetTool):
+    """Restart a TrueNAS app through `homelab.restart_app`."""
+
+    name = "restart_app"
+    description = "Restart a lab app (a TrueNAS app) by name, e.g. 'paperless-ngx'."
+    parameters = _target_and_wait("app", "The app's name", "Wait for the restart job to finish")
+    target_arg = "app"
+    kinds = frozenset({KIND_APP})
+
+
+class TriggerBackupTool(NamedTargetTool):
     """Start a backup through `homelab.trigger_backup`."""
 
     name = "trigger_backup"
@@ -296,26 +294,9 @@ class TriggerBackupTool(HomeLabTool):
         "Back up now: run a snapshot, replication or cloud sync task, or snapshot a dataset "
         "(target by task or dataset name, e.g. 'tank/applications/paperless-ngx')."
     )
-    parameters = vol.Schema(
-        {
-            vol.Required("target", description="Task or dataset name"): str,
-            vol.Optional("wait", description="Wait for the backup to finish"): bool,
-        }
-    )
-
-    @override
-    async def async_call(
-        self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
-    ) -> llm.ToolResult:
-        args = tool_input.tool_args
-        return await _call_action(
-            hass,
-            llm_context,
-            "trigger_backup",
-            str(args["target"]),
-            kinds={*map(str, TaskKind), KIND_DATASET},
-            options={"wait": bool(args.get("wait", False))},
-        )
+    parameters = _target_and_wait("target", "Task or dataset name", "Wait for the backup to finish")
+    target_arg = "target"
+    kinds = frozenset({*map(str, TaskKind), KIND_DATASET})
 
 
 class ReprocessDocumentsTool(HomeLabTool):
@@ -337,9 +318,9 @@ class ReprocessDocumentsTool(HomeLabTool):
         exposed = _exposed(hass, llm_context)
         targets = [
             device_id
-            for entry in loaded_pipeline_entries(hass, EntryType.PAPERLESS)
+            for entry in loaded_pipeline_entries(hass, is_paperless_entry)
             if (device_id := _device_id(hass, entry, service_identifier(entry)))
-            and any(_device_id(hass, entry, ident) in exposed for ident in owned_objects(entry))
+            and _entry_exposed(hass, entry, exposed)
         ]
         if not targets:
             return llm.ToolResult(
@@ -349,18 +330,7 @@ class ReprocessDocumentsTool(HomeLabTool):
         data: dict[str, Any] = {ATTR_DEVICE_ID: targets, "tag": FAILED_TAG}
         if ids := tool_input.tool_args.get("document_ids"):
             data = {ATTR_DEVICE_ID: targets, "document_ids": ids}
-        try:
-            response = await hass.services.async_call(
-                DOMAIN,
-                "reprocess_documents",
-                data,
-                blocking=True,
-                context=llm_context.context,
-                return_response=True,
-            )
-        except HomeAssistantError as err:
-            return llm.ToolResult(data={"error": str(err)}, error=True)
-        return llm.ToolResult(data={"result": response or {}})
+        return await _call_service(hass, llm_context, self.name, data, {})
 
 
 @dataclass(slots=True, kw_only=True)

@@ -9,6 +9,7 @@ say exactly what to do.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
@@ -56,17 +57,46 @@ def _issue_id(entry: ConfigEntry[Any], kind: str, detail: str = "") -> str:
 
 
 @callback
-def async_report_missing_role(hass: HomeAssistant, entry: ConfigEntry[Any], method: str) -> None:
-    """The API key's user lacks the role `method` needs."""
-    role = role_for(method)
+def _raise_issue(
+    hass: HomeAssistant,
+    issue_id: str,
+    translation_key: str,
+    placeholders: dict[str, str],
+    *,
+    severity: ir.IssueSeverity = ir.IssueSeverity.WARNING,
+    fix_for: ConfigEntry[Any] | None = None,
+) -> None:
+    """Raise (or update) an issue; `fix_for`: the entry its fix flow repairs."""
     ir.async_create_issue(
         hass,
         DOMAIN,
+        issue_id,
+        is_fixable=fix_for is not None,
+        severity=severity,
+        translation_key=translation_key,
+        translation_placeholders=placeholders,
+        data={"entry_id": fix_for.entry_id} if fix_for is not None else None,
+    )
+
+
+@callback
+def _delete_issues(hass: HomeAssistant, prefix: str, keep: Collection[str] = ()) -> None:
+    """Delete this integration's issues whose id starts with `prefix`, except those to keep."""
+    registry = ir.async_get(hass)
+    for domain, issue_id in list(registry.issues):
+        if domain == DOMAIN and issue_id.startswith(prefix) and issue_id not in keep:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+@callback
+def async_report_missing_role(hass: HomeAssistant, entry: ConfigEntry[Any], method: str) -> None:
+    """The API key's user lacks the role `method` needs."""
+    role = role_for(method)
+    _raise_issue(
+        hass,
         _issue_id(entry, "missing_role", role),
-        is_fixable=False,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key="missing_role",
-        translation_placeholders={"role": role, "method": method, "entry": entry.title},
+        "missing_role",
+        {"role": role, "method": method, "entry": entry.title},
     )
 
 
@@ -80,45 +110,31 @@ def async_sync_event_issue(
     if not denied:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
         return
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        issue_id,
-        is_fixable=False,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key="missing_event_role",
-        translation_placeholders={
-            "event": short,
-            "role": event_role(short) or READ_ROLE,
-            "entry": entry.title,
-        },
+    role = event_role(short) or READ_ROLE
+    _raise_issue(
+        hass, issue_id, "missing_event_role", {"event": short, "role": role, "entry": entry.title}
     )
 
 
 @callback
 def async_sync_pool_issues(hass: HomeAssistant, entry: ConfigEntry[Any], pools: list[Pool]) -> None:
     """Raise an issue for each unhealthy pool; delete it once the pool is healthy (or gone)."""
-    registry = ir.async_get(hass)
     prefix = _issue_id(entry, "pool_degraded")
     wanted = {f"{prefix}_{pool.name}": pool for pool in pools if not pool.healthy or pool.warning}
     for issue_id, pool in wanted.items():
-        ir.async_create_issue(
+        _raise_issue(
             hass,
-            DOMAIN,
             issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR if not pool.healthy else ir.IssueSeverity.WARNING,
-            translation_key="pool_degraded",
-            translation_placeholders={
+            "pool_degraded",
+            {
                 "pool": pool.name,
                 "status": pool.status,
                 "detail": pool.status_detail or "",
                 "disks": str(pool.disks_not_online),
             },
+            severity=ir.IssueSeverity.ERROR if not pool.healthy else ir.IssueSeverity.WARNING,
         )
-    for (domain, issue_id), _issue in list(registry.issues.items()):
-        if domain == DOMAIN and issue_id.startswith(prefix) and issue_id not in wanted:
-            ir.async_delete_issue(hass, DOMAIN, issue_id)
+    _delete_issues(hass, prefix, keep=wanted)
 
 
 def choose_api_version(served: list[str]) -> str | None:
@@ -140,17 +156,13 @@ def async_sync_api_version_issue(
     if chosen is not None:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
         return
-    ir.async_create_issue(
+    supported = ", ".join(f"{prefix}.x" for prefix in SUPPORTED_API_PREFIXES)
+    _raise_issue(
         hass,
-        DOMAIN,
         issue_id,
-        is_fixable=False,
+        "unsupported_api_version",
+        {"served": ", ".join(served) or "none", "supported": supported},
         severity=ir.IssueSeverity.ERROR,
-        translation_key="unsupported_api_version",
-        translation_placeholders={
-            "served": ", ".join(served) or "none",
-            "supported": ", ".join(f"{prefix}.x" for prefix in SUPPORTED_API_PREFIXES),
-        },
     )
 
 
@@ -161,16 +173,7 @@ def async_sync_insecure_issue(hass: HomeAssistant, entry: ConfigEntry[Any]) -> N
     if entry.data.get(CONF_SSL, True):
         ir.async_delete_issue(hass, DOMAIN, issue_id)
         return
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        issue_id,
-        is_fixable=True,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key="insecure_transport",
-        translation_placeholders={"entry": entry.title},
-        data={"entry_id": entry.entry_id},
-    )
+    _raise_issue(hass, issue_id, "insecure_transport", {"entry": entry.title}, fix_for=entry)
 
 
 CERTIFICATE_CHANGED = "certificate_changed"
@@ -185,21 +188,18 @@ def async_report_certificate_changed(
     """The server presented a certificate other than the pinned one: the connection is stopped."""
     expected = (err.expected if err else None) or entry.data.get(CONF_CERTIFICATE_SHA256) or ""
     presented = err.presented if err else None
-    ir.async_create_issue(
+    _raise_issue(
         hass,
-        DOMAIN,
         _issue_id(entry, CERTIFICATE_CHANGED),
-        is_fixable=True,
-        is_persistent=False,
-        severity=ir.IssueSeverity.ERROR,
-        translation_key=CERTIFICATE_CHANGED,
-        translation_placeholders={
+        CERTIFICATE_CHANGED,
+        {
             "entry": entry.title,
             "host": str(entry.data.get("host", "")),
             "expected": format_fingerprint(expected),
             "presented": format_fingerprint(presented) if presented else "?",
         },
-        data={"entry_id": entry.entry_id},
+        severity=ir.IssueSeverity.ERROR,
+        fix_for=entry,
     )
 
 
@@ -212,10 +212,7 @@ def async_clear_certificate_issue(hass: HomeAssistant, entry: ConfigEntry[Any]) 
 @callback
 def async_clear_entry_issues(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
     """Forget every issue of an entry (on unload; they are re-raised while relevant)."""
-    registry = ir.async_get(hass)
-    for (domain, issue_id), _issue in list(registry.issues.items()):
-        if domain == DOMAIN and issue_id.startswith(f"{entry.entry_id}_"):
-            ir.async_delete_issue(hass, DOMAIN, issue_id)
+    _delete_issues(hass, f"{entry.entry_id}_")
 
 
 class EnableTLSRepairFlow(RepairsFlow):

@@ -8,7 +8,8 @@ one call queues, so a mistyped tag cannot send the whole archive through the pip
 
 from __future__ import annotations
 
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any, Final, TypeIs
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
@@ -28,7 +29,7 @@ from ..clients.paperless import (
 from ..const import DOMAIN, EntryType
 from ..targets import TARGET_FIELDS, device_label, resolve_targets
 from .const import SERVICE_NAMES
-from .entry import OllamaRuntimeData, PaperlessRuntimeData, loaded_pipeline_entries
+from .entry import PipelineConfigEntry, is_ollama_entry, is_paperless_entry, loaded_pipeline_entries
 from .ollama import OllamaCoordinator
 
 SERVICE_REPROCESS: Final = "reprocess_documents"
@@ -69,16 +70,19 @@ UNLOAD_MODEL_SCHEMA = vol.Schema(
 )
 
 
-def _entries(hass: HomeAssistant, call: ServiceCall, kind: EntryType) -> list[ConfigEntry[Any]]:
+def _entries[EntryT: PipelineConfigEntry](
+    call: ServiceCall, kind: EntryType, is_kind: Callable[[ConfigEntry[Any]], TypeIs[EntryT]]
+) -> list[EntryT]:
     """The loaded entries of `kind` the call targets; any other target named directly is refused.
 
     Without a target, every loaded entry of `kind` (there is usually one Ollama, one Paperless-ngx).
     """
+    hass = call.hass
     if not TargetSelection(call.data).has_any_target:
-        loaded = loaded_pipeline_entries(hass, kind)
+        loaded = loaded_pipeline_entries(hass, is_kind)
         if not loaded:
             raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_target")
-        return list(loaded)
+        return loaded
 
     def wrong_target(device: dr.AnyDeviceEntry, _entry: ConfigEntry[Any]) -> ServiceValidationError:
         return ServiceValidationError(
@@ -93,6 +97,7 @@ def _entries(hass: HomeAssistant, call: ServiceCall, kind: EntryType) -> list[Co
     entries = {
         target.entry.entry_id: target.entry
         for target in resolve_targets(hass, call, {kind.value}, wrong_target)
+        if is_kind(target.entry)
     }
     return list(entries.values())
 
@@ -114,11 +119,10 @@ def _tag_missing(payload: Any) -> bool:
 
 
 async def _reprocess(call: ServiceCall) -> ServiceResponse:
-    entries = _entries(call.hass, call, EntryType.PAPERLESS)
+    entries = _entries(call, EntryType.PAPERLESS, is_paperless_entry)
     if len(entries) != 1:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="one_paperless")
     runtime = entries[0].runtime_data
-    assert isinstance(runtime, PaperlessRuntimeData)  # noqa: S101 - checked by _entries
     ids: list[int] | None = call.data.get(ATTR_DOCUMENT_IDS)
     tag_name: str | None = call.data.get(ATTR_TAG)
     limit: int = call.data[ATTR_LIMIT]
@@ -201,12 +205,10 @@ async def _reprocess(call: ServiceCall) -> ServiceResponse:
 
 
 def _ollama_coordinators(call: ServiceCall) -> list[OllamaCoordinator]:
-    coordinators = []
-    for entry in _entries(call.hass, call, EntryType.OLLAMA):
-        runtime = entry.runtime_data
-        assert isinstance(runtime, OllamaRuntimeData)  # noqa: S101 - checked by _entries
-        coordinators.append(runtime.coordinator)
-    return coordinators
+    return [
+        entry.runtime_data.coordinator
+        for entry in _entries(call, EntryType.OLLAMA, is_ollama_entry)
+    ]
 
 
 def _unknown_model(model: str, entry: str, *, unloading: bool) -> ServiceValidationError:

@@ -12,50 +12,36 @@ from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import CONF_STUCK_THRESHOLD, DEFAULT_STUCK_THRESHOLD
-from .coordinator import ServiceCoordinator
-from .entity import ServiceEntity, paperless_ai_device, service_device
-from .entry import OllamaRuntimeData, PaperlessRuntimeData
+from .const import stuck_threshold
+from .entity import DescribedEntity, ServiceEntityDescription, paperless_ai_device, service_device
+from .entry import OllamaConfigEntry, PaperlessConfigEntry
 from .ollama import OllamaData
 from .paperless import PaperlessAIData, PaperlessData
+from .platform import platform_setup
 
 
 @dataclass(frozen=True, kw_only=True)
-class PipelineBinarySensorDescription[DataT](BinarySensorEntityDescription):
+class PipelineBinarySensorDescription[DataT](
+    ServiceEntityDescription[DataT], BinarySensorEntityDescription
+):
     """A binary sensor and how to read it from its coordinator's data."""
 
     is_on_fn: Callable[[DataT], bool]
-    attributes_fn: Callable[[DataT], dict[str, Any] | None] = lambda _data: None
 
 
-class PipelineBinarySensor[DataT](ServiceEntity[ServiceCoordinator[DataT]], BinarySensorEntity):
+class PipelineBinarySensor[DataT](
+    DescribedEntity[DataT, PipelineBinarySensorDescription[DataT]], BinarySensorEntity
+):
     """One binary sensor for every description."""
 
     entity_description: PipelineBinarySensorDescription[DataT]
-
-    def __init__(
-        self,
-        coordinator: ServiceCoordinator[DataT],
-        description: PipelineBinarySensorDescription[DataT],
-        device: DeviceInfo,
-    ) -> None:
-        """Keep the typed description."""
-        super().__init__(coordinator, description, device)
 
     @property
     def is_on(self) -> bool:
         """Read the state from the latest data."""
         return self.entity_description.is_on_fn(self.coordinator.data)
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Extra attributes, when the description has some."""
-        return self.entity_description.attributes_fn(self.coordinator.data)
 
 
 OLLAMA_BUSY = PipelineBinarySensorDescription[OllamaData](
@@ -93,33 +79,33 @@ AI_PROCESSING = PipelineBinarySensorDescription[PaperlessAIData](
 )
 
 
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: ConfigEntry[Any],
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """The binary sensors of an Ollama or Paperless-ngx entry (n8n has none)."""
+def _ollama_binary_sensors(
+    _hass: HomeAssistant, entry: OllamaConfigEntry
+) -> list[BinarySensorEntity]:
+    return [
+        PipelineBinarySensor(entry.runtime_data.coordinator, OLLAMA_BUSY, service_device(entry))
+    ]
+
+
+def _paperless_binary_sensors(
+    _hass: HomeAssistant, entry: PaperlessConfigEntry
+) -> list[BinarySensorEntity]:
     runtime = entry.runtime_data
-    entities: list[BinarySensorEntity] = []
-    if isinstance(runtime, OllamaRuntimeData):
-        entities.append(
-            PipelineBinarySensor(runtime.coordinator, OLLAMA_BUSY, service_device(entry))
+    entities: list[BinarySensorEntity] = [
+        PipelineBinarySensor(
+            runtime.coordinator, stuck_description(stuck_threshold(entry)), service_device(entry)
         )
-    elif isinstance(runtime, PaperlessRuntimeData):
-        minutes = int(entry.options.get(CONF_STUCK_THRESHOLD, DEFAULT_STUCK_THRESHOLD))
+    ]
+    if runtime.ai_coordinator is not None:
         entities.append(
             PipelineBinarySensor(
-                runtime.coordinator,
-                stuck_description(timedelta(minutes=minutes)),
-                service_device(entry),
+                runtime.ai_coordinator, AI_PROCESSING, paperless_ai_device(entry, runtime.device_id)
             )
         )
-        if runtime.ai_coordinator is not None:
-            entities.append(
-                PipelineBinarySensor(
-                    runtime.ai_coordinator,
-                    AI_PROCESSING,
-                    paperless_ai_device(entry, runtime.device_id),
-                )
-            )
-    async_add_entities(entities)
+    return entities
+
+
+# The binary sensors of an Ollama or Paperless-ngx entry (n8n has none).
+async_setup_entry = platform_setup(
+    ollama=_ollama_binary_sensors, paperless=_paperless_binary_sensors
+)

@@ -6,23 +6,21 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..clients.paperless import PaperlessError
 from ..const import DOMAIN
 from .actions import async_unload_models
-from .const import CONF_STUCK_THRESHOLD, DEFAULT_STUCK_THRESHOLD
+from .const import stuck_threshold
 from .entity import ServiceEntity, service_device
-from .entry import OllamaRuntimeData, PaperlessRuntimeData
+from .entry import OllamaConfigEntry, PaperlessConfigEntry
 from .ollama import OllamaCoordinator
 from .paperless import PaperlessCoordinator
+from .platform import platform_setup
 
 UNLOAD_MODELS = ButtonEntityDescription(key="unload_models", translation_key="unload_models")
 DISMISS_STUCK = ButtonEntityDescription(
@@ -69,26 +67,22 @@ class DismissStuckTasksButton(ServiceEntity[PaperlessCoordinator], ButtonEntity)
             ) from err
 
 
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: ConfigEntry[Any],
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """The buttons of an Ollama or Paperless-ngx entry (n8n has none)."""
-    runtime = entry.runtime_data
-    if isinstance(runtime, OllamaRuntimeData):
-        async_add_entities(
-            [UnloadModelsButton(runtime.coordinator, UNLOAD_MODELS, service_device(entry))]
+def _ollama_buttons(_hass: HomeAssistant, entry: OllamaConfigEntry) -> list[ButtonEntity]:
+    return [
+        UnloadModelsButton(entry.runtime_data.coordinator, UNLOAD_MODELS, service_device(entry))
+    ]
+
+
+def _paperless_buttons(_hass: HomeAssistant, entry: PaperlessConfigEntry) -> list[ButtonEntity]:
+    return [
+        DismissStuckTasksButton(
+            entry.runtime_data.coordinator,
+            DISMISS_STUCK,
+            service_device(entry),
+            stuck_threshold(entry),
         )
-    elif isinstance(runtime, PaperlessRuntimeData):
-        minutes = int(entry.options.get(CONF_STUCK_THRESHOLD, DEFAULT_STUCK_THRESHOLD))
-        async_add_entities(
-            [
-                DismissStuckTasksButton(
-                    runtime.coordinator,
-                    DISMISS_STUCK,
-                    service_device(entry),
-                    timedelta(minutes=minutes),
-                )
-            ]
-        )
+    ]
+
+
+# The buttons of an Ollama or Paperless-ngx entry (n8n has none).
+async_setup_entry = platform_setup(ollama=_ollama_buttons, paperless=_paperless_buttons)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
@@ -50,3 +51,8 @@ def poll_interval(entry: ConfigEntry[Any]) -> int:
     """The entry's poll interval in seconds."""
     default = DEFAULT_POLL_INTERVALS.get(entry_type(entry), 30)
     return int(entry.options.get(CONF_POLL_INTERVAL, default))
+
+
+def stuck_threshold(entry: ConfigEntry[Any]) -> timedelta:
+    """How long a Paperless-ngx task may wait or run before it counts as stuck."""
+    return timedelta(minutes=int(entry.options.get(CONF_STUCK_THRESHOLD, DEFAULT_STUCK_THRESHOLD)))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
@@ -11,6 +13,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpda
 
 from ..const import DOMAIN
 from .const import CONF_AI_URL
+from .coordinator import ServiceCoordinator
 
 PAPERLESS_AI: str = "paperless_ai"
 PIPELINE: str = "pipeline"
@@ -26,28 +29,49 @@ def service_device(entry: ConfigEntry[Any]) -> DeviceInfo:
     return DeviceInfo(identifiers={service_identifier(entry)})
 
 
+def _sub_device(
+    entry: ConfigEntry[Any],
+    suffix: str,
+    parent_device_id: str,
+    *,
+    name: str,
+    manufacturer: str,
+    model: str,
+) -> DeviceInfo:
+    """A service device under the entry's main device."""
+    return DeviceInfo(
+        identifiers={service_identifier(entry, suffix)},
+        name=name,
+        manufacturer=manufacturer,
+        model=model,
+        entry_type=DeviceEntryType.SERVICE,
+        via_device_id=parent_device_id,
+    )
+
+
 def paperless_ai_device(entry: ConfigEntry[Any], paperless_device_id: str) -> DeviceInfo:
     """Paperless-AI, under the Paperless-ngx device."""
-    return DeviceInfo(
-        identifiers={service_identifier(entry, PAPERLESS_AI)},
+    device = _sub_device(
+        entry,
+        PAPERLESS_AI,
+        paperless_device_id,
         name="Paperless-AI",
         manufacturer="Paperless-AI",
         model="Paperless-AI",
-        entry_type=DeviceEntryType.SERVICE,
-        via_device_id=paperless_device_id,
-        configuration_url=str(entry.data.get(CONF_AI_URL) or "") or None,
     )
+    device["configuration_url"] = str(entry.data.get(CONF_AI_URL) or "") or None
+    return device
 
 
 def pipeline_device(entry: ConfigEntry[Any], paperless_device_id: str) -> DeviceInfo:
     """The Pipeline device: the stages of the whole document pipeline added up."""
-    return DeviceInfo(
-        identifiers={service_identifier(entry, PIPELINE)},
+    return _sub_device(
+        entry,
+        PIPELINE,
+        paperless_device_id,
         name="Pipeline",
         manufacturer="Home Lab",
         model="Document pipeline",
-        entry_type=DeviceEntryType.SERVICE,
-        via_device_id=paperless_device_id,
     )
 
 
@@ -71,3 +95,40 @@ class ServiceEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[
         self.entity_description = description
         self._attr_unique_id = f"{entry.entry_id}_{unique_suffix or description.key}"
         self._attr_device_info = device
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceEntityDescription[DataT](EntityDescription):
+    """What every described entity reads from its coordinator's data besides its state."""
+
+    attributes_fn: Callable[[DataT], dict[str, Any] | None] = lambda _data: None
+    available_fn: Callable[[DataT], bool] = lambda _data: True
+
+
+class DescribedEntity[DataT, DescriptionT: ServiceEntityDescription[Any]](
+    ServiceEntity[ServiceCoordinator[DataT]]
+):
+    """An entity whose attributes and availability its description reads from the data."""
+
+    entity_description: DescriptionT
+
+    def __init__(
+        self,
+        coordinator: ServiceCoordinator[DataT],
+        description: DescriptionT,
+        device: DeviceInfo,
+        *,
+        unique_suffix: str | None = None,
+    ) -> None:
+        """Keep the typed description."""
+        super().__init__(coordinator, description, device, unique_suffix=unique_suffix)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Extra attributes, when the description has some."""
+        return self.entity_description.attributes_fn(self.coordinator.data)
+
+    @property
+    @override
+    def available(self) -> bool:
+        return super().available and self.entity_description.available_fn(self.coordinator.data)

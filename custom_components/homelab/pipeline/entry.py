@@ -7,8 +7,9 @@ its coordinator(s), and a device of the service type.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeIs
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
@@ -16,6 +17,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.typing import UNDEFINED, UndefinedType
 
 from ..clients.n8n import N8nClient
 from ..clients.ollama import OllamaClient
@@ -65,8 +67,26 @@ class N8nRuntimeData:
     coordinator: N8nCoordinator
 
 
-type PipelineRuntimeData = OllamaRuntimeData | PaperlessRuntimeData | N8nRuntimeData
-type PipelineConfigEntry = ConfigEntry[PipelineRuntimeData]
+type OllamaConfigEntry = ConfigEntry[OllamaRuntimeData]
+type PaperlessConfigEntry = ConfigEntry[PaperlessRuntimeData]
+type N8nConfigEntry = ConfigEntry[N8nRuntimeData]
+# Every pipeline entry is one of these; `is_ollama_entry` and `is_paperless_entry` tell them apart.
+type PipelineConfigEntry = OllamaConfigEntry | PaperlessConfigEntry | N8nConfigEntry
+
+
+def is_ollama_entry(entry: ConfigEntry[Any]) -> TypeIs[OllamaConfigEntry]:
+    """An Ollama entry."""
+    return entry_type(entry) is EntryType.OLLAMA
+
+
+def is_paperless_entry(entry: ConfigEntry[Any]) -> TypeIs[PaperlessConfigEntry]:
+    """A Paperless-ngx entry (with Paperless-AI when configured)."""
+    return entry_type(entry) is EntryType.PAPERLESS
+
+
+def is_n8n_entry(entry: ConfigEntry[Any]) -> TypeIs[N8nConfigEntry]:
+    """An n8n entry."""
+    return entry_type(entry) is EntryType.N8N
 
 
 def _session(hass: HomeAssistant, data: dict[str, Any]) -> Any:
@@ -101,105 +121,121 @@ def create_n8n_client(hass: HomeAssistant, data: dict[str, Any]) -> N8nClient:
     return N8nClient(str(data[CONF_URL]), str(data[CONF_API_KEY]), session=_session(hass, data))
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
-    """Fetch once (errors raise ConfigEntryNotReady / ConfigEntryAuthFailed), then the platforms."""
+def _register_device(
+    hass: HomeAssistant,
+    entry: PipelineConfigEntry,
+    *,
+    manufacturer: str,
+    model: str,
+    sw_version: str | UndefinedType | None = UNDEFINED,
+    configuration_url: str | UndefinedType = UNDEFINED,
+) -> dr.DeviceEntry:
+    """The entry's service device, named after the entry."""
+    return dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={service_identifier(entry)},
+        name=entry.title,
+        manufacturer=manufacturer,
+        model=model,
+        sw_version=sw_version,
+        entry_type=dr.DeviceEntryType.SERVICE,
+        configuration_url=configuration_url,
+    )
+
+
+async def _async_setup_ollama(hass: HomeAssistant, entry: OllamaConfigEntry) -> None:
+    ollama = OllamaCoordinator(hass, entry, create_ollama_client(hass, dict(entry.data)))
+    await ollama.async_config_entry_first_refresh()
+    _register_device(
+        hass, entry, manufacturer="Ollama", model="Ollama", sw_version=ollama.data.version
+    )
+    entry.runtime_data = OllamaRuntimeData(client=ollama.client, coordinator=ollama)
+
+
+async def _async_setup_paperless(hass: HomeAssistant, entry: PaperlessConfigEntry) -> None:
     data = dict(entry.data)
-    kind = entry_type(entry)
+    ai_client = create_paperless_ai_client(hass, data)
+    paperless = PaperlessCoordinator(
+        hass, entry, create_paperless_client(hass, data), with_ai=ai_client is not None
+    )
+    await paperless.async_config_entry_first_refresh()
+    ai = PaperlessAICoordinator(hass, entry, ai_client) if ai_client else None
+    if ai is not None:
+        # Paperless-AI being down must not keep Paperless-ngx's sensors away: its own
+        # entities stay unavailable until it answers (a refused key still starts a reauth).
+        await ai.async_refresh()
+    device = _register_device(
+        hass,
+        entry,
+        manufacturer="Paperless-ngx",
+        model=f"Paperless-ngx (API {paperless.data.api_version})",
+        sw_version=paperless.data.server_version,
+        configuration_url=str(data[CONF_URL]),
+    )
     devices = dr.async_get(hass)
-    if kind is EntryType.OLLAMA:
-        ollama = OllamaCoordinator(hass, entry, create_ollama_client(hass, data))
-        await ollama.async_config_entry_first_refresh()
-        devices.async_get_or_create(
-            config_entry_id=entry.entry_id,
-            identifiers={service_identifier(entry)},
-            name=entry.title,
-            manufacturer="Ollama",
-            model="Ollama",
-            sw_version=ollama.data.version,
-            entry_type=dr.DeviceEntryType.SERVICE,
+    if ai is None and (
+        stale := devices.async_get_device_by_identifier(
+            service_identifier(entry, PAPERLESS_AI), entry.entry_id
         )
-        entry.runtime_data = OllamaRuntimeData(client=ollama.client, coordinator=ollama)
-    elif kind is EntryType.PAPERLESS:
-        ai_client = create_paperless_ai_client(hass, data)
-        paperless = PaperlessCoordinator(
-            hass, entry, create_paperless_client(hass, data), with_ai=ai_client is not None
-        )
-        await paperless.async_config_entry_first_refresh()
-        ai = PaperlessAICoordinator(hass, entry, ai_client) if ai_client else None
-        if ai is not None:
-            # Paperless-AI being down must not keep Paperless-ngx's sensors away: its own
-            # entities stay unavailable until it answers (a refused key still starts a reauth).
-            await ai.async_refresh()
-        device = devices.async_get_or_create(
-            config_entry_id=entry.entry_id,
-            identifiers={service_identifier(entry)},
-            name=entry.title,
-            manufacturer="Paperless-ngx",
-            model=f"Paperless-ngx (API {paperless.data.api_version})",
-            sw_version=paperless.data.server_version,
-            entry_type=dr.DeviceEntryType.SERVICE,
-            configuration_url=str(data[CONF_URL]),
-        )
-        if ai is None and (
-            stale := devices.async_get_device_by_identifier(
-                service_identifier(entry, PAPERLESS_AI), entry.entry_id
-            )
-        ):
-            # Paperless-AI was removed from the entry: its device and entities go too.
-            devices.async_remove_device(stale.id)
-        entry.runtime_data = PaperlessRuntimeData(
-            client=paperless.client,
-            coordinator=paperless,
-            device_id=device.id,
-            ai_client=ai_client,
-            ai_coordinator=ai,
-        )
+    ):
+        # Paperless-AI was removed from the entry: its device and entities go too.
+        devices.async_remove_device(stale.id)
+    entry.runtime_data = PaperlessRuntimeData(
+        client=paperless.client,
+        coordinator=paperless,
+        device_id=device.id,
+        ai_client=ai_client,
+        ai_coordinator=ai,
+    )
+
+
+async def _async_setup_n8n(hass: HomeAssistant, entry: N8nConfigEntry) -> None:
+    n8n = N8nCoordinator(hass, entry, create_n8n_client(hass, dict(entry.data)))
+    await n8n.async_config_entry_first_refresh()
+    _register_device(
+        hass, entry, manufacturer="n8n", model="n8n", configuration_url=str(entry.data[CONF_URL])
+    )
+    entry.runtime_data = N8nRuntimeData(client=n8n.client, coordinator=n8n)
+
+    @callback
+    def _announce() -> None:
+        async_dispatcher_send(hass, SIGNAL_PIPELINE_UPDATED)
+
+    # The pipeline depth (on the Paperless-ngx entry) adds n8n's running executions.
+    entry.async_on_unload(n8n.async_add_listener(_announce))
+    # ...and notices when this entry finishes loading or starts unloading.
+    entry.async_on_unload(entry.async_on_state_change(_announce))
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: PipelineConfigEntry) -> bool:
+    """Fetch once (errors raise ConfigEntryNotReady / ConfigEntryAuthFailed), then the platforms."""
+    if is_ollama_entry(entry):
+        await _async_setup_ollama(hass, entry)
+    elif is_paperless_entry(entry):
+        await _async_setup_paperless(hass, entry)
     else:
-        n8n = N8nCoordinator(hass, entry, create_n8n_client(hass, data))
-        await n8n.async_config_entry_first_refresh()
-        devices.async_get_or_create(
-            config_entry_id=entry.entry_id,
-            identifiers={service_identifier(entry)},
-            name=entry.title,
-            manufacturer="n8n",
-            model="n8n",
-            entry_type=dr.DeviceEntryType.SERVICE,
-            configuration_url=str(data[CONF_URL]),
-        )
-        entry.runtime_data = N8nRuntimeData(client=n8n.client, coordinator=n8n)
-
-        @callback
-        def _announce() -> None:
-            async_dispatcher_send(hass, SIGNAL_PIPELINE_UPDATED)
-
-        # The pipeline depth (on the Paperless-ngx entry) adds n8n's running executions.
-        entry.async_on_unload(n8n.async_add_listener(_announce))
-        # ...and notices when this entry finishes loading or starts unloading.
-        entry.async_on_unload(entry.async_on_state_change(_announce))
+        await _async_setup_n8n(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PIPELINE_PLATFORMS)
     return True
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+async def async_unload_entry(hass: HomeAssistant, entry: PipelineConfigEntry) -> bool:
     """Unload the platforms (the clients use Home Assistant's shared session: nothing to close)."""
     return await hass.config_entries.async_unload_platforms(entry, PIPELINE_PLATFORMS)
 
 
-def loaded_pipeline_entries(hass: HomeAssistant, kind: EntryType) -> list[PipelineConfigEntry]:
-    """The loaded entries of one kind."""
-    return [
-        entry
-        for entry in hass.config_entries.async_loaded_entries(DOMAIN)
-        if entry_type(entry) is kind
-    ]
+def loaded_pipeline_entries[EntryT](
+    hass: HomeAssistant, is_kind: Callable[[ConfigEntry[Any]], TypeIs[EntryT]]
+) -> list[EntryT]:
+    """The loaded entries of one kind (`is_kind`: `is_ollama_entry`, ...)."""
+    return [entry for entry in hass.config_entries.async_loaded_entries(DOMAIN) if is_kind(entry)]
 
 
-def async_remove_config_entry_device(entry: ConfigEntry[Any], device: dr.DeviceEntry) -> bool:
+def async_remove_config_entry_device(entry: PipelineConfigEntry, device: dr.DeviceEntry) -> bool:
     """Only a device the entry no longer uses may be removed (Paperless-AI after it was dropped)."""
     used = {service_identifier(entry)}
-    runtime = entry.runtime_data
-    if isinstance(runtime, PaperlessRuntimeData):
+    if is_paperless_entry(entry):
         used.add(service_identifier(entry, PIPELINE))
-        if runtime.ai_client is not None:
+        if entry.runtime_data.ai_client is not None:
             used.add(service_identifier(entry, PAPERLESS_AI))
     return not device.identifiers & used

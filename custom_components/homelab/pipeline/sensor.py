@@ -18,23 +18,32 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfInformation
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..clients.paperless_ai import Health
-from ..const import EntryType
 from .const import SIGNAL_PIPELINE_UPDATED
-from .coordinator import ServiceCoordinator
-from .entity import ServiceEntity, paperless_ai_device, pipeline_device, service_device
-from .entry import N8nRuntimeData, OllamaRuntimeData, PaperlessRuntimeData, loaded_pipeline_entries
+from .entity import (
+    DescribedEntity,
+    ServiceEntityDescription,
+    paperless_ai_device,
+    pipeline_device,
+    service_device,
+)
+from .entry import (
+    N8nConfigEntry,
+    OllamaConfigEntry,
+    PaperlessConfigEntry,
+    PaperlessRuntimeData,
+    is_n8n_entry,
+    loaded_pipeline_entries,
+)
 from .n8n import N8nData
 from .ollama import OllamaData
 from .paperless import PaperlessAIData, PaperlessData
+from .platform import platform_setup
 
 type SensorValue = str | int | float | datetime | None
 
@@ -45,44 +54,82 @@ STAGE_PREFIX = "stage_"
 
 
 @dataclass(frozen=True, kw_only=True)
-class PipelineSensorDescription[DataT](SensorEntityDescription):
+class PipelineSensorDescription[DataT](ServiceEntityDescription[DataT], SensorEntityDescription):
     """A sensor and how to read it from its coordinator's data."""
 
     value_fn: Callable[[DataT], SensorValue]
-    attributes_fn: Callable[[DataT], dict[str, Any] | None] = lambda _data: None
-    available_fn: Callable[[DataT], bool] = lambda _data: True
 
 
-class PipelineSensor[DataT](ServiceEntity[ServiceCoordinator[DataT]], SensorEntity):
+class PipelineSensor[DataT](DescribedEntity[DataT, PipelineSensorDescription[DataT]], SensorEntity):
     """One sensor for every description."""
 
     entity_description: PipelineSensorDescription[DataT]
-
-    def __init__(
-        self,
-        coordinator: ServiceCoordinator[DataT],
-        description: PipelineSensorDescription[DataT],
-        device: DeviceInfo,
-        *,
-        unique_suffix: str | None = None,
-    ) -> None:
-        """Keep the typed description."""
-        super().__init__(coordinator, description, device, unique_suffix=unique_suffix)
 
     @property
     def native_value(self) -> SensorValue:
         """Read the value from the latest data."""
         return self.entity_description.value_fn(self.coordinator.data)
 
-    @property
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Extra attributes, when the description has some."""
-        return self.entity_description.attributes_fn(self.coordinator.data)
 
-    @property
-    @override
-    def available(self) -> bool:
-        return super().available and self.entity_description.available_fn(self.coordinator.data)
+def _count[DataT](
+    key: str,
+    value_fn: Callable[[DataT], SensorValue],
+    *,
+    translation_key: str | None = None,
+    attributes_fn: Callable[[DataT], dict[str, Any] | None] = lambda _data: None,
+) -> PipelineSensorDescription[DataT]:
+    """A number of things right now (a measurement without a unit)."""
+    return PipelineSensorDescription(
+        key=key,
+        translation_key=translation_key or key,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=value_fn,
+        attributes_fn=attributes_fn,
+    )
+
+
+def _timestamp[DataT](
+    key: str,
+    value_fn: Callable[[DataT], SensorValue],
+    *,
+    attributes_fn: Callable[[DataT], dict[str, Any] | None] = lambda _data: None,
+) -> PipelineSensorDescription[DataT]:
+    """When something last happened."""
+    return PipelineSensorDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=value_fn,
+        attributes_fn=attributes_fn,
+    )
+
+
+def _memory[DataT](
+    key: str, value_fn: Callable[[DataT], SensorValue]
+) -> PipelineSensorDescription[DataT]:
+    """Bytes of memory, shown in GiB."""
+    return PipelineSensorDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
+        suggested_display_precision=1,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=value_fn,
+    )
+
+
+def _version[DataT](
+    translation_key: str, value_fn: Callable[[DataT], SensorValue]
+) -> PipelineSensorDescription[DataT]:
+    """The service's version (key `version`; the translation names the service)."""
+    return PipelineSensorDescription(
+        key="version",
+        translation_key=translation_key,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=value_fn,
+    )
 
 
 # ---------------------------------------------------------------- Ollama
@@ -93,33 +140,9 @@ def _model_names(data: OllamaData) -> dict[str, Any]:
 
 
 OLLAMA_SENSORS: tuple[PipelineSensorDescription[OllamaData], ...] = (
-    PipelineSensorDescription[OllamaData](
-        key="loaded_models",
-        translation_key="loaded_models",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: len(data.running.models),
-        attributes_fn=_model_names,
-    ),
-    PipelineSensorDescription[OllamaData](
-        key="vram_used",
-        translation_key="vram_used",
-        device_class=SensorDeviceClass.DATA_SIZE,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
-        suggested_display_precision=1,
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: data.running.vram_used,
-    ),
-    PipelineSensorDescription[OllamaData](
-        key="ram_used",
-        translation_key="ram_used",
-        device_class=SensorDeviceClass.DATA_SIZE,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
-        suggested_display_precision=1,
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: data.running.ram_used,
-    ),
+    _count("loaded_models", lambda data: len(data.running.models), attributes_fn=_model_names),
+    _memory("vram_used", lambda data: data.running.vram_used),
+    _memory("ram_used", lambda data: data.running.ram_used),
     PipelineSensorDescription[OllamaData](
         key="gpu_share",
         translation_key="gpu_share",
@@ -128,24 +151,9 @@ OLLAMA_SENSORS: tuple[PipelineSensorDescription[OllamaData], ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda data: data.gpu_share,
     ),
-    PipelineSensorDescription[OllamaData](
-        key="installed_models",
-        translation_key="installed_models",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: len(data.installed),
-    ),
-    PipelineSensorDescription[OllamaData](
-        key="last_used",
-        translation_key="last_used",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda data: data.activity.last_used,
-    ),
-    PipelineSensorDescription[OllamaData](
-        key="version",
-        translation_key="ollama_version",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: data.version,
-    ),
+    _count("installed_models", lambda data: len(data.installed)),
+    _timestamp("last_used", lambda data: data.activity.last_used),
+    _version("ollama_version", lambda data: data.version),
 )
 
 
@@ -174,48 +182,13 @@ def _health_sensor(component: str, *, enabled: bool) -> PipelineSensorDescriptio
 
 
 PAPERLESS_SENSORS: tuple[PipelineSensorDescription[PaperlessData], ...] = (
-    PipelineSensorDescription[PaperlessData](
-        key="tasks_queued",
-        translation_key="tasks_queued",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: data.queue.pending,
-    ),
-    PipelineSensorDescription[PaperlessData](
-        key="tasks_processing",
-        translation_key="tasks_processing",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: data.queue.started,
-    ),
-    PipelineSensorDescription[PaperlessData](
-        key="tasks_failed",
-        translation_key="tasks_failed",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: data.queue.failed_recent,
-    ),
-    PipelineSensorDescription[PaperlessData](
-        key="oldest_queued_task",
-        translation_key="oldest_queued_task",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda data: data.queue.oldest,
-    ),
-    PipelineSensorDescription[PaperlessData](
-        key="documents_inbox",
-        translation_key="documents_inbox",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: data.statistics.documents_inbox,
-    ),
-    PipelineSensorDescription[PaperlessData](
-        key="documents_total",
-        translation_key="documents_total",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: data.statistics.documents_total,
-    ),
-    PipelineSensorDescription[PaperlessData](
-        key="version",
-        translation_key="paperless_version",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: data.server_version,
-    ),
+    _count("tasks_queued", lambda data: data.queue.pending),
+    _count("tasks_processing", lambda data: data.queue.started),
+    _count("tasks_failed", lambda data: data.queue.failed_recent),
+    _timestamp("oldest_queued_task", lambda data: data.queue.oldest),
+    _count("documents_inbox", lambda data: data.statistics.documents_inbox),
+    _count("documents_total", lambda data: data.statistics.documents_total),
+    _version("paperless_version", lambda data: data.server_version),
     _health_sensor("database", enabled=False),
     _health_sensor("redis", enabled=True),
     _health_sensor("celery", enabled=True),
@@ -240,11 +213,8 @@ def stage_sensor(tag: str) -> PipelineSensorDescription[PaperlessData]:
     )
 
 
-AI_BACKLOG = PipelineSensorDescription[PaperlessData](
-    key="ai_backlog",
-    translation_key="ai_backlog",
-    state_class=SensorStateClass.MEASUREMENT,
-    value_fn=lambda data: data.ai_backlog,
+AI_BACKLOG: PipelineSensorDescription[PaperlessData] = _count(
+    "ai_backlog", lambda data: data.ai_backlog
 )
 
 
@@ -283,36 +253,16 @@ def _last_failure_attributes(data: N8nData) -> dict[str, Any] | None:
     }
 
 
+def _last_failure_time(data: N8nData) -> datetime | None:
+    last = data.last_failure
+    return (last.stopped_at or last.started_at) if last else None
+
+
 N8N_SENSORS: tuple[PipelineSensorDescription[N8nData], ...] = (
-    PipelineSensorDescription[N8nData](
-        key="executions_running",
-        translation_key="executions_running",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: data.running,
-    ),
-    PipelineSensorDescription[N8nData](
-        key="executions_waiting",
-        translation_key="executions_waiting",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: data.waiting,
-    ),
-    PipelineSensorDescription[N8nData](
-        key="executions_failed",
-        translation_key="executions_failed",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: data.failed_recent,
-    ),
-    PipelineSensorDescription[N8nData](
-        key="last_failure",
-        translation_key="last_failure",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda data: (
-            (data.last_failure.stopped_at or data.last_failure.started_at)
-            if data.last_failure
-            else None
-        ),
-        attributes_fn=_last_failure_attributes,
-    ),
+    _count("executions_running", lambda data: data.running),
+    _count("executions_waiting", lambda data: data.waiting),
+    _count("executions_failed", lambda data: data.failed_recent),
+    _timestamp("last_failure", _last_failure_time, attributes_fn=_last_failure_attributes),
     PipelineSensorDescription[N8nData](
         key="last_failed_workflow",
         translation_key="last_failed_workflow",
@@ -343,7 +293,7 @@ class PipelineDepthSensor(SensorEntity):
     _attr_state_class = SensorStateClass.MEASUREMENT
     _attr_should_poll = False
 
-    def __init__(self, entry: ConfigEntry[Any], runtime: PaperlessRuntimeData) -> None:
+    def __init__(self, entry: PaperlessConfigEntry, runtime: PaperlessRuntimeData) -> None:
         """Attach to the Pipeline device of a Paperless-ngx entry."""
         self._runtime = runtime
         self._attr_unique_id = f"{entry.entry_id}_pipeline_depth"
@@ -372,14 +322,13 @@ class PipelineDepthSensor(SensorEntity):
         }
         if self._runtime.ai_client is not None:
             stages["ai_backlog"] = data.ai_backlog
-        n8n_entries = loaded_pipeline_entries(self.hass, EntryType.N8N)
+        n8n_entries = loaded_pipeline_entries(self.hass, is_n8n_entry)
         if n8n_entries:
             known = [
-                runtime.coordinator.data.running
+                running
                 for entry in n8n_entries
-                if isinstance(runtime := entry.runtime_data, N8nRuntimeData)
-                and runtime.coordinator.last_update_success
-                and runtime.coordinator.data.running is not None
+                if (n8n := entry.runtime_data.coordinator).last_update_success
+                and (running := n8n.data.running) is not None
             ]
             stages["n8n_running"] = sum(known) if known else None
         return stages
@@ -404,7 +353,7 @@ class PipelineDepthSensor(SensorEntity):
 
 
 def _remove_stale_stage_sensors(
-    hass: HomeAssistant, entry: ConfigEntry[Any], keys: set[str]
+    hass: HomeAssistant, entry: PaperlessConfigEntry, keys: set[str]
 ) -> None:
     """Stage tags removed in the options leave no orphaned entities behind."""
     registry = er.async_get(hass)
@@ -418,38 +367,40 @@ def _remove_stale_stage_sensors(
             registry.async_remove(entity.entity_id)
 
 
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: ConfigEntry[Any],
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """The sensors of an Ollama, Paperless-ngx or n8n entry."""
-    runtime = entry.runtime_data
+def _ollama_sensors(_hass: HomeAssistant, entry: OllamaConfigEntry) -> list[SensorEntity]:
+    coordinator = entry.runtime_data.coordinator
     device = service_device(entry)
-    entities: list[SensorEntity] = []
-    if isinstance(runtime, OllamaRuntimeData):
+    return [PipelineSensor(coordinator, description, device) for description in OLLAMA_SENSORS]
+
+
+def _paperless_sensors(hass: HomeAssistant, entry: PaperlessConfigEntry) -> list[SensorEntity]:
+    runtime = entry.runtime_data
+    coordinator = runtime.coordinator
+    device = service_device(entry)
+    stages = [stage_sensor(tag) for tag in dict.fromkeys(coordinator.stage_tags)]
+    _remove_stale_stage_sensors(hass, entry, {description.key for description in stages})
+    entities: list[SensorEntity] = [
+        PipelineSensor(coordinator, description, device)
+        for description in (*PAPERLESS_SENSORS, *stages)
+    ]
+    if runtime.ai_coordinator is not None:
+        ai_device = paperless_ai_device(entry, runtime.device_id)
+        entities.append(PipelineSensor(coordinator, AI_BACKLOG, ai_device))
         entities.extend(
-            PipelineSensor(runtime.coordinator, description, device)
-            for description in OLLAMA_SENSORS
+            PipelineSensor(runtime.ai_coordinator, description, ai_device)
+            for description in AI_SENSORS
         )
-    elif isinstance(runtime, PaperlessRuntimeData):
-        coordinator = runtime.coordinator
-        entities.extend(
-            PipelineSensor(coordinator, description, device) for description in PAPERLESS_SENSORS
-        )
-        stages = [stage_sensor(tag) for tag in dict.fromkeys(coordinator.stage_tags)]
-        entities.extend(PipelineSensor(coordinator, description, device) for description in stages)
-        _remove_stale_stage_sensors(hass, entry, {description.key for description in stages})
-        if runtime.ai_coordinator is not None:
-            ai_device = paperless_ai_device(entry, runtime.device_id)
-            entities.append(PipelineSensor(coordinator, AI_BACKLOG, ai_device))
-            entities.extend(
-                PipelineSensor(runtime.ai_coordinator, description, ai_device)
-                for description in AI_SENSORS
-            )
-        entities.append(PipelineDepthSensor(entry, runtime))
-    elif isinstance(runtime, N8nRuntimeData):
-        entities.extend(
-            PipelineSensor(runtime.coordinator, description, device) for description in N8N_SENSORS
-        )
-    async_add_entities(entities)
+    entities.append(PipelineDepthSensor(entry, runtime))
+    return entities
+
+
+def _n8n_sensors(_hass: HomeAssistant, entry: N8nConfigEntry) -> list[SensorEntity]:
+    coordinator = entry.runtime_data.coordinator
+    device = service_device(entry)
+    return [PipelineSensor(coordinator, description, device) for description in N8N_SENSORS]
+
+
+# The sensors of an Ollama, Paperless-ngx or n8n entry.
+async_setup_entry = platform_setup(
+    ollama=_ollama_sensors, paperless=_paperless_sensors, n8n=_n8n_sensors
+)
