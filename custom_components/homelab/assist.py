@@ -23,8 +23,8 @@ anything through them (see the README's "Voice and LLMs").
 
 from __future__ import annotations
 
-from abc import abstractmethod
-from typing import Any, override
+from collections.abc import Callable
+from typing import Any, NamedTuple, override
 
 from homeassistant.components.conversation import DOMAIN as CONVERSATION_DOMAIN
 from homeassistant.config_entries import ConfigEntry
@@ -40,6 +40,14 @@ INTENT_QUEUED_DOCUMENTS = "HomeLabQueuedDocuments"
 INTENT_POOL_USAGE = "HomeLabPoolUsage"
 INTENT_HEALTH = "HomeLabHealth"
 INTENT_APP_RUNNING = "HomeLabAppRunning"
+
+
+class ExposedObject(NamedTuple):
+    """A TrueNAS object exposed to Assist: its entry, its key there and its device."""
+
+    entry: TrueNASConfigEntry
+    key: Any
+    device: dr.DeviceEntry
 
 
 def _norm(text: str) -> str:
@@ -63,12 +71,10 @@ def _exposed_devices(
     ]
 
 
-def _exposed_objects(
-    intent_obj: intent.Intent, kind: str
-) -> list[tuple[TrueNASConfigEntry, Any, dr.DeviceEntry]]:
-    """(entry, key, device) of every exposed TrueNAS object of `kind`."""
+def _exposed_objects(intent_obj: intent.Intent, kind: str) -> list[ExposedObject]:
+    """Every exposed TrueNAS object of `kind`."""
     return [
-        (entry, key, device)
+        ExposedObject(entry, key, device)
         for entry in loaded_truenas_entries(intent_obj.hass)
         for key, device in _exposed_devices(intent_obj, entry, {kind})
     ]
@@ -114,10 +120,21 @@ class QueuedDocumentsIntent(_HomeLabIntent):
         return _say(intent_obj, f"{queued} {documents} queued, {processing} being processed.")
 
 
-class _NamedObjectIntent(_HomeLabIntent):
-    """About one exposed object of `kind`, named in the slot of the same name."""
+class NamedObjectIntent(_HomeLabIntent):
+    """About the exposed object of one kind named in the slot of the same name."""
 
-    kind: str
+    def __init__(
+        self,
+        intent_type: str,
+        description: str,
+        kind: str,
+        answer: Callable[[ExposedObject, str], str | None],
+    ) -> None:
+        """`answer(object, spoken)`: the answer when `spoken` names `object`, else None."""
+        self.intent_type = intent_type
+        self.description = description
+        self.kind = kind
+        self.answer = answer
 
     @property
     @override
@@ -127,35 +144,33 @@ class _NamedObjectIntent(_HomeLabIntent):
     @override
     async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
         spoken = str(intent_obj.slots[self.kind]["value"])
-        for entry, key, device in _exposed_objects(intent_obj, self.kind):
-            if (answer := self.answer(entry, key, device, spoken)) is not None:
+        for found in _exposed_objects(intent_obj, self.kind):
+            if (answer := self.answer(found, spoken)) is not None:
                 return _say(intent_obj, answer)
         return _say(intent_obj, f"No {self.kind} called {spoken} is exposed to Assist.")
 
-    @abstractmethod
-    def answer(
-        self, entry: TrueNASConfigEntry, key: Any, device: dr.DeviceEntry, spoken: str
-    ) -> str | None:
-        """The answer when the object is the one `spoken` names, else None."""
 
-
-class PoolUsageIntent(_NamedObjectIntent):
+def _pool_usage(found: ExposedObject, spoken: str) -> str | None:
     """How full a pool is."""
+    entry, name, device = found
+    if not _spoken_match(spoken, name, device.name_by_user):
+        return None
+    pool = entry.runtime_data.coordinator.data.pools[name]
+    if pool.used_percent is None:
+        return f"I don't know how full {name} is."
+    return f"{name} is {round(pool.used_percent)}% full."
 
-    intent_type = INTENT_POOL_USAGE
-    description = "Tells how full a ZFS pool of the NAS is"
-    kind = KIND_POOL
 
-    @override
-    def answer(
-        self, entry: TrueNASConfigEntry, key: Any, device: dr.DeviceEntry, spoken: str
-    ) -> str | None:
-        if not _spoken_match(spoken, key, device.name_by_user):
-            return None
-        pool = entry.runtime_data.coordinator.data.pools[key]
-        if pool.used_percent is None:
-            return f"I don't know how full {key} is."
-        return f"{key} is {round(pool.used_percent)}% full."
+def _app_running(found: ExposedObject, spoken: str) -> str | None:
+    """Whether an app runs."""
+    entry, name, device = found
+    app = entry.runtime_data.apps.data.get(name)
+    if app is None or not _spoken_match(spoken, app.name, app.title, device.name_by_user):
+        return None
+    title = device.name_by_user or app.title or app.name
+    if app.state == "RUNNING":
+        return f"Yes, {title} is running."
+    return f"No, {title} is {app.state.lower()}."
 
 
 class HealthIntent(_HomeLabIntent):
@@ -191,28 +206,17 @@ class HealthIntent(_HomeLabIntent):
         return _say(intent_obj, " ".join(answers))
 
 
-class AppRunningIntent(_NamedObjectIntent):
-    """Whether an app runs."""
-
-    intent_type = INTENT_APP_RUNNING
-    description = "Tells whether an app on the NAS is running"
-    kind = KIND_APP
-
-    @override
-    def answer(
-        self, entry: TrueNASConfigEntry, key: Any, device: dr.DeviceEntry, spoken: str
-    ) -> str | None:
-        app = entry.runtime_data.apps.data.get(key)
-        if app is None or not _spoken_match(spoken, app.name, app.title, device.name_by_user):
-            return None
-        title = device.name_by_user or app.title or app.name
-        if app.state == "RUNNING":
-            return f"Yes, {title} is running."
-        return f"No, {title} is {app.state.lower()}."
-
-
 @callback
 def async_setup_intents(hass: HomeAssistant) -> None:
     """Register the read-only intents (sentences for them are the user's choice)."""
-    for handler in (QueuedDocumentsIntent(), PoolUsageIntent(), HealthIntent(), AppRunningIntent()):
+    for handler in (
+        QueuedDocumentsIntent(),
+        NamedObjectIntent(
+            INTENT_POOL_USAGE, "Tells how full a ZFS pool of the NAS is", KIND_POOL, _pool_usage
+        ),
+        HealthIntent(),
+        NamedObjectIntent(
+            INTENT_APP_RUNNING, "Tells whether an app on the NAS is running", KIND_APP, _app_running
+        ),
+    ):
         intent.async_register(hass, handler)

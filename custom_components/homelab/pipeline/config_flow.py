@@ -9,6 +9,7 @@ unique id is its kind and normalised URL (these services report no id of their o
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partialmethod
 from typing import Any, Final
 
 from homeassistant.config_entries import (
@@ -32,6 +33,7 @@ from homeassistant.helpers.selector import (
 import probatio as vol
 from yarl import URL
 
+from ..clients.http_api import ApiAuthenticationError, ApiConnectionError, ApiError
 from ..clients.n8n import N8nScopeError
 from ..clients.paperless import PaperlessUnsupportedVersionError
 from ..clients.paperless_ai import PaperlessAIAuthenticationError, PaperlessAIError
@@ -58,7 +60,6 @@ from .const import (
     MIN_POLL_INTERVAL,
     SERVICE_NAMES,
 )
-from .coordinator import AUTH_ERRORS, CONNECTION_ERRORS, INVALID_RESPONSE_ERRORS, SERVICE_ERRORS
 from .entry import (
     create_n8n_client,
     create_ollama_client,
@@ -153,13 +154,13 @@ async def validate_service(
     except N8nScopeError:
         # A valid key without `execution:list`: say which scope, not "refused".
         return {"base": "n8n_missing_scope"}
-    except AUTH_ERRORS:
+    except ApiAuthenticationError:
         return {"base": "service_invalid_auth"}
-    except CONNECTION_ERRORS:
+    except ApiConnectionError:
         return {"base": "service_cannot_connect"}
     except PaperlessUnsupportedVersionError:
         return {"base": "unsupported_version"}
-    except (*INVALID_RESPONSE_ERRORS, *SERVICE_ERRORS):
+    except ApiError:
         return {"base": "invalid_response"}
     except Exception:  # noqa: BLE001 - the form must show "unknown", never crash
         LOGGER.exception("Unexpected error while testing %s", SERVICE_NAMES[kind])
@@ -207,7 +208,9 @@ def _secret_fields(
 class PipelineConfigFlow(ConfigFlow):
     """The pipeline's steps (no domain of its own: `HomeLabConfigFlow` inherits them)."""
 
-    async def _create(self, kind: EntryType, user_input: dict[str, Any] | None) -> ConfigFlowResult:
+    async def _create(
+        self, kind: EntryType, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         errors: dict[str, str] = {}
         if user_input is not None:
             data, errors = _clean(user_input)
@@ -228,19 +231,11 @@ class PipelineConfigFlow(ConfigFlow):
             description_placeholders=_url_placeholders(kind),
         )
 
-    async def async_step_ollama(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add Ollama: its URL, and a token when a reverse proxy asks for one."""
-        return await self._create(EntryType.OLLAMA, user_input)
-
-    async def async_step_paperless(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Add Paperless-ngx with an API token, and optionally Paperless-AI."""
-        return await self._create(EntryType.PAPERLESS, user_input)
-
-    async def async_step_n8n(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add n8n with an API key."""
-        return await self._create(EntryType.N8N, user_input)
+    # Add Ollama (its URL, and a token when a reverse proxy asks for one), Paperless-ngx with an
+    # API token (and optionally Paperless-AI), or n8n with an API key.
+    async_step_ollama = partialmethod(_create, EntryType.OLLAMA)
+    async_step_paperless = partialmethod(_create, EntryType.PAPERLESS)
+    async_step_n8n = partialmethod(_create, EntryType.N8N)
 
     # ------------------------------------------------------------ reauth
 
@@ -248,7 +243,8 @@ class PipelineConfigFlow(ConfigFlow):
         """A pipeline entry's token or key was refused: ask for a new one."""
         return await self._reauth(None)
 
-    async def _reauth(self, user_input: dict[str, Any] | None) -> ConfigFlowResult:
+    async def _reauth(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A new token or key for the entry's service (and Paperless-AI's key)."""
         entry = self._get_reauth_entry()
         kind = entry_type(entry)
         errors: dict[str, str] = {}
@@ -268,23 +264,8 @@ class PipelineConfigFlow(ConfigFlow):
             description_placeholders={"url": str(entry.data.get(CONF_URL, ""))},
         )
 
-    async def async_step_reauth_ollama(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """A new token for the proxy in front of Ollama."""
-        return await self._reauth(user_input)
-
-    async def async_step_reauth_paperless(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """A new Paperless-ngx token (and Paperless-AI key)."""
-        return await self._reauth(user_input)
-
-    async def async_step_reauth_n8n(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """A new n8n API key."""
-        return await self._reauth(user_input)
+    # The form's step id names the kind (for its texts); the kind itself comes from the entry.
+    async_step_reauth_ollama = async_step_reauth_paperless = async_step_reauth_n8n = _reauth
 
     # ------------------------------------------------------------ reconfigure
 
@@ -292,9 +273,6 @@ class PipelineConfigFlow(ConfigFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change a pipeline entry's URL (the service may have moved)."""
-        return await self._reconfigure(user_input)
-
-    async def _reconfigure(self, user_input: dict[str, Any] | None) -> ConfigFlowResult:
         entry = self._get_reconfigure_entry()
         kind = entry_type(entry)
         errors: dict[str, str] = {}
@@ -331,23 +309,10 @@ class PipelineConfigFlow(ConfigFlow):
             for other in self._async_current_entries(include_ignore=False)
         )
 
-    async def async_step_reconfigure_ollama(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Ollama's new URL."""
-        return await self._reconfigure(user_input)
-
-    async def async_step_reconfigure_paperless(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Paperless-ngx's (and Paperless-AI's) new URL."""
-        return await self._reconfigure(user_input)
-
-    async def async_step_reconfigure_n8n(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """n8n's new URL."""
-        return await self._reconfigure(user_input)
+    # The form's step id names the kind (for its texts); the kind itself comes from the entry.
+    async_step_reconfigure_ollama = async_step_reconfigure_service
+    async_step_reconfigure_paperless = async_step_reconfigure_service
+    async_step_reconfigure_n8n = async_step_reconfigure_service
 
 
 def _secret_keys(kind: EntryType) -> tuple[str, ...]:
@@ -375,22 +340,8 @@ class PipelineOptionsFlow(OptionsFlowWithReload):
         """Show the entry kind's options."""
         return await self._options(entry_type(self.config_entry), user_input)
 
-    async def async_step_ollama(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ollama: poll interval and the keep-alive the idle estimate assumes."""
-        return await self._options(EntryType.OLLAMA, user_input)
-
-    async def async_step_paperless(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Paperless-ngx: poll interval, stuck threshold, stage tags, Paperless-AI's tag."""
-        return await self._options(EntryType.PAPERLESS, user_input)
-
-    async def async_step_n8n(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """n8n: poll interval."""
-        return await self._options(EntryType.N8N, user_input)
-
     async def _options(
-        self, kind: EntryType, user_input: dict[str, Any] | None
+        self, kind: EntryType, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         if user_input is not None:
             options: dict[str, Any] = {
@@ -443,3 +394,9 @@ class PipelineOptionsFlow(OptionsFlowWithReload):
                 )
             ] = str
         return self.async_show_form(step_id=kind.value, data_schema=vol.Schema(fields))
+
+    # Ollama: poll interval and the keep-alive the idle estimate assumes. Paperless-ngx: poll
+    # interval, stuck threshold, stage tags, Paperless-AI's tag. n8n: poll interval.
+    async_step_ollama = partialmethod(_options, EntryType.OLLAMA)
+    async_step_paperless = partialmethod(_options, EntryType.PAPERLESS)
+    async_step_n8n = partialmethod(_options, EntryType.N8N)

@@ -8,58 +8,24 @@ from typing import Any, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from ..clients.n8n import (
-    N8nAuthenticationError,
-    N8nConnectionError,
-    N8nError,
-    N8nInvalidResponseError,
-)
-from ..clients.ollama import (
-    OllamaAuthenticationError,
-    OllamaConnectionError,
-    OllamaError,
-    OllamaInvalidResponseError,
-)
-from ..clients.paperless import (
-    PaperlessAuthenticationError,
-    PaperlessConnectionError,
-    PaperlessError,
-    PaperlessInvalidResponseError,
-)
-from ..clients.paperless_ai import (
-    PaperlessAIAuthenticationError,
-    PaperlessAIConnectionError,
-    PaperlessAIError,
-    PaperlessAIInvalidResponseError,
+from ..clients.http_api import (
+    ApiAuthenticationError,
+    ApiConnectionError,
+    ApiError,
+    ApiInvalidResponseError,
 )
 from ..const import DOMAIN, LOGGER
 
-AUTH_ERRORS: tuple[type[Exception], ...] = (
-    OllamaAuthenticationError,
-    PaperlessAuthenticationError,
-    PaperlessAIAuthenticationError,
-    N8nAuthenticationError,
-)
-CONNECTION_ERRORS: tuple[type[Exception], ...] = (
-    OllamaConnectionError,
-    PaperlessConnectionError,
-    PaperlessAIConnectionError,
-    N8nConnectionError,
-)
-INVALID_RESPONSE_ERRORS: tuple[type[Exception], ...] = (
-    OllamaInvalidResponseError,
-    PaperlessInvalidResponseError,
-    PaperlessAIInvalidResponseError,
-    N8nInvalidResponseError,
-)
-SERVICE_ERRORS: tuple[type[Exception], ...] = (
-    OllamaError,
-    PaperlessError,
-    PaperlessAIError,
-    N8nError,
+# A failed fetch, by the client's error (every client's errors derive from the shared tree; the
+# first match counts): what Home Assistant raises, its translation key, whether it quotes the error.
+FAILURES: tuple[tuple[type[ApiError], type[HomeAssistantError], str, bool], ...] = (
+    (ApiAuthenticationError, ConfigEntryAuthFailed, "service_invalid_auth", False),
+    (ApiConnectionError, UpdateFailed, "service_cannot_connect", False),
+    (ApiInvalidResponseError, UpdateFailed, "service_invalid_response", True),
+    (ApiError, UpdateFailed, "service_update_failed", True),
 )
 
 
@@ -91,30 +57,24 @@ class ServiceCoordinator[DataT](DataUpdateCoordinator[DataT]):
     async def _async_update_data(self) -> DataT:
         try:
             return await self._fetch()
-        except AUTH_ERRORS as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="service_invalid_auth",
-                translation_placeholders={"service": self.service},
-            ) from err
-        except CONNECTION_ERRORS as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="service_cannot_connect",
-                translation_placeholders={"service": self.service},
-            ) from err
-        except INVALID_RESPONSE_ERRORS as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="service_invalid_response",
-                translation_placeholders={"service": self.service, "error": str(err)},
-            ) from err
-        except SERVICE_ERRORS as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="service_update_failed",
-                translation_placeholders={"service": self.service, "error": str(err)},
-            ) from err
+        except ApiError as err:
+            raise self._failure(err) from err
+
+    def _failure(self, err: ApiError) -> HomeAssistantError:
+        """What Home Assistant is told: the first of FAILURES that `err` is one of."""
+        failure, translation_key, with_error = next(
+            (failure, key, with_error)
+            for errors, failure, key, with_error in FAILURES
+            if isinstance(err, errors)
+        )
+        placeholders = {"service": self.service}
+        if with_error:
+            placeholders["error"] = str(err)
+        return failure(
+            translation_domain=DOMAIN,
+            translation_key=translation_key,
+            translation_placeholders=placeholders,
+        )
 
     @abstractmethod
     async def _fetch(self) -> DataT:

@@ -96,9 +96,9 @@ def _timestamp[DataT](
 ) -> PipelineSensorDescription[DataT]:
     """When something last happened."""
     return PipelineSensorDescription(
+        device_class=SensorDeviceClass.TIMESTAMP,
         key=key,
         translation_key=key,
-        device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=value_fn,
         attributes_fn=attributes_fn,
     )
