@@ -10,16 +10,23 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN, EntryType, entry_type
-from .nas.runtime import TrueNASConfigEntry
+from .nas.runtime import (
+    TrueNASConfigEntry,
+    TrueNASRuntimeData,
+    WaitingConfigEntry,
+    is_waiting_entry,
+)
 from .pipeline.entry import PipelineConfigEntry
 
 # Every entry of this integration is one of these; `is_pipeline_entry` tells them apart.
-type HomeLabConfigEntry = TrueNASConfigEntry | PipelineConfigEntry
+type HomeLabConfigEntry = TrueNASConfigEntry | WaitingConfigEntry | PipelineConfigEntry
 
 
 def is_truenas_entry(entry: ConfigEntry[Any]) -> TypeIs[TrueNASConfigEntry]:
-    """A TrueNAS server (with its service probes)."""
-    return entry_type(entry) is EntryType.TRUENAS
+    """A loaded TrueNAS entry whose server answered (with its service probes)."""
+    return entry_type(entry) is EntryType.TRUENAS and isinstance(
+        entry.runtime_data, TrueNASRuntimeData
+    )
 
 
 def is_pipeline_entry(entry: HomeLabConfigEntry) -> TypeIs[PipelineConfigEntry]:
@@ -28,7 +35,7 @@ def is_pipeline_entry(entry: HomeLabConfigEntry) -> TypeIs[PipelineConfigEntry]:
 
 
 def loaded_truenas_entries(hass: HomeAssistant) -> list[TrueNASConfigEntry]:
-    """The loaded TrueNAS entries."""
+    """The loaded TrueNAS entries whose server answered (not those waiting for it)."""
     return [
         entry
         for entry in hass.config_entries.async_loaded_entries(DOMAIN)
@@ -45,6 +52,7 @@ def platform_setup(
     *,
     truenas: PlatformSetup[TrueNASConfigEntry] | None = None,
     pipeline: PlatformSetup[PipelineConfigEntry] | None = None,
+    waiting: PlatformSetup[WaitingConfigEntry] | None = None,
 ) -> PlatformSetup[HomeLabConfigEntry]:
     """A platform's `async_setup_entry` that hands each entry to the package of its kind."""
 
@@ -56,6 +64,9 @@ def platform_setup(
         if is_pipeline_entry(entry):
             if pipeline is not None:
                 await pipeline(hass, entry, async_add_entities)
+        elif is_waiting_entry(entry):
+            if waiting is not None:
+                await waiting(hass, entry, async_add_entities)
         elif truenas is not None:
             await truenas(hass, entry, async_add_entities)
 

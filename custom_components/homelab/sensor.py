@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from .entries import platform_setup
 from .nas import sensor as truenas
+from .nas.waiting import async_setup_waiting_sensors
 from .pipeline import sensor as pipeline
 
 # Coordinator-driven: no parallel update limit needed.
 PARALLEL_UPDATES = 0
 
 async_setup_entry = platform_setup(
-    truenas=truenas.async_setup_entry, pipeline=pipeline.async_setup_entry
+    truenas=truenas.async_setup_entry,
+    pipeline=pipeline.async_setup_entry,
+    # A TrueNAS entry whose server did not answer at setup: its probes only.
+    waiting=async_setup_waiting_sensors,
 )

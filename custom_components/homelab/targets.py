@@ -43,6 +43,7 @@ from .nas.identifiers import (
     system_identifier,
     task_identifier,
 )
+from .nas.runtime import TrueNASRuntimeData
 from .pipeline.entity import PAPERLESS_AI, PIPELINE, service_identifier
 
 # Kinds of object a device can stand for (besides the TaskKind values and pipeline entry types).
@@ -101,6 +102,13 @@ def owned_objects(entry: ConfigEntry[Any]) -> dict[tuple[str, str], tuple[str, A
         }
     runtime = entry.runtime_data
     owned: dict[tuple[str, str], tuple[str, Any]] = {system_identifier(entry): (KIND_SYSTEM, None)}
+    owned |= {
+        (DOMAIN, f"probe_{subentry_id}"): (KIND_PROBE, subentry_id)
+        for subentry_id, subentry in entry.subentries.items()
+        if subentry.subentry_type == SUBENTRY_SERVICE
+    }
+    if not isinstance(runtime, TrueNASRuntimeData):
+        return owned  # waiting for its server: only the probes run (nas/waiting.py)
     if (data := runtime.coordinator.data) is not None:
         owned |= {pool_identifier(entry, name): (KIND_POOL, name) for name in data.pools}
     if (apps := runtime.apps.data) is not None:
@@ -113,11 +121,6 @@ def owned_objects(entry: ConfigEntry[Any]) -> dict[tuple[str, str], tuple[str, A
         owned |= {
             dataset_identifier(entry, name): (KIND_DATASET, name) for name in backups.datasets
         }
-    owned |= {
-        (DOMAIN, f"probe_{subentry_id}"): (KIND_PROBE, subentry_id)
-        for subentry_id, subentry in entry.subentries.items()
-        if subentry.subentry_type == SUBENTRY_SERVICE
-    }
     return owned
 
 

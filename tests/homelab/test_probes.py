@@ -18,14 +18,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryDataWithId
-from homeassistant.const import CONF_NAME, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.homelab import async_remove_config_entry_device
 from custom_components.homelab.clients.httpprobe import ExpectedStatus, health_url
 from custom_components.homelab.const import (
     CONF_EXPECTED_STATUS,
@@ -34,6 +36,9 @@ from custom_components.homelab.const import (
     DOMAIN,
     SUBENTRY_SERVICE,
 )
+from custom_components.homelab.diagnostics import async_get_config_entry_diagnostics
+from custom_components.homelab.nas.runtime import TrueNASRuntimeData, WaitingRuntimeData
+from custom_components.homelab.nas.waiting import RETRY_INTERVAL
 from custom_components.homelab.probes.coordinator import ProbeCoordinator
 from tests.common import LabHandle, wait_for
 from tests.servers import free_port, radicale, syncthing, threaded_site
@@ -458,3 +463,111 @@ async def test_subentry_reconfigure_refuses_bad_input(
     )
     assert result["reason"] == "reconfigure_successful"
     assert entry.subentries[subentry_id].data[CONF_KEYWORD] == "healthy"
+
+
+class _Gate:
+    """A TCP port in front of the simulator that is closed (refused) until opened."""
+
+    def __init__(self, target_port: int) -> None:
+        self.port = free_port()
+        self._target = target_port
+        self._server: asyncio.Server | None = None
+        self._pipes: set[asyncio.Task[None]] = set()
+
+    async def open(self) -> None:
+        async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                while data := await reader.read(65536):
+                    writer.write(data)
+                    await writer.drain()
+            except OSError:
+                pass
+            finally:
+                writer.close()
+
+        async def forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            upstream_reader, upstream_writer = await asyncio.open_connection(
+                "127.0.0.1", self._target
+            )
+            for task in (
+                asyncio.create_task(pipe(reader, upstream_writer)),
+                asyncio.create_task(pipe(upstream_reader, writer)),
+            ):
+                self._pipes.add(task)
+                task.add_done_callback(self._pipes.discard)
+
+        self._server = await asyncio.start_server(forward, "127.0.0.1", self.port)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        for task in list(self._pipes):
+            task.cancel()
+        await asyncio.gather(*self._pipes, return_exceptions=True)
+
+
+async def test_probes_run_while_the_nas_is_down_and_the_nas_joins_when_it_answers(
+    hass: HomeAssistant,
+    lab: LabHandle,
+    http_servers: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """HA starting while the NAS is down: the probes run at once, the NAS is set up once back."""
+    gate = _Gate(lab.port)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="nas",
+        unique_id=lab.host_id,
+        data=entry_data(lab, port=gate.port),
+        subentries_data=[service("Healthy", f"{http_servers['plain']}/ok")],
+    )
+    entry.add_to_hass(hass)
+    try:
+        # Nothing listens on the NAS's port: connection refused.
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        assert entry.state is ConfigEntryState.LOADED
+        assert isinstance(entry.runtime_data, WaitingRuntimeData)
+        assert state(hass, "binary_sensor.healthy_reachable") == "on"
+        assert hass.states.get("binary_sensor.nas_connection") is None
+        assert "did not answer" in caplog.text
+        assert lab.api_key not in caplog.text
+        diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+        assert diagnostics["connection"] == {"connected": False, "waiting_for_server": True}
+        assert diagnostics["entry"]["data"][CONF_API_KEY] == "**REDACTED**"
+        # Its probe device is its own; nothing of the NAS may be removed meanwhile.
+        devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+        assert devices
+        assert [d for d in devices if await async_remove_config_entry_device(hass, entry, d)] == []
+
+        # Still down at the first retry: nothing changes.
+        async_fire_time_changed(hass, dt_util.utcnow() + RETRY_INTERVAL)
+        await hass.async_block_till_done()
+        assert isinstance(entry.runtime_data, WaitingRuntimeData)
+
+        # The NAS answers: the next retry reloads the entry into the full setup.
+        await gate.open()
+        async_fire_time_changed(hass, dt_util.utcnow() + 2 * RETRY_INTERVAL)
+        await hass.async_block_till_done()
+        await wait_for(lambda: isinstance(getattr(entry, "runtime_data", None), TrueNASRuntimeData))
+        await hass.async_block_till_done()
+        assert entry.state is ConfigEntryState.LOADED
+        assert state(hass, "binary_sensor.nas_connection") == "on"
+        assert state(hass, "binary_sensor.healthy_reachable") == "on"
+    finally:
+        await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+        await gate.close()
+
+
+async def test_without_probes_a_nas_that_is_down_is_retried_as_before(
+    hass: HomeAssistant, lab: LabHandle
+) -> None:
+    """Nothing to run meanwhile: setup is retried the usual way (ConfigEntryNotReady)."""
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="nas", unique_id=lab.host_id, data=entry_data(lab, port=free_port())
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY

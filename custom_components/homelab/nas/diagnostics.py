@@ -9,7 +9,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_USERNAME
 
 from ..redact import REDACTED, alert_text
-from .runtime import TrueNASConfigEntry
+from .runtime import TrueNASConfigEntry, WaitingConfigEntry
 
 TO_REDACT = {
     CONF_API_KEY,
@@ -50,6 +50,22 @@ def truenas_diagnostics(entry: TrueNASConfigEntry) -> dict[str, Any]:
                 for alert in data.alerts.values()
             ],
             "backups": runtime.backups.diagnostics(),
+        },
+        TO_REDACT,
+    )
+
+
+def waiting_diagnostics(entry: WaitingConfigEntry) -> dict[str, Any]:
+    """An entry whose server did not answer at setup: its data, and that it waits."""
+    return async_redact_data(
+        {
+            "entry": {
+                "data": dict(entry.data),
+                "options": dict(entry.options),
+                "unique_id": entry.unique_id,
+            },
+            "connection": {"connected": False, "waiting_for_server": True},
+            "probes": len(entry.runtime_data.probes),
         },
         TO_REDACT,
     )

@@ -6,9 +6,9 @@ The entry's service probes (subentries) are set up with it.
 
 from __future__ import annotations
 
-import asyncio
-from typing import Protocol
+from typing import Any, Protocol
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     CONF_API_KEY,
     CONF_HOST,
@@ -26,12 +26,12 @@ from ..clients.truenas import (
     TrueNASAuthenticationError,
     TrueNASCertificateChangedError,
     TrueNASClient,
+    TrueNASConnectionError,
     TrueNASError,
     TrueNASInsecureTransportError,
     is_loopback,
 )
 from ..const import CONF_CERTIFICATE_SHA256, CONF_SSL, CONF_VERIFY_SSL, DOMAIN, SUBENTRY_SERVICE
-from ..probes.coordinator import ProbeCoordinator
 from ..repairs import (
     async_clear_certificate_issue,
     async_report_certificate_changed,
@@ -45,7 +45,8 @@ from .apps.coordinator import AppsCoordinator
 from .backups.coordinator import BackupCoordinator
 from .coordinator import TrueNASCoordinator
 from .identifiers import app_identifier, pool_identifier, system_identifier
-from .runtime import TrueNASConfigEntry, TrueNASRuntimeData
+from .runtime import TrueNASConfigEntry, TrueNASRuntimeData, WaitingConfigEntry, is_waiting_entry
+from .waiting import async_refresh_probes, async_setup_waiting, async_unload_waiting, build_probes
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -82,9 +83,14 @@ def create_client(hass: HomeAssistant, data: dict[str, object]) -> TrueNASClient
     )
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: TrueNASConfigEntry) -> bool:
-    """Connect, fetch once, subscribe, and set up the platforms."""
+async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    """Connect, fetch once, subscribe, and set up the platforms.
+
+    The entry's runtime data is decided here: `TrueNASRuntimeData` once the server answered, or
+    `WaitingRuntimeData` (its probes only, see waiting.py) when it did not.
+    """
     client = create_client(hass, dict(entry.data))
+    probes = build_probes(hass, entry)
     async_sync_insecure_issue(hass, entry)
     try:
         # Pin the newest API version we support, so a TrueNAS upgrade cannot change the
@@ -110,6 +116,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: TrueNASConfigEntry) -> b
             translation_domain=DOMAIN, translation_key="certificate_changed"
         ) from err
     except TrueNASError as err:
+        if probes and isinstance(err, TrueNASConnectionError):
+            # Down, but its service probes can run; they matter most now.
+            await async_setup_waiting(hass, entry, client, probes, err)
+            entry.async_on_unload(entry.add_update_listener(_reload_on_changes))
+            return True
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="cannot_connect_to",
@@ -159,13 +170,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TrueNASConfigEntry) -> b
         serial_number=system.system_serial,
         configuration_url=str(client.base_url),
     )
-    probes = {
-        subentry_id: ProbeCoordinator(hass, entry, subentry)
-        for subentry_id, subentry in entry.subentries.items()
-        if subentry.subentry_type == SUBENTRY_SERVICE
-    }
-    # Probes run concurrently; each has its own timeout, so one hanging service delays none.
-    await asyncio.gather(*(probe.async_refresh() for probe in probes.values()))
+    await async_refresh_probes(probes)
     entry.runtime_data = TrueNASRuntimeData(
         client=client,
         coordinator=coordinator,
@@ -187,7 +192,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: TrueNASConfigEntry) -> b
     return True
 
 
-async def _reload_on_changes(hass: HomeAssistant, entry: TrueNASConfigEntry) -> None:
+async def _reload_on_changes(
+    hass: HomeAssistant, entry: TrueNASConfigEntry | WaitingConfigEntry
+) -> None:
     """Data (reauth, reconfigure), options or service probes changed: reload to apply them.
 
     This listener is the one place a loaded TrueNAS entry reloads from: Home Assistant 2026.12
@@ -210,8 +217,12 @@ async def _reload_on_changes(hass: HomeAssistant, entry: TrueNASConfigEntry) -> 
         hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: TrueNASConfigEntry) -> bool:
+async def async_unload_entry(
+    hass: HomeAssistant, entry: TrueNASConfigEntry | WaitingConfigEntry
+) -> bool:
     """Unload platforms, then stop pushes and close the socket."""
+    if is_waiting_entry(entry):
+        return await async_unload_waiting(hass, entry)
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         runtime = entry.runtime_data
@@ -226,8 +237,12 @@ async def _stop(pushers: list[PushCoordinator], client: TrueNASClient) -> None:
     await client.close()
 
 
-def async_remove_config_entry_device(entry: TrueNASConfigEntry, device: dr.DeviceEntry) -> bool:
+def async_remove_config_entry_device(
+    entry: TrueNASConfigEntry | WaitingConfigEntry, device: dr.DeviceEntry
+) -> bool:
     """Let the user remove a pool device only once the pool is gone from the server."""
+    if is_waiting_entry(entry):
+        return False  # what the server still has is unknown until it answers
     coordinator = entry.runtime_data.coordinator
     if system_identifier(entry) in device.identifiers:
         return False

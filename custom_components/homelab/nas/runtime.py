@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeIs
 
 from homeassistant.config_entries import ConfigEntry
 
@@ -29,3 +29,23 @@ class TrueNASRuntimeData:
     # The data and options the entry was set up with; a change means a reload.
     data: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class WaitingRuntimeData:
+    """A TrueNAS entry whose server did not answer at setup: only its probes run (waiting.py)."""
+
+    client: TrueNASClient
+    probes: dict[str, ProbeCoordinator]
+    data: dict[str, Any]
+    options: dict[str, Any]
+
+
+type WaitingConfigEntry = ConfigEntry[WaitingRuntimeData]
+
+
+def is_waiting_entry(
+    entry: TrueNASConfigEntry | WaitingConfigEntry,
+) -> TypeIs[WaitingConfigEntry]:
+    """Whether a loaded TrueNAS entry is waiting for its server (only its probes run)."""
+    return isinstance(entry.runtime_data, WaitingRuntimeData)
