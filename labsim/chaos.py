@@ -47,8 +47,9 @@ from weakref import WeakKeyDictionary
 from aiohttp import web
 
 from . import ejson
-from .controlkit import ejson_body, ejson_response, rpc_server
+from .controlkit import body_number, ejson_body, ejson_response, rpc_server
 from .events import Event
+from .faults import take_counted
 from .rpc import CallContext, Handler, RpcServer
 from .state import LabError, LabState
 
@@ -65,7 +66,8 @@ class Garble:
     has_result: bool = False
     patch: dict[str, Any] = field(default_factory=dict)
     remove: list[str] = field(default_factory=list)
-    remaining: int | None = 1
+    count: int | None = 1
+    """Replies left to doctor (``None``: until cleared)."""
 
 
 @dataclass(slots=True)
@@ -78,14 +80,7 @@ class Chaos:
 
     def take(self, method: str) -> Garble | None:
         """The garble for one call of ``method`` (counted down)."""
-        garble = self.garbles.get(method)
-        if garble is None:
-            return None
-        if garble.remaining is not None:
-            garble.remaining -= 1
-            if garble.remaining <= 0:
-                del self.garbles[method]
-        return garble
+        return take_counted(self.garbles, method)
 
 
 _CHAOS: WeakKeyDictionary[LabState, Chaos] = WeakKeyDictionary()
@@ -176,11 +171,7 @@ def _end_partition(chaos: Chaos, state: LabState) -> None:
 
 async def partition(request: web.Request) -> web.Response:
     """Cut the network for ``seconds`` (0 ends a partition now)."""
-    body = await ejson_body(request)
-    seconds = body.get("seconds")
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
-        msg = "'seconds' must be a non-negative number"
-        raise LabError(msg)
+    seconds = body_number(await ejson_body(request), "seconds")
     server = rpc_server(request)
     state = server.state
     chaos = chaos_of(state)
@@ -189,26 +180,22 @@ async def partition(request: web.Request) -> web.Response:
         return ejson_response({"partitioned": False})
     # The stall keeps new connections and every write waiting; paused reading keeps the
     # clients' pings (and calls) unread, as if they were lost on the way.
-    state.faults.stall(float(seconds) + 3600.0)
+    state.faults.stall(seconds + 3600.0)
     for session in server.sessions:
         transport = session.transport
         if transport is not None and not transport.is_closing():
             transport.pause_reading()
             chaos.paused.append(transport)
     loop = asyncio.get_running_loop()
-    chaos.partition_handle = loop.call_later(float(seconds), _end_partition, chaos, state)
+    chaos.partition_handle = loop.call_later(seconds, _end_partition, chaos, state)
     return ejson_response({"partitioned": True, "sessions": len(chaos.paused)})
 
 
 async def hang(request: web.Request) -> web.Response:
     """Leave every call unanswered for ``seconds`` (0 ends a hang); pings are still answered."""
-    body = await ejson_body(request)
-    seconds = body.get("seconds")
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
-        msg = "'seconds' must be a non-negative number"
-        raise LabError(msg)
+    seconds = body_number(await ejson_body(request), "seconds")
     faults = rpc_server(request).state.faults
-    faults.hang(float(seconds))
+    faults.hang(seconds)
     return ejson_response({"hanging": faults.hanging})
 
 
@@ -236,7 +223,7 @@ async def garble(request: web.Request) -> web.Response:
         has_result="result" in body,
         patch=patch,
         remove=_strings(body, "remove"),
-        remaining=count,
+        count=count,
     )
     if raw is None and not item.has_result and not item.patch and not item.remove:
         msg = "a garble needs 'raw', 'result', 'patch' or 'remove'"

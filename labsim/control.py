@@ -46,7 +46,7 @@ from aiohttp import web
 from .apps import app_routes
 from .backups import backup_routes
 from .chaos import chaos_routes, install as install_chaos
-from .controlkit import RPC_SERVER_KEY, ejson_body, ejson_response, rpc_server
+from .controlkit import RPC_SERVER_KEY, body_number, ejson_body, ejson_response, rpc_server
 from .faults import MethodFault
 from .nas.control import nas_routes
 from .parts import LabError
@@ -67,14 +67,6 @@ async def _errors(request: web.Request, handler: _Handler) -> web.StreamResponse
         return ejson_response({"error": str(err)}, err.status)
     except ScenarioError as err:
         return ejson_response({"error": str(err)}, 400)
-
-
-def _number(body: dict[str, Any], key: str, default: float | None = None) -> float:
-    value = body.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        msg = f"{key!r} must be a non-negative number"
-        raise LabError(msg)
-    return float(value)
 
 
 def _count(body: dict[str, Any], key: str) -> int | None:
@@ -162,7 +154,7 @@ async def scrub_start(request: web.Request) -> web.Response:
     """Start a scrub."""
     body = await ejson_body(request)
     state = rpc_server(request).state
-    pool = state.start_scrub(request.match_info["name"], _number(body, "duration_seconds", 20))
+    pool = state.start_scrub(request.match_info["name"], body_number(body, "duration_seconds", 20))
     return ejson_response(state.scan_entry(pool.scan))
 
 
@@ -212,7 +204,7 @@ async def add_job(request: web.Request) -> web.Response:
     job = state.start_job(
         method,
         arguments,
-        _number(body, "duration_seconds", 1),
+        body_number(body, "duration_seconds", 1),
         result=body.get("result"),
         error=str(error) if error is not None else None,
     )
@@ -229,14 +221,14 @@ async def drop_connections(request: web.Request) -> web.Response:
 
 async def stall(request: web.Request) -> web.Response:
     """Answer nothing (and accept no new connections) for ``seconds``."""
-    seconds = _number(await ejson_body(request), "seconds")
+    seconds = body_number(await ejson_body(request), "seconds")
     rpc_server(request).state.faults.stall(seconds)
     return ejson_response({"stalled_for": seconds})
 
 
 async def delay(request: web.Request) -> web.Response:
     """Delay every reply by ``seconds`` (0 to stop)."""
-    seconds = _number(await ejson_body(request), "seconds")
+    seconds = body_number(await ejson_body(request), "seconds")
     rpc_server(request).state.faults.reply_delay = seconds
     return ejson_response({"reply_delay": seconds})
 

@@ -69,6 +69,15 @@ def body_time(body: Mapping[str, Any], key: str, now: datetime) -> datetime:
         raise LabError(msg) from None
 
 
+def body_number(body: Mapping[str, Any], key: str, default: float | None = None) -> float:
+    """A non-negative number from a control body (required when there is no ``default``)."""
+    value = body.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        msg = f"{key!r} must be a non-negative number"
+        raise LabError(msg)
+    return float(value)
+
+
 def body_seconds(body: Mapping[str, Any], key: str, default: float) -> float:
     """A non-negative number of seconds from a control body."""
     value = body.get(key, default)

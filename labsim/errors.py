@@ -8,6 +8,7 @@ which the middleware reports as -32001 with ``EINVAL`` and the reason ``MatchNot
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import errno
 import traceback
 from typing import Any, Final
@@ -45,6 +46,14 @@ class CallError(Exception):
     def __str__(self) -> str:
         """Format as the middleware does: ``[EACCES] Not authorized``."""
         return f"[{errname(self.errno)}] {self.errmsg}"
+
+
+def get_instance[ValueT](items: Mapping[int, ValueT], ident: object, kind: str) -> ValueT:
+    """The item with id ``ident``, or ``InstanceNotFound`` (``<kind> <id> does not exist``)."""
+    item = items.get(ident) if isinstance(ident, int) else None
+    if item is None:
+        raise CallError(f"{kind} {ident} does not exist", errno.ENOENT)
+    return item
 
 
 class ValidationErrors(Exception):  # noqa: N818 - the middleware's name

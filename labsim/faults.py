@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 import errno
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(slots=True)
@@ -39,70 +39,93 @@ class MethodFault:
     count: int | None = None
 
 
+class Gate:
+    """Calls pass while it is open; a fault closes it for some seconds (0 opens it now)."""
+
+    def __init__(self) -> None:
+        """Start open."""
+        self.opened = asyncio.Event()
+        self.opened.set()
+        self.handle: asyncio.TimerHandle | None = None
+        """The timer that opens it again."""
+
+    @property
+    def closed(self) -> bool:
+        """Return whether calls are held."""
+        return not self.opened.is_set()
+
+    def close_for(self, seconds: float) -> None:
+        """Hold calls for ``seconds`` (0 lets them go now)."""
+        self.cancel_timer()
+        if seconds <= 0:
+            self.opened.set()
+            return
+        self.opened.clear()
+        self.handle = asyncio.get_running_loop().call_later(seconds, self.opened.set)
+
+    def cancel_timer(self) -> None:
+        """Forget the timer that would open it (the lab is closing)."""
+        if self.handle is not None:
+            self.handle.cancel()
+            self.handle = None
+
+    async def wait(self) -> None:
+        """Return once it is open."""
+        await self.opened.wait()
+
+
+class _Counted(Protocol):
+    count: int | None
+
+
+def take_counted[CountedT: _Counted](items: dict[str, CountedT], key: str) -> CountedT | None:
+    """Return the item for one use of ``key``, counting it down (gone after its last use)."""
+    item = items.get(key)
+    if item is None:
+        return None
+    if item.count is not None:
+        item.count -= 1
+        if item.count <= 0:
+            del items[key]
+    return item
+
+
 @dataclass(slots=True)
 class Faults:
     """Misbehaviour injected through the control API."""
 
     reply_delay: float = 0.0
     remote_clients: bool = False
-    unstalled: asyncio.Event = field(default_factory=asyncio.Event)
-    stall_handle: asyncio.TimerHandle | None = None
+    stall_gate: Gate = field(default_factory=Gate)
     method_errors: dict[str, MethodFault] = field(default_factory=dict)
-    # Cleared while the middleware hangs (``/control/hang``, see ``labsim.chaos``).
-    unhung: asyncio.Event = field(default_factory=asyncio.Event)
-    hang_handle: asyncio.TimerHandle | None = None
-
-    def __post_init__(self) -> None:
-        """Start not stalled."""
-        self.unstalled.set()
-        self.unhung.set()
+    # Closed while the middleware hangs (``/control/hang``, see ``labsim.chaos``).
+    hang_gate: Gate = field(default_factory=Gate)
 
     @property
     def hanging(self) -> bool:
         """Return whether calls are held (the sockets still answer pings)."""
-        return not self.unhung.is_set()
+        return self.hang_gate.closed
 
     def hang(self, seconds: float) -> None:
         """Hold every call for ``seconds`` (0 ends a hang)."""
-        if self.hang_handle is not None:
-            self.hang_handle.cancel()
-            self.hang_handle = None
-        if seconds <= 0:
-            self.unhung.set()
-            return
-        self.unhung.clear()
-        self.hang_handle = asyncio.get_running_loop().call_later(seconds, self.unhung.set)
+        self.hang_gate.close_for(seconds)
 
     @property
     def stalled(self) -> bool:
         """Return whether the server is currently stalled."""
-        return not self.unstalled.is_set()
+        return self.stall_gate.closed
 
     def stall(self, seconds: float) -> None:
         """Stop answering for ``seconds`` (0 ends a stall)."""
-        if self.stall_handle is not None:
-            self.stall_handle.cancel()
-            self.stall_handle = None
-        if seconds <= 0:
-            self.unstalled.set()
-            return
-        self.unstalled.clear()
-        self.stall_handle = asyncio.get_running_loop().call_later(seconds, self.unstalled.set)
+        self.stall_gate.close_for(seconds)
 
     async def wait_unstalled(self) -> None:
         """Return once the server answers again."""
-        await self.unstalled.wait()
+        await self.stall_gate.wait()
 
     def take_method_error(self, method: str) -> MethodFault | None:
         """Return the injected failure for a call of ``method`` (and count it down)."""
-        fault = self.method_errors.get(method)
-        if fault is None:
-            return None
-        if fault.count is not None:
-            fault.count -= 1
-            if fault.count <= 0:
-                del self.method_errors[method]
-        return fault
+        return take_counted(self.method_errors, method)
 
     def clear(self) -> None:
         """Remove every fault."""

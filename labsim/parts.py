@@ -7,7 +7,7 @@ own devices) keep their part of a lab in a ``PerLab`` and add to every scenario 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
 from weakref import WeakKeyDictionary
 
@@ -24,6 +24,15 @@ class LabError(Exception):
         """Store the message and the HTTP status for the control API."""
         super().__init__(message)
         self.status = status
+
+
+def lookup[ValueT](items: Mapping[str, ValueT], name: str, what: str) -> ValueT:
+    """``items[name]``, or a control request's 404 (``no <what> 'name'``)."""
+    item = items.get(name)
+    if item is None:
+        msg = f"no {what} {name!r}"
+        raise LabError(msg, 404)
+    return item
 
 
 class ApiListener(Protocol):

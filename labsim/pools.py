@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import zfs
 from .events import Event, scan_event_name
-from .parts import LabError
+from .parts import LabError, lookup
 from .scenario import Dataset, Pool, Scan, Scenario, Settings, Vdev, version_tuple
 
 
@@ -40,11 +40,7 @@ class LabPools:
 
     def get_pool(self, name: str) -> Pool:
         """Return a pool by name or raise a 404 ``LabError``."""
-        pool = self.pools.get(name)
-        if pool is None:
-            msg = f"no pool named {name!r}"
-            raise LabError(msg, 404)
-        return pool
+        return lookup(self.pools, name, "pool named")
 
     @staticmethod
     def scan_entry(scan: Scan | None) -> dict[str, Any] | None:

@@ -280,7 +280,9 @@ class RpcServer:
         """Serve one WebSocket connection on an ``/api/...`` path."""
         # A stalled middleware does not even answer the handshake.
         await self.state.faults.wait_unstalled()
-        ws = web.WebSocketResponse(max_msg_size=EXTENDED_LIMIT + 4096)
+        # permessage-deflate when the client offers it, as the middleware's
+        # WebSocketResponse() does (aiohttp's default, compress=True).
+        ws = web.WebSocketResponse(max_msg_size=EXTENDED_LIMIT + 4096, compress=True)
         await ws.prepare(request)
         session = Session(self, ws, request, version, next(self._ids))
         self.sessions.add(session)
@@ -556,7 +558,7 @@ class Session:
 
     async def _call(self, id_: Any, name: str, method: Method, params: list[Any]) -> None:
         # A hung middleware takes the call and does nothing with it (not even a login count).
-        await self.state.faults.unhung.wait()
+        await self.state.faults.hang_gate.wait()
         delay = self.state.faults.reply_delay
         if delay > 0:
             # A slow server keeps the call slot busy while it works.

@@ -47,6 +47,14 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+def _running[ValueT](value: ValueT | None) -> ValueT:
+    """``value``, which only a running simulator has."""
+    if value is None:
+        msg = "the simulator is not running"
+        raise RuntimeError(msg)
+    return value
+
+
 class LabSimulator:
     """A simulated TrueNAS box serving ``/api/versions`` and ``/api/<version>`` WebSockets."""
 
@@ -100,26 +108,17 @@ class LabSimulator:
     @property
     def state(self) -> LabState:
         """Return the lab state (only touch it from the simulator's loop)."""
-        if self._state is None:
-            msg = "the simulator is not running"
-            raise RuntimeError(msg)
-        return self._state
+        return _running(self._state)
 
     @property
     def port(self) -> int:
         """Return the API port."""
-        if self._port is None:
-            msg = "the simulator is not running"
-            raise RuntimeError(msg)
-        return self._port
+        return _running(self._port)
 
     @property
     def control_port(self) -> int:
         """Return the control API port."""
-        if self._control_port is None:
-            msg = "the simulator is not running"
-            raise RuntimeError(msg)
-        return self._control_port
+        return _running(self._control_port)
 
     @property
     def base_url(self) -> str:

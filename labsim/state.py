@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Iterator
 import contextlib
 import copy
 from dataclasses import asdict
@@ -117,9 +118,7 @@ class LabState(LabPools, LabDatasets, LabAlerts, LabJobs):
         if self._health_handle is not None:
             self._health_handle.cancel()
             self._health_handle = None
-        if self.faults.stall_handle is not None:
-            self.faults.stall_handle.cancel()
-            self.faults.stall_handle = None
+        self.faults.stall_gate.cancel_timer()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -186,19 +185,16 @@ class LabState(LabPools, LabDatasets, LabAlerts, LabJobs):
 
     def find_key(self, api_key: str) -> tuple[User, ApiKey] | None:
         """Return the user and key for a wire-form API key (``<id>-<secret>``)."""
-        for user in self.users:
-            for key in user.api_keys:
-                if key.key == api_key:
-                    return user, key
-        return None
+        return next(((user, key) for user, key in self._keys() if key.key == api_key), None)
 
     def find_key_by_id(self, key_id: int) -> tuple[User, ApiKey] | None:
         """Return the user and key with the given id."""
+        return next(((user, key) for user, key in self._keys() if key.id == key_id), None)
+
+    def _keys(self) -> Iterator[tuple[User, ApiKey]]:
         for user in self.users:
             for key in user.api_keys:
-                if key.id == key_id:
-                    return user, key
-        return None
+                yield user, key
 
     def revoke_key(self, key: ApiKey, reason: str) -> None:
         """Revoke a key and raise the ``ApiKeyRevoked`` alert."""

@@ -8,10 +8,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-import errno
 from typing import Any, Final
 
-from labsim.errors import CallError
+from labsim.errors import get_instance
 from labsim.events import RELEASE_EVENTS
 from labsim.nas import entries, nas_of
 from labsim.nas.lab import NasLab
@@ -27,11 +26,7 @@ ROLE_READ: Final = "CONTAINER_READ"
 
 def _container(ctx: CallContext) -> tuple[NasLab, ContainerDef]:
     lab = nas_of(ctx.state)
-    ident: int = arg(ctx, 0, "id", int)
-    container = lab.containers.get(ident)
-    if container is None:
-        raise CallError(f"Container {ident} does not exist", errno.ENOENT)
-    return lab, container
+    return lab, get_instance(lab.containers, arg(ctx, 0, "id", int), "Container")
 
 
 def set_container_state(lab: NasLab, container: ContainerDef, state: str) -> None:

@@ -10,10 +10,9 @@ as ``plugins/vm/events.py`` sends them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-import errno
 from typing import Any, Final
 
-from labsim.errors import CallError, single_error
+from labsim.errors import CallError, get_instance, single_error
 from labsim.nas import entries, nas_of
 from labsim.nas.lab import NasLab
 from labsim.nas.section import VMDef
@@ -28,11 +27,7 @@ STOP_SECONDS: Final = 2.0
 
 def _vm(ctx: CallContext) -> tuple[NasLab, VMDef]:
     lab = nas_of(ctx.state)
-    vm_id: int = arg(ctx, 0, "id", int)
-    vm = lab.vms.get(vm_id)
-    if vm is None:
-        raise CallError(f"VM {vm_id} does not exist", errno.ENOENT)
-    return lab, vm
+    return lab, get_instance(lab.vms, arg(ctx, 0, "id", int), "VM")
 
 
 def set_vm_state(lab: NasLab, vm: VMDef, state: str, event: str) -> None:

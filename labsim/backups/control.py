@@ -18,7 +18,7 @@ from labsim.backups.section import (
     parse_replication,
     parse_snapshot_task,
 )
-from labsim.controlkit import control_body, ejson_response, rpc_server
+from labsim.controlkit import body_number, control_body, ejson_response, rpc_server
 from labsim.cron import Cron
 from labsim.parts import LabError
 from labsim.rpc import RpcServer
@@ -62,21 +62,15 @@ async def reset_cost(request: web.Request) -> web.Response:
 async def cost_delay(request: web.Request) -> web.Response:
     """``POST /control/snapshot_cost/delay {"factor": 1.0}``: really spend the charged time."""
     body = await control_body(request)
-    factor = body.get("factor", 1.0)
-    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or factor < 0:
-        msg = "'factor' must be a non-negative number"
-        raise LabError(msg)
-    _lab(request).cost_delay = float(factor)
-    return ejson_response({"factor": float(factor)})
+    factor = body_number(body, "factor", 1.0)
+    _lab(request).cost_delay = factor
+    return ejson_response({"factor": factor})
 
 
 async def advance(request: web.Request) -> web.Response:
     """``POST /control/backups/advance {"seconds": 7200}``: move the backup clock forward."""
     body = await control_body(request)
-    seconds = body.get("seconds")
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
-        msg = "'seconds' must be a non-negative number"
-        raise LabError(msg)
+    seconds = body_number(body, "seconds")
     lab = _lab(request)
     lab.offset += timedelta(seconds=seconds)
     lab.tick()
@@ -124,10 +118,7 @@ async def age(request: web.Request) -> web.Response:
         runtime.paused = False
         runtime.processed_until = lab.now()
         return ejson_response({"paused": False})
-    hours = body.get("hours", 48)
-    if isinstance(hours, bool) or not isinstance(hours, (int, float)) or hours < 0:
-        msg = "'hours' must be a non-negative number"
-        raise LabError(msg)
+    hours = body_number(body, "hours", 48)
     when = lab.now() - timedelta(hours=hours)
     runtime.paused = True
     if runtime.kind == "snapshot_task":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-import errno
 from typing import Any, Final
 
 from labsim import ejson, snapshots as snap
@@ -21,7 +20,7 @@ from labsim.backups.section import (
     SnapshotTaskDef,
 )
 from labsim.cron import Cron
-from labsim.errors import CallError
+from labsim.errors import get_instance
 from labsim.rpc import REDACTED
 from labsim.scenario import Dataset, JobDef
 from labsim.state import LOAD_HOOKS, LabError, LabState, PerLab
@@ -677,24 +676,15 @@ class BackupLab:
 
     def snapshot_task(self, task_id: Any) -> SnapshotTaskDef:
         """A snapshot task by id (``InstanceNotFound`` as ENOENT otherwise)."""
-        task = self.snapshot_tasks.get(task_id) if isinstance(task_id, int) else None
-        if task is None:
-            raise CallError(f"PeriodicSnapshotTask {task_id} does not exist", errno.ENOENT)
-        return task
+        return get_instance(self.snapshot_tasks, task_id, "PeriodicSnapshotTask")
 
     def replication(self, task_id: Any) -> ReplicationDef:
         """A replication task by id."""
-        task = self.replications.get(task_id) if isinstance(task_id, int) else None
-        if task is None:
-            raise CallError(f"Replication {task_id} does not exist", errno.ENOENT)
-        return task
+        return get_instance(self.replications, task_id, "Replication")
 
     def cloudsync(self, task_id: Any) -> CloudSyncDef:
         """A cloud sync task by id."""
-        task = self.cloudsyncs.get(task_id) if isinstance(task_id, int) else None
-        if task is None:
-            raise CallError(f"CloudSync {task_id} does not exist", errno.ENOENT)
-        return task
+        return get_instance(self.cloudsyncs, task_id, "CloudSync")
 
     def summary(self) -> dict[str, Any]:
         """Return ``GET /control/backups``."""

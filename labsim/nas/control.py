@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 
 from aiohttp import web
@@ -35,6 +36,8 @@ from . import entries
 from .lab import NasLab, nas_of
 from .power import power_on, power_summary
 from .section import parse_container, parse_update, parse_vm
+
+type Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
 def _lab(request: web.Request) -> NasLab:
@@ -117,20 +120,6 @@ async def delete_vm(request: web.Request) -> web.Response:
     return json_response({"deleted": vm.id})
 
 
-async def vm_fail_start(request: web.Request) -> web.Response:
-    """``POST|DELETE /control/nas/vms/{name}/fail_start``: the VM will not start."""
-    lab = _lab(request)
-    name = request.match_info["name"]
-    if request.method == "DELETE":
-        lab.vm_fail_start.pop(name, None)
-        return json_response({"ok": True})
-    error = str(
-        (await control_body(request)).get("error", "Failed to start VM: no bootable device")
-    )
-    lab.vm_fail_start[name] = error
-    return json_response({"fail_start": error})
-
-
 async def add_container(request: web.Request) -> web.Response:
     """``POST /control/nas/containers``: added (26: ``container.query``; 25.x ``virt.instance``)."""
     lab = _lab(request)
@@ -158,16 +147,28 @@ async def delete_container(request: web.Request) -> web.Response:
     return json_response({"deleted": container.id})
 
 
-async def service_fail_start(request: web.Request) -> web.Response:
-    """``POST|DELETE /control/nas/services/{service}/fail_start``."""
-    lab = _lab(request)
-    name = request.match_info["service"]
-    if request.method == "DELETE":
-        lab.service_fail_start.pop(name, None)
-        return json_response({"ok": True})
-    error = str((await control_body(request)).get("error", "Service not running after start"))
-    lab.service_fail_start[name] = error
-    return json_response({"fail_start": error})
+def _fail_start(key: str, failing: Callable[[NasLab], dict[str, str]], default: str) -> Handler:
+    """``POST|DELETE .../{key}/fail_start {"error"}``: starting it fails (DELETE: it starts)."""
+
+    async def fail_start(request: web.Request) -> web.Response:
+        failures = failing(_lab(request))
+        name = request.match_info[key]
+        if request.method == "DELETE":
+            failures.pop(name, None)
+            return json_response({"ok": True})
+        error = str((await control_body(request)).get("error", default))
+        failures[name] = error
+        return json_response({"fail_start": error})
+
+    return fail_start
+
+
+vm_fail_start = _fail_start(
+    "name", lambda lab: lab.vm_fail_start, "Failed to start VM: no bootable device"
+)
+service_fail_start = _fail_start(
+    "service", lambda lab: lab.service_fail_start, "Service not running after start"
+)
 
 
 async def offer_update(request: web.Request) -> web.Response:

@@ -21,7 +21,7 @@ from typing import Any, Final
 from labsim.errors import CallError
 from labsim.events import Event
 from labsim.httpsvc import ServiceClock
-from labsim.parts import LabError, PerLab
+from labsim.parts import LabError, PerLab, lookup
 from labsim.scenario import JobDef, version_tuple
 from labsim.state import LabState
 
@@ -170,11 +170,7 @@ class NasLab:
 
     def disk(self, name: str) -> Disk:
         """A disk by name (a control request's 404 otherwise)."""
-        disk = self.disks.get(name)
-        if disk is None:
-            msg = f"no disk {name!r}"
-            raise LabError(msg, 404)
-        return disk
+        return lookup(self.disks, name, "disk")
 
     def is_standby(self, disk: Disk) -> bool:
         """Whether the disk sleeps now (its standby timer ran out on the lab clock)."""

@@ -270,10 +270,10 @@ async def test_stop_with_pending_timers(scenario: Scenario) -> None:
     await sim.control("POST", "/control/stall", {"seconds": 30})
     state = sim.state
     assert state._health_handle is not None
-    assert state.faults.stall_handle is not None
+    assert state.faults.stall_gate.handle is not None
     await sim.stop()  # cancels the alert timer and the stall timer (no lingering timers)
     assert state._health_handle is None
-    assert state.faults.stall_handle is None
+    assert state.faults.stall_gate.handle is None
 
 
 async def test_login_budget_refills_after_a_minute(sim: LabSimulator, connect: Connect) -> None:
