@@ -61,6 +61,11 @@ RECEIVE_LIMIT = 64 * 1024 * 1024
 SEND_LIMIT_BEFORE_LOGIN = 8 * 1024
 SEND_LIMIT_AFTER_LOGIN = 64 * 1024
 HTTP_NOT_FOUND = 404
+# permessage-deflate with a 32 KiB window (RFC 7692), offered at the handshake. The middleware's
+# aiohttp WebSocketResponse accepts it (its default, compress=True) and nginx passes the header
+# through; replies are repetitive JSON and shrink several times. A server that does not answer
+# the offer gets an uncompressed socket.
+WS_COMPRESS = 15
 # nginx closes an idle /api socket after an hour; a ping keeps it and detects dead peers.
 HEARTBEAT_SECONDS = 30.0
 # Application-level liveness (see the module docstring): unanswered calls for this long ...
@@ -292,6 +297,7 @@ class TrueNASClient:
                     max_msg_size=RECEIVE_LIMIT,
                     heartbeat=HEARTBEAT_SECONDS,
                     autoping=True,
+                    compress=WS_COMPRESS,
                 )
         except aiohttp.ServerFingerprintMismatch as err:
             raise self._certificate_changed(err) from err
