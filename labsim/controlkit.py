@@ -78,6 +78,15 @@ def body_number(body: Mapping[str, Any], key: str, default: float | None = None)
     return float(value)
 
 
+def body_text(body: Mapping[str, Any], key: str) -> str:
+    """A non-empty string from a control body."""
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        msg = f"{key!r} must be a non-empty string"
+        raise LabError(msg)
+    return value
+
+
 def body_seconds(body: Mapping[str, Any], key: str, default: float) -> float:
     """A non-negative number of seconds from a control body."""
     value = body.get(key, default)

@@ -280,6 +280,21 @@ def section_error(reader: _Reader, message: str) -> ScenarioError:
     return ScenarioError(f"{reader.path}: {message}")
 
 
+_CONTROL_ROUTES: dict[object, tuple[str, str]] = {}
+
+
+def control_route[HandlerT: Callable[..., Any]](
+    method: str, path: str
+) -> Callable[[HandlerT], HandlerT]:
+    """Mark a method of an ``HTTPService`` as the control route ``method /control/<name><path>``."""
+
+    def mark(handler: HandlerT) -> HandlerT:
+        _CONTROL_ROUTES[handler] = (method, path)
+        return handler
+
+    return mark
+
+
 class _HasPort(Protocol):
     @property
     def port(self) -> int: ...
@@ -292,19 +307,22 @@ class _Syncs(Protocol):
 class HTTPService[SectionT: _HasPort, StateT: _Syncs]:
     """What every simulated HTTP service shares: its section, clock, faults and state.
 
-    A service names itself (``name``), builds its state afresh (``new_state``, for ``POST
-    reset``) and lists its own control routes (``service_control_routes``); the fault and reset
-    routes every service has are added here.
+    A service names itself (``name``), gives a ``new_state`` that builds its state afresh (at
+    start and for ``POST reset``) and marks its own control routes with ``@control_route``; the
+    fault and reset routes every service has are marked here.
     """
 
     name: ClassVar[str]
 
-    def __init__(self, section: SectionT, clock: ServiceClock, state: StateT) -> None:
-        """Keep the parts; the subclass builds its state."""
+    def __init__(
+        self, section: SectionT, clock: ServiceClock, new_state: Callable[[], StateT]
+    ) -> None:
+        """Keep the parts; ``new_state`` builds the state as the scenario sets it."""
         self.section = section
         self.clock = clock
         self.faults = Faults()
-        self.state = state
+        self.new_state = new_state
+        self.state = new_state()
 
     @property
     def port(self) -> int:
@@ -315,35 +333,34 @@ class HTTPService[SectionT: _HasPort, StateT: _Syncs]:
         """Bring the state up to the lab clock."""
         self.state.sync(self.clock.now())
 
-    def new_state(self) -> StateT:
-        """The state as the scenario sets it."""
-        raise NotImplementedError
-
-    def service_control_routes(self, base: str) -> list[web.RouteDef]:
-        """The service's own control routes below ``base`` (``/control/<name>``)."""
-        del base
-        return []
-
     def control_routes(self) -> list[web.RouteDef]:
-        """The control routes of this service: its own, then fault and reset."""
-        base = f"/control/{self.name}"
-        return [
-            *self.service_control_routes(base),
-            web.post(f"{base}/fault", self.control_fault),
-            web.delete(f"{base}/fault", self.control_clear_faults),
-            web.post(f"{base}/reset", self.control_reset),
-        ]
+        """The control routes of this service (``@control_route`` methods) below ``/control/<name>``.
 
+        The service's own routes come first, then the fault and reset routes every service has.
+        """
+        base = f"/control/{self.name}"
+        routes: list[web.RouteDef] = []
+        for cls in type(self).__mro__:
+            for name, member in vars(cls).items():
+                route = _CONTROL_ROUTES.get(member) if callable(member) else None
+                if route is not None:
+                    method, path = route
+                    routes.append(web.route(method, base + path, getattr(self, name)))
+        return routes
+
+    @control_route("POST", "/fault")
     async def control_fault(self, request: web.Request) -> web.Response:
         """Inject a fault."""
         self.faults.add(parse_fault(await control_body(request)))
         return json_response({"ok": True})
 
+    @control_route("DELETE", "/fault")
     async def control_clear_faults(self, _request: web.Request) -> web.Response:
         """Remove every fault."""
         self.faults.clear()
         return json_response({"ok": True})
 
+    @control_route("POST", "/reset")
     async def control_reset(self, _request: web.Request) -> web.Response:
         """Back to the scenario."""
         self.faults.clear()

@@ -46,13 +46,21 @@ import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 import json
 from typing import Any, Final
 
 from aiohttp import web
 
-from .controlkit import body_seconds, control_body, json_response
-from .httpsvc import HTTPService, ServiceClock, iso_ms, section_error, service_middleware
+from .controlkit import body_seconds, body_text, control_body, json_response
+from .httpsvc import (
+    HTTPService,
+    ServiceClock,
+    control_route,
+    iso_ms,
+    section_error,
+    service_middleware,
+)
 from .parts import LabError
 from .scenario import SECTION_PARSERS, _Reader
 
@@ -323,7 +331,7 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
 
     def __init__(self, section: N8nSection, clock: ServiceClock) -> None:
         """Prepare the state."""
-        super().__init__(section, clock, N8nState(section, clock))
+        super().__init__(section, clock, partial(N8nState, section, clock))
 
     def app(self, sync_all: Callable[[], None]) -> web.Application:
         """The API application."""
@@ -420,21 +428,7 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
 
     # ------------------------------------------------------------ control
 
-    def new_state(self) -> N8nState:
-        """The state as the scenario sets it."""
-        return N8nState(self.section, self.clock)
-
-    def service_control_routes(self, base: str) -> list[web.RouteDef]:
-        """The control routes of this service (fault and reset: ``HTTPService``)."""
-        return [
-            web.get(f"{base}/state", self.control_state),
-            web.post(f"{base}/executions", self.control_start),
-            web.post(f"{base}/executions/{{id}}/fail", self.control_fail),
-            web.post(f"{base}/ready", self.control_ready),
-            web.post(f"{base}/api_key", self.control_api_key),
-            web.post(f"{base}/restart", self.control_restart),
-        ]
-
+    @control_route("GET", "/state")
     async def control_state(self, _request: web.Request) -> web.Response:
         """Every execution."""
         self.sync()
@@ -443,6 +437,7 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
             counts[execution.status] = counts.get(execution.status, 0) + 1
         return json_response({"ready": self.state.ready, "executions": counts})
 
+    @control_route("POST", "/executions")
     async def control_start(self, request: web.Request) -> web.Response:
         """Start an execution: ``{"workflow", "status": running|waiting|error|success, ...}``."""
         body = await control_body(request)
@@ -461,6 +456,7 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
         execution = self.state.start(match[0], str(status), seconds, str(outcome))
         return json_response({"id": str(execution.id)}, 201)
 
+    @control_route("POST", "/executions/{id}/fail")
     async def control_fail(self, request: web.Request) -> web.Response:
         """End a running execution in error now."""
         self.sync()
@@ -476,18 +472,17 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
         msg = f"unknown execution {request.match_info['id']}"
         raise LabError(msg, 404)
 
+    @control_route("POST", "/ready")
     async def control_ready(self, request: web.Request) -> web.Response:
         """Readiness (``false``: /healthz/readiness answers 503)."""
         self.state.ready = (await control_body(request)).get("ready", True) is True
         return json_response({"ready": self.state.ready})
 
+    @control_route("POST", "/api_key")
     async def control_api_key(self, request: web.Request) -> web.Response:
         """Replace the API key (``add``: one more key), with ``scopes`` (absent: every scope)."""
         body = await control_body(request)
-        key, scopes = body.get("api_key"), body.get("scopes")
-        if not isinstance(key, str) or not key:
-            msg = "'api_key' must be a non-empty string"
-            raise LabError(msg)
+        key, scopes = body_text(body, "api_key"), body.get("scopes")
         if scopes is not None and (
             not isinstance(scopes, list) or not all(scope in SCOPES for scope in scopes)
         ):
@@ -498,6 +493,7 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
         self.state.keys[key] = tuple(scopes) if scopes is not None else None
         return json_response({"ok": True})
 
+    @control_route("POST", "/restart")
     async def control_restart(self, _request: web.Request) -> web.Response:
         """n8n restarts: running executions end as ``crashed``."""
         self.sync()

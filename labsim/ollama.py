@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 import hashlib
 import ipaddress
 import json
@@ -52,6 +53,7 @@ from .controlkit import body_seconds, control_body, json_response
 from .httpsvc import (
     HTTPService,
     ServiceClock,
+    control_route,
     parse_duration,
     reader_duration,
     section_error,
@@ -463,7 +465,7 @@ class OllamaService(HTTPService["OllamaSection", "OllamaState"]):
 
     def __init__(self, section: OllamaSection, clock: ServiceClock) -> None:
         """Prepare the state."""
-        super().__init__(section, clock, OllamaState(section, clock))
+        super().__init__(section, clock, partial(OllamaState, section, clock))
 
     def app(self, sync_all: Callable[[], None]) -> web.Application:
         """The API application."""
@@ -564,20 +566,6 @@ class OllamaService(HTTPService["OllamaSection", "OllamaState"]):
 
     # ------------------------------------------------------------ control
 
-    def new_state(self) -> OllamaState:
-        """The state as the scenario sets it."""
-        return OllamaState(self.section, self.clock)
-
-    def service_control_routes(self, base: str) -> list[web.RouteDef]:
-        """The control routes of this service (fault and reset: ``HTTPService``)."""
-        return [
-            web.get(f"{base}/state", self.control_state),
-            web.post(f"{base}/load", self.control_load),
-            web.post(f"{base}/unload", self.control_unload),
-            web.post(f"{base}/request", self.control_request),
-            web.post(f"{base}/token", self.control_token),
-        ]
-
     def _model(self, body: dict[str, Any]) -> ModelDef:
         name = body.get("model")
         model = self.state.model(name) if isinstance(name, str) else None
@@ -586,11 +574,13 @@ class OllamaService(HTTPService["OllamaSection", "OllamaState"]):
             raise LabError(msg, 404)
         return model
 
+    @control_route("GET", "/state")
     async def control_state(self, _request: web.Request) -> web.Response:
         """The scheduler's state."""
         self.sync()
         return json_response(self.state.summary())
 
+    @control_route("POST", "/load")
     async def control_load(self, request: web.Request) -> web.Response:
         """Load a model as a client would (an empty request)."""
         body = await control_body(request)
@@ -598,6 +588,7 @@ class OllamaService(HTTPService["OllamaSection", "OllamaState"]):
         self.state.run(self._model(body), body.get("keep_alive"), 0)
         return json_response(self.state.summary())
 
+    @control_route("POST", "/unload")
     async def control_unload(self, request: web.Request) -> web.Response:
         """Unload one model, or every model."""
         body = await control_body(request)
@@ -609,6 +600,7 @@ class OllamaService(HTTPService["OllamaSection", "OllamaState"]):
             self.state.unload(self._model(body))
         return json_response(self.state.summary())
 
+    @control_route("POST", "/request")
     async def control_request(self, request: web.Request) -> web.Response:
         """Start a request that runs for ``seconds`` of lab time."""
         body = await control_body(request)
@@ -617,6 +609,7 @@ class OllamaService(HTTPService["OllamaSection", "OllamaState"]):
         self.state.run(self._model(body), body.get("keep_alive"), seconds)
         return json_response(self.state.summary())
 
+    @control_route("POST", "/token")
     async def control_token(self, request: web.Request) -> web.Response:
         """Require a bearer token (``null``: none)."""
         token = (await control_body(request)).get("token")

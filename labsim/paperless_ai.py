@@ -33,12 +33,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, Final
 
 from aiohttp import web
 
-from .controlkit import control_body, json_response
-from .httpsvc import HTTPService, ServiceClock, service_middleware
+from .controlkit import body_text, control_body, json_response
+from .httpsvc import HTTPService, ServiceClock, control_route, service_middleware
 from .paperless import PaperlessService
 from .parts import LabError
 from .scenario import SECTION_PARSERS, _Reader
@@ -204,7 +205,7 @@ class PaperlessAIService(HTTPService["PaperlessAISection", "PaperlessAIState"]):
         self, section: PaperlessAISection, paperless: PaperlessService, clock: ServiceClock
     ) -> None:
         """Prepare the state (on top of the simulated Paperless-ngx)."""
-        super().__init__(section, clock, PaperlessAIState(section, paperless, clock))
+        super().__init__(section, clock, partial(PaperlessAIState, section, paperless, clock))
         self.paperless = paperless
 
     def app(self, sync_all: Callable[[], None]) -> web.Application:
@@ -238,24 +239,14 @@ class PaperlessAIService(HTTPService["PaperlessAISection", "PaperlessAIState"]):
 
     # ------------------------------------------------------------ control
 
-    def new_state(self) -> PaperlessAIState:
-        """The state as the scenario sets it."""
-        return PaperlessAIState(self.section, self.paperless, self.clock)
-
-    def service_control_routes(self, base: str) -> list[web.RouteDef]:
-        """The control routes of this service (fault and reset: ``HTTPService``)."""
-        return [
-            web.get(f"{base}/state", self.control_state),
-            web.post(f"{base}/health", self.control_health),
-            web.post(f"{base}/api_key", self.control_api_key),
-        ]
-
+    @control_route("GET", "/state")
     async def control_state(self, _request: web.Request) -> web.Response:
         """What it is doing."""
         self.paperless.sync()
         self.sync()
         return json_response({**self.state.status(), "health": self.state.health})
 
+    @control_route("POST", "/health")
     async def control_health(self, request: web.Request) -> web.Response:
         """Set the health (``healthy``, ``not_configured``, ``database_error``, ``error``)."""
         status = (await control_body(request)).get("status")
@@ -266,11 +257,8 @@ class PaperlessAIService(HTTPService["PaperlessAISection", "PaperlessAIState"]):
         self.state.health = str(status)
         return json_response({"health": self.state.health})
 
+    @control_route("POST", "/api_key")
     async def control_api_key(self, request: web.Request) -> web.Response:
         """Replace the API key."""
-        key = (await control_body(request)).get("api_key")
-        if not isinstance(key, str) or not key:
-            msg = "'api_key' must be a non-empty string"
-            raise LabError(msg)
-        self.state.api_key = key
+        self.state.api_key = body_text(await control_body(request), "api_key")
         return json_response({"ok": True})

@@ -19,7 +19,7 @@ from labsim.query import run_query
 from labsim.rpc import CallContext, Method
 
 from .args import arg
-from .vm import STOP_SECONDS
+from .vm import stop_job
 
 ROLE_READ: Final = "CONTAINER_READ"
 
@@ -52,19 +52,12 @@ def container_stop(ctx: CallContext) -> int:
     """``container.stop`` (job): a clean shutdown, or ``force`` at once."""
     lab, container = _container(ctx)
     options: dict[str, Any] = arg(ctx, 1, "options", dict, {})
-    seconds = 0.0 if options.get("force") else STOP_SECONDS
 
     def stopped() -> None:
         if container.state == "RUNNING":
             set_container_state(lab, container, "STOPPED")
 
-    return lab.run_job(
-        ctx.method,
-        [container.id, options],
-        [(seconds, 100, "Stopping")],
-        lock=f"container_stop_{container.id}",
-        result=stopped,
-    ).id
+    return stop_job(ctx, lab, [container.id, options], f"container_stop_{container.id}", stopped)
 
 
 METHODS: Final[Mapping[str, Method]] = {

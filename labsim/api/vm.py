@@ -9,7 +9,7 @@ as ``plugins/vm/events.py`` sends them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from labsim.errors import CallError, get_instance, single_error
@@ -28,6 +28,17 @@ STOP_SECONDS: Final = 2.0
 def _vm(ctx: CallContext) -> tuple[NasLab, VMDef]:
     lab = nas_of(ctx.state)
     return lab, get_instance(lab.vms, arg(ctx, 0, "id", int), "VM")
+
+
+def stop_job(
+    ctx: CallContext, lab: NasLab, args: list[Any], lock: str, stopped: Callable[[], None]
+) -> int:
+    """The job of ``vm.stop`` or ``container.stop`` (``args``: id and options).
+
+    A clean shutdown takes ``STOP_SECONDS``, ``force`` stops at once; ``stopped`` runs at the end.
+    """
+    seconds = 0.0 if args[1].get("force") else STOP_SECONDS
+    return lab.run_job(ctx.method, args, [(seconds, 100, "Stopping")], lock=lock, result=stopped).id
 
 
 def set_vm_state(lab: NasLab, vm: VMDef, state: str, event: str) -> None:
@@ -78,19 +89,12 @@ def vm_stop(ctx: CallContext) -> int:
     """``vm.stop`` (job): an ACPI shutdown (``force``: power off at once)."""
     lab, vm = _vm(ctx)
     options = _stop_options(ctx)
-    seconds = 0.0 if options.get("force") else STOP_SECONDS
 
     def stopped() -> None:
         if vm.state == "RUNNING":
             set_vm_state(lab, vm, "STOPPED", "STOPPED")
 
-    return lab.run_job(
-        ctx.method,
-        [vm.id, options],
-        [(seconds, 100, "Stopping")],
-        lock=f"stop_vm_{vm.id}",
-        result=stopped,
-    ).id
+    return stop_job(ctx, lab, [vm.id, options], f"stop_vm_{vm.id}", stopped)
 
 
 def vm_restart(ctx: CallContext) -> int:

@@ -44,6 +44,14 @@ def _lab(request: web.Request) -> NasLab:
     return nas_of(rpc_server(request).state)
 
 
+def _remove[ItemT](items: dict[int, ItemT], request: web.Request, what: str) -> ItemT:
+    """Take out the item of the request's ``{id}`` (404 ``no such <what>`` when there is none)."""
+    item = items.pop(int(request.match_info["id"]), None)
+    if item is None:
+        raise LabError(f"no such {what}", 404)
+    return item
+
+
 async def summary(request: web.Request) -> web.Response:
     """``GET /control/nas``."""
     lab = _lab(request)
@@ -113,9 +121,7 @@ async def add_vm(request: web.Request) -> web.Response:
 async def delete_vm(request: web.Request) -> web.Response:
     """``DELETE /control/nas/vms/{id}`` (``vm.query`` ``removed``)."""
     lab = _lab(request)
-    vm = lab.vms.pop(int(request.match_info["id"]), None)
-    if vm is None:
-        raise LabError("no such VM", 404)
+    vm = _remove(lab.vms, request, "VM")
     lab.state.emit(Event("vm.query", "removed", vm.id))
     return json_response({"deleted": vm.id})
 
@@ -137,9 +143,7 @@ async def add_container(request: web.Request) -> web.Response:
 async def delete_container(request: web.Request) -> web.Response:
     """``DELETE /control/nas/containers/{id}``."""
     lab = _lab(request)
-    container = lab.containers.pop(int(request.match_info["id"]), None)
-    if container is None:
-        raise LabError("no such container", 404)
+    container = _remove(lab.containers, request, "container")
     if lab.box() >= (26,):
         lab.state.emit(Event("container.query", "removed", container.id))
     else:

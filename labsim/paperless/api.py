@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from functools import partial
 import json
 from typing import Any
 
@@ -121,7 +122,7 @@ class PaperlessService(PaperlessControl):
 
     def __init__(self, section: PaperlessSection, clock: ServiceClock) -> None:
         """Prepare the state."""
-        super().__init__(section, clock, PaperlessState(section, clock))
+        super().__init__(section, clock, partial(PaperlessState, section, clock))
 
     def app(self, sync_all: Callable[[], None]) -> web.Application:
         """The API application."""

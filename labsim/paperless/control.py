@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from labsim.controlkit import body_time, control_body, json_response
-from labsim.httpsvc import HTTPService
+from labsim.controlkit import body_text, body_time, control_body, json_response
+from labsim.httpsvc import HTTPService, control_route
 from labsim.paperless.section import COMPONENTS, HEALTH_STATES, NAME, PaperlessSection
 from labsim.paperless.state import PaperlessState
 from labsim.parts import LabError
@@ -18,32 +18,13 @@ class PaperlessControl(HTTPService[PaperlessSection, PaperlessState]):
 
     # ------------------------------------------------------------ control
 
-    def new_state(self) -> PaperlessState:
-        """The state as the scenario sets it."""
-        return PaperlessState(self.section, self.clock)
-
-    def service_control_routes(self, base: str) -> list[web.RouteDef]:
-        """The control routes of this service (fault and reset: ``HTTPService``)."""
-        return [
-            web.get(f"{base}/state", self.control_state),
-            web.post(f"{base}/consume", self.control_consume),
-            web.post(f"{base}/fail", self.control_fail),
-            web.post(f"{base}/stall", self.control_stall),
-            web.post(f"{base}/kill_worker", self.control_kill_worker),
-            web.get(f"{base}/cost", self.control_cost),
-            web.delete(f"{base}/cost", self.control_clear_cost),
-            web.post(f"{base}/health", self.control_health),
-            web.post(f"{base}/version", self.control_version),
-            web.post(f"{base}/user", self.control_user),
-            web.post(f"{base}/token", self.control_token),
-            web.post(f"{base}/tag", self.control_tag),
-        ]
-
+    @control_route("GET", "/state")
     async def control_state(self, _request: web.Request) -> web.Response:
         """The archive and the queue."""
         self.sync()
         return json_response(self.state.summary())
 
+    @control_route("POST", "/consume")
     async def control_consume(self, request: web.Request) -> web.Response:
         """Queue files: ``{"files": [...]}`` or ``{"count": n}``; ``fail`` makes them fail."""
         body = await control_body(request)
@@ -73,6 +54,7 @@ class PaperlessControl(HTTPService[PaperlessSection, PaperlessState]):
         ]
         return json_response({"tasks": [task.id for task in tasks]}, 201)
 
+    @control_route("POST", "/fail")
     async def control_fail(self, request: web.Request) -> web.Response:
         """Fail waiting and running tasks now (all, or ``task_ids``)."""
         body = await control_body(request)
@@ -84,6 +66,7 @@ class PaperlessControl(HTTPService[PaperlessSection, PaperlessState]):
         reason = str(body.get("reason") or "Injected failure: the consumer crashed.")
         return json_response({"failed": self.state.fail(ids, reason)})
 
+    @control_route("POST", "/stall")
     async def control_stall(self, request: web.Request) -> web.Response:
         """Stop (``true``) or restart (``false``) the workers without an error status."""
         stalled = (await control_body(request)).get("stalled", True) is True
@@ -93,11 +76,13 @@ class PaperlessControl(HTTPService[PaperlessSection, PaperlessState]):
         self.state.stalled = stalled
         return json_response(self.state.summary())
 
+    @control_route("POST", "/kill_worker")
     async def control_kill_worker(self, _request: web.Request) -> web.Response:
         """Kill the worker: its running tasks stay ``STARTED`` for ever (orphans)."""
         self.sync()
         return json_response({"orphaned": self.state.kill_worker()})
 
+    @control_route("GET", "/cost")
     async def control_cost(self, _request: web.Request) -> web.Response:
         """Requests answered and their modelled server time since the last reset."""
         state = self.state
@@ -109,12 +94,14 @@ class PaperlessControl(HTTPService[PaperlessSection, PaperlessState]):
             }
         )
 
+    @control_route("DELETE", "/cost")
     async def control_clear_cost(self, _request: web.Request) -> web.Response:
         """Start counting afresh."""
         self.state.cost_requests, self.state.cost_seconds = 0, 0.0
         self.state.cost_by_path.clear()
         return json_response({"ok": True})
 
+    @control_route("POST", "/health")
     async def control_health(self, request: web.Request) -> web.Response:
         """Set components' states, e.g. ``{"celery": "ERROR"}``."""
         body = await control_body(request)
@@ -129,6 +116,7 @@ class PaperlessControl(HTTPService[PaperlessSection, PaperlessState]):
             self.state.resume_running()
         return json_response(self.state.summary())
 
+    @control_route("POST", "/version")
     async def control_version(self, request: web.Request) -> web.Response:
         """Switch the server version (2.x: API 9; 3.x: API 10)."""
         version = (await control_body(request)).get("version")
@@ -138,6 +126,7 @@ class PaperlessControl(HTTPService[PaperlessSection, PaperlessState]):
         self.state.version = version
         return json_response(self.state.summary())
 
+    @control_route("POST", "/user")
     async def control_user(self, request: web.Request) -> web.Response:
         """The token's user: ``staff``, ``superuser``, ``user_id`` and ``change_documents``.
 
@@ -167,15 +156,13 @@ class PaperlessControl(HTTPService[PaperlessSection, PaperlessState]):
             }
         )
 
+    @control_route("POST", "/token")
     async def control_token(self, request: web.Request) -> web.Response:
         """Replace the API token (the old one stops working)."""
-        token = (await control_body(request)).get("token")
-        if not isinstance(token, str) or not token:
-            msg = "'token' must be a non-empty string"
-            raise LabError(msg)
-        self.state.token = token
+        self.state.token = body_text(await control_body(request), "token")
         return json_response({"ok": True})
 
+    @control_route("POST", "/tag")
     async def control_tag(self, request: web.Request) -> web.Response:
         """Tag documents: ``{"name": "automation-failed", "documents": [1, 2]}``."""
         body = await control_body(request)
