@@ -112,13 +112,19 @@ async def test_unreachable_and_timeout(lab: LabHandle, session: aiohttp.ClientSe
 
 
 def test_models() -> None:
-    assert DocumentRef.from_dict(None, "startTime") is None
-    ref = DocumentRef.from_dict({"documentId": True, "title": 3, "startTime": "x"}, "startTime")
+    ref = DocumentRef.from_dict({"documentId": True, "title": 3, "startTime": "x"})
     assert ref == DocumentRef(document_id=None, title=None, time=None)
     status = ProcessingStatus.from_dict({"processedToday": 0, "isProcessing": False})
     assert not status.is_processing
+    assert status.current is None
+    # Numeric strings are numbers; NaN reads as absent (a required count: invalid).
+    assert ProcessingStatus.from_dict({"processedToday": "3"}).processed_today == 3
+    with pytest.raises(PaperlessAIInvalidResponseError):
+        ProcessingStatus.from_dict({"processedToday": float("nan")})
+    with pytest.raises(PaperlessAIInvalidResponseError):
+        Health.from_dict({"status": ""})
     assert Health.from_dict({"status": "error", "message": 5}).message is None
     # SQLite's CURRENT_TIMESTAMP, as Paperless-AI sends it: UTC without a zone.
-    ref = DocumentRef.from_dict({"documentId": 1, "startTime": "2026-11-01 12:00:00"}, "startTime")
-    assert ref is not None
+    ref = DocumentRef.from_dict({"documentId": "1", "startTime": "2026-11-01 12:00:00"})
+    assert ref.document_id == 1
     assert ref.time == datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

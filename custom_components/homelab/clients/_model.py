@@ -298,6 +298,8 @@ class Model:
         bool: (bool_or_none, "a boolean"),
     }
     """The lenient reader of each declared type, and what a required field of it must be."""
+    required_objects: ClassVar[tuple[str, ...]] = ()
+    """Sub-objects that must be there (others, `within` a field is read, may be missing)."""
 
     if TYPE_CHECKING:
 
@@ -316,6 +318,8 @@ class Model:
         """Parse one payload of this model."""
         strict = Strict(cls.invalid_error)
         data = strict.as_dict(data, cls.__name__)
+        for name in cls.required_objects:
+            strict.as_dict(data.get(name), f"{cls.__name__}.{name}")
         values = {}
         for plan in _plans(cls):
             within = data.get(plan.within, {}) if plan.within else data

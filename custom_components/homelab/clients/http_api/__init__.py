@@ -1,9 +1,11 @@
 """The HTTP transport and JSON readers the lab's API clients share (no Home Assistant import).
 
 Ollama, Paperless-ngx, Paperless-AI, n8n and the HTTP probe send their requests through
-`transport`; their models read JSON with `parse`; their errors derive from `exceptions`.
+`transport`; their models are declared on `ApiModel` (see `.._model`); their errors derive from
+`exceptions`.
 """
 
+from .._model import GIVEN, Strict, source
 from .client import ApiClient, ApiKeyClient
 from .exceptions import (
     ApiAuthenticationError,
@@ -12,10 +14,11 @@ from .exceptions import (
     ApiInvalidResponseError,
     ApiResponseError,
 )
-from .parse import Reader, http_date, iso_time, nonempty_str, optional_int, optional_str
+from .parse import ApiModel, http_date, iso_time, nonempty_str, optional_int, optional_str
 from .transport import Answer, Errors, HttpTransport, Params, fetch
 
 __all__ = [
+    "GIVEN",
     "Answer",
     "ApiAuthenticationError",
     "ApiClient",
@@ -23,15 +26,17 @@ __all__ = [
     "ApiError",
     "ApiInvalidResponseError",
     "ApiKeyClient",
+    "ApiModel",
     "ApiResponseError",
     "Errors",
     "HttpTransport",
     "Params",
-    "Reader",
+    "Strict",
     "fetch",
     "http_date",
     "iso_time",
     "nonempty_str",
     "optional_int",
     "optional_str",
+    "source",
 ]

@@ -1,17 +1,16 @@
 """Readers for the JSON the HTTP APIs answer, shared by the clients' models.
 
-The pure helpers never raise: a value of the wrong type reads as absent (`None`). `Reader` holds
-the strict ones, for required fields: bound to one client's invalid-response error, it raises
-that (never a bare KeyError or TypeError).
+The helpers never raise: a value of the wrong type reads as absent (`None`). `ApiModel` is the base
+of the clients' declared models (see `.._model`): bound to one client's invalid-response error, it
+raises that for what a required field lacks (never a bare KeyError or TypeError).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from email.utils import parsedate_to_datetime
-from typing import Any
 
+from .._model import JSONDict, Model
 from .exceptions import ApiInvalidResponseError
 
 
@@ -57,50 +56,18 @@ def nonempty_str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-class Reader:
-    """Strict readers for required fields, raising one client's invalid-response error."""
+def opt_time(data: JSONDict, key: str) -> datetime | None:
+    """An optional ISO 8601 time field with an offset (see `iso_time`)."""
+    return iso_time(data.get(key))
 
-    def __init__(self, error: type[ApiInvalidResponseError]) -> None:
-        """Raise `error(message, payload=...)` for what does not fit."""
-        self.error = error
 
-    def mapping(self, data: object, what: str) -> Mapping[str, Any]:
-        """`data` as a JSON object."""
-        if not isinstance(data, Mapping):
-            msg = f"{what}: expected an object"
-            raise self.error(msg, payload=data)
-        return data
+class ApiModel(Model):
+    """A model of an HTTP API's JSON: times are ISO 8601 with an offset (RFC 3339).
 
-    def text(self, data: Mapping[str, Any], key: str, what: str, *, empty: bool = True) -> str:
-        """A required string field (`empty=False`: an empty string reads as missing)."""
-        value = data.get(key)
-        if not isinstance(value, str) or not (value or empty):
-            msg = f"{what}: '{key}' is missing or not a string"
-            raise self.error(msg, payload=data)
-        return value
+    A client's own base names its invalid-response error (`invalid_error`).
+    """
 
-    def time(self, data: Mapping[str, Any], key: str, what: str) -> datetime:
-        """A required ISO 8601 time with an offset."""
-        value = iso_time(data.get(key))
-        if value is None:
-            msg = f"{what}: '{key}' is missing or not a time"
-            raise self.error(msg, payload=data)
-        return value
+    __slots__ = ()
 
-    def integer(
-        self, data: Mapping[str, Any], key: str, what: str, default: int | None = None
-    ) -> int:
-        """A required integer field (a boolean is not one); `default` when it is absent."""
-        value = data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            msg = f"{what}: '{key}' is missing or not an integer"
-            raise self.error(msg, payload=data)
-        return value
-
-    def items(self, data: Mapping[str, Any], key: str, what: str) -> list[Any]:
-        """A required list field."""
-        value = data.get(key)
-        if not isinstance(value, list):
-            msg = f"{what}: '{key}' is missing or not a list"
-            raise self.error(msg, payload=data)
-        return value
+    invalid_error = ApiInvalidResponseError
+    field_readers = Model.readers_with({datetime: (opt_time, "a time with an offset")})

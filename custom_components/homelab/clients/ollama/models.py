@@ -1,16 +1,14 @@
-"""Typed answers of the Ollama API, parsed in one place (`from_dict`)."""
+"""Typed answers of the Ollama API, declared once (`from_dict` reads each field by its type)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Self
+from typing import Any, Self
 
-from ..http_api import Reader, iso_time, nonempty_str, optional_int
+from .._model import nonempty
+from ..http_api import GIVEN, ApiModel, iso_time, source
 from .exceptions import OllamaInvalidResponseError
-
-_read = Reader(OllamaInvalidResponseError)
 
 
 def parse_time(value: object) -> datetime | None:
@@ -18,84 +16,62 @@ def parse_time(value: object) -> datetime | None:
     return iso_time(value)
 
 
+class _Model(ApiModel):
+    """An Ollama answer: what does not fit raises `OllamaInvalidResponseError`."""
+
+    __slots__ = ()
+
+    invalid_error = OllamaInvalidResponseError
+
+
+_TEXT = source(read=nonempty)
+"""A string field; an empty one reads as absent."""
+
+
 @dataclass(frozen=True, slots=True)
-class ModelDetails:
+class ModelDetails(_Model):
     """What a model is: family, size in parameters, quantization."""
 
-    format: str | None = None
-    family: str | None = None
+    format: str | None = field(default=None, metadata=_TEXT)
+    family: str | None = field(default=None, metadata=_TEXT)
     families: tuple[str, ...] = ()
-    parameter_size: str | None = None
-    quantization_level: str | None = None
+    parameter_size: str | None = field(default=None, metadata=_TEXT)
+    quantization_level: str | None = field(default=None, metadata=_TEXT)
 
     @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse `details`; every field is optional."""
-        if not isinstance(data, Mapping):
-            return cls()
-        families = data.get("families")
-        return cls(
-            format=nonempty_str(data.get("format")),
-            family=nonempty_str(data.get("family")),
-            families=tuple(str(item) for item in families) if isinstance(families, list) else (),
-            parameter_size=nonempty_str(data.get("parameter_size")),
-            quantization_level=nonempty_str(data.get("quantization_level")),
-        )
+    def from_dict(cls, data: Any) -> Self:
+        """Parse `details`; every field is optional (a `details` that is no object: none)."""
+        return super().from_dict(data) if isinstance(data, dict) else cls()
 
 
 @dataclass(frozen=True, slots=True)
-class InstalledModel:
-    """One entry of `GET /api/tags`."""
+class _Entry(_Model):
+    """What `GET /api/tags` and `GET /api/ps` tell of every model; `name` and `size` required."""
 
     name: str
     size: int
     digest: str = ""
-    modified_at: datetime | None = None
     details: ModelDetails = field(default_factory=ModelDetails)
-
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse one installed model; `name` and `size` are required."""
-        item = _read.mapping(data, "model")
-        return cls(
-            name=_read.text(item, "name", "model"),
-            size=_read.integer(item, "size", "model"),
-            digest=str(item.get("digest") or ""),
-            modified_at=parse_time(item.get("modified_at")),
-            details=ModelDetails.from_dict(item.get("details")),
-        )
 
 
 @dataclass(frozen=True, slots=True)
-class LoadedModel:
-    """One entry of `GET /api/ps`: a model in memory.
+class InstalledModel(_Entry):
+    """One entry of `GET /api/tags`."""
+
+    modified_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadedModel(_Entry):
+    """One entry of `GET /api/ps`: a model in memory; `expires_at` is required too.
 
     `size` is its memory footprint, `size_vram` the part on the GPU (0: on the CPU only).
     `expires_at` is when the idle timer unloads it; see `ollama_activity` for what it tells.
     """
 
-    name: str
-    size: int
-    size_vram: int
+    size_vram: int = 0
     expires_at: datetime
-    digest: str = ""
     context_length: int | None = None
-    details: ModelDetails = field(default_factory=ModelDetails)
-
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse one loaded model; `name`, `size`, `size_vram` and `expires_at` are required."""
-        item = _read.mapping(data, "loaded model")
-        expires_at = _read.time(item, "expires_at", "loaded model")
-        return cls(
-            name=_read.text(item, "name", "loaded model"),
-            size=_read.integer(item, "size", "loaded model"),
-            size_vram=_read.integer(item, "size_vram", "loaded model", 0),
-            expires_at=expires_at,
-            digest=str(item.get("digest") or ""),
-            context_length=optional_int(item.get("context_length")),
-            details=ModelDetails.from_dict(item.get("details")),
-        )
 
     @property
     def size_ram(self) -> int:
@@ -104,17 +80,16 @@ class LoadedModel:
 
 
 @dataclass(frozen=True, slots=True)
-class RunningModels:
+class RunningModels(_Model):
     """The answer of `GET /api/ps`, with the server's clock (its `Date` header) when it sent it."""
 
     models: tuple[LoadedModel, ...]
-    server_time: datetime | None = None
+    server_time: datetime | None = field(default=None, metadata=GIVEN)
 
     @classmethod
-    def from_dict(cls, data: object, server_time: datetime | None = None) -> Self:
-        """Parse `{"models": [...]}`."""
-        models = _read.items(_read.mapping(data, "ps"), "models", "ps")
-        return cls(tuple(LoadedModel.from_dict(item) for item in models), server_time)
+    def from_dict(cls, data: Any, server_time: datetime | None = None) -> Self:
+        """Parse `{"models": [...]}`, read at `server_time`."""
+        return replace(super().from_dict(data), server_time=server_time)
 
     @property
     def vram_used(self) -> int:
@@ -132,12 +107,25 @@ class RunningModels:
         return sum(model.size for model in self.models)
 
 
+@dataclass(frozen=True, slots=True)
+class _Installed(_Model):
+    """`GET /api/tags`."""
+
+    models: tuple[InstalledModel, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Version(_Model):
+    """`GET /api/version`."""
+
+    version: str
+
+
 def parse_installed(data: object) -> list[InstalledModel]:
     """Parse `GET /api/tags`."""
-    models = _read.items(_read.mapping(data, "tags"), "models", "tags")
-    return [InstalledModel.from_dict(item) for item in models]
+    return list(_Installed.from_dict(data).models)
 
 
 def parse_version(data: object) -> str:
     """Parse `GET /api/version`."""
-    return _read.text(_read.mapping(data, "version"), "version", "version")
+    return _Version.from_dict(data).version

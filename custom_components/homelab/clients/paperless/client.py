@@ -285,7 +285,7 @@ class PaperlessClient(ApiClient):
         )
         page = mapping(data, "tasks")
         tasks = [Task.from_dict(item) for item in page_results(page, "tasks")]
-        return required_int(page, "count", "tasks"), tasks
+        return required_int(page, "count"), tasks
 
     async def _task_queue_v10(self, *, failures: bool) -> TaskQueue:
         started_count, running = await self._tasks_page("started", "date_created", RUNNING_PAGE)

@@ -1,13 +1,16 @@
-"""Typed answers of the Paperless-ngx API (versions 9 and 10), parsed in one place."""
+"""Typed answers of the Paperless-ngx API (versions 9 and 10), declared once.
+
+Each model's `from_dict` reads its fields by their declared type (see `.._model`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final, Self
+from typing import Any, Final
 
-from ..http_api import Reader, iso_time, nonempty_str, optional_int, optional_str
+from .._model import JSONDict, Strict, nonempty, opt_str
+from ..http_api import ApiModel, iso_time, source
 from .exceptions import PaperlessInvalidResponseError
 
 # Task states, lower case (API 10 sends them so; API 9 sends upper case).
@@ -18,10 +21,18 @@ FAILURE: Final = "failure"
 REVOKED: Final = "revoked"
 
 
-_read = Reader(PaperlessInvalidResponseError)
-mapping = _read.mapping
+class _Model(ApiModel):
+    """A Paperless-ngx answer: what does not fit raises `PaperlessInvalidResponseError`."""
+
+    __slots__ = ()
+
+    invalid_error = PaperlessInvalidResponseError
+
+
+_strict = Strict(PaperlessInvalidResponseError)
+mapping = _strict.as_dict
 """`data` as a JSON object, or the client's invalid-response error."""
-required_int = _read.integer
+required_int = _strict.req_int
 """An integer field that must be present."""
 
 
@@ -34,115 +45,95 @@ def page_results(data: object, what: str) -> list[Any]:
     """The `results` of a paginated answer, or the list itself (API 9 task lists)."""
     if isinstance(data, list):
         return data
-    return _read.items(mapping(data, what), "results", what)
+    return _strict.as_list(mapping(data, what).get("results"), f"{what}.results")
 
 
 @dataclass(frozen=True, slots=True)
-class Statistics:
+class Statistics(_Model):
     """`GET /api/statistics/`: document counts (the inbox count is `None` without an inbox tag)."""
 
     documents_total: int
     documents_inbox: int | None = None
 
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse the statistics; `documents_total` is required."""
-        item = mapping(data, "statistics")
-        return cls(
-            documents_total=required_int(item, "documents_total", "statistics"),
-            documents_inbox=optional_int(item.get("documents_inbox")),
-        )
+
+def _state(data: JSONDict, key: str) -> str | None:
+    """A component's state, upper case (`OK`, `WARNING`, `ERROR`); an empty one is absent."""
+    value = nonempty(data, key)
+    return value.upper() if value else None
 
 
 @dataclass(frozen=True, slots=True)
-class SystemStatus:
-    """`GET /api/status/`: each component as `OK`, `WARNING` or `ERROR` (`None`: not reported)."""
+class SystemStatus(_Model):
+    """`GET /api/status/`: each component as `OK`, `WARNING` or `ERROR` (`None`: not reported).
 
-    version: str | None
-    database: str | None
-    redis: str | None
-    celery: str | None
-    index: str | None
-    classifier: str | None
+    The `database` and `tasks` objects are required.
+    """
 
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse the status; the `database` and `tasks` objects are required."""
-        item = mapping(data, "status")
-        database = mapping(item.get("database"), "status.database")
-        tasks = mapping(item.get("tasks"), "status.tasks")
+    required_objects = ("database", "tasks")
 
-        def state(source: Mapping[str, Any], key: str) -> str | None:
-            value = nonempty_str(source.get(key))
-            return value.upper() if value else None
-
-        return cls(
-            version=optional_str(item.get("pngx_version")),
-            database=state(database, "status"),
-            redis=state(tasks, "redis_status"),
-            celery=state(tasks, "celery_status"),
-            index=state(tasks, "index_status"),
-            classifier=state(tasks, "classifier_status"),
-        )
+    version: str | None = field(metadata=source("pngx_version"))
+    database: str | None = field(metadata=source("status", within="database", read=_state))
+    redis: str | None = field(metadata=source("redis_status", within="tasks", read=_state))
+    celery: str | None = field(metadata=source("celery_status", within="tasks", read=_state))
+    index: str | None = field(metadata=source("index_status", within="tasks", read=_state))
+    classifier: str | None = field(
+        metadata=source("classifier_status", within="tasks", read=_state)
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class Task:
-    """One task, in the same shape for both API versions."""
-
-    id: int
-    status: str
-    """Lower case: pending, started, success, failure, revoked."""
-    created: datetime | None
-    done: datetime | None = None
-    file_name: str | None = None
-    task_type: str | None = None
-    acknowledged: bool = False
-    started: datetime | None = None
-    """When a worker took it (API 10 only: API 9 has no `date_started`)."""
-    error: str | None = None
-    """Why it failed: API 10 `result_data.error_message` (or `reason`), API 9 `result`."""
-
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse an API 9 or API 10 task; `id` and `status` are required."""
-        item = mapping(data, "task")
-        status = _read.text(item, "status", "task")
-        # API 9: task_file_name and task_name; API 10: input_data.filename and task_type.
-        # Reprocess and bulk-update tasks have an empty input_data: no file name.
-        input_data = item.get("input_data")
-        file_name = item.get("task_file_name")
-        if file_name is None and isinstance(input_data, Mapping):
-            file_name = input_data.get("filename")
-        task_type = item.get("task_type", item.get("task_name"))
-        lowered = status.lower()
-        return cls(
-            id=required_int(item, "id", "task"),
-            status=lowered,
-            created=parse_time(item.get("date_created")),
-            done=parse_time(item.get("date_done")),
-            file_name=optional_str(file_name),
-            task_type=optional_str(task_type),
-            acknowledged=item.get("acknowledged") is True,
-            started=parse_time(item.get("date_started")),
-            error=_task_error(item) if lowered == FAILURE else None,
-        )
+def _lower(data: JSONDict, key: str) -> str | None:
+    value = opt_str(data, key)
+    return value.lower() if value is not None else None
 
 
-def _task_error(item: Mapping[str, Any]) -> str | None:
-    """Why a task failed.
+def _file_name(data: JSONDict, _key: str) -> str | None:
+    """API 9: `task_file_name`; API 10: `input_data.filename` (reprocessing: none)."""
+    name = data.get("task_file_name")
+    input_data = data.get("input_data")
+    if name is None and isinstance(input_data, dict):
+        name = input_data.get("filename")
+    return name if isinstance(name, str) else None
+
+
+def _task_type(data: JSONDict, key: str) -> str | None:
+    """API 10: `task_type`; API 9: `task_name`."""
+    return opt_str(data, key if key in data else "task_name")
+
+
+def _task_error(data: JSONDict, _key: str) -> str | None:
+    """Why a failed task failed.
 
     API 10: `result_data` is `{error_type, error_message, traceback}` (or a duplicate's
     `{duplicate_of, ...}`); API 9: `result` is the message.
     """
-    result_data = item.get("result_data")
-    if isinstance(result_data, Mapping):
+    if _lower(data, "status") != FAILURE:
+        return None
+    result_data = data.get("result_data")
+    if isinstance(result_data, dict):
         for key in ("error_message", "reason"):
             if isinstance(result_data.get(key), str):
                 return str(result_data[key])
         if isinstance(result_data.get("duplicate_of"), int):
             return f"It is a duplicate of document #{result_data['duplicate_of']}"
-    return optional_str(item.get("result"))
+    return opt_str(data, "result")
+
+
+@dataclass(frozen=True, slots=True)
+class Task(_Model):
+    """One task, in the same shape for both API versions; `id` and `status` are required."""
+
+    id: int
+    status: str = field(metadata=source(read=_lower))
+    """Lower case: pending, started, success, failure, revoked."""
+    created: datetime | None = field(metadata=source("date_created"))
+    done: datetime | None = field(default=None, metadata=source("date_done"))
+    file_name: str | None = field(default=None, metadata=source(read=_file_name))
+    task_type: str | None = field(default=None, metadata=source(read=_task_type))
+    acknowledged: bool = False
+    started: datetime | None = field(default=None, metadata=source("date_started"))
+    """When a worker took it (API 10 only: API 9 has no `date_started`)."""
+    error: str | None = field(default=None, metadata=source(read=_task_error))
+    """Why it failed: API 10 `result_data.error_message` (or `reason`), API 9 `result`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,29 +162,24 @@ class TaskQueue:
         return self.pending + self.started
 
 
+def _permissions(data: JSONDict, key: str) -> frozenset[str] | None:
+    value = data.get(key)
+    return frozenset(p for p in value if isinstance(p, str)) if isinstance(value, list) else None
+
+
+_USER: Final = source(within="user")
+
+
 @dataclass(frozen=True, slots=True)
-class UserInfo:
-    """`GET /api/ui_settings/`: who the token belongs to and what it may do."""
+class UserInfo(_Model):
+    """`GET /api/ui_settings/`: who the token belongs to (`user`, required), what it may do."""
 
-    username: str | None
-    is_staff: bool
-    is_superuser: bool
-    permissions: frozenset[str] = frozenset()
+    required_objects = ("user",)
 
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse the `user` and `permissions` of the UI settings."""
-        item = mapping(data, "ui_settings")
-        user = mapping(item.get("user"), "ui_settings.user")
-        permissions = item.get("permissions")
-        return cls(
-            username=optional_str(user.get("username")),
-            is_staff=user.get("is_staff") is True,
-            is_superuser=user.get("is_superuser") is True,
-            permissions=frozenset(p for p in permissions or () if isinstance(p, str))
-            if isinstance(permissions, list)
-            else frozenset(),
-        )
+    username: str | None = field(metadata=_USER)
+    is_staff: bool = field(default=False, metadata=_USER)
+    is_superuser: bool = field(default=False, metadata=_USER)
+    permissions: frozenset[str] = field(default=frozenset(), metadata=source(read=_permissions))
 
     def sees_every_task(self, api_version: int) -> bool:
         """Whether every task is listed: on 3.x for staff, on 2.x only for superusers.
@@ -216,45 +202,34 @@ class UserInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class Tag:
-    """One tag."""
+class Tag(_Model):
+    """One tag; `id` and `name` are required."""
 
     id: int
     name: str
     document_count: int | None = None
 
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse a tag; `id` and `name` are required."""
-        item = mapping(data, "tag")
-        return cls(
-            name=_read.text(item, "name", "tag"),
-            id=required_int(item, "id", "tag"),
-            document_count=optional_int(item.get("document_count")),
-        )
+
+def _ids(data: JSONDict, _key: str) -> tuple[int, ...]:
+    """The ids of a page's `results` (required, and each needs an `id`)."""
+    return tuple(
+        required_int(mapping(doc, "document"), "id") for doc in page_results(data, "documents")
+    )
+
+
+def _all_ids(data: JSONDict, key: str) -> tuple[int, ...]:
+    """`all` (Paperless-ngx adds it to API 9 document pages), else the page's own ids."""
+    every = data.get(key)
+    if not isinstance(every, list):
+        return _ids(data, key)
+    return tuple(i for i in every if isinstance(i, int) and not isinstance(i, bool))
 
 
 @dataclass(frozen=True, slots=True)
-class DocumentPage:
-    """The ids on one page of `GET /api/documents/`, and how many match in all."""
+class DocumentPage(_Model):
+    """The ids on one page of `GET /api/documents/`, and how many match in all (`count`)."""
 
     count: int
-    ids: tuple[int, ...]
-    all_ids: tuple[int, ...] = ()
+    ids: tuple[int, ...] = field(default=(), metadata=source("results", read=_ids))
+    all_ids: tuple[int, ...] = field(default=(), metadata=source("all", read=_all_ids))
     """Every matching id, in order (Paperless-ngx adds `all` to document pages)."""
-
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse a page of documents; `count` is required and each result needs an `id`."""
-        item = mapping(data, "documents")
-        ids = tuple(
-            required_int(mapping(doc, "document"), "id", "document")
-            for doc in page_results(item, "documents")
-        )
-        every = item.get("all")
-        all_ids = (
-            tuple(i for i in every if optional_int(i) is not None)
-            if isinstance(every, list)
-            else ids
-        )
-        return cls(count=required_int(item, "count", "documents"), ids=ids, all_ids=all_ids)

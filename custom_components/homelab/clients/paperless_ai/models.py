@@ -1,85 +1,64 @@
-"""Typed answers of Paperless-AI, parsed in one place."""
+"""Typed answers of Paperless-AI, declared once (`from_dict` reads each field by its type)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Self
 
-from ..http_api import Reader, iso_time, optional_int, optional_str
+from .._model import JSONDict, nonempty
+from ..http_api import ApiModel, iso_time, source
 from .exceptions import PaperlessAIInvalidResponseError
 
-_read = Reader(PaperlessAIInvalidResponseError)
+
+class _Model(ApiModel):
+    """A Paperless-AI answer: what does not fit raises `PaperlessAIInvalidResponseError`."""
+
+    __slots__ = ()
+
+    invalid_error = PaperlessAIInvalidResponseError
 
 
-def _time(value: object) -> datetime | None:
-    """Paperless-AI's times are SQLite's `CURRENT_TIMESTAMP`: `2026-11-01 12:00:00`, in UTC.
+def _time(data: JSONDict, _key: str) -> datetime | None:
+    """When a document was taken up (`startTime`) or done (`processed_at`).
 
-    A time with an offset is taken as it is; one without is UTC (never local time).
+    Paperless-AI's times are SQLite's `CURRENT_TIMESTAMP`: `2026-11-01 12:00:00`, in UTC. A time
+    with an offset is taken as it is; one without is UTC (never local time).
     """
+    value = data.get("startTime", data.get("processed_at"))
     return iso_time(value, naive=UTC)
 
 
 @dataclass(frozen=True, slots=True)
-class Health:
-    """`GET /health`: `healthy`, or `database_error` (503) or `error` (500).
+class Health(_Model):
+    """`GET /health`: `healthy`, or `database_error` (503) or `error` (500); `status` required.
 
     `not_configured` is never sent by `/health`; the client makes it up when the API redirects to
     Paperless-AI's setup page.
     """
 
-    status: str
+    status: str = field(metadata=source(read=nonempty))
     message: str | None = None
 
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse the health answer; `status` is required."""
-        item = _read.mapping(data, "health")
-        return cls(
-            status=_read.text(item, "status", "health", empty=False),
-            message=optional_str(item.get("message")),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class DocumentRef:
-    """A document Paperless-AI is processing or has processed."""
+class DocumentRef(_Model):
+    """A document Paperless-AI is processing (`startTime`) or has processed (`processed_at`)."""
 
-    document_id: int | None
+    document_id: int | None = field(metadata=source("documentId"))
     title: str | None
-    time: datetime | None
+    time: datetime | None = field(metadata=source(read=_time))
 
-    @classmethod
-    def from_dict(cls, data: object, time_key: str) -> Self | None:
-        """Parse `currentlyProcessing` / `lastProcessed` (`None` stays `None`)."""
-        if data is None:
-            return None
-        item = _read.mapping(data, "document")
-        return cls(
-            document_id=optional_int(item.get("documentId")),
-            title=optional_str(item.get("title")),
-            time=_time(item.get(time_key)),
-        )
+
+def _processing(data: JSONDict, key: str) -> bool:
+    """Whether a document is being processed: `isProcessing`, or one is named as current."""
+    return data.get(key) is True or isinstance(data.get("currentlyProcessing"), dict)
 
 
 @dataclass(frozen=True, slots=True)
-class ProcessingStatus:
-    """`GET /api/processing-status`."""
+class ProcessingStatus(_Model):
+    """`GET /api/processing-status`; `processedToday` is required."""
 
-    is_processing: bool
-    processed_today: int
-    current: DocumentRef | None = None
-    last: DocumentRef | None = None
-
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse the processing status; `processedToday` is required."""
-        item = _read.mapping(data, "processing status")
-        today = _read.integer(item, "processedToday", "processing status")
-        current = DocumentRef.from_dict(item.get("currentlyProcessing"), "startTime")
-        return cls(
-            is_processing=item.get("isProcessing") is True or current is not None,
-            processed_today=today,
-            current=current,
-            last=DocumentRef.from_dict(item.get("lastProcessed"), "processed_at"),
-        )
+    processed_today: int = field(metadata=source("processedToday"))
+    is_processing: bool = field(default=False, metadata=source("isProcessing", read=_processing))
+    current: DocumentRef | None = field(default=None, metadata=source("currentlyProcessing"))
+    last: DocumentRef | None = field(default=None, metadata=source("lastProcessed"))
