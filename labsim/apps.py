@@ -147,7 +147,7 @@ class AppLab:
         """Copy the scenario's apps."""
         self.state = state
         self.scenario = state.scenario
-        section = state.scenario.sections.get("apps") or AppsSection()
+        section = state.scenario.section("apps", AppsSection)
         self.job_seconds = dict(section.job_seconds)
         self.apps: dict[str, AppDef] = {app.name: copy.deepcopy(app) for app in section.installed}
         self.busy: dict[str, int] = {}

@@ -321,6 +321,11 @@ class Scenario:
         """Return the newest API version (served at ``/api/current``)."""
         return max(self.api_versions, key=version_tuple)
 
+    def section[SectionT](self, name: str, defaults: Callable[[], SectionT]) -> SectionT:
+        """Return the section ``name`` (``defaults()`` when the scenario has none)."""
+        found: SectionT | None = self.sections.get(name)
+        return found if found is not None else defaults()
+
 
 def version_tuple(version: str) -> tuple[int, ...]:
     """Turn ``"v25.10.2"`` or ``"25.10.2"`` into ``(25, 10, 2)`` for comparisons."""

@@ -441,7 +441,8 @@ def create_snapshots(
 # ---------------------------------------------------------------- 25.10+ / 26 resource methods
 
 
-def _resource_args(params: Sequence[Any], method: str) -> dict[str, Any]:
+def _resource_args(params: Sequence[Any], method: str) -> tuple[dict[str, Any], list[str]]:
+    """The checked ``data`` argument of a ``zfs.resource`` method, and its ``paths``."""
     data = params[0] if params else {}
     if not isinstance(data, dict):
         raise single_error("data", "Input should be a valid dictionary")
@@ -461,7 +462,7 @@ def _resource_args(params: Sequence[Any], method: str) -> dict[str, Any]:
     for key in ("recursive", "get_children", "get_user_properties", "get_source"):
         if not isinstance(data.get(key, False), bool):
             raise single_error(f"{method}.{key}", "Input should be a valid boolean")
-    return data
+    return data, paths
 
 
 def dataset_guid(name: str) -> int:
@@ -479,8 +480,7 @@ def resource_query(
 ) -> tuple[list[dict[str, Any]], float]:
     """``zfs.resource.query`` (25.10+): datasets and their properties; never a snapshot."""
     method = "zfs.resource.query"
-    data = _resource_args(params, method)
-    paths: list[str] = data.get("paths") or []
+    data, paths = _resource_args(params, method)
     if any("@" in path for path in paths):
         raise single_error(
             method, "Use `zfs.resource.snapshot.query` to query snapshot information."
@@ -530,8 +530,7 @@ def resource_snapshot_query(
 ) -> tuple[list[dict[str, Any]], float]:
     """``zfs.resource.snapshot.query`` (26): only the given paths are walked."""
     method = "zfs.resource.snapshot.query"
-    data = _resource_args(params, method)
-    paths: list[str] = data.get("paths") or []
+    data, paths = _resource_args(params, method)
     recursive = bool(data.get("recursive"))
     walked: list[Snapshot] = []
     if not paths:
@@ -563,8 +562,8 @@ def resource_snapshot_count(
 ) -> tuple[dict[str, int], float]:
     """``zfs.resource.snapshot.count`` (26): cached counts per dataset; walks no snapshot."""
     method = "zfs.resource.snapshot.count"
-    data = _resource_args(params, method)
-    paths: list[str] = data.get("paths") or [name for name in store.by_dataset if "/" not in name]
+    data, paths = _resource_args(params, method)
+    paths = paths or [name for name in store.by_dataset if "/" not in name]
     counts: dict[str, int] = {}
     for path in paths:
         if not store.has_dataset(path):

@@ -60,8 +60,7 @@ class BackupLab:
         """Build the store, the history and the tasks from the scenario."""
         self.state = state
         self.scenario = state.scenario
-        section: BackupsSection = state.scenario.sections.get("backups") or BackupsSection()
-        self.section = section
+        section = self.section = state.scenario.section("backups", BackupsSection)
         self.started = datetime.now(UTC)
         self.anchor = section.clock or self.started
         self.offset = timedelta()

@@ -93,8 +93,7 @@ class NasLab:
         """Copy the scenario's ``nas`` section."""
         self.state = state
         self.scenario = state.scenario
-        section: NasSection = state.scenario.sections.get("nas") or NasSection()
-        self.section = section
+        section = self.section = state.scenario.section("nas", NasSection)
         self.clock = ServiceClock(datetime.now(UTC))
         self._clock_t0 = self.clock.now()
         self._clock_changed = asyncio.Event()

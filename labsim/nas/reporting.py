@@ -31,6 +31,18 @@ def _wave(t: float, period: float, phase: float = 0.0) -> float:
     )
 
 
+def _demand(kind: str, accesses: int, hits: int, hit: float) -> dict[str, int]:
+    """The ARC's demand counters of one kind of read (``data`` or ``metadata``)."""
+    return {
+        f"demand_{kind}_hits_per_second": hits,
+        f"demand_{kind}_io_hits_per_second": 0,
+        f"demand_{kind}_misses_per_second": accesses - hits,
+        f"demand_{kind}_hit_percentage": round(hit),
+        f"demand_{kind}_io_hit_percentage": 0,
+        f"demand_{kind}_miss_percentage": 100 - round(hit),
+    }
+
+
 def realtime_fields(lab: NasLab, box: tuple[int, ...]) -> dict[str, Any]:
     """One ``reporting.realtime`` payload at the lab clock's time."""
     t = lab.lab_seconds()
@@ -55,18 +67,8 @@ def realtime_fields(lab: NasLab, box: tuple[int, ...]) -> dict[str, Any]:
         "demand_accesses_per_second": accesses,
         "demand_data_accesses_per_second": int(accesses * 0.7),
         "demand_metadata_accesses_per_second": int(accesses * 0.3),
-        "demand_data_hits_per_second": data_hits,
-        "demand_data_io_hits_per_second": 0,
-        "demand_data_misses_per_second": int(accesses * 0.7) - data_hits,
-        "demand_data_hit_percentage": round(hit),
-        "demand_data_io_hit_percentage": 0,
-        "demand_data_miss_percentage": 100 - round(hit),
-        "demand_metadata_hits_per_second": meta_hits,
-        "demand_metadata_io_hits_per_second": 0,
-        "demand_metadata_misses_per_second": int(accesses * 0.3) - meta_hits,
-        "demand_metadata_hit_percentage": round(hit),
-        "demand_metadata_io_hit_percentage": 0,
-        "demand_metadata_miss_percentage": 100 - round(hit),
+        **_demand("data", int(accesses * 0.7), data_hits, hit),
+        **_demand("metadata", int(accesses * 0.3), meta_hits, hit),
         "l2arc_hits_per_second": 0,
         "l2arc_misses_per_second": 0,
         "total_l2arc_accesses_per_second": 0,
