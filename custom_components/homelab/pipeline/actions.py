@@ -32,18 +32,10 @@ from .const import SERVICE_NAMES
 from .entry import PipelineConfigEntry, is_ollama_entry, is_paperless_entry, loaded_pipeline_entries
 from .ollama import OllamaCoordinator
 
-SERVICE_REPROCESS: Final = "reprocess_documents"
-SERVICE_LOAD_MODEL: Final = "load_model"
-SERVICE_UNLOAD_MODEL: Final = "unload_model"
 ATTR_DOCUMENT_IDS: Final = "document_ids"
 ATTR_TAG: Final = "tag"
 ATTR_LIMIT: Final = "limit"
 ATTR_REMOVE_TAG: Final = "remove_tag"
-ATTR_MODEL: Final = "model"
-ATTR_KEEP_ALIVE: Final = "keep_alive"
-DEFAULT_LIMIT: Final = 50
-MAX_LIMIT: Final = 500
-
 
 REPROCESS_SCHEMA = vol.Schema(
     {
@@ -52,12 +44,15 @@ REPROCESS_SCHEMA = vol.Schema(
             cv.ensure_list, [vol.All(vol.Coerce(int), vol.Range(min=1))]
         ),
         vol.Optional(ATTR_TAG): vol.All(cv.string, vol.Length(min=1)),
-        vol.Optional(ATTR_LIMIT, default=DEFAULT_LIMIT): vol.All(
-            vol.Coerce(int), vol.Range(min=1, max=MAX_LIMIT)
-        ),
+        # How many documents one call queues at most: 50 unless the call says otherwise.
+        vol.Optional(ATTR_LIMIT, default=50): vol.All(vol.Coerce(int), vol.Range(min=1, max=500)),
         vol.Optional(ATTR_REMOVE_TAG, default=False): cv.boolean,
     }
 )
+
+ATTR_MODEL: Final = "model"
+ATTR_KEEP_ALIVE: Final = "keep_alive"
+
 LOAD_MODEL_SCHEMA = vol.Schema(
     {
         **TARGET_FIELDS,
@@ -276,14 +271,11 @@ async def _unload_model(call: ServiceCall) -> None:
 
 def async_register(hass: HomeAssistant) -> None:
     """Register the pipeline's actions."""
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_REPROCESS,
-        _reprocess,
-        schema=REPROCESS_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-    hass.services.async_register(DOMAIN, SERVICE_LOAD_MODEL, _load_model, schema=LOAD_MODEL_SCHEMA)
-    hass.services.async_register(
-        DOMAIN, SERVICE_UNLOAD_MODEL, _unload_model, schema=UNLOAD_MODEL_SCHEMA
-    )
+    for service, handler, schema, response in (
+        ("reprocess_documents", _reprocess, REPROCESS_SCHEMA, SupportsResponse.OPTIONAL),
+        ("load_model", _load_model, LOAD_MODEL_SCHEMA, SupportsResponse.NONE),
+        ("unload_model", _unload_model, UNLOAD_MODEL_SCHEMA, SupportsResponse.NONE),
+    ):
+        hass.services.async_register(
+            DOMAIN, service, handler, schema=schema, supports_response=response
+        )

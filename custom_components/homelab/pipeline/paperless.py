@@ -24,13 +24,8 @@ from ..clients.paperless import (
     PaperlessClient,
     PaperlessError,
     PaperlessPermissionError,
-    Statistics,
-    SystemStatus,
-    Tag,
-    Task,
-    TaskQueue,
-    UserInfo,
 )
+from ..clients.paperless.models import Statistics, SystemStatus, Tag, Task, TaskQueue, UserInfo
 from ..clients.paperless_ai import (
     Health,
     PaperlessAIClient,
