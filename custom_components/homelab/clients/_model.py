@@ -284,7 +284,7 @@ class Model:
     strictly, the others leniently (`None` or a wrong type: the default). `str`, `int`, `float`,
     `bool`, `Any`, nested models (`from_dict`), tuples of them and whatever `field_readers` adds (a
     `datetime`) are known; a field read otherwise says so in its metadata (`source`). A client's
-    subclass names its invalid-response error (`invalid_error`).
+    subclass names its invalid-response error (`invalid_error=` in its class statement).
     """
 
     __slots__ = ()
@@ -300,6 +300,12 @@ class Model:
     """The lenient reader of each declared type, and what a required field of it must be."""
     required_objects: ClassVar[tuple[str, ...]] = ()
     """Sub-objects that must be there (others, `within` a field is read, may be missing)."""
+
+    def __init_subclass__(cls, invalid_error: InvalidError | None = None, **kwargs: Any) -> None:
+        """`class _Model(Model, invalid_error=...)`: a client's base names its error."""
+        super().__init_subclass__(**kwargs)
+        if invalid_error is not None:
+            cls.invalid_error = invalid_error
 
     if TYPE_CHECKING:
 

@@ -61,13 +61,13 @@ def opt_time(data: JSONDict, key: str) -> datetime | None:
     return iso_time(data.get(key))
 
 
-class ApiModel(Model):
+class ApiModel(Model, invalid_error=ApiInvalidResponseError):
     """A model of an HTTP API's JSON: times are ISO 8601 with an offset (RFC 3339).
 
-    A client's own base names its invalid-response error (`invalid_error`).
+    A client's own base names its invalid-response error: `class _Model(ApiModel,
+    invalid_error=...)`.
     """
 
     __slots__ = ()
 
-    invalid_error = ApiInvalidResponseError
     field_readers = Model.readers_with({datetime: (opt_time, "a time with an offset")})

@@ -10,12 +10,8 @@ from ..http_api import ApiModel, source
 from .exceptions import N8nInvalidResponseError
 
 
-class _Model(ApiModel):
-    """An n8n answer: what does not fit raises `N8nInvalidResponseError`."""
-
+class _Model(ApiModel, invalid_error=N8nInvalidResponseError):
     __slots__ = ()
-
-    invalid_error = N8nInvalidResponseError
 
 
 _ID = source(read=ident)

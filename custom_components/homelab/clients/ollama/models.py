@@ -16,12 +16,8 @@ def parse_time(value: object) -> datetime | None:
     return iso_time(value)
 
 
-class _Model(ApiModel):
-    """An Ollama answer: what does not fit raises `OllamaInvalidResponseError`."""
-
+class _Model(ApiModel, invalid_error=OllamaInvalidResponseError):
     __slots__ = ()
-
-    invalid_error = OllamaInvalidResponseError
 
 
 _TEXT = source(read=nonempty)

@@ -21,12 +21,8 @@ FAILURE: Final = "failure"
 REVOKED: Final = "revoked"
 
 
-class _Model(ApiModel):
-    """A Paperless-ngx answer: what does not fit raises `PaperlessInvalidResponseError`."""
-
+class _Model(ApiModel, invalid_error=PaperlessInvalidResponseError):
     __slots__ = ()
-
-    invalid_error = PaperlessInvalidResponseError
 
 
 _strict = Strict(PaperlessInvalidResponseError)

@@ -10,12 +10,8 @@ from ..http_api import ApiModel, iso_time, source
 from .exceptions import PaperlessAIInvalidResponseError
 
 
-class _Model(ApiModel):
-    """A Paperless-AI answer: what does not fit raises `PaperlessAIInvalidResponseError`."""
-
+class _Model(ApiModel, invalid_error=PaperlessAIInvalidResponseError):
     __slots__ = ()
-
-    invalid_error = PaperlessAIInvalidResponseError
 
 
 def _time(data: JSONDict, _key: str) -> datetime | None:

@@ -77,10 +77,8 @@ def opt_ejson(data: JSONDict, key: str) -> datetime | None:
     return ejson_datetime(data.get(key))
 
 
-class Model(_model.Model):
+class Model(_model.Model, invalid_error=TrueNASInvalidResponseError):
     """A TrueNAS payload model: errors are `TrueNASInvalidResponseError`, dates EJSON."""
 
     __slots__ = ()
-
-    invalid_error = TrueNASInvalidResponseError
     field_readers = _model.Model.readers_with({datetime: (opt_ejson, "a date")})
