@@ -249,7 +249,7 @@ async def test_probe_outcomes(
     for name, reachable in expected.items():
         assert state(hass, f"binary_sensor.{name}_reachable") == reachable, name
     attributes = hass.states.get("binary_sensor.hanging_reachable").attributes
-    assert attributes["error"] == "no answer within 0.5 s"
+    assert attributes["error"] == "no answer within 3 s"
     assert "maintenance" in hass.states.get("binary_sensor.nextcloud_reachable").attributes["error"]
     assert "certificate" in hass.states.get("binary_sensor.untrusted_reachable").attributes["error"]
     expiry = datetime.fromisoformat(state(hass, "sensor.short_cert_certificate_expiry"))
