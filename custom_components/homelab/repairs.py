@@ -40,6 +40,10 @@ ROLE_FOR_METHOD: dict[str, str] = {
     "pool.snapshottask.run": "SNAPSHOT_TASK_WRITE",
     "replication.run": "REPLICATION_TASK_WRITE",
     "cloudsync.sync": "CLOUD_SYNC_WRITE",
+    "update.run": "SYSTEM_UPDATE_WRITE",
+    "update.update": "SYSTEM_UPDATE_WRITE",
+    "system.reboot": "FULL_ADMIN",
+    "system.shutdown": "FULL_ADMIN",
 }
 READ_ROLE = "READONLY_ADMIN"
 # API versions this integration is built and tested against, oldest first. The client pins the

@@ -1,9 +1,9 @@
-"""Update entities: a TrueNAS app's catalog upgrade (nas/apps/update.py)."""
+"""Update entities: TrueNAS itself and its apps' catalog upgrades (nas/update.py)."""
 
 from __future__ import annotations
 
 from .entries import platform_setup
-from .nas.apps import update as truenas
+from .nas import update as truenas
 
 # An install is a job on the NAS: one at a time.
 PARALLEL_UPDATES = 1

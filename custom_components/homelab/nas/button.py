@@ -14,6 +14,8 @@ from .apps.coordinator import AppsCoordinator
 from .backups.button import async_setup_backup_buttons
 from .entity import AppEntity, async_add_per_app
 from .runtime import TrueNASConfigEntry
+from .system.power import async_setup_power_buttons
+from .vms.button import async_setup_vm_buttons
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +47,8 @@ async def async_setup_entry(
         lambda apps, name: (AppButton(apps, d, name) for d in APP_BUTTONS),
     )
     async_setup_backup_buttons(entry, async_add_entities)
+    async_setup_vm_buttons(entry, async_add_entities)
+    async_setup_power_buttons(entry, async_add_entities)
 
 
 class AppButton(AppEntity, ButtonEntity):

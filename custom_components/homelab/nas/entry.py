@@ -44,8 +44,12 @@ from ..repairs import (
 from .apps.coordinator import AppsCoordinator
 from .backups.coordinator import BackupCoordinator
 from .coordinator import TrueNASCoordinator
+from .disks.coordinator import DiskCoordinator
 from .identifiers import app_identifier, pool_identifier, system_identifier
 from .runtime import TrueNASConfigEntry, TrueNASRuntimeData, WaitingConfigEntry, is_waiting_entry
+from .services.coordinator import ServiceCoordinator
+from .system import NasSystem
+from .vms.coordinator import GuestCoordinator
 from .waiting import async_refresh_probes, async_setup_waiting, async_unload_waiting, build_probes
 
 PLATFORMS: list[Platform] = [
@@ -147,12 +151,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> boo
     coordinator = TrueNASCoordinator(hass, entry, client)
     apps = AppsCoordinator(hass, entry, client)
     backups = BackupCoordinator(hass, entry, client, coordinator)
-    pushers: list[PushCoordinator] = [coordinator, apps, backups]
+    disks = DiskCoordinator(hass, entry, client)
+    vms = GuestCoordinator(hass, entry, client)
+    services = ServiceCoordinator(hass, entry, client)
+    nas_system = NasSystem(hass, entry, client)
+    pushers: list[PushCoordinator] = [coordinator, apps, backups, disks, vms, services, nas_system]
     try:
         await coordinator.async_config_entry_first_refresh()
         await apps.async_config_entry_first_refresh()
         # Backups do not hold the entry back: their entities appear with their first data.
         await backups.async_refresh()
+        await disks.async_refresh()
+        await vms.async_refresh()
+        await services.async_refresh()
+        await nas_system.async_refresh()
         for pusher in pushers:
             await pusher.async_start_push()
     except BaseException:
@@ -177,6 +189,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> boo
         system_device_id=device.id,
         apps=apps,
         backups=backups,
+        disks=disks,
+        vms=vms,
+        services=services,
+        system=nas_system,
         probes=probes,
         data=dict(entry.data),
         options=dict(entry.options),
@@ -226,7 +242,18 @@ async def async_unload_entry(
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         runtime = entry.runtime_data
-        await _stop([runtime.coordinator, runtime.apps, runtime.backups], runtime.client)
+        await _stop(
+            [
+                runtime.coordinator,
+                runtime.apps,
+                runtime.backups,
+                runtime.disks,
+                runtime.vms,
+                runtime.services,
+                runtime.system,
+            ],
+            runtime.client,
+        )
     return unloaded
 
 
@@ -249,4 +276,7 @@ def async_remove_config_entry_device(
     current = {pool_identifier(entry, name) for name in coordinator.data.pools}
     current |= {app_identifier(entry, name) for name in entry.runtime_data.apps.data}
     current |= entry.runtime_data.backups.current_identifiers()
+    current |= entry.runtime_data.disks.current_identifiers()
+    current |= entry.runtime_data.vms.current_identifiers()
+    current |= entry.runtime_data.services.current_identifiers()
     return not device.identifiers & current

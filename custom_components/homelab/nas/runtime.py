@@ -12,6 +12,10 @@ from ..probes.coordinator import ProbeCoordinator
 from .apps.coordinator import AppsCoordinator
 from .backups.coordinator import BackupCoordinator
 from .coordinator import TrueNASCoordinator
+from .disks.coordinator import DiskCoordinator
+from .services.coordinator import ServiceCoordinator
+from .system import NasSystem
+from .vms.coordinator import GuestCoordinator
 
 type TrueNASConfigEntry = ConfigEntry[TrueNASRuntimeData]
 
@@ -25,6 +29,10 @@ class TrueNASRuntimeData:
     system_device_id: str
     apps: AppsCoordinator
     backups: BackupCoordinator
+    disks: DiskCoordinator
+    vms: GuestCoordinator
+    services: ServiceCoordinator
+    system: NasSystem
     probes: dict[str, ProbeCoordinator] = field(default_factory=dict)
     # The data and options the entry was set up with; a change means a reload.
     data: dict[str, Any] = field(default_factory=dict)

@@ -21,8 +21,11 @@ from ..probes.entity import async_setup_probe_sensors
 from .apps.sensor import async_setup_app_sensors
 from .backups.sensor import async_setup_backup_sensors
 from .coordinator import TrueNASCoordinator, TrueNASData
+from .disks.sensor import async_setup_disk_sensors
 from .entity import PoolEntity, TrueNASEntity, async_add_per_pool
 from .runtime import TrueNASConfigEntry
+from .system.sensor import async_setup_system_sensors
+from .vms.sensor import async_setup_vm_sensors
 
 type SensorValue = str | int | float | datetime | None
 
@@ -213,6 +216,9 @@ async def async_setup_entry(
     )
     async_setup_app_sensors(entry, async_add_entities)
     async_setup_backup_sensors(entry, async_add_entities)
+    async_setup_disk_sensors(entry, async_add_entities)
+    async_setup_vm_sensors(entry, async_add_entities)
+    async_setup_system_sensors(entry, async_add_entities)
     async_setup_probe_sensors(entry.runtime_data.probes, async_add_entities)
 
 

@@ -17,6 +17,7 @@ from .models import (
     SystemInfo,
     Vdev,
 )
+from .system import TrueNASSystem as TrueNASSystem  # the NAS itself: see .system
 from .tls import fetch_certificate_sha256, format_fingerprint, normalize_fingerprint
 
 __all__ = [

@@ -779,14 +779,18 @@ class TrueNASClient:
         """
         subscription = self._subscriptions.get(name)
         if subscription is None:
-            subscription = _Subscription(name)
+            # The callback is in place before the server's reply: an event source sends its
+            # first event right after it (`reporting.realtime`, `app.stats`), which would
+            # otherwise reach a subscription with no callback yet and be lost.
+            subscription = _Subscription(name, callbacks=[callback])
             self._subscriptions[name] = subscription
             try:
                 await self._subscribe_on_server(subscription)
             except BaseException:
                 del self._subscriptions[name]
                 raise
-        subscription.callbacks.append(callback)
+        else:
+            subscription.callbacks.append(callback)
 
         async def unsubscribe() -> None:
             if callback in subscription.callbacks:

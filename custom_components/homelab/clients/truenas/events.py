@@ -37,6 +37,13 @@ EVENT_ROLES: Final[dict[str, str | None]] = {
     "pool.query": "POOL_READ",
     "pool.scan": "POOL_SCRUB_READ",
     "zfs.pool.scan": "POOL_SCRUB_READ",
+    # The NAS's own devices (CRUD events: `<role_prefix>_READ`).
+    "vm.query": "VM_READ",
+    "virt.instance.query": "VIRT_INSTANCE_READ",
+    "container.query": "CONTAINER_READ",
+    "service.query": "SERVICE_READ",
+    "reporting.realtime": "REPORTING_READ",
+    "update.status": "SYSTEM_UPDATE_READ",
 }
 """The least-privilege role each event the integration subscribes to needs (25.04 to 26)."""
 

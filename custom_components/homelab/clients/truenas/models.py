@@ -24,6 +24,14 @@ CRITICAL_ALERT_LEVELS = frozenset({"CRITICAL", "ALERT", "EMERGENCY"})
 JOB_FINAL_STATES = frozenset({"SUCCESS", "FAILED", "ABORTED"})
 
 
+def _loadavg(data: JSONDict, key: str) -> tuple[float, ...]:
+    """`loadavg`: the 1, 5 and 15 minute load averages (empty when absent or malformed)."""
+    value = data.get(key)
+    if not isinstance(value, list):
+        return ()
+    return tuple(float(item) for item in value if isinstance(item, int | float))
+
+
 @dataclass(frozen=True, slots=True)
 class SystemInfo(Model):
     """`system.info`: what the server is and how long it has been up."""
@@ -34,6 +42,7 @@ class SystemInfo(Model):
     cores: int | None = None
     physmem: int | None = None
     uptime_seconds: float | None = None
+    loadavg: tuple[float, ...] = field(default=(), metadata=source(read=_loadavg))
     boottime: datetime | None = None
     timezone: str | None = None
     system_serial: str | None = None

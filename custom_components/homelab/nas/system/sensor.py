@@ -1,0 +1,282 @@
+"""Sensors of the system device: live CPU, memory, ARC and network; load; certificates.
+
+Live values come from `reporting.realtime` samples (see live.py) and are written at most once
+per `LIVE_WRITE_SECONDS` each; the load averages come from the polled `system.info`. Enabled by
+default: CPU usage and temperature, memory used and the 1-minute load (about 1,440 writes a day
+each); the rest (memory free, ARC, 5/15-minute load, per-interface rates) is opt-in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfDataRate,
+    UnitOfInformation,
+    UnitOfTemperature,
+)
+from homeassistant.core import callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from ...clients.truenas import SystemInfo
+from ...clients.truenas.system import InterfaceRates, RealtimeStats
+from ..coordinator import TrueNASCoordinator
+from ..entity import TrueNASEntity, async_add_for_each
+from ..runtime import TrueNASConfigEntry
+from .certificates import async_setup_certificate_sensors
+from .live import LIVE_WRITE_SECONDS, SystemLive
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiveSensorDescription(SensorEntityDescription):
+    """A live sensor and how to read it from a `reporting.realtime` sample."""
+
+    value_fn: Callable[[RealtimeStats], float | int | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadSensorDescription(SensorEntityDescription):
+    """A load average and how to read it from `system.info`."""
+
+    value_fn: Callable[[SystemInfo], float | None]
+
+
+def _load(index: int) -> Callable[[SystemInfo], float | None]:
+    return lambda system: system.loadavg[index] if len(system.loadavg) > index else None
+
+
+LIVE_SENSORS: tuple[LiveSensorDescription, ...] = (
+    LiveSensorDescription(
+        key="cpu_usage",
+        translation_key="cpu_usage",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda stats: stats.cpu_usage,
+    ),
+    LiveSensorDescription(
+        key="cpu_temperature",
+        translation_key="cpu_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda stats: stats.cpu_temperature,
+    ),
+    LiveSensorDescription(
+        key="memory_used",
+        translation_key="memory_used",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
+        suggested_display_precision=1,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda stats: stats.memory_used,
+    ),
+    LiveSensorDescription(
+        key="memory_free",
+        translation_key="memory_free",
+        entity_registry_enabled_default=False,
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
+        suggested_display_precision=1,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda stats: stats.memory_available,
+    ),
+    LiveSensorDescription(
+        key="arc_size",
+        translation_key="arc_size",
+        entity_registry_enabled_default=False,
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
+        suggested_display_precision=1,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda stats: stats.arc_size,
+    ),
+    LiveSensorDescription(
+        key="arc_hit_ratio",
+        translation_key="arc_hit_ratio",
+        entity_registry_enabled_default=False,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda stats: stats.arc_hit_ratio,
+    ),
+)
+
+LOAD_SENSORS: tuple[LoadSensorDescription, ...] = (
+    LoadSensorDescription(
+        key="load_1m",
+        translation_key="load_1m",
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=_load(0),
+    ),
+    LoadSensorDescription(
+        key="load_5m",
+        translation_key="load_5m",
+        entity_registry_enabled_default=False,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=_load(1),
+    ),
+    LoadSensorDescription(
+        key="load_15m",
+        translation_key="load_15m",
+        entity_registry_enabled_default=False,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=_load(2),
+    ),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class InterfaceSensorDescription(SensorEntityDescription):
+    """A per-interface rate and how to read it."""
+
+    value_fn: Callable[[InterfaceRates], float | None]
+
+
+INTERFACE_SENSORS: tuple[InterfaceSensorDescription, ...] = (
+    InterfaceSensorDescription(
+        key="rx",
+        translation_key="interface_rx",
+        # Rates change at every sample; opt-in keeps the recorder small (as app rates).
+        entity_registry_enabled_default=False,
+        device_class=SensorDeviceClass.DATA_RATE,
+        native_unit_of_measurement=UnitOfDataRate.BYTES_PER_SECOND,
+        suggested_unit_of_measurement=UnitOfDataRate.KIBIBYTES_PER_SECOND,
+        suggested_display_precision=1,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda rates: rates.received_bytes_rate,
+    ),
+    InterfaceSensorDescription(
+        key="tx",
+        translation_key="interface_tx",
+        entity_registry_enabled_default=False,
+        device_class=SensorDeviceClass.DATA_RATE,
+        native_unit_of_measurement=UnitOfDataRate.BYTES_PER_SECOND,
+        suggested_unit_of_measurement=UnitOfDataRate.KIBIBYTES_PER_SECOND,
+        suggested_display_precision=1,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda rates: rates.sent_bytes_rate,
+    ),
+)
+
+
+def async_setup_system_sensors(
+    entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """Live, load, per-interface and certificate sensors of the system device."""
+    runtime = entry.runtime_data
+    coordinator, live = runtime.coordinator, runtime.system.live
+    async_add_entities(LiveSensor(coordinator, live, d) for d in LIVE_SENSORS)
+    async_add_entities(LoadSensor(coordinator, d) for d in LOAD_SENSORS)
+    async_add_for_each(
+        entry,
+        async_add_entities,
+        live.interfaces,
+        live.add_interface_listener,
+        lambda name: (InterfaceSensor(coordinator, live, d, name) for d in INTERFACE_SENSORS),
+    )
+    async_setup_certificate_sensors(entry, async_add_entities)
+
+
+class _SampledSensor(TrueNASEntity, SensorEntity):
+    """A sensor written from the live samples, at most once per LIVE_WRITE_SECONDS."""
+
+    def __init__(
+        self,
+        coordinator: TrueNASCoordinator,
+        live: SystemLive,
+        description: SensorEntityDescription,
+    ) -> None:
+        super().__init__(coordinator, description)
+        self.live = live
+        self._written = -LIVE_WRITE_SECONDS
+        # The value of the last sample written: the entry's polls (which write the entity's
+        # state for availability) never show a sample the rate limit skipped.
+        self._attr_native_value = None
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the samples too."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.live.add_listener(self._on_sample))
+        if self.live.stats is not None:
+            self._on_sample()  # the first sample came while the platform was set up
+
+    @callback
+    def _on_sample(self) -> None:
+        # One write a minute at most: every value written is a recorder row kept for days.
+        now = self.hass.loop.time()
+        if not self.available or now - self._written < LIVE_WRITE_SECONDS:
+            return
+        self._written = now
+        self._attr_native_value = self.sampled_value()
+        self.async_write_ha_state()
+
+    def sampled_value(self) -> float | int | None:
+        """The value in the latest sample."""
+        raise NotImplementedError
+
+
+class LiveSensor(_SampledSensor):
+    """CPU, memory or ARC from the latest sample."""
+
+    entity_description: LiveSensorDescription
+
+    def sampled_value(self) -> float | int | None:
+        """The value in the latest sample (unknown before the first)."""
+        stats = self.live.stats
+        return self.entity_description.value_fn(stats) if stats is not None else None
+
+
+class InterfaceSensor(_SampledSensor):
+    """The receive or send rate of one network interface."""
+
+    entity_description: InterfaceSensorDescription
+
+    def __init__(
+        self,
+        coordinator: TrueNASCoordinator,
+        live: SystemLive,
+        description: InterfaceSensorDescription,
+        interface: str,
+    ) -> None:
+        """One sensor per interface and direction."""
+        super().__init__(coordinator, live, description)
+        self.interface = interface
+        entry = coordinator.config_entry
+        self._attr_unique_id = f"{entry.unique_id}_interface_{interface}_{description.key}"
+        self._attr_translation_placeholders = {"interface": interface}
+
+    def sampled_value(self) -> float | None:
+        """The rate in the latest sample (unknown while the link is down)."""
+        stats = self.live.stats
+        rates = stats.interfaces.get(self.interface) if stats is not None else None
+        return self.entity_description.value_fn(rates) if rates is not None else None
+
+
+class LoadSensor(TrueNASEntity, SensorEntity):
+    """A load average from the polled `system.info`."""
+
+    entity_description: LoadSensorDescription
+
+    @property
+    def native_value(self) -> float | None:
+        """From the latest poll."""
+        return self.entity_description.value_fn(self.coordinator.data.system)
