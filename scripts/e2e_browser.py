@@ -178,6 +178,13 @@ def run_browser_check(
             )
             screenshot(page, "dashboard-overview")
 
+            open_view(page, "system")
+            check(
+                "system: the CPU usage has a value",
+                lambda: expect(tile(page, "CPU")).to_contain_text(NUMBER),
+            )
+            screenshot(page, "dashboard-system")
+
             open_view(page, "storage")
             check(
                 "storage: the pool's space and scrub",
@@ -244,7 +251,7 @@ def run_browser_check(
             def empty_lab() -> None:
                 views = page.evaluate(EMPTY_LAB_SCRIPT)
                 paths = [view["path"] for view in views]
-                if paths != ["overview", "storage", "services", "pipeline", "backups"]:
+                if paths != ["overview", "system", "storage", "services", "pipeline", "backups"]:
                     raise AssertionError(f"views {paths}")
                 for view in views:
                     cards = [c for s in view["sections"] for c in s["cards"]]

@@ -263,6 +263,54 @@ function overview(lab) {
       );
 }
 
+function system(lab) {
+  const sections = lab.devices("version").map((nas) => {
+    const e = (key) => lab.of(nas, key);
+    const maybeTile = (key, name) => (e(key) ? tile(e(key), name) : undefined);
+    const interfaces = lab
+      .all("interface_rx", "interface_tx")
+      .filter((entity) => entity.device_id === nas)
+      .map((entity) => entity.entity_id);
+    return [
+      section(
+        heading(`TrueNAS ${lab.deviceName(nas)}`, "mdi:nas"),
+        maybeTile("cpu_usage", "CPU"),
+        maybeTile("cpu_temperature", "CPU temperature"),
+        maybeTile("memory_used", "Memory used"),
+        maybeTile("arc_hit_ratio", "ARC hit ratio"),
+        entitiesCard("System", [
+          row(e("version"), "Version"),
+          row(e("boot_time"), "Up since"),
+          row(e("load_1m"), "Load (1 min)"),
+          row(e("load_5m"), "Load (5 min)"),
+          row(e("load_15m"), "Load (15 min)"),
+          row(e("memory_free"), "Memory free"),
+          row(e("arc_size"), "ARC size"),
+        ]),
+        maybeTile("system_update", "TrueNAS update"),
+        entitiesCard("Certificates", [
+          row(e("ui_certificate_days"), "Web UI certificate"),
+          ...lab
+            .all("certificate_days")
+            .filter((entity) => entity.device_id === nas)
+            .map((entity) => row(entity.entity_id, lab.shortName(entity.entity_id))),
+        ]),
+        entitiesCard("Power", [row(e("nas_reboot"), "Reboot"), row(e("nas_shutdown"), "Shut down")]),
+      ),
+      interfaces.length
+        ? section(
+            heading("Network", "mdi:lan"),
+            { type: "history-graph", title: "Traffic", hours_to_show: 24, entities: interfaces },
+          )
+        : undefined,
+    ].filter(Boolean);
+  });
+  const present = keep(sections.flat());
+  return present.length
+    ? present
+    : emptyView("No TrueNAS system yet: add your TrueNAS server to Home Lab.");
+}
+
 function storage(lab) {
   const sections = lab.devices("pool_status").map((pool) => {
     const e = (key) => lab.of(pool, key);
@@ -558,6 +606,7 @@ function backups(lab) {
 // Tabs show titles (a view with an icon shows only the icon).
 const VIEWS = [
   ["Overview", "overview", overview],
+  ["System", "system", system],
   ["Storage", "storage", storage],
   ["Services", "services", services],
   ["Pipeline", "pipeline", pipeline],
