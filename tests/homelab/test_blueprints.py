@@ -102,6 +102,7 @@ def test_blueprints_are_valid() -> None:
         "pipeline_stuck",
         "pool_degraded",
         "restart_crashed_app",
+        "ups_shutdown",
     ]
     for path in paths:
         blueprint = Blueprint(
