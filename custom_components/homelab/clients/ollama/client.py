@@ -14,8 +14,6 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Any, Final
 
-import aiohttp
-
 from ..http_api import Answer, ApiClient, Errors
 from .exceptions import (
     OllamaAuthenticationError,
@@ -28,7 +26,6 @@ from .exceptions import (
 )
 from .models import InstalledModel, RunningModels, parse_installed, parse_version
 
-DEFAULT_TIMEOUT: Final = 10.0
 # Loading a large model from disk into VRAM can take a minute.
 LOAD_TIMEOUT: Final = 180.0
 
@@ -38,21 +35,7 @@ class OllamaClient(ApiClient):
 
     service = "Ollama"
     errors = Errors(OllamaConnectionError, OllamaResponseError, OllamaInvalidResponseError)
-
-    def __init__(
-        self,
-        url: str,
-        *,
-        session: aiohttp.ClientSession,
-        token: str | None = None,
-        request_timeout: float = DEFAULT_TIMEOUT,
-    ) -> None:
-        """Prepare a client for `url` (e.g. `http://nas.local:30068`)."""
-        headers = {"Accept": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        super().__init__(url, session=session, timeout=request_timeout, headers=headers)
-        self._timeout = request_timeout
+    auth_scheme = "Bearer"
 
     async def _request(
         self,
@@ -63,7 +46,7 @@ class OllamaClient(ApiClient):
         timeout: float | None = None,
         text: bool = False,
     ) -> tuple[Any, datetime | None]:
-        answer = await self._http.request(method, path, body=body, timeout=timeout or self._timeout)
+        answer = await self._http.request(method, path, body=body, timeout=timeout)
         status = answer.status
         if status == HTTPStatus.FORBIDDEN and not answer.text.strip():
             # allowedHostsMiddleware (server/routes.go): c.AbortWithStatus(403), no body.

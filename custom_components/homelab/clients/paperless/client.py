@@ -21,8 +21,6 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-import aiohttp
-
 from ..http_api import ApiClient, Errors, Params
 from .exceptions import (
     PaperlessAuthenticationError,
@@ -96,27 +94,15 @@ class PaperlessClient(ApiClient):
 
     service = "Paperless-ngx"
     errors = Errors(PaperlessConnectionError, PaperlessResponseError, PaperlessInvalidResponseError)
+    auth_scheme = "Token"
+    default_timeout = DEFAULT_TIMEOUT
 
-    def __init__(
-        self,
-        url: str,
-        token: str,
-        *,
-        session: aiohttp.ClientSession,
-        request_timeout: float = DEFAULT_TIMEOUT,
-    ) -> None:
-        """Prepare a client for `url` (e.g. `http://nas.local:30070`) and an API token."""
-        super().__init__(
-            url,
-            session=session,
-            timeout=request_timeout,
-            headers={"Authorization": f"Token {token}"},
-        )
-        self.api_version: int | None = None
-        """The negotiated API version (9 or 10), once a request was made."""
-        self.server_version: str | None = None
-        """The server's version from `X-Version`, e.g. `2.20.15`."""
-        self._v9_lower: bool | None = None
+    api_version: int | None = None
+    """The negotiated API version (9 or 10), once a request was made."""
+    server_version: str | None = None
+    """The server's version from `X-Version`, e.g. `2.20.15`."""
+    _v9_lower: bool | None = None
+    """Whether API 9 takes status filters in lower case, once the server said so."""
 
     # ------------------------------------------------------------------ transport
 
