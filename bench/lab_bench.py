@@ -14,7 +14,11 @@ both on one virtual clock (`bench.harness.SharedClock`). Then:
 4. the baseline: a poller that reads everything every 60 s, a full snapshot listing included,
    the way popular integrations do;
 5. outages of the TrueNAS server (a stall and a pulled cable): fault to `unavailable`, and
-   server back to available (`bench.outages`).
+   server back to available (`bench.outages`);
+6. bytes on the wire (issue 12): Home Assistant reaches the simulator's API port through a
+   counting TCP proxy (`bench.wire`), and the steady state is measured a second time, for as
+   long, on a socket without permessage-deflate: JSON, wire bytes and the simulator's CPU time
+   per minute, with and without compression.
 
 Plus a check that snapshot enumeration does not depend on how many snapshots the NAS holds. The
 last test prints the table and writes `bench/results.json`.
@@ -35,6 +39,7 @@ import statistics
 import time
 import tracemalloc
 from typing import Any
+from unittest.mock import patch
 
 import aiohttp
 from homeassistant.config_entries import ConfigEntry
@@ -59,8 +64,10 @@ from bench.outages import measure_outages
 from bench.report import print_table, write_json
 from bench.scenarios import archive_lab, large_lab, seed_lab
 from bench.state_writes import counted_state_writes, per_day
+from bench.wire import SimulatorCpu, WireCounter
 from custom_components.homelab.clients.truenas import TrueNASClient
 from custom_components.homelab.clients.truenas.backups import SnapshotFreshness, TrueNASBackups
+import custom_components.homelab.clients.truenas.client as truenas_client
 from custom_components.homelab.const import (
     CONF_ENTRY_TYPE,
     CONF_SSL,
@@ -103,7 +110,7 @@ def _integration(enable_custom_integrations: None, socket_enabled: None) -> None
     """Load custom_components/ and allow loopback sockets."""
 
 
-def _entries(sim: LabSimulator, scenario: Scenario) -> list[MockConfigEntry]:
+def _entries(sim: LabSimulator, scenario: Scenario, port: int) -> list[MockConfigEntry]:
     user = scenario.users[0]
     sections = scenario.sections
     return [
@@ -113,7 +120,7 @@ def _entries(sim: LabSimulator, scenario: Scenario) -> list[MockConfigEntry]:
             unique_id=scenario.system.host_id,
             data={
                 "host": "127.0.0.1",
-                "port": sim.port,
+                "port": port,
                 CONF_SSL: True,
                 CONF_VERIFY_SSL: False,
                 "username": user.username,
@@ -178,8 +185,50 @@ async def _unload(hass: HomeAssistant, entries: list[ConfigEntry[Any]]) -> None:
 # ---------------------------------------------------------------- steady state
 
 
+class Costs:
+    """Wire bytes, the simulator's CPU and Home Assistant's loop CPU over a window."""
+
+    def __init__(self, wire: WireCounter, cpu: SimulatorCpu) -> None:
+        """Count with `wire` and `cpu`."""
+        self.wire = wire
+        self.cpu = cpu
+        self._wire = (0, 0)
+        self._cpu: dict[int, float] = {}
+        self._loop = 0.0
+
+    def start(self) -> None:
+        """Start the window."""
+        self._wire = self.wire.sample()
+        self._cpu = self.cpu.sample()
+        self._loop = time.thread_time()
+
+    def stop(self, minutes: float) -> dict[str, Any]:
+        """End the window: the figures per minute."""
+        loop = time.thread_time() - self._loop
+        cpu = SimulatorCpu.since(self._cpu, self.cpu.sample())
+        down, up = self.wire.sample()
+        return {
+            "wire_bytes_per_min": round((down - self._wire[0]) / minutes),
+            "wire_up_bytes_per_min": round((up - self._wire[1]) / minutes),
+            "sim_cpu_s_per_min": round(cpu / minutes, 4),
+            "ha_loop_cpu_s_per_min": round(loop / minutes, 4),
+        }
+
+
+def _compress(client: TrueNASClient) -> int | None:
+    """The deflate window bits the client's socket negotiated (0: none)."""
+    ws = client._ws  # noqa: SLF001
+    return int(ws.compress) if ws is not None else None
+
+
 async def _steady_state(
-    hass: HomeAssistant, sim: LabSimulator, clock: SharedClock, times: LoopTimes
+    hass: HomeAssistant,
+    sim: LabSimulator,
+    clock: SharedClock,
+    times: LoopTimes,
+    *,
+    costs: Costs,
+    client: TrueNASClient,
 ) -> dict[str, Any]:
     """A minute of warm-up, then ten virtual minutes measured."""
     http = HttpBytes()
@@ -203,8 +252,10 @@ async def _steady_state(
         await sim.control("DELETE", "/control/paperless/cost")
         slow.clear()
         real = time.perf_counter()
+        costs.start()
         with counted_http(http), counted_state_writes(hass) as writes:
             await clock.advance(STEADY_MINUTES * 60)
+        wire = costs.stop(STEADY_MINUTES)
         real = time.perf_counter() - real
         after = await sim.control("GET", "/control/stats")
         cost = await sim.control("GET", "/control/snapshot_cost")
@@ -224,6 +275,8 @@ async def _steady_state(
         "real_seconds": round(real, 1),
         "rpc_calls_per_min": round((after["rpc_calls"] - before["rpc_calls"]) / minutes, 2),
         "bytes_per_min": round((after["bytes_sent"] - before["bytes_sent"]) / minutes),
+        "compress": _compress(client),
+        **wire,
         "events_per_min": round((after["events_sent"] - before["events_sent"]) / minutes, 1),
         "methods_per_10_min": dict(sorted(methods.items(), key=lambda item: -item[1])),
         "http_requests_per_min": round(http.requests / minutes, 1),
@@ -237,6 +290,47 @@ async def _steady_state(
         "loop": times.summary(),
         "slow_callback_warnings": len(slow),
         "slow_callbacks": [record.getMessage()[:300] for record in slow[:5]],
+    }
+
+
+async def _reconnect(
+    sim: LabSimulator, clock: SharedClock, client: TrueNASClient, compress: int
+) -> None:
+    """Cut the TrueNAS socket; wait for the client to be back on one that negotiated `compress`."""
+    await sim.control("POST", "/control/drop_connections")
+    took = await clock.advance_until(lambda: client.connected and _compress(client) == compress, 60)
+    if took is None:
+        msg = f"the client did not reconnect (compress={compress})"
+        raise RuntimeError(msg)
+
+
+async def _uncompressed(
+    sim: LabSimulator, clock: SharedClock, costs: Costs, client: TrueNASClient
+) -> dict[str, Any]:
+    """The steady state again, as long, on a socket without permessage-deflate.
+
+    The client is made to offer no compression and its socket is cut; after it is back and a
+    minute of warm-up, the same window as the steady state is measured. Then it reconnects with
+    compression again, for the phases that follow.
+    """
+    with patch.object(truenas_client, "WS_COMPRESS", 0):
+        await _reconnect(sim, clock, client, 0)
+        await clock.advance(60)
+        before = await sim.control("GET", "/control/stats")
+        costs.start()
+        await clock.advance(STEADY_MINUTES * 60)
+        wire = costs.stop(STEADY_MINUTES)
+        after = await sim.control("GET", "/control/stats")
+        compress = _compress(client)
+    await _reconnect(sim, clock, client, truenas_client.WS_COMPRESS)
+    await clock.advance(60)
+    minutes = STEADY_MINUTES
+    return {
+        "virtual_minutes": minutes,
+        "rpc_calls_per_min": round((after["rpc_calls"] - before["rpc_calls"]) / minutes, 2),
+        "bytes_per_min": round((after["bytes_sent"] - before["bytes_sent"]) / minutes),
+        "compress": compress,
+        **wire,
     }
 
 
@@ -496,6 +590,8 @@ async def test_lab(hass: HomeAssistant, name: str) -> None:
     sim = LabSimulator(scenario).run_in_thread()
     clock = SharedClock(hass.loop, sim)
     times = LoopTimes()
+    wire = WireCounter(sim.port).start()
+    costs = Costs(wire, SimulatorCpu(sim))
     result: dict[str, Any] = {}
     try:
         summary = await sim.control("GET", "/control/backups")
@@ -508,7 +604,8 @@ async def test_lab(hass: HomeAssistant, name: str) -> None:
                 for kind in ("snapshot_tasks", "replications", "cloudsyncs")
             ),
         }
-        entries = _entries(sim, scenario)
+        # Home Assistant reaches the API port through the counting proxy.
+        entries = _entries(sim, scenario, wire.port)
         with timed_refreshes(times):
             result["setup_seconds"] = round(await _set_up(hass, entries), 2)
             # The simulator's heap (100,000 snapshots) lives in this process: keep it out of
@@ -518,7 +615,11 @@ async def test_lab(hass: HomeAssistant, name: str) -> None:
             truenas = entries[0]
             time_frames(truenas.runtime_data.client, times)
             time_stats_batches(truenas.runtime_data.apps, times)
-            result["steady"] = await _steady_state(hass, sim, clock, times)
+            client = truenas.runtime_data.client
+            result["steady"] = await _steady_state(
+                hass, sim, clock, times, costs=costs, client=client
+            )
+            result["uncompressed"] = await _uncompressed(sim, clock, costs, client)
             result["latency"] = await _latencies(hass, sim, clock, truenas)
             result["outages"] = await measure_outages(
                 hass, sim, clock, truenas.runtime_data.client, OUTAGE_TRIALS
@@ -530,6 +631,7 @@ async def test_lab(hass: HomeAssistant, name: str) -> None:
     finally:
         gc.unfreeze()
         clock.close()
+        wire.stop()
         sim.stop_thread()
     result["bench_seconds"] = round(time.perf_counter() - started, 1)
     RESULTS[name] = result

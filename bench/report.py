@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import json
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,8 @@ def targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "met": steady.get("rpc_calls_per_min", 1e9) <= TARGETS["rpc_calls_per_min"],
         },
         "<= 200 KB/min received (large lab)": {
-            "measured": f"{steady.get('bytes_per_min', 0) / 1024:.1f} KB/min",
+            "measured": f"{steady.get('bytes_per_min', 0) / 1024:.1f} KB/min of JSON; "
+            f"{steady.get('wire_bytes_per_min', 0) / 1024:.1f} KB/min on the wire",
             "met": steady.get("bytes_per_min", 1e12) <= TARGETS["bytes_per_min"],
         },
         "<= 20 ms event-loop time per refresh (max, both labs)": {
@@ -132,6 +134,12 @@ def _enumeration_text(enumeration: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def _uncompressed(result: dict[str, Any], key: str, form: Callable[[Any], object]) -> str:
+    """A figure of the run without permessage-deflate, or "-"."""
+    value = result.get("uncompressed", {}).get(key)
+    return "-" if value is None else str(form(value))
+
+
 def _row(label: str, *values: Any) -> str:
     return f"  {label:<44}" + "".join(f"{value!s:>16}" for value in values)
 
@@ -147,8 +155,22 @@ def print_table(results: dict[str, Any]) -> None:
          lambda r: f"{r['lab']['snapshots']:,}/{r['lab']['backup_tasks']}", None),
         ("RPC calls / min", lambda r: r["steady"]["rpc_calls_per_min"],
          lambda b: b["rpc_calls_per_min"]),
-        ("KB received / min (TrueNAS socket)", lambda r: _kb(r["steady"]["bytes_per_min"]),
-         lambda b: _kb(b["bytes_per_min"])),
+        ("KB received / min (TrueNAS socket, JSON)",
+         lambda r: _kb(r["steady"]["bytes_per_min"]), lambda b: _kb(b["bytes_per_min"])),
+        ("  on the wire, deflate (TCP payload)",
+         lambda r: _kb(r["steady"].get("wire_bytes_per_min", 0)), None),
+        ("  JSON in the no-deflate run", lambda r: _uncompressed(r, "bytes_per_min", _kb), None),
+        ("  on the wire, no deflate (TCP payload)",
+         lambda r: _uncompressed(r, "wire_bytes_per_min", _kb), None),
+        ("  HA -> NAS on the wire, deflate / none",
+         lambda r: f"{_kb(r['steady'].get('wire_up_bytes_per_min', 0))} / "
+                   f"{_uncompressed(r, 'wire_up_bytes_per_min', _kb)}", None),
+        ("simulator CPU s / min, deflate / none",
+         lambda r: f"{r['steady'].get('sim_cpu_s_per_min', 0):.3f} / "
+                   f"{_uncompressed(r, 'sim_cpu_s_per_min', lambda v: f'{v:.3f}')}", None),
+        ("HA loop CPU s / min, deflate / none",
+         lambda r: f"{r['steady'].get('ha_loop_cpu_s_per_min', 0):.3f} / "
+                   f"{_uncompressed(r, 'ha_loop_cpu_s_per_min', lambda v: f'{v:.3f}')}", None),
         ("HTTP KB / min (pipeline services)", lambda r: _kb(r["steady"]["http_bytes_per_min"]),
          None),
         ("snapshots enumerated (10 min)", lambda r: r["steady"]["snapshots_enumerated"],
@@ -205,6 +227,15 @@ def print_table(results: dict[str, Any]) -> None:
             values.extend([results[lab]["steady"].get("state_writes_per_day", {}).get(kind, 0), ""])
         print(_row(kind, *values))  # noqa: T201
     print()  # noqa: T201
+    print("  TrueNAS socket, NAS -> HA, per minute: permessage-deflate and without")  # noqa: T201
+    for name, row in wire(results).items():
+        print(  # noqa: T201
+            f"    {name}: JSON {row['json_kb_per_min']} KB; wire {row['wire_kb_per_min']} KB "
+            f"with deflate, {row['plain_wire_kb_per_min']} KB without "
+            f"({row['plain_over_deflate']}x); simulator CPU {row['sim_cpu_s_per_min']} s with, "
+            f"{row['plain_sim_cpu_s_per_min']} s without"
+        )
+    print()  # noqa: T201
     print("  Ratios, baseline / ours")  # noqa: T201
     for lab in labs:
         for key, text in ratios(results[lab]).items():
@@ -238,6 +269,29 @@ def ratios(result: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def wire(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per lab: JSON and wire KB/min, with and without deflate, and the simulator's CPU."""
+    rows: dict[str, dict[str, Any]] = {}
+    for lab in ("seed", "large"):
+        steady = results.get(lab, {}).get("steady", {})
+        plain = results.get(lab, {}).get("uncompressed", {})
+        if "wire_bytes_per_min" not in steady or not plain:
+            continue
+        deflate, none = steady["wire_bytes_per_min"], plain["wire_bytes_per_min"]
+        rows[lab] = {
+            "json_kb_per_min": round(steady["bytes_per_min"] / 1024, 1),
+            "wire_kb_per_min": round(deflate / 1024, 1),
+            "plain_json_kb_per_min": round(plain["bytes_per_min"] / 1024, 1),
+            "plain_wire_kb_per_min": round(none / 1024, 1),
+            "plain_over_deflate": round(none / deflate, 1) if deflate else None,
+            "sim_cpu_s_per_min": steady["sim_cpu_s_per_min"],
+            "plain_sim_cpu_s_per_min": plain["sim_cpu_s_per_min"],
+            "ha_loop_cpu_s_per_min": steady["ha_loop_cpu_s_per_min"],
+            "plain_ha_loop_cpu_s_per_min": plain["ha_loop_cpu_s_per_min"],
+        }
+    return rows
+
+
 def _headers(labs: list[str]) -> list[str]:
     return [f"{lab} {who}" for lab in labs for who in ("ours", "baseline")]
 
@@ -251,6 +305,7 @@ def write_json(results: dict[str, Any], path: Path) -> None:
     document = {
         **results,
         "targets": targets(results),
+        "wire": wire(results),
         "ratios": {lab: ratios(results[lab]) for lab in ("seed", "large") if lab in results},
     }
     path.write_text(json.dumps(document, indent=2, default=str) + "\n")
