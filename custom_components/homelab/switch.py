@@ -1,9 +1,9 @@
-"""Switches: start/stop a TrueNAS app (nas/apps/switch.py)."""
+"""Switches: start/stop TrueNAS apps, VMs and containers, and system services (nas/switch.py)."""
 
 from __future__ import annotations
 
 from .entries import platform_setup
-from .nas.apps import switch as truenas
+from .nas import switch as truenas
 
 # A switch starts a job on the NAS: one at a time.
 PARALLEL_UPDATES = 1

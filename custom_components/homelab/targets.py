@@ -52,6 +52,7 @@ KIND_POOL = "pool"
 KIND_APP = "app"
 KIND_DATASET = "dataset"
 KIND_PROBE = "probe"
+KIND_VM = "vm"  # a VM or container: key (kind, id), see nas/vms
 
 
 def _entity_ids(value: Any) -> list[str]:
@@ -84,7 +85,10 @@ def possible_kinds(entry: ConfigEntry[Any]) -> set[str]:
     kind = entry_type(entry)
     if kind is not EntryType.TRUENAS:
         return {kind.value}
-    return {KIND_SYSTEM, KIND_POOL, KIND_APP, KIND_DATASET, KIND_PROBE, *map(str, TaskKind)}
+    return {
+        KIND_SYSTEM, KIND_POOL, KIND_APP, KIND_DATASET, KIND_PROBE, KIND_VM,
+        *map(str, TaskKind),
+    }  # fmt: skip
 
 
 def owned_objects(entry: ConfigEntry[Any]) -> dict[tuple[str, str], tuple[str, Any]]:
@@ -121,6 +125,7 @@ def owned_objects(entry: ConfigEntry[Any]) -> dict[tuple[str, str], tuple[str, A
         owned |= {
             dataset_identifier(entry, name): (KIND_DATASET, name) for name in backups.datasets
         }
+    owned |= {runtime.vms.identifier(key): (KIND_VM, key) for key in runtime.vms.current_keys()}
     return owned
 
 

@@ -18,6 +18,7 @@ from .backups.binary_sensor import async_setup_backup_binary_sensors
 from .coordinator import TrueNASCoordinator
 from .entity import AppEntity, PoolEntity, TrueNASEntity, async_add_per_app, async_add_per_pool
 from .runtime import TrueNASConfigEntry
+from .services.entity import async_setup_service_binary_sensors
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,6 +72,7 @@ async def async_setup_entry(
     )
     async_setup_probe_binary_sensors(entry.runtime_data.probes, async_add_entities)
     async_setup_backup_binary_sensors(entry, async_add_entities)
+    async_setup_service_binary_sensors(entry, async_add_entities)
 
 
 class PoolBinarySensor(PoolEntity, BinarySensorEntity):

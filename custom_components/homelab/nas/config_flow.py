@@ -52,7 +52,9 @@ from ..const import (
 )
 from ..flow_reload import async_save_and_reload
 from .backups.options import backup_options_from_input, backup_section
+from .disks.options import disk_options_from_input, disk_section
 from .entry import create_client
+from .services.options import service_options_from_input, service_section
 
 PORT_SELECTOR = NumberSelector(
     NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
@@ -299,6 +301,12 @@ class TrueNASConfigFlow(ConfigFlow):
 class TrueNASOptionsFlow(OptionsFlow):
     """Tune how often the pools are polled (the entry's update listener reloads it)."""
 
+    def _listed_services(self) -> list[str]:
+        """The services the loaded entry's NAS lists (empty: not loaded)."""
+        runtime = getattr(self.config_entry, "runtime_data", None)
+        services = getattr(getattr(runtime, "services", None), "data", None)
+        return sorted(services) if isinstance(services, dict) else []
+
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and save the options."""
         if user_input is not None:
@@ -306,6 +314,8 @@ class TrueNASOptionsFlow(OptionsFlow):
                 data={
                     CONF_POLL_INTERVAL: int(user_input[CONF_POLL_INTERVAL]),
                     **backup_options_from_input(user_input, self.config_entry.options),
+                    **disk_options_from_input(user_input, self.config_entry.options),
+                    **service_options_from_input(user_input, self.config_entry.options),
                 }
             )
         current = self.config_entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)
@@ -321,6 +331,8 @@ class TrueNASOptionsFlow(OptionsFlow):
                     )
                 ),
                 **backup_section(self.config_entry.options),
+                **disk_section(self.config_entry.options),
+                **service_section(self.config_entry.options, self._listed_services()),
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema)

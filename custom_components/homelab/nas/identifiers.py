@@ -36,3 +36,18 @@ def task_identifier(entry: ConfigEntry[Any], kind: str, task_id: int) -> tuple[s
 def dataset_identifier(entry: ConfigEntry[Any], name: str) -> tuple[str, str]:
     """Device identifier of a watched dataset."""
     return (DOMAIN, f"{entry.unique_id}_dataset_{name}")
+
+
+def disk_identifier(entry: ConfigEntry[Any], name: str) -> tuple[str, str]:
+    """Device identifier of a disk (its kernel name, as the TrueNAS UI lists it)."""
+    return (DOMAIN, f"{entry.unique_id}_disk_{name}")
+
+
+def guest_identifier(entry: ConfigEntry[Any], kind: str, key: object) -> tuple[str, str]:
+    """Device identifier of a VM (`vm`), an instance (`instance`) or a container (`container`)."""
+    return (DOMAIN, f"{entry.unique_id}_{kind}_{key}")
+
+
+def service_identifier(entry: ConfigEntry[Any], service: str) -> tuple[str, str]:
+    """Device identifier of a system service (`cifs`, `nfs`, `ssh`, ...)."""
+    return (DOMAIN, f"{entry.unique_id}_service_{service}")

@@ -1,0 +1,253 @@
+"""Disk devices and their sensors: pool state, vdev, size, last SMART test, temperature."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, override
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import EntityCategory, UnitOfInformation, UnitOfTemperature, UnitOfTime
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from ...clients.truenas import POOL_STATUSES, Vdev
+from ...clients.truenas.devices import Disk
+from ..entity import async_add_for_each
+from ..identifiers import disk_identifier, pool_identifier
+from .coordinator import DiskCoordinator, DiskData
+
+if TYPE_CHECKING:
+    from ..runtime import TrueNASConfigEntry
+
+DISK_STATE_OPTIONS = [status.lower() for status in POOL_STATUSES]
+SMART_STATUS_OPTIONS = ["success", "failed", "aborted", "running"]
+
+
+@dataclass(frozen=True, slots=True)
+class DiskView:
+    """What a disk sensor reads: the disk, its place in a pool, what was read of it."""
+
+    name: str
+    disk: Disk
+    data: DiskData
+    pool: str | None
+    vdev: str | None
+    leaf: Vdev | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DiskSensorDescription(SensorEntityDescription):
+    """A disk sensor and how to read it."""
+
+    value_fn: Callable[[DiskView], str | int | float | None]
+
+
+def _state(view: DiskView) -> str | None:
+    if view.leaf is None:
+        return None
+    state = view.leaf.status.lower()
+    return state if state in DISK_STATE_OPTIONS else None
+
+
+def _smart_status(view: DiskView) -> str | None:
+    test = view.data.smart.get(view.name)
+    status = (test.status or "").lower() if test else ""
+    return status if status in SMART_STATUS_OPTIONS else None
+
+
+def _smart_hours(view: DiskView) -> int | None:
+    test = view.data.smart.get(view.name)
+    return test.lifetime if test else None
+
+
+DISK_SENSORS: tuple[DiskSensorDescription, ...] = (
+    DiskSensorDescription(
+        key="state",
+        translation_key="disk_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=DISK_STATE_OPTIONS,
+        value_fn=_state,
+    ),
+    DiskSensorDescription(
+        key="vdev",
+        translation_key="disk_vdev",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda view: view.vdev,
+    ),
+    DiskSensorDescription(
+        key="pool",
+        translation_key="disk_pool",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda view: view.pool,
+    ),
+    DiskSensorDescription(
+        key="size",
+        translation_key="disk_size",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.TERABYTES,
+        suggested_display_precision=2,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda view: view.disk.size,
+    ),
+)
+# 25.04 only: SMART test results left the API in 25.10.
+SMART_SENSORS: tuple[DiskSensorDescription, ...] = (
+    DiskSensorDescription(
+        key="smart_last_test",
+        translation_key="disk_smart_last_test",
+        device_class=SensorDeviceClass.ENUM,
+        options=SMART_STATUS_OPTIONS,
+        value_fn=_smart_status,
+    ),
+    DiskSensorDescription(
+        key="smart_last_test_hours",
+        translation_key="disk_smart_last_test_hours",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.HOURS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_smart_hours,
+    ),
+)
+_TEMPERATURE = {
+    "device_class": SensorDeviceClass.TEMPERATURE,
+    "native_unit_of_measurement": UnitOfTemperature.CELSIUS,
+    "state_class": SensorStateClass.MEASUREMENT,
+}
+# 25.04: a live, standby-safe read (a sleeping disk reads as unknown).
+LIVE_TEMPERATURE = DiskSensorDescription(
+    key="temperature",
+    translation_key="disk_temperature",
+    value_fn=lambda view: view.data.temperatures.get(view.name),
+    **_TEMPERATURE,  # type: ignore[arg-type]
+)
+# 25.10+: no live read spares a sleeping disk; the last day from the reporting history.
+HISTORY_TEMPERATURES: tuple[DiskSensorDescription, ...] = (
+    DiskSensorDescription(
+        key="temperature_max",
+        translation_key="disk_temperature_max",
+        value_fn=lambda view: h.max if (h := view.data.history.get(view.name)) else None,
+        **_TEMPERATURE,  # type: ignore[arg-type]
+    ),
+    DiskSensorDescription(
+        key="temperature_avg",
+        translation_key="disk_temperature_avg",
+        suggested_display_precision=1,
+        value_fn=lambda view: h.avg if (h := view.data.history.get(view.name)) else None,
+        **_TEMPERATURE,  # type: ignore[arg-type]
+    ),
+)
+
+
+def disk_descriptions(coordinator: DiskCoordinator) -> tuple[DiskSensorDescription, ...]:
+    """The sensors a disk gets on this release with these options."""
+    descriptions = DISK_SENSORS
+    if coordinator.api.smart_results:
+        descriptions += SMART_SENSORS
+    if coordinator.temperatures_on:
+        descriptions += (
+            (LIVE_TEMPERATURE,) if coordinator.live_temperatures else HISTORY_TEMPERATURES
+        )
+    return descriptions
+
+
+def async_setup_disk_sensors(
+    entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """The sensors of every disk, including disks that appear later."""
+    disks = entry.runtime_data.disks
+    async_add_for_each(
+        entry,
+        async_add_entities,
+        disks.current_keys(),
+        disks.add_key_listener,
+        lambda name: (DiskSensor(disks, d, name) for d in disk_descriptions(disks)),
+    )
+
+
+class DiskEntity(CoordinatorEntity[DiskCoordinator]):
+    """An entity of one disk's device (under its pool's device, or the system's)."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: DiskCoordinator, description: SensorEntityDescription, name: str
+    ) -> None:
+        """Attach to the disk's device."""
+        super().__init__(coordinator)
+        entry = coordinator.config_entry
+        self.entity_description = description
+        self.disk_name = name
+        self._attr_unique_id = f"{entry.unique_id}_disk_{name}_{description.key}"
+        disk = coordinator.data.disks[name]
+        via = entry.runtime_data.system_device_id
+        if disk.pool is not None and disk.pool in entry.runtime_data.coordinator.data.pools:
+            # The pool's entities may not have registered its device yet: they fill it in.
+            via = (
+                dr.async_get(coordinator.hass)
+                .async_get_or_create(
+                    config_entry_id=entry.entry_id, identifiers={pool_identifier(entry, disk.pool)}
+                )
+                .id
+            )
+        self._attr_device_info = DeviceInfo(
+            identifiers={disk_identifier(entry, name)},
+            translation_key="disk",
+            translation_placeholders={"name": name},
+            manufacturer=(disk.model or "").split(" ", 1)[0] or None,
+            model=disk.model,
+            serial_number=disk.serial or None,
+            via_device_id=via,
+            configuration_url=f"{entry.runtime_data.client.base_url}/ui/storage/disks",
+        )
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        # The pool, vdev and state come from the pool coordinator's topology (pushed).
+        pools = self.coordinator.config_entry.runtime_data.coordinator
+        self.async_on_remove(pools.async_add_listener(self._handle_coordinator_update))
+
+    def view(self) -> DiskView:
+        """The disk and where it sits in the pool topology."""
+        data = self.coordinator.data
+        disk = data.disks[self.disk_name]
+        pools = self.coordinator.config_entry.runtime_data.coordinator.data
+        for pool in pools.pools.values():
+            for vdevs in pool.topology.values():
+                for vdev in vdevs:
+                    for leaf in vdev.leaves():
+                        if leaf.disk == self.disk_name:
+                            group = None if vdev.is_leaf else vdev.name
+                            return DiskView(self.disk_name, disk, data, pool.name, group, leaf)
+        return DiskView(self.disk_name, disk, data, disk.pool, None, None)
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Unavailable when the server is unreachable or the disk is gone."""
+        return (
+            super().available
+            and self.coordinator.client.connected
+            and self.coordinator.data is not None
+            and self.disk_name in self.coordinator.data.disks
+        )
+
+
+class DiskSensor(DiskEntity, SensorEntity):
+    """A sensor of one disk."""
+
+    entity_description: DiskSensorDescription
+
+    @property
+    def native_value(self) -> str | int | float | None:
+        """Read the value from the latest data."""
+        return self.entity_description.value_fn(self.view())

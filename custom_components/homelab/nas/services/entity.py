@@ -1,0 +1,137 @@
+"""The device of a system service, its running sensor and (opted in) its switch."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, override
+
+from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from ...clients.truenas.devices import Service
+from ..entity import async_add_for_each
+from ..identifiers import service_identifier
+from .coordinator import ServiceCoordinator
+
+if TYPE_CHECKING:
+    from ..runtime import TrueNASConfigEntry
+
+# What the TrueNAS UI calls them.
+SERVICE_NAMES = {
+    "cifs": "SMB",
+    "ftp": "FTP",
+    "iscsitarget": "iSCSI",
+    "nfs": "NFS",
+    "nvmet": "NVMe-oF",
+    "smartd": "S.M.A.R.T.",
+    "snmp": "SNMP",
+    "ssh": "SSH",
+    "ups": "UPS",
+}
+RUNNING = BinarySensorEntityDescription(
+    key="running", translation_key="service_running", device_class=BinarySensorDeviceClass.RUNNING
+)
+# Maintenance like the app switch: not exposed to voice or area-wide commands by default.
+SWITCH = SwitchEntityDescription(
+    key="run", translation_key="service_run", entity_category=EntityCategory.CONFIG
+)
+
+
+class ServiceEntity(CoordinatorEntity[ServiceCoordinator]):
+    """An entity of one system service's device (under the system device)."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: ServiceCoordinator, description: EntityDescription, name: str
+    ) -> None:
+        """Attach to the service's device."""
+        super().__init__(coordinator)
+        entry = coordinator.config_entry
+        self.entity_description = description
+        self.service_name = name
+        self._attr_unique_id = f"{entry.unique_id}_service_{name}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={service_identifier(entry, name)},
+            translation_key="service",
+            translation_placeholders={"name": SERVICE_NAMES.get(name, name)},
+            manufacturer="iXsystems",
+            model="System service",
+            via_device_id=entry.runtime_data.system_device_id,
+            configuration_url=f"{entry.runtime_data.client.base_url}/ui/system/services",
+        )
+
+    @property
+    def service(self) -> Service:
+        """The service's latest data (only read while available)."""
+        return self.coordinator.data[self.service_name]
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Unavailable when the server is unreachable or the service is gone."""
+        return (
+            super().available
+            and self.coordinator.client.connected
+            and self.coordinator.data is not None
+            and self.service_name in self.coordinator.data
+        )
+
+
+class ServiceRunning(ServiceEntity, BinarySensorEntity):
+    """On while the service runs."""
+
+    @property
+    def is_on(self) -> bool:
+        """RUNNING."""
+        return self.service.running
+
+
+class ServiceSwitch(ServiceEntity, SwitchEntity):
+    """Start/stop a service (only for services chosen in the options)."""
+
+    @property
+    def is_on(self) -> bool:
+        """RUNNING."""
+        return self.service.running
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Start the service."""
+        await self.coordinator.async_control(self.service_name, "START")
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Stop the service."""
+        await self.coordinator.async_control(self.service_name, "STOP")
+
+
+def async_setup_service_binary_sensors(
+    entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """A running sensor for every service `service.query` lists."""
+    services = entry.runtime_data.services
+    async_add_for_each(
+        entry,
+        async_add_entities,
+        services.current_keys(),
+        services.add_key_listener,
+        lambda name: [ServiceRunning(services, RUNNING, name)],
+    )
+
+
+def async_setup_service_switches(
+    entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """A switch for each service the user chose in the options (none by default)."""
+    services = entry.runtime_data.services
+    async_add_for_each(
+        entry,
+        async_add_entities,
+        services.current_keys(),
+        services.add_key_listener,
+        lambda name: [ServiceSwitch(services, SWITCH, name)] if name in services.switched else [],
+    )

@@ -1,0 +1,59 @@
+"""Options of the system services: which get a start/stop switch (none by default).
+
+They live in the entry's options under `services` (a collapsed "System services" section).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from homeassistant.data_entry_flow import section
+from homeassistant.helpers.selector import SelectSelector, SelectSelectorConfig, SelectSelectorMode
+import probatio as vol
+
+CONF_SERVICES: Final = "services"
+CONF_SERVICE_SWITCHES: Final = "service_switches"
+# What `service.query` lists on 25.04 to 26, for the form when the entry is not loaded.
+KNOWN_SERVICES: Final = (
+    "cifs", "ftp", "iscsitarget", "nfs", "nvmet", "smartd", "snmp", "ssh", "ups",
+)  # fmt: skip
+
+
+def switched_services(options: Mapping[str, Any]) -> frozenset[str]:
+    """The services the user gave a switch."""
+    data = options.get(CONF_SERVICES)
+    chosen = data.get(CONF_SERVICE_SWITCHES, []) if isinstance(data, Mapping) else []
+    return frozenset(str(name) for name in chosen if isinstance(name, str))
+
+
+def service_section(
+    options: Mapping[str, Any], available: Iterable[str] = ()
+) -> dict[vol.Marker, Any]:
+    """The "System services" section of the options form, filled with the current values."""
+    current = switched_services(options)
+    names = sorted(set(available) or set(KNOWN_SERVICES) | current)
+    schema = vol.Schema(
+        {
+            vol.Required(CONF_SERVICE_SWITCHES, default=sorted(current)): SelectSelector(
+                SelectSelectorConfig(
+                    options=names,
+                    multiple=True,
+                    mode=SelectSelectorMode.LIST,
+                    translation_key="truenas_service",
+                )
+            )
+        }
+    )
+    return {vol.Optional(CONF_SERVICES): section(schema, {"collapsed": True})}
+
+
+def service_options_from_input(
+    user_input: Mapping[str, Any], options: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The `services` options to store from a submitted form (the current ones if absent)."""
+    data = user_input.get(CONF_SERVICES)
+    if not isinstance(data, Mapping):
+        return {CONF_SERVICES: options[CONF_SERVICES]} if CONF_SERVICES in options else {}
+    chosen = data.get(CONF_SERVICE_SWITCHES, [])
+    return {CONF_SERVICES: {CONF_SERVICE_SWITCHES: sorted({str(name) for name in chosen})}}

@@ -1,0 +1,1 @@
+"""VMs and containers of a TrueNAS entry: a device each, state, start/stop/restart."""
