@@ -205,3 +205,18 @@ def test_models() -> None:
         ).started_at
         is None
     )
+
+
+def test_models_read_leniently() -> None:
+    """Ids may be integers (before n8n 1.0); unknown states stay as sent; a bad time is none."""
+    execution = Execution.from_dict(
+        {"id": 12, "status": "paused", "workflowId": 3, "startedAt": "now", "finished": "yes"}
+    )
+    assert (execution.id, execution.status, execution.workflow_id) == ("12", "paused", "3")
+    assert (execution.started_at, execution.finished) == (None, False)
+    page = ExecutionPage.from_dict({"data": [], "nextCursor": ""})
+    assert (page.executions, page.next_cursor) == ((), None)
+    with pytest.raises(N8nInvalidResponseError):
+        Execution.from_dict({"id": True, "status": "error"})
+    with pytest.raises(N8nInvalidResponseError):
+        Workflow.from_dict({"id": "w", "name": None})

@@ -145,3 +145,24 @@ def test_models_parse_edge_cases() -> None:
         name="x", size=10, size_vram=12, expires_at=datetime(2026, 1, 1, tzinfo=UTC)
     )
     assert loaded.size_ram == 0
+
+
+def test_models_read_leniently() -> None:
+    """Numeric strings are numbers, NaN and wrong types read as absent, empty names as none."""
+    model = LoadedModel.from_dict(
+        {
+            "name": "x",
+            "size": "10",
+            "size_vram": float("nan"),
+            "expires_at": "2026-11-01T12:00:00Z",
+            "context_length": "4096",
+            "digest": 7,
+            "details": {"family": "", "families": ["a", 1], "quantization_level": "Q4"},
+        }
+    )
+    assert (model.size, model.size_vram, model.context_length, model.digest) == (10, 0, 4096, "")
+    assert model.details == ModelDetails(families=("a",), quantization_level="Q4")
+    with pytest.raises(OllamaInvalidResponseError):
+        LoadedModel.from_dict(
+            {"name": "x", "size": float("nan"), "expires_at": "2026-11-01T12:00:00Z"}
+        )

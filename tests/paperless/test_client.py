@@ -22,6 +22,7 @@ from custom_components.homelab.clients.paperless import (
     SystemStatus,
     Tag,
     Task,
+    UserInfo,
 )
 from custom_components.homelab.clients.paperless.client import _detail
 from custom_components.homelab.clients.paperless.models import page_results, parse_time
@@ -215,3 +216,22 @@ def test_parsing_edge_cases() -> None:
     assert (task.file_name, task.task_type, task.status) == ("a.pdf", "consume_file", "success")
     page = DocumentPage.from_dict({"count": 1, "results": [{"id": 4}]})
     assert page.all_ids == (4,)
+
+
+def test_models_read_leniently() -> None:
+    """Numeric strings are numbers, NaN reads as absent; states stay strings, as sent."""
+    assert Statistics.from_dict({"documents_total": "12", "documents_inbox": float("nan")}) == (
+        Statistics(documents_total=12)
+    )
+    with pytest.raises(PaperlessInvalidResponseError):
+        Statistics.from_dict({"documents_total": float("nan")})
+    task = Task.from_dict({"id": "3", "status": "SOMETHING_NEW", "date_created": 5})
+    assert (task.id, task.status, task.created) == (3, "something_new", None)
+    status = SystemStatus.from_dict({"database": {"status": "ok"}, "tasks": {"redis_status": 1}})
+    assert (status.database, status.redis, status.version) == ("OK", None, None)
+    with pytest.raises(PaperlessInvalidResponseError):
+        SystemStatus.from_dict({"database": {}})
+    with pytest.raises(PaperlessInvalidResponseError):
+        UserInfo.from_dict({"permissions": []})
+    user = UserInfo.from_dict({"user": {"is_staff": "yes"}, "permissions": ["a", 2]})
+    assert (user.is_staff, user.permissions) == (False, frozenset({"a"}))
