@@ -14,7 +14,7 @@ from .exceptions import (
     ApiInvalidResponseError,
     ApiResponseError,
 )
-from .parse import ApiModel, http_date, iso_time, nonempty_str, optional_int, optional_str
+from .parse import ApiModel, http_date, iso_time, nonempty_str
 from .transport import Answer, Errors, HttpTransport, Params, fetch
 
 __all__ = [
@@ -36,7 +36,5 @@ __all__ = [
     "http_date",
     "iso_time",
     "nonempty_str",
-    "optional_int",
-    "optional_str",
     "source",
 ]

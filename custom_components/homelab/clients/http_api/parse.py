@@ -41,16 +41,6 @@ def iso_time(value: object, *, naive: tzinfo | None = None) -> datetime | None:
     return parsed.replace(tzinfo=naive) if naive is not None else None
 
 
-def optional_int(value: object) -> int | None:
-    """An integer (not a boolean), or `None`."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def optional_str(value: object) -> str | None:
-    """A string, or `None`."""
-    return value if isinstance(value, str) else None
-
-
 def nonempty_str(value: object) -> str | None:
     """A string that is not empty, or `None`."""
     return value if isinstance(value, str) and value else None
