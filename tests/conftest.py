@@ -25,9 +25,9 @@ from tests.common import LabHandle
 from tests.safety import SAFETY
 
 DEFAULT_SCENARIO = Path(__file__).parent.parent / "labsim" / "scenarios" / "default.yaml"
-# Relative scenario times ("-3d") are pinned to this moment so snapshots do not drift.
+# Relative scenario times ("-3d", "+65d") are pinned to this moment so snapshots do not drift.
 PINNED_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-_RELATIVE = re.compile(r"^-\d")
+_RELATIVE = re.compile(r"^[-+]\d")
 
 
 def _pin_times(value: Any) -> Any:

@@ -28,6 +28,7 @@ from .const import DOMAIN
 from .entries import is_pipeline_entry, loaded_truenas_entries
 from .lab_profile import FAILED_TAG
 from .nas.backups.coordinator import TaskKind, task_name
+from .nas.runtime import TrueNASRuntimeData
 from .pipeline.entity import service_identifier
 from .pipeline.entry import (
     PipelineConfigEntry,
@@ -41,6 +42,7 @@ from .targets import (
     KIND_DATASET,
     KIND_POOL,
     KIND_SYSTEM,
+    KIND_VM,
     entry_devices_exposed,
     owned_objects,
 )
@@ -109,6 +111,18 @@ def _entry_exposed(hass: HomeAssistant, entry: ConfigEntry[Any], exposed: set[st
     )
 
 
+def _system_summary(runtime: TrueNASRuntimeData) -> JsonObjectType:
+    """Live figures, the TrueNAS update and certificate expiry (days only: names are hosts)."""
+    return {
+        "live": runtime.system.live.summary(),
+        "update": runtime.system.update.summary(),
+        "certificates": [
+            {"web_ui": cert["ui"], "days_left": cert["days_left"]}
+            for cert in runtime.system.certificates.summary()
+        ],
+    }
+
+
 def lab_status(hass: HomeAssistant, exposed: set[str]) -> JsonObjectType:
     """A compact summary of what the user exposed: pools, apps, alerts, backups, the pipeline."""
     servers: list[JsonValueType] = []
@@ -146,6 +160,15 @@ def lab_status(hass: HomeAssistant, exposed: set[str]) -> JsonObjectType:
                 {"level": alert.level, "kind": alert.klass, "text": alert_text(alert)}
                 for alert in data.active_alerts
             ]
+        if KIND_SYSTEM in kinds:
+            server["system"] = _system_summary(runtime)
+        guests: JsonObjectType = {
+            guest.name: guest.state
+            for key, guest in (runtime.vms.data or {}).items()
+            if (KIND_VM, key) in keys
+        }
+        if guests:
+            server["vms_and_containers"] = guests
         backups = runtime.backups.llm_summary()
         if "tasks" in backups:
             backups["tasks"] = [

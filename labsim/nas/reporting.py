@@ -24,6 +24,9 @@ from .lab import NasLab, nas_of
 MIN_INTERVAL: Final = 2
 
 
+SAMPLE_STEP = 60.0
+
+
 def _wave(t: float, period: float, phase: float = 0.0) -> float:
     """A smooth value in [-1, 1]: two sines, so the curve does not look periodic."""
     return 0.7 * math.sin(2 * math.pi * t / period + phase) + 0.3 * math.sin(
@@ -45,7 +48,9 @@ def _demand(kind: str, accesses: int, hits: int, hit: float) -> dict[str, int]:
 
 def realtime_fields(lab: NasLab, box: tuple[int, ...]) -> dict[str, Any]:
     """One ``reporting.realtime`` payload at the lab clock's time."""
-    t = lab.lab_seconds()
+    # Whole minutes of lab time: figures change once a minute (the rate Home Assistant writes
+    # them at), so a test that samples twice within a minute gets the same figures.
+    t = SAMPLE_STEP * math.floor(lab.lab_seconds() / SAMPLE_STEP)
     spec = lab.section.reporting
     system = lab.state.system
     usage = max(0.5, min(100.0, spec.cpu * (1 + 0.6 * _wave(t, 180))))

@@ -5,6 +5,8 @@ Its tools see and act on what the user exposed to the agent's assistant only.
 
 from __future__ import annotations
 
+from unittest.mock import ANY
+
 from homeassistant.components import conversation
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.core import Context, HomeAssistant
@@ -63,6 +65,12 @@ async def test_lab_status(hass: HomeAssistant, lab: LabHandle, api: llm.APIInsta
     [smart] = [alert for alert in server["alerts"] if alert["kind"] == "SMART"]
     assert smart["text"] == "Device: /dev/[redacted], [redacted]."
     assert "sdc" not in str(result.data)
+    # The NAS itself: live figures, its update, certificate expiry (no names: they are hosts).
+    assert isinstance(server["system"]["live"]["cpu_usage"], float)
+    assert server["system"]["update"]["available_version"]
+    assert server["system"]["certificates"][0] == {"web_ui": False, "days_left": ANY}
+    assert "truenas_default" not in str(result.data)
+    assert server["vms_and_containers"]["homeassistant"] == "RUNNING"
 
 
 async def test_lab_status_includes_the_pipeline(

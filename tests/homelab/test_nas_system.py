@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
@@ -25,6 +26,7 @@ from custom_components.homelab.clients.truenas.system import (
 from custom_components.homelab.const import DOMAIN
 from custom_components.homelab.nas.system.live import REALTIME_INTERVAL
 from tests.common import LabHandle, wait_for
+from tests.conftest import PINNED_NOW
 
 from .test_event_subscriptions import release_lab, set_up
 
@@ -178,9 +180,14 @@ async def test_refused_subscription(hass: HomeAssistant) -> None:
 
 
 async def test_certificate_sensors(
-    hass: HomeAssistant, lab: LabHandle, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    lab: LabHandle,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """Seed lab (25.10, READONLY_ADMIN): `ui_certificate` is redacted, so no UI certificate."""
+    # The lab's certificate dates are relative to this moment (tests/conftest.py).
+    freezer.move_to(PINNED_NOW)
     await set_up_entry(hass, mock_config_entry)
     default = "sensor.nas_certificate_truenas_default_expires_in"
     lan = "sensor.nas_certificate_nas_lan_le_expires_in"
@@ -201,8 +208,9 @@ async def test_certificate_sensors(
     ],
 )
 async def test_ui_certificate_per_release(
-    hass: HomeAssistant, version: str, roles: list[str]
+    hass: HomeAssistant, version: str, roles: list[str], freezer: FrozenDateTimeFactory
 ) -> None:
+    freezer.move_to(PINNED_NOW)
     with release_lab(version, roles) as lab:
         entry = await set_up(hass, lab)
         await wait_for(lambda: hass.states.get("sensor.nas_ui_certificate_expires_in") is not None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -12,6 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, snapsh
 from syrupy.assertion import SnapshotAssertion
 
 from tests.common import LabHandle
+from tests.conftest import PINNED_NOW
 
 
 @pytest.mark.parametrize(
@@ -26,8 +28,11 @@ async def test_entities(
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
     platform: Platform,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """System and pool entities with their states and attributes."""
+    # The lab's relative times (a certificate's expiry) are pinned to this moment too.
+    freezer.move_to(PINNED_NOW)
     mock_config_entry.add_to_hass(hass)
     with patch("custom_components.homelab.nas.entry.PLATFORMS", [platform]):
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)

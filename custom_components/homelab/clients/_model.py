@@ -234,8 +234,11 @@ class _Plan:
 
 def _reader(model: type[Model], kind: Any) -> tuple[FieldReader, str]:
     """The reader of a declared type, and what a required field of it must be."""
-    if kind in model.field_readers:
-        return model.field_readers[kind]
+    # A subclass of a known type reads as that type (a test's frozen clock swaps `datetime`
+    # for a subclass in every module, so a hint resolved then names the subclass).
+    for known in getattr(kind, "__mro__", (kind,)):
+        if known in model.field_readers:
+            return model.field_readers[known]
     if kind is Any:
         return opt_any, "a value"
     if get_origin(kind) is tuple:

@@ -71,6 +71,8 @@ FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "model": st.sampled_from(["qwen3:8b", "llama3.2", "nomic-embed-text", "nope", "", " "])
     | st.text(max_size=8),
     "keep_alive": st.integers(-5, 10**6) | st.sampled_from(["1800", "5m", None, -2]),
+    "delay": st.integers(-5, 10**5) | st.sampled_from(["60", "soon", None, 1.5]),
+    "force": st.booleans() | st.sampled_from(["yes", 2, None]),
 }
 
 
@@ -92,6 +94,8 @@ SUITABLE = {
     "dataset": ["trigger_backup"],
     "paperless": ["reprocess_documents"],
     "ollama": ["load_model", "unload_model"],
+    "vm": ["start_vm", "stop_vm", "restart_vm"],
+    "system": ["reboot_nas", "shutdown_nas"],
 }
 # Values the schemas accept, so that half of the calls get past them into the actions.
 VALID_VALUES: dict[str, st.SearchStrategy[Any]] = {
@@ -105,6 +109,8 @@ VALID_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "remove_tag": st.booleans(),
     "model": st.sampled_from(["qwen3:8b", "llama3.2", "nope"]),
     "keep_alive": st.integers(-1, 3600),
+    "delay": st.integers(0, 3600),
+    "force": st.booleans(),
 }
 
 

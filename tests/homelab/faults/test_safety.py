@@ -97,7 +97,11 @@ async def test_no_disk_waking_calls_by_default(
     """Half an hour of steady state (virtual): nothing that spins disks up is ever asked."""
     await clock.advance(30 * 60, step=5)
     methods = Counter(call["method"] for call in await lab.calls())
-    assert not [m for m in methods if m.startswith(("disk.", "smart."))], methods
+    # disk.query lists the disks and reaches none; nothing else of disk.* or smart.* is asked.
+    assert not [m for m in methods if m.startswith(("disk.", "smart.")) and m != "disk.query"]
+    # The simulator's log of every call that may reach a disk: none was read or woken.
+    reached = await lab.control("GET", "/control/nas/disks/log")
+    assert [record for record in reached if record["read"] or record["woke"]] == []
     assert not [m for m in methods if forbidden(m)], methods
     # What it does call, polled: system.info and pool.query each minute, the rest rarely.
     assert methods["pool.query"] >= 25

@@ -117,7 +117,9 @@ SMART_SENSORS: tuple[DiskSensorDescription, ...] = (
         value_fn=_smart_hours,
     ),
 )
+# Diagnostic: Home Assistant exposes temperature sensors to voice assistants by default.
 _TEMPERATURE = {
+    "entity_category": EntityCategory.DIAGNOSTIC,
     "device_class": SensorDeviceClass.TEMPERATURE,
     "native_unit_of_measurement": UnitOfTemperature.CELSIUS,
     "state_class": SensorStateClass.MEASUREMENT,

@@ -67,6 +67,9 @@ LIVE_SENSORS: tuple[LiveSensorDescription, ...] = (
         key="cpu_temperature",
         translation_key="cpu_temperature",
         device_class=SensorDeviceClass.TEMPERATURE,
+        # Diagnostic: a machine's health, not a room's temperature. Home Assistant exposes
+        # temperature sensors to voice assistants by default, and with it the NAS's device.
+        entity_category=EntityCategory.DIAGNOSTIC,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
