@@ -32,12 +32,21 @@ TRIGGERS: dict[str, Watch] = {
         frozenset({"snapshot_task_state", "replication_state", "cloud_sync_state"}),
         ("error", "failed"),
     ),
+    # The NAS's own devices (issue 12).
+    "vm_stopped": Watch(frozenset({"vm_state"}), ("stopped", "error")),
+    "disk_failed": Watch(
+        frozenset({"disk_state"}), ("degraded", "faulted", "offline", "removed", "unavail")
+    ),
+    "service_stopped": Watch(frozenset({"service_running"}), ("off",)),
+    "update_available": Watch(frozenset({"system_update"}), ("on",)),
 }
 CONDITIONS: dict[str, Watch] = {
     "is_degraded": TRIGGERS["pool_degraded"],
     "is_crashed": TRIGGERS["app_crashed"],
     "is_running": Watch(frozenset({"app_running"}), ("on",)),
     "is_backup_failed": TRIGGERS["backup_failed"],
+    "is_vm_running": Watch(frozenset({"vm_state"}), ("running",)),
+    "is_update_available": TRIGGERS["update_available"],
 }
 
 

@@ -14,7 +14,14 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.homelab.const import DOMAIN
-from custom_components.homelab.nas.identifiers import app_identifier, pool_identifier
+from custom_components.homelab.nas.identifiers import (
+    app_identifier,
+    disk_identifier,
+    guest_identifier,
+    pool_identifier,
+    service_identifier,
+    system_identifier,
+)
 from tests.common import LabHandle, wait_for
 
 
@@ -78,3 +85,53 @@ async def test_pool_degraded_trigger(
     calls = await _automation(hass, degraded)
     await lab.control("POST", "/control/pool/tank/disk/sdc/state", {"status": "FAULTED"})
     await wait_for(lambda: len(calls) == 1, timeout=3)
+
+
+async def test_nas_device_triggers_are_listed(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """The NAS's own devices: its update, a VM, a disk and a sharing service."""
+    system = _device(hass, loaded_entry, system_identifier(loaded_entry))
+    vm = _device(hass, loaded_entry, _guest(hass, loaded_entry, "homeassistant"))
+    disk = _device(hass, loaded_entry, disk_identifier(loaded_entry, "sda"))
+    smb = _device(hass, loaded_entry, service_identifier(loaded_entry, "cifs"))
+    listed = {
+        device: {
+            t["type"]
+            for t in await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, device)
+            if t["domain"] == DOMAIN
+        }
+        for device in (system, vm, disk, smb)
+    }
+    assert listed == {
+        system: {"update_available"},
+        vm: {"vm_stopped"},
+        disk: {"disk_failed"},
+        smb: {"service_stopped"},
+    }
+    conditions = await async_get_device_automations(hass, DeviceAutomationType.CONDITION, vm)
+    assert {c["type"] for c in conditions if c["domain"] == DOMAIN} == {"is_vm_running"}
+
+
+async def test_vm_stopped_trigger(
+    hass: HomeAssistant, lab: LabHandle, loaded_entry: MockConfigEntry
+) -> None:
+    vm = _device(hass, loaded_entry, _guest(hass, loaded_entry, "homeassistant"))
+    triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, vm)
+    stopped = next(t for t in triggers if t["type"] == "vm_stopped")
+    conditions = await async_get_device_automations(hass, DeviceAutomationType.CONDITION, vm)
+    running = next(c for c in conditions if c["type"] == "is_vm_running")
+    assert running  # offered while it runs
+    calls = await _automation(hass, stopped)
+    await hass.services.async_call(
+        DOMAIN, "stop_vm", {"device_id": vm, "force": True, "wait": True}, blocking=True
+    )
+    await wait_for(lambda: len(calls) == 1, timeout=10)
+    assert calls[0].data["to"] == "stopped"
+
+
+def _guest(hass: HomeAssistant, entry: MockConfigEntry, name: str) -> tuple[str, str]:
+    """The identifier of the VM or container called `name`, from the entry's own data."""
+    guests = entry.runtime_data.vms.data
+    (key,) = [key for key, guest in guests.items() if guest.name == name]
+    return guest_identifier(entry, *key)
