@@ -192,6 +192,10 @@ def run_browser_check(
                     re.compile(r"Allocated\s*[\d.]+\s*TB[\s\S]*Last scrub")
                 ),
             )
+            check(
+                "storage: the pool lists its disks",
+                lambda: expect(section(page, "Pool tank")).to_contain_text("Disk sda"),
+            )
             screenshot(page, "dashboard-storage")
 
             open_view(page, "pipeline")

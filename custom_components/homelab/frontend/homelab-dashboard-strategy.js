@@ -311,6 +311,18 @@ function system(lab) {
     : emptyView("No TrueNAS system yet: add your TrueNAS server to Home Lab.");
 }
 
+/** The disks of a pool device (or, without a pool, of none), as entity rows. */
+function diskRows(lab, parent) {
+  return lab
+    .devices("disk_state")
+    .filter((disk) => (lab.device(disk).via_device_id || null) === parent)
+    .flatMap((disk) => {
+      const e = (key) => lab.of(disk, key);
+      const temperature = e("disk_temperature") || e("disk_temperature_max");
+      return [row(e("disk_state"), lab.deviceName(disk)), row(temperature, `${lab.deviceName(disk)} temperature`)];
+    });
+}
+
 function storage(lab) {
   const sections = lab.devices("pool_status").map((pool) => {
     const e = (key) => lab.of(pool, key);
@@ -345,6 +357,7 @@ function storage(lab) {
         row(e("scrub_errors"), "Scrub"),
         row(e("disks_not_online"), "Disks not online"),
       ]),
+      entitiesCard("Disks", diskRows(lab, pool)),
       e("used_percent")
         ? { type: "history-graph", title: "Used", hours_to_show: 168, entities: [e("used_percent")] }
         : undefined,
@@ -403,6 +416,36 @@ function services(lab) {
       ),
     );
   });
+  // The NAS's virtual machines and containers, then its sharing services (SMB, NFS, SSH, ...).
+  lab.devices("vm_state").forEach((vm) => {
+    const e = (key) => lab.of(vm, key);
+    sections.push(
+      section(
+        heading(lab.deviceName(vm), "mdi:monitor"),
+        entitiesCard(undefined, [
+          row(e("vm_state"), "State"),
+          row(e("vm_run"), "Run"),
+          row(e("vm_restart"), "Restart"),
+          row(e("vm_vcpus"), "Virtual CPUs"),
+          row(e("vm_memory"), "Memory"),
+        ]),
+      ),
+    );
+  });
+  const sharing = lab.devices("service_running");
+  if (sharing.length) {
+    sections.push(
+      section(
+        heading("Sharing services", "mdi:folder-network"),
+        entitiesCard(
+          undefined,
+          sharing.map((service) =>
+            row(lab.of(service, "service_run") || lab.of(service, "service_running"), lab.deviceName(service)),
+          ),
+        ),
+      ),
+    );
+  }
   lab.devices("probe_reachable").forEach((probe) => {
     const e = (key) => lab.of(probe, key);
     sections.push(
