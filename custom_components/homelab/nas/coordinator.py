@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, override
+from typing import TYPE_CHECKING, override
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from ..clients.truenas import (
     SCAN_EVENT,
@@ -27,7 +27,6 @@ from ..clients.truenas import (
     Pool,
     PoolScan,
     SystemInfo,
-    TrueNASAuthenticationError,
     TrueNASClient,
     TrueNASConnectionError,
     TrueNASError,
@@ -44,6 +43,7 @@ from ..const import (
 )
 from ..repairs import async_report_certificate_changed, async_sync_pool_issues
 from .identifiers import pool_identifier
+from .server_coordinator import ServerCoordinator, translated_error
 
 if TYPE_CHECKING:
     from .runtime import TrueNASConfigEntry
@@ -66,29 +66,18 @@ class TrueNASData:
         return [alert for alert in self.alerts.values() if not alert.dismissed]
 
 
-class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
+class TrueNASCoordinator(ServerCoordinator[TrueNASData]):
     """Owns every call to the TrueNAS server for one entry."""
-
-    config_entry: TrueNASConfigEntry
 
     def __init__(
         self, hass: HomeAssistant, entry: TrueNASConfigEntry, client: TrueNASClient
     ) -> None:
         """Set up polling at the entry's configured interval."""
         interval = entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)
-        super().__init__(
-            hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"TrueNAS {entry.title}",
-            update_interval=timedelta(seconds=interval),
-            always_update=False,
-        )
-        self.client = client
+        super().__init__(hass, entry, client, name="", update_interval=timedelta(seconds=interval))
         self._interval = timedelta(seconds=interval)
         self._alerts: dict[str, Alert] = {}
         self._alerts_loaded = False
-        self._unsubscribers: list[Callable[[], Any]] = []
         self._pool_listeners: list[Callable[[set[str]], None]] = []
         self._known_pools: set[str] = set()
 
@@ -103,29 +92,12 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
                 # After this, alert.list events keep the dict current (if TrueNAS sends them).
                 self._alerts = {alert.uuid: alert for alert in await self.client.alerts()}
                 self._alerts_loaded = True
-        except TrueNASAuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from err
-        except TrueNASInvalidResponseError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="invalid_response",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        except TrueNASTimeoutError as err:
-            raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect") from err
-        except TrueNASConnectionError as err:
-            # The socket is gone (a send may fail before the reader notices): report the outage
-            # here, once, so that it is the one warning and not an error line on top.
-            self._connection_lost()
-            raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect") from err
         except TrueNASError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            if isinstance(err, TrueNASConnectionError) and not isinstance(err, TrueNASTimeoutError):
+                # The socket is gone (a send may fail before the reader notices): report the
+                # outage here, once, so that it is the one warning and not an error line on top.
+                self._connection_lost()
+            raise translated_error(err) from err
         data = TrueNASData(
             system=system,
             pools={pool.name: pool for pool in pools},
@@ -178,20 +150,14 @@ class TrueNASCoordinator(DataUpdateCoordinator[TrueNASData]):
 
     async def async_start_push(self) -> None:
         """Subscribe to the server's events; the client restores them after a reconnect."""
-        self._unsubscribers.append(self.client.add_connection_listener(self._on_connection))
+        await super().async_start_push()
         self._unsubscribers.append(await self.client.subscribe("alert.list", self._on_alert))
         # zfs.pool.scan before 26: the client subscribes under the server's name.
         self._unsubscribers.append(await self.client.subscribe(SCAN_EVENT, self._on_scan))
         self._unsubscribers.append(await self.client.subscribe("pool.query", self._on_pool_event))
 
-    async def async_stop_push(self) -> None:
-        """Undo `async_start_push`."""
-        while self._unsubscribers:
-            result = self._unsubscribers.pop()()
-            if result is not None:
-                await result
-
     @callback
+    @override
     def _on_connection(self, state: ConnectionState) -> None:
         if state is ConnectionState.CONNECTED:
             # Back: refresh now instead of waiting for the next poll (not debounced: after a

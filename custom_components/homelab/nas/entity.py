@@ -14,6 +14,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from ..clients.truenas import App, Pool
 from .coordinator import TrueNASCoordinator
 from .identifiers import app_identifier, pool_identifier, system_identifier
+from .server_coordinator import ServerCoordinator
 
 if TYPE_CHECKING:
     from .apps.coordinator import AppsCoordinator
@@ -86,27 +87,70 @@ class TrueNASEntity(CoordinatorEntity[TrueNASCoordinator]):
         self._attr_device_info = DeviceInfo(identifiers={system_identifier(entry)})
 
 
-class PoolEntity(CoordinatorEntity[TrueNASCoordinator]):
-    """An entity of one pool's device (under the system device)."""
+class NasDeviceEntity[CoordinatorT: ServerCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
+    """An entity of one thing's device: unique id `<entry>_<part>_<key>`, available while present.
+
+    `present` says whether the thing is still in the coordinator's data; `follows_connection`
+    makes the entity unavailable while the server is unreachable.
+    """
 
     _attr_has_entity_name = True
+    follows_connection = True
+
+    def __init__(
+        self,
+        coordinator: CoordinatorT,
+        description: EntityDescription,
+        unique_part: str,
+        device_info: DeviceInfo,
+    ) -> None:
+        """Attach to the device `device_info` describes."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        entry = coordinator.config_entry
+        self._attr_unique_id = f"{entry.unique_id}_{unique_part}_{description.key}"
+        self._attr_device_info = device_info
+
+    def present(self) -> bool:
+        """Whether the thing is in the coordinator's data (which is set)."""
+        raise NotImplementedError
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Unavailable without data, when the server is unreachable or the thing is gone."""
+        return (
+            super().available
+            and (self.coordinator.client.connected or not self.follows_connection)
+            and self.coordinator.data is not None
+            and self.present()
+        )
+
+
+class PoolEntity(NasDeviceEntity[TrueNASCoordinator]):
+    """An entity of one pool's device (under the system device)."""
+
+    # Unavailable when the server is unreachable through the pool coordinator's own refresh.
+    follows_connection = False
 
     def __init__(
         self, coordinator: TrueNASCoordinator, description: EntityDescription, pool_name: str
     ) -> None:
         """Attach to the pool's device."""
-        super().__init__(coordinator)
         entry = coordinator.config_entry
-        self.entity_description = description
         self.pool_name = pool_name
-        self._attr_unique_id = f"{entry.unique_id}_pool_{pool_name}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={pool_identifier(entry, pool_name)},
-            name=pool_name,
-            manufacturer="OpenZFS",
-            model="ZFS pool",
-            via_device_id=entry.runtime_data.system_device_id,
-            configuration_url=f"{entry.runtime_data.client.base_url}/ui/storage",
+        super().__init__(
+            coordinator,
+            description,
+            f"pool_{pool_name}",
+            DeviceInfo(
+                identifiers={pool_identifier(entry, pool_name)},
+                name=pool_name,
+                manufacturer="OpenZFS",
+                model="ZFS pool",
+                via_device_id=entry.runtime_data.system_device_id,
+                configuration_url=f"{entry.runtime_data.client.base_url}/ui/storage",
+            ),
         )
 
     @property
@@ -114,36 +158,34 @@ class PoolEntity(CoordinatorEntity[TrueNASCoordinator]):
         """The pool's latest data (only read while available)."""
         return self.coordinator.data.pools[self.pool_name]
 
-    @property
     @override
-    def available(self) -> bool:
-        """Unavailable when the server is unreachable or the pool is gone."""
-        return super().available and self.pool_name in self.coordinator.data.pools
+    def present(self) -> bool:
+        return self.pool_name in self.coordinator.data.pools
 
 
-class AppEntity(CoordinatorEntity["AppsCoordinator"]):
+class AppEntity(NasDeviceEntity["AppsCoordinator"]):
     """An entity of one TrueNAS app's device (under the system device)."""
-
-    _attr_has_entity_name = True
 
     def __init__(
         self, coordinator: AppsCoordinator, description: EntityDescription, app_name: str
     ) -> None:
         """Attach to the app's device."""
-        super().__init__(coordinator)
         entry = coordinator.config_entry
-        self.entity_description = description
         self.app_name = app_name
-        self._attr_unique_id = f"{entry.unique_id}_app_{app_name}_{description.key}"
         app = coordinator.data[app_name]
-        self._attr_device_info = DeviceInfo(
-            identifiers={app_identifier(entry, app_name)},
-            name=app.title or app_name,
-            manufacturer="TrueNAS apps",
-            model=f"{app.train.title()} train" if app.train else "Custom app",
-            sw_version=app.human_version or app.version,
-            via_device_id=entry.runtime_data.system_device_id,
-            configuration_url=app.first_portal,
+        super().__init__(
+            coordinator,
+            description,
+            f"app_{app_name}",
+            DeviceInfo(
+                identifiers={app_identifier(entry, app_name)},
+                name=app.title or app_name,
+                manufacturer="TrueNAS apps",
+                model=f"{app.train.title()} train" if app.train else "Custom app",
+                sw_version=app.human_version or app.version,
+                via_device_id=entry.runtime_data.system_device_id,
+                configuration_url=app.first_portal,
+            ),
         )
 
     @property
@@ -151,12 +193,6 @@ class AppEntity(CoordinatorEntity["AppsCoordinator"]):
         """The app's latest data (only read while available)."""
         return self.coordinator.data[self.app_name]
 
-    @property
     @override
-    def available(self) -> bool:
-        """Unavailable when the server is unreachable or the app is gone."""
-        return (
-            super().available
-            and self.coordinator.client.connected
-            and self.app_name in self.coordinator.data
-        )
+    def present(self) -> bool:
+        return self.app_name in self.coordinator.data

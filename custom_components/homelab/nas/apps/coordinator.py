@@ -15,26 +15,23 @@ from typing import TYPE_CHECKING, Any, Literal, override
 
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from ...clients.truenas import (
     App,
     AppStats,
-    ConnectionState,
     Event,
     Job,
-    TrueNASAuthenticationError,
     TrueNASCallError,
     TrueNASClient,
-    TrueNASConnectionError,
     TrueNASError,
     TrueNASInvalidResponseError,
     TrueNASTimeoutError,
 )
 from ...const import DOMAIN, LOGGER
 from ..identifiers import app_identifier
+from ..server_coordinator import ServerCoordinator
 
 if TYPE_CHECKING:
     from ..runtime import TrueNASConfigEntry
@@ -77,24 +74,19 @@ class AppJobResult:
         return {"job_id": self.job_id, "state": self.state, "error": self.error}
 
 
-class AppsCoordinator(DataUpdateCoordinator[dict[str, App]]):
+class AppsCoordinator(ServerCoordinator[dict[str, App]]):
     """Owns the apps of one TrueNAS entry."""
 
-    config_entry: TrueNASConfigEntry
+    task_prefix = "apps"
+    # A malformed app list fails the refresh as any other error does.
+    invalid_response_key = "update_failed"
+    debounce_reconnect = False
 
     def __init__(
         self, hass: HomeAssistant, entry: TrueNASConfigEntry, client: TrueNASClient
     ) -> None:
         """Poll only as a safety net; events do the work."""
-        super().__init__(
-            hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"TrueNAS apps {entry.title}",
-            update_interval=APPS_SAFETY_NET_INTERVAL,
-            always_update=False,
-        )
-        self.client = client
+        super().__init__(hass, entry, client, name="apps", update_interval=APPS_SAFETY_NET_INTERVAL)
         # Portals come as http://0.0.0.0:PORT/: links and probe presets use the NAS's host.
         self.portal_host = str(entry.data.get(CONF_HOST) or "")
         self.stats: dict[str, AppStats] = {}
@@ -103,41 +95,22 @@ class AppsCoordinator(DataUpdateCoordinator[dict[str, App]]):
         self._known: set[str] = set()
         self._app_listeners: list[Callable[[set[str]], None]] = []
         self._stats_listeners: dict[str, list[Callable[[], None]]] = {}
-        self._unsubscribers: list[Callable[[], Any]] = []
 
     # ------------------------------------------------------------------ polling
 
     @override
-    async def _async_update_data(self) -> dict[str, App]:
-        if not self.client.connected and self.data is not None:
-            # An outage is reported (once) by the pool coordinator; keep the last data.
-            return self.data
-        try:
-            apps = await self.client.apps()
-        except TrueNASAuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from err
-        except TrueNASConnectionError as err:
-            if self.data is not None and not isinstance(err, TrueNASTimeoutError):
-                # The socket went down mid-refresh: the pool coordinator reports the outage
-                # (once); keep the last data, the entities follow the connection.
-                return self.data
-            raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect") from err
-        except TrueNASError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        data = {app.name: app.with_portal_host(self.portal_host) for app in apps}
+    async def _fetch(self) -> dict[str, App]:
+        apps = await self.client.apps()
+        return {app.name: app.with_portal_host(self.portal_host) for app in apps}
+
+    @override
+    def _fetched(self, data: dict[str, App]) -> None:
         self._track(set(data))
         self.update_interval = (
             APPS_POLL_INTERVAL
             if self.client.subscription_denied("app.query")
             else APPS_SAFETY_NET_INTERVAL
         )
-        return data
 
     # ------------------------------------------------------------ dynamic apps
 
@@ -168,7 +141,7 @@ class AppsCoordinator(DataUpdateCoordinator[dict[str, App]]):
     async def async_start_push(self) -> None:
         """Subscribe to app, stats and job events (restored by the client on reconnect)."""
         client = self.client
-        self._unsubscribers.append(client.add_connection_listener(self._on_connection))
+        await super().async_start_push()
         self._unsubscribers.append(await client.subscribe("app.query", self._on_app_event))
         self._unsubscribers.append(
             await client.subscribe(
@@ -179,26 +152,7 @@ class AppsCoordinator(DataUpdateCoordinator[dict[str, App]]):
         if client.subscription_denied("app.query"):
             # No app events (a repair says why): poll the list instead, from now on.
             self.update_interval = APPS_POLL_INTERVAL
-            self.config_entry.async_create_background_task(
-                self.hass, self.async_refresh(), "homelab-apps-poll-instead"
-            )
-
-    async def async_stop_push(self) -> None:
-        """Undo `async_start_push`."""
-        while self._unsubscribers:
-            result = self._unsubscribers.pop()()
-            if result is not None:
-                await result
-
-    @callback
-    def _on_connection(self, state: ConnectionState) -> None:
-        if state is ConnectionState.CONNECTED:
-            # Events may have been missed while the socket was down.
-            self.config_entry.async_create_background_task(
-                self.hass, self.async_refresh(), "homelab-apps-reconnected"
-            )
-        # App entities follow the connection; the pool coordinator logs the outage once.
-        self.async_update_listeners()
+            self._refresh_in_background("poll-instead", debounced=False)
 
     @callback
     def _on_app_event(self, event: Event) -> None:

@@ -25,22 +25,14 @@ import time
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import (
-    ConfigEntryAuthFailed,
-    HomeAssistantError,
-    ServiceValidationError,
-)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from ...clients.truenas import (
-    ConnectionState,
     Event,
-    TrueNASAuthenticationError,
     TrueNASCallError,
     TrueNASClient,
-    TrueNASConnectionError,
     TrueNASError,
     TrueNASInvalidResponseError,
     TrueNASMethodNotFoundError,
@@ -59,6 +51,7 @@ from ...clients.truenas.backups import (
 from ...clients.truenas.schedule import Schedule
 from ...const import DOMAIN, LOGGER
 from ..identifiers import dataset_identifier, task_identifier
+from ..server_coordinator import ServerCoordinator
 from .options import DEFAULT_UNCOVERED_MAX_AGE, BackupOptions
 
 if TYPE_CHECKING:
@@ -188,10 +181,10 @@ def last_run(task: Task) -> datetime | None:
     return task.last_run
 
 
-class BackupCoordinator(DataUpdateCoordinator[BackupData]):
+class BackupCoordinator(ServerCoordinator[BackupData]):
     """Owns the backup calls of one TrueNAS entry."""
 
-    config_entry: TrueNASConfigEntry
+    task_prefix = "backups"
 
     def __init__(
         self,
@@ -203,14 +196,8 @@ class BackupCoordinator(DataUpdateCoordinator[BackupData]):
         """Poll at the backup interval of the entry's options."""
         self.options = BackupOptions.from_options(entry.options)
         super().__init__(
-            hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"TrueNAS backups {entry.title}",
-            update_interval=self.options.poll_interval,
-            always_update=False,
+            hass, entry, client, name="backups", update_interval=self.options.poll_interval
         )
-        self.client = client
         self.truenas = truenas
         self.api: TrueNASBackups | None = None
         self.freshness: SnapshotFreshness | None = None
@@ -231,11 +218,28 @@ class BackupCoordinator(DataUpdateCoordinator[BackupData]):
         self._known_tasks: set[TaskKey] = set()
         self._known_datasets: set[str] = set()
         self._tracked = False
-        self._unsubscribers: list[Callable[[], Any]] = []
 
     # ------------------------------------------------------------------ polling
 
+    @override
     async def _fetch(self) -> BackupData:
+        started = time.perf_counter()
+        data = await self._read()
+        self.last_refresh_seconds = time.perf_counter() - started
+        return data
+
+    @override
+    def _fetched(self, data: BackupData) -> None:
+        self._observe(self.data, data)
+        self._track(data)
+
+    @override
+    def _fetch_failed(self, err: TrueNASError) -> None:
+        if isinstance(err, TrueNASMethodNotFoundError):
+            # The server was upgraded or downgraded under us: pick the methods again next time.
+            self.api = self.freshness = None
+
+    async def _read(self) -> BackupData:
         if self.api is None:
             system = self.truenas.data.system if self.truenas.data else None
             self.api = await TrueNASBackups.detect(
@@ -255,49 +259,6 @@ class BackupCoordinator(DataUpdateCoordinator[BackupData]):
             cloud_syncs={task.id: task for task in cloud_syncs},
             datasets=snapshots,
         )
-
-    @override
-    async def _async_update_data(self) -> BackupData:
-        if not self.client.connected and self.data is not None:
-            # An outage is reported (once) by the pool coordinator; keep the last data.
-            return self.data
-        started = time.perf_counter()
-        try:
-            data = await self._fetch()
-        except TrueNASAuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from err
-        except TrueNASMethodNotFoundError as err:
-            # The server was upgraded or downgraded under us: pick the methods again next time.
-            self.api = self.freshness = None
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        except TrueNASInvalidResponseError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="invalid_response",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        except TrueNASConnectionError as err:
-            if self.data is not None and not isinstance(err, TrueNASTimeoutError):
-                # The socket went down mid-refresh: the pool coordinator reports the outage
-                # (once); keep the last data, the entities follow the connection.
-                return self.data
-            raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect") from err
-        except TrueNASError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        self.last_refresh_seconds = time.perf_counter() - started
-        self._observe(self.data, data)
-        self._track(data)
-        return data
 
     # ------------------------------------------------------------ staleness
 
@@ -477,24 +438,8 @@ class BackupCoordinator(DataUpdateCoordinator[BackupData]):
 
     async def async_start_push(self) -> None:
         """Follow jobs through `core.get_jobs` events (restored by the client on reconnect)."""
-        self._unsubscribers.append(self.client.add_connection_listener(self._on_connection))
+        await super().async_start_push()
         self._unsubscribers.append(await self.client.subscribe("core.get_jobs", self._on_job))
-
-    async def async_stop_push(self) -> None:
-        """Undo `async_start_push`."""
-        while self._unsubscribers:
-            result = self._unsubscribers.pop()()
-            if result is not None:
-                await result
-
-    @callback
-    def _on_connection(self, state: ConnectionState) -> None:
-        if state is ConnectionState.CONNECTED:
-            # Job events may have been missed while the socket was down.
-            self.config_entry.async_create_background_task(
-                self.hass, self.async_request_refresh(), "homelab-backups-reconnected"
-            )
-        self.async_update_listeners()
 
     @callback
     def _on_job(self, event: Event) -> None:

@@ -20,7 +20,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
 from ...clients.truenas.backups import CloudSyncTask, DatasetSnapshots, ReplicationTask
-from ..entity import async_add_for_each
+from ..entity import NasDeviceEntity, async_add_for_each
 from ..identifiers import dataset_identifier, pool_identifier, task_identifier
 from .coordinator import BackupCoordinator, Task, TaskKey, TaskKind
 
@@ -75,21 +75,16 @@ def async_add_per_dataset(
     )
 
 
-class BackupTaskEntity(CoordinatorEntity[BackupCoordinator]):
+class BackupTaskEntity(NasDeviceEntity[BackupCoordinator]):
     """An entity of one backup task's device."""
-
-    _attr_has_entity_name = True
 
     def __init__(
         self, coordinator: BackupCoordinator, description: EntityDescription, key: TaskKey
     ) -> None:
         """Attach to the task's device (named after the task, under the system device)."""
-        super().__init__(coordinator)
         entry = coordinator.config_entry
         kind, task_id = key
-        self.entity_description = description
         self.task_key = key
-        self._attr_unique_id = f"{entry.unique_id}_{kind}_{task_id}_{description.key}"
         task = coordinator.data.task(key) if coordinator.data else None
         placeholders = {"id": str(task_id), "name": str(task_id)}
         translation_key = str(kind)
@@ -104,14 +99,19 @@ class BackupTaskEntity(CoordinatorEntity[BackupCoordinator]):
                 for other in coordinator.data.snapshot_tasks.values()
             ):
                 translation_key = "snapshottask_numbered"
-        self._attr_device_info = DeviceInfo(
-            identifiers={task_identifier(entry, kind, task_id)},
-            translation_key=translation_key,
-            translation_placeholders=placeholders,
-            manufacturer="iXsystems",
-            model=TASK_MODELS[kind],
-            via_device_id=entry.runtime_data.system_device_id,
-            configuration_url=f"{entry.runtime_data.client.base_url}{UI_PATHS[kind]}",
+        super().__init__(
+            coordinator,
+            description,
+            f"{kind}_{task_id}",
+            DeviceInfo(
+                identifiers={task_identifier(entry, kind, task_id)},
+                translation_key=translation_key,
+                translation_placeholders=placeholders,
+                manufacturer="iXsystems",
+                model=TASK_MODELS[kind],
+                via_device_id=entry.runtime_data.system_device_id,
+                configuration_url=f"{entry.runtime_data.client.base_url}{UI_PATHS[kind]}",
+            ),
         )
 
     @property
@@ -121,44 +121,39 @@ class BackupTaskEntity(CoordinatorEntity[BackupCoordinator]):
         assert task is not None  # noqa: S101 - guarded by `available`
         return task
 
-    @property
     @override
-    def available(self) -> bool:
-        """Unavailable without data, when the server is unreachable or the task is gone."""
-        return (
-            super().available
-            and self.coordinator.client.connected
-            and self.coordinator.data is not None
-            and self.coordinator.data.task(self.task_key) is not None
-        )
+    def present(self) -> bool:
+        return self.coordinator.data.task(self.task_key) is not None
 
 
-class DatasetEntity(CoordinatorEntity[BackupCoordinator]):
+class DatasetEntity(NasDeviceEntity[BackupCoordinator]):
     """An entity of one watched dataset's device (under its pool)."""
-
-    _attr_has_entity_name = True
 
     def __init__(
         self, coordinator: BackupCoordinator, description: EntityDescription, dataset: str
     ) -> None:
         """Attach to the dataset's device."""
-        super().__init__(coordinator)
         entry = coordinator.config_entry
-        self.entity_description = description
         self.dataset = dataset
-        self._attr_unique_id = f"{entry.unique_id}_dataset_{dataset}_{description.key}"
         pool = dataset.split("/", 1)[0]
         registry = dr.async_get(coordinator.hass)
         pool_device = registry.async_get_device_by_identifier(
             pool_identifier(entry, pool), entry.entry_id
         )
-        self._attr_device_info = DeviceInfo(
-            identifiers={dataset_identifier(entry, dataset)},
-            name=dataset,
-            manufacturer="OpenZFS",
-            model="ZFS dataset",
-            via_device_id=pool_device.id if pool_device else entry.runtime_data.system_device_id,
-            configuration_url=f"{entry.runtime_data.client.base_url}/ui/datasets",
+        super().__init__(
+            coordinator,
+            description,
+            f"dataset_{dataset}",
+            DeviceInfo(
+                identifiers={dataset_identifier(entry, dataset)},
+                name=dataset,
+                manufacturer="OpenZFS",
+                model="ZFS dataset",
+                via_device_id=(
+                    pool_device.id if pool_device else entry.runtime_data.system_device_id
+                ),
+                configuration_url=f"{entry.runtime_data.client.base_url}/ui/datasets",
+            ),
         )
 
     @property
@@ -166,16 +161,9 @@ class DatasetEntity(CoordinatorEntity[BackupCoordinator]):
         """The dataset's latest snapshot data (only read while available)."""
         return self.coordinator.data.datasets[self.dataset]
 
-    @property
     @override
-    def available(self) -> bool:
-        """Unavailable without data, when the server is unreachable or the dataset is gone."""
-        return (
-            super().available
-            and self.coordinator.client.connected
-            and self.coordinator.data is not None
-            and self.dataset in self.coordinator.data.datasets
-        )
+    def present(self) -> bool:
+        return self.dataset in self.coordinator.data.datasets
 
 
 class StaleTimerMixin(CoordinatorEntity[BackupCoordinator]):

@@ -16,11 +16,10 @@ from homeassistant.const import EntityCategory, UnitOfInformation, UnitOfTempera
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from ...clients.truenas import POOL_STATUSES, Vdev
 from ...clients.truenas.devices import Disk
-from ..entity import async_add_for_each
+from ..entity import NasDeviceEntity, async_add_for_each
 from ..identifiers import disk_identifier, pool_identifier
 from .coordinator import DiskCoordinator, DiskData
 
@@ -175,20 +174,15 @@ def async_setup_disk_sensors(
     )
 
 
-class DiskEntity(CoordinatorEntity[DiskCoordinator]):
+class DiskEntity(NasDeviceEntity[DiskCoordinator]):
     """An entity of one disk's device (under its pool's device, or the system's)."""
-
-    _attr_has_entity_name = True
 
     def __init__(
         self, coordinator: DiskCoordinator, description: SensorEntityDescription, name: str
     ) -> None:
         """Attach to the disk's device."""
-        super().__init__(coordinator)
         entry = coordinator.config_entry
-        self.entity_description = description
         self.disk_name = name
-        self._attr_unique_id = f"{entry.unique_id}_disk_{name}_{description.key}"
         disk = coordinator.data.disks[name]
         via = entry.runtime_data.system_device_id
         if disk.pool is not None and disk.pool in entry.runtime_data.coordinator.data.pools:
@@ -200,15 +194,20 @@ class DiskEntity(CoordinatorEntity[DiskCoordinator]):
                 )
                 .id
             )
-        self._attr_device_info = DeviceInfo(
-            identifiers={disk_identifier(entry, name)},
-            translation_key="disk",
-            translation_placeholders={"name": name},
-            manufacturer=(disk.model or "").split(" ", 1)[0] or None,
-            model=disk.model,
-            serial_number=disk.serial or None,
-            via_device_id=via,
-            configuration_url=f"{entry.runtime_data.client.base_url}/ui/storage/disks",
+        super().__init__(
+            coordinator,
+            description,
+            f"disk_{name}",
+            DeviceInfo(
+                identifiers={disk_identifier(entry, name)},
+                translation_key="disk",
+                translation_placeholders={"name": name},
+                manufacturer=(disk.model or "").split(" ", 1)[0] or None,
+                model=disk.model,
+                serial_number=disk.serial or None,
+                via_device_id=via,
+                configuration_url=f"{entry.runtime_data.client.base_url}/ui/storage/disks",
+            ),
         )
 
     @override
@@ -232,16 +231,9 @@ class DiskEntity(CoordinatorEntity[DiskCoordinator]):
                             return DiskView(self.disk_name, disk, data, pool.name, group, leaf)
         return DiskView(self.disk_name, disk, data, disk.pool, None, None)
 
-    @property
     @override
-    def available(self) -> bool:
-        """Unavailable when the server is unreachable or the disk is gone."""
-        return (
-            super().available
-            and self.coordinator.client.connected
-            and self.coordinator.data is not None
-            and self.disk_name in self.coordinator.data.disks
-        )
+    def present(self) -> bool:
+        return self.disk_name in self.coordinator.data.disks
 
 
 class DiskSensor(DiskEntity, SensorEntity):

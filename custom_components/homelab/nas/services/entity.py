@@ -11,10 +11,9 @@ from homeassistant.const import EntityCategory
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from ...clients.truenas.devices import Service
-from ..entity import async_add_for_each
+from ..entity import NasDeviceEntity, async_add_for_each
 from ..identifiers import service_identifier
 from .coordinator import ServiceCoordinator
 
@@ -42,28 +41,28 @@ SWITCH = SwitchEntityDescription(
 )
 
 
-class ServiceEntity(CoordinatorEntity[ServiceCoordinator]):
+class ServiceEntity(NasDeviceEntity[ServiceCoordinator]):
     """An entity of one system service's device (under the system device)."""
-
-    _attr_has_entity_name = True
 
     def __init__(
         self, coordinator: ServiceCoordinator, description: EntityDescription, name: str
     ) -> None:
         """Attach to the service's device."""
-        super().__init__(coordinator)
         entry = coordinator.config_entry
-        self.entity_description = description
         self.service_name = name
-        self._attr_unique_id = f"{entry.unique_id}_service_{name}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={service_identifier(entry, name)},
-            translation_key="service",
-            translation_placeholders={"name": SERVICE_NAMES.get(name, name)},
-            manufacturer="iXsystems",
-            model="System service",
-            via_device_id=entry.runtime_data.system_device_id,
-            configuration_url=f"{entry.runtime_data.client.base_url}/ui/system/services",
+        super().__init__(
+            coordinator,
+            description,
+            f"service_{name}",
+            DeviceInfo(
+                identifiers={service_identifier(entry, name)},
+                translation_key="service",
+                translation_placeholders={"name": SERVICE_NAMES.get(name, name)},
+                manufacturer="iXsystems",
+                model="System service",
+                via_device_id=entry.runtime_data.system_device_id,
+                configuration_url=f"{entry.runtime_data.client.base_url}/ui/system/services",
+            ),
         )
 
     @property
@@ -71,16 +70,9 @@ class ServiceEntity(CoordinatorEntity[ServiceCoordinator]):
         """The service's latest data (only read while available)."""
         return self.coordinator.data[self.service_name]
 
-    @property
     @override
-    def available(self) -> bool:
-        """Unavailable when the server is unreachable or the service is gone."""
-        return (
-            super().available
-            and self.coordinator.client.connected
-            and self.coordinator.data is not None
-            and self.service_name in self.coordinator.data
-        )
+    def present(self) -> bool:
+        return self.service_name in self.coordinator.data
 
 
 class ServiceRunning(ServiceEntity, BinarySensorEntity):

@@ -20,22 +20,14 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory, UnitOfTime
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from ...clients.truenas import (
-    TrueNASAuthenticationError,
-    TrueNASClient,
-    TrueNASConnectionError,
-    TrueNASError,
-    TrueNASTimeoutError,
-)
+from ...clients.truenas import TrueNASClient
 from ...clients.truenas.system import Certificate, TrueNASSystem
-from ...const import DOMAIN, LOGGER
 from ..coordinator import TrueNASCoordinator
 from ..entity import TrueNASEntity, async_add_for_each
+from ..server_coordinator import ServerCoordinator
 
 if TYPE_CHECKING:
     from ..runtime import TrueNASConfigEntry
@@ -43,54 +35,33 @@ if TYPE_CHECKING:
 CERTIFICATES_INTERVAL = timedelta(hours=1)
 
 
-class CertificatesCoordinator(DataUpdateCoordinator[dict[int, Certificate]]):
+class CertificatesCoordinator(ServerCoordinator[dict[int, Certificate]]):
     """The certificates of one entry, by id."""
 
-    config_entry: TrueNASConfigEntry
+    # A malformed list fails the refresh as any other error does.
+    invalid_response_key = "update_failed"
 
     def __init__(
         self, hass: HomeAssistant, entry: TrueNASConfigEntry, client: TrueNASClient
     ) -> None:
         """Poll hourly."""
         super().__init__(
-            hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"TrueNAS certificates {entry.title}",
-            update_interval=CERTIFICATES_INTERVAL,
-            always_update=False,
+            hass, entry, client, name="certificates", update_interval=CERTIFICATES_INTERVAL
         )
-        self.client = client
         self.api = TrueNASSystem(client)
         self._known: set[int] = set()
         self._cert_listeners: list[Callable[[set[int]], None]] = []
 
     @override
-    async def _async_update_data(self) -> dict[int, Certificate]:
-        if not self.client.connected and self.data is not None:
-            return self.data
-        try:
-            certificates = await self.api.certificates()
-        except TrueNASAuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from err
-        except TrueNASConnectionError as err:
-            if self.data is not None and not isinstance(err, TrueNASTimeoutError):
-                return self.data
-            raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect") from err
-        except TrueNASError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        data = {certificate.id: certificate for certificate in certificates}
+    async def _fetch(self) -> dict[int, Certificate]:
+        return {certificate.id: certificate for certificate in await self.api.certificates()}
+
+    @override
+    def _fetched(self, data: dict[int, Certificate]) -> None:
         added = set(data) - self._known
         self._known |= added
         if added:
             self.hass.loop.call_soon(self._announce, added)
-        return data
 
     def _announce(self, added: set[int]) -> None:
         for listener in list(self._cert_listeners):

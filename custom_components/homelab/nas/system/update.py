@@ -9,7 +9,6 @@ once applied, a repair says a reboot is needed, and the reboot is the user's (`r
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, override
 
@@ -19,26 +18,24 @@ from homeassistant.components.update import (
     UpdateEntityFeature,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from ...clients.truenas import (
     ConnectionState,
     Event,
     Job,
-    TrueNASAuthenticationError,
     TrueNASCallError,
     TrueNASClient,
-    TrueNASConnectionError,
     TrueNASError,
     TrueNASTimeoutError,
 )
 from ...clients.truenas.system import UPDATE_EVENT, UPDATE_JOB_METHODS, TrueNASSystem, UpdateStatus
-from ...const import DOMAIN, LOGGER
+from ...const import DOMAIN
 from ..coordinator import TrueNASCoordinator
 from ..entity import TrueNASEntity
+from ..server_coordinator import ServerCoordinator
 
 if TYPE_CHECKING:
     from ..runtime import TrueNASConfigEntry
@@ -53,24 +50,18 @@ def reboot_issue_id(entry: TrueNASConfigEntry) -> str:
     return f"{entry.entry_id}_system_update_reboot_required"
 
 
-class SystemUpdateCoordinator(DataUpdateCoordinator[UpdateStatus]):
+class SystemUpdateCoordinator(ServerCoordinator[UpdateStatus]):
     """The TrueNAS update of one entry."""
 
-    config_entry: TrueNASConfigEntry
+    task_prefix = "system-update"
+    # A malformed offer fails the refresh as any other error does.
+    invalid_response_key = "update_failed"
 
     def __init__(
         self, hass: HomeAssistant, entry: TrueNASConfigEntry, client: TrueNASClient
     ) -> None:
         """Poll hourly until the release is known to push (then every 6 hours)."""
-        super().__init__(
-            hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"TrueNAS update {entry.title}",
-            update_interval=UPDATE_POLL_INTERVAL,
-            always_update=False,
-        )
-        self.client = client
+        super().__init__(hass, entry, client, name="update", update_interval=UPDATE_POLL_INTERVAL)
         self.api = TrueNASSystem(client)
         # The install job running now (ours, or one started elsewhere).
         self.job: Job | None = None
@@ -78,30 +69,14 @@ class SystemUpdateCoordinator(DataUpdateCoordinator[UpdateStatus]):
         self.last_error: str | None = None
         # The version an install applied, while it waits for a reboot.
         self.pending_version: str | None = None
-        self._unsubscribers: list[Callable[[], Any]] = []
 
     @override
-    async def _async_update_data(self) -> UpdateStatus:
-        if not self.client.connected and self.data is not None:
-            return self.data  # the entry's coordinator reports the outage (once)
-        try:
-            status = await self.api.update_status()
-        except TrueNASAuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from err
-        except TrueNASConnectionError as err:
-            if self.data is not None and not isinstance(err, TrueNASTimeoutError):
-                return self.data
-            raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect") from err
-        except TrueNASError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        self._sync_reboot_issue(status)
-        return status
+    async def _fetch(self) -> UpdateStatus:
+        return await self.api.update_status()
+
+    @override
+    def _fetched(self, data: UpdateStatus) -> None:
+        self._sync_reboot_issue(data)
 
     def _sync_reboot_issue(self, status: UpdateStatus) -> None:
         issue_id = reboot_issue_id(self.config_entry)
@@ -127,35 +102,25 @@ class SystemUpdateCoordinator(DataUpdateCoordinator[UpdateStatus]):
     async def async_start_push(self) -> None:
         """`update.status` events (25.10+) and install jobs (`core.get_jobs`)."""
         client = self.client
-        self._unsubscribers.append(client.add_connection_listener(self._on_connection))
+        await super().async_start_push()
         self._unsubscribers.append(await client.subscribe("core.get_jobs", self._on_job))
         if self.api.has_status_event:
             self._unsubscribers.append(await client.subscribe(UPDATE_EVENT, self._on_status))
             if not client.subscription_denied(UPDATE_EVENT):
                 self.update_interval = UPDATE_SAFETY_NET_INTERVAL
 
-    async def async_stop_push(self) -> None:
-        """Undo `async_start_push`."""
-        while self._unsubscribers:
-            result = self._unsubscribers.pop()()
-            if result is not None:
-                await result
-
     @callback
+    @override
     def _on_connection(self, state: ConnectionState) -> None:
         if state is ConnectionState.CONNECTED:
             # Back (perhaps after the reboot that applied an update): read the offer again.
             self.job = None
-            self.config_entry.async_create_background_task(
-                self.hass, self.async_refresh(), "homelab-system-update-reconnected"
-            )
+            self._refresh_in_background("reconnected", debounced=False)
 
     @callback
     def _on_status(self, _event: Event) -> None:
         # The event's `status` sits beside `fields`; reading it again is one small call.
-        self.config_entry.async_create_background_task(
-            self.hass, self.async_refresh(), "homelab-system-update-event"
-        )
+        self._refresh_in_background("event", debounced=False)
 
     @callback
     def _on_job(self, event: Event) -> None:

@@ -1,0 +1,144 @@
+"""What every coordinator of a TrueNAS entry shares: errors mapped once, pushes, reconnects.
+
+`ServerCoordinator._async_update_data` polls `_fetch` and keeps the last data while the socket
+is down (the pool coordinator reports the outage, once); the server's errors become the entry's
+translated ones (`translated_error`). `_fetched` runs after a successful fetch. Pushes are the
+callables in `_unsubscribers`, undone by `async_stop_push`; a reconnect refreshes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, override
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from ..clients.truenas import (
+    ConnectionState,
+    TrueNASAuthenticationError,
+    TrueNASClient,
+    TrueNASConnectionError,
+    TrueNASError,
+    TrueNASInvalidResponseError,
+    TrueNASTimeoutError,
+)
+from ..const import DOMAIN, LOGGER
+
+if TYPE_CHECKING:
+    from .runtime import TrueNASConfigEntry
+
+
+def translated_error(
+    err: TrueNASError, *, invalid_response_key: str = "invalid_response"
+) -> ConfigEntryAuthFailed | UpdateFailed:
+    """The entry's translated error for a failed refresh (raise it `from err`)."""
+    if isinstance(err, TrueNASAuthenticationError):
+        return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth")
+    if isinstance(err, TrueNASConnectionError):
+        return UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect")
+    key = invalid_response_key if isinstance(err, TrueNASInvalidResponseError) else "update_failed"
+    return UpdateFailed(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={"error": str(err)},
+    )
+
+
+class ServerCoordinator[DataT](DataUpdateCoordinator[DataT]):
+    """A coordinator of one TrueNAS entry: polls `_fetch`, follows the connection."""
+
+    config_entry: TrueNASConfigEntry
+    # Names the background tasks (`homelab-<task_prefix>-reconnected`).
+    task_prefix = "truenas"
+    # The translation key of a malformed answer (some coordinators report it as any failure).
+    invalid_response_key = "invalid_response"
+    # A reconnect refreshes debounced (`async_request_refresh`) or at once (`async_refresh`).
+    debounce_reconnect = True
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: TrueNASConfigEntry,
+        client: TrueNASClient,
+        *,
+        name: str,
+        update_interval: timedelta,
+    ) -> None:
+        """Poll at `update_interval`; `name` says what (empty for the entry's own)."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"TrueNAS {name} {entry.title}" if name else f"TrueNAS {entry.title}",
+            update_interval=update_interval,
+            always_update=False,
+        )
+        self.client = client
+        self._unsubscribers: list[Callable[[], Any]] = []
+
+    # ------------------------------------------------------------ to implement
+
+    async def _fetch(self) -> DataT:
+        raise NotImplementedError
+
+    def _fetched(self, data: DataT) -> None:
+        """After a successful fetch (before `data` is set)."""
+
+    def _fetch_failed(self, err: TrueNASError) -> None:
+        """After a fetch failed with `err` (other than a connection error)."""
+
+    # ------------------------------------------------------------------ polling
+
+    @override
+    async def _async_update_data(self) -> DataT:
+        if not self.client.connected and self.data is not None:
+            # An outage is reported (once) by the pool coordinator; keep the last data.
+            return self.data
+        try:
+            data = await self._fetch()
+        except TrueNASConnectionError as err:
+            if self.data is not None and not isinstance(err, TrueNASTimeoutError):
+                # The socket went down mid-refresh: the pool coordinator reports the outage
+                # (once); keep the last data, the entities follow the connection.
+                return self.data
+            raise translated_error(err) from err
+        except TrueNASError as err:
+            self._fetch_failed(err)
+            raise translated_error(err, invalid_response_key=self.invalid_response_key) from err
+        self._fetched(data)
+        return data
+
+    # ------------------------------------------------------------------- pushes
+
+    async def async_start_push(self) -> None:
+        """Follow the connection (subclasses subscribe to their events too)."""
+        self._unsubscribers.append(self.client.add_connection_listener(self._on_connection))
+
+    async def async_stop_push(self) -> None:
+        """Undo `async_start_push`."""
+        while self._unsubscribers:
+            result = self._unsubscribers.pop()()
+            if result is not None:
+                await result
+
+    @callback
+    def _on_connection(self, state: ConnectionState) -> None:
+        if state is ConnectionState.CONNECTED and self.refresh_on_reconnect:
+            # Events may have been missed while the socket was down.
+            self._refresh_in_background("reconnected", debounced=self.debounce_reconnect)
+        # The entities follow the connection; the pool coordinator logs the outage once.
+        self.async_update_listeners()
+
+    def _refresh_in_background(self, why: str, *, debounced: bool = True) -> None:
+        refresh = self.async_request_refresh() if debounced else self.async_refresh()
+        self.config_entry.async_create_background_task(
+            self.hass, refresh, f"homelab-{self.task_prefix}-{why}"
+        )
+
+    @property
+    def refresh_on_reconnect(self) -> bool:
+        """Whether a reconnect refreshes (pushed data may have been missed)."""
+        return True
