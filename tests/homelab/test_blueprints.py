@@ -8,6 +8,7 @@ the actions the automation took: a mock `notify.test` service records the notifi
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -444,3 +445,35 @@ async def test_backup_before_update_at_its_time(
     await hass.async_block_till_done()
     assert notify == []
     assert app_calls(await lab.calls(), "pool.snapshot.create") == []
+
+
+async def test_ups_shutdown(
+    hass: HomeAssistant, lab: LabHandle, loaded_entry: MockConfigEntry, blueprint_dir: Path
+) -> None:
+    """The UPS on battery for the set time: one homelab.shutdown_nas on the chosen NAS."""
+    # Shutting TrueNAS down needs FULL_ADMIN (the seed lab's key is read-mostly).
+    await lab.control("POST", f"/control/user/{lab.username}/roles", {"roles": ["FULL_ADMIN"]})
+    hass.states.async_set("sensor.ups_status", "OL")
+    await use_blueprint(
+        hass,
+        "ups_shutdown.yaml",
+        {
+            "ups": "sensor.ups_status",
+            "for": {"seconds": 0},
+            "nas": device_id(hass, "nas"),
+            "delay": 30,
+        },
+    )
+    hass.states.async_set("sensor.ups_status", "OL CHRG")
+    await hass.async_block_till_done()
+    assert app_calls(await lab.calls(), "system.shutdown") == []
+
+    hass.states.async_set("sensor.ups_status", "OB DISCHRG")
+    shutdowns: list[dict[str, Any]] = []
+    for _ in range(100):  # the automation's action reaches the simulator
+        await hass.async_block_till_done()
+        if shutdowns := app_calls(await lab.calls(), "system.shutdown"):
+            break
+        await asyncio.sleep(0.05)
+    [shutdown] = shutdowns
+    assert shutdown["params"][1:] == [{"delay": 30}]
