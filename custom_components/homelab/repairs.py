@@ -84,6 +84,22 @@ def _raise_issue(
 
 
 @callback
+def async_sync_issue(
+    hass: HomeAssistant,
+    issue_id: str,
+    translation_key: str,
+    placeholders: dict[str, str],
+    *,
+    active: bool,
+) -> None:
+    """Raise (or update) the warning `issue_id` while `active`; delete it once not."""
+    if active:
+        _raise_issue(hass, issue_id, translation_key, placeholders)
+    else:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+@callback
 def _delete_issues(hass: HomeAssistant, prefix: str, keep: Collection[str] = ()) -> None:
     """Delete this integration's issues whose id starts with `prefix`, except those to keep."""
     registry = ir.async_get(hass)
@@ -110,13 +126,13 @@ def async_sync_event_issue(
 ) -> None:
     """TrueNAS refused (or accepts again) the subscription to `event` for lack of a role."""
     short = event.split(":", 1)[0]
-    issue_id = _issue_id(entry, "missing_event_role", short)
-    if not denied:
-        ir.async_delete_issue(hass, DOMAIN, issue_id)
-        return
     role = event_role(short) or READ_ROLE
-    _raise_issue(
-        hass, issue_id, "missing_event_role", {"event": short, "role": role, "entry": entry.title}
+    async_sync_issue(
+        hass,
+        _issue_id(entry, "missing_event_role", short),
+        "missing_event_role",
+        {"event": short, "role": role, "entry": entry.title},
+        active=denied,
     )
 
 

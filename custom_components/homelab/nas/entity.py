@@ -18,11 +18,13 @@ from .server_coordinator import ServerCoordinator
 
 if TYPE_CHECKING:
     from .apps.coordinator import AppsCoordinator
+    from .keyed import KeyedCoordinator
     from .runtime import TrueNASConfigEntry
 
 
 class _Sortable(Protocol):
     def __lt__(self, other: Any, /) -> bool: ...
+    def __hash__(self) -> int: ...
 
 
 @callback
@@ -41,6 +43,19 @@ def async_add_for_each[KeyT: _Sortable](
 
     add(set(current))
     entry.async_on_unload(add_listener(add))
+
+
+@callback
+def async_add_per_key[KeyT: _Sortable](
+    entry: TrueNASConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    coordinator: KeyedCoordinator[KeyT, Any],
+    make: Callable[[KeyT], Iterable[Entity]],
+) -> None:
+    """`make`'s entities for each thing `coordinator` knows (a disk, a VM), and each that appears."""
+    async_add_for_each(
+        entry, async_add_entities, coordinator.current_keys(), coordinator.add_key_listener, make
+    )
 
 
 @callback

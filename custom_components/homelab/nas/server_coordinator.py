@@ -8,16 +8,18 @@ callables in `_unsubscribers`, undone by `async_stop_push`; a reconnect refreshe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from ..clients.truenas import (
     ConnectionState,
+    Job,
     TrueNASAuthenticationError,
     TrueNASClient,
     TrueNASConnectionError,
@@ -29,6 +31,19 @@ from ..const import DOMAIN, LOGGER
 
 if TYPE_CHECKING:
     from .runtime import TrueNASConfigEntry
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What an app or guest action returns: `{job_id, state, error}` (no job id: answered at once)."""
+
+    job_id: int | None
+    state: str
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The action response."""
+        return {"job_id": self.job_id, "state": self.state, "error": self.error}
 
 
 def translated_error(
@@ -142,3 +157,38 @@ class ServerCoordinator[DataT](DataUpdateCoordinator[DataT]):
     def refresh_on_reconnect(self) -> bool:
         """Whether a reconnect refreshes (pushed data may have been missed)."""
         return True
+
+    @callback
+    def _job_event[KeyT: Hashable](self, jobs: dict[KeyT, Job], key: KeyT, job: Job) -> None:
+        """A `core.get_jobs` event of `key`'s job: busy while it runs, free once it ends."""
+        current = jobs.get(key)
+        if job.finished:
+            if current is not None and current.id == job.id:
+                del jobs[key]
+        else:
+            jobs[key] = job
+        if self.data is not None:
+            self.async_update_listeners()
+
+    async def _async_follow_job[KeyT: Hashable](
+        self, jobs: dict[KeyT, Job], key: KeyT, job: Job, *, wait: bool, timeout: float
+    ) -> JobResult:
+        """Mark `key` busy with the job just started; with `wait`, wait until it ends."""
+        # Mark busy at once: the job's first event may arrive after a second press.
+        jobs.setdefault(key, job)
+        self.async_update_listeners()
+        if not wait:
+            return JobResult(job.id, "RUNNING")
+        try:
+            done = await self.client.wait_for_job(job.id, timeout=timeout)
+        except TrueNASTimeoutError:
+            # Still running: it stays marked busy until its final event arrives.
+            return JobResult(job.id, "RUNNING", "timeout")
+        except TrueNASError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="cannot_connect"
+            ) from err
+        if (current := jobs.get(key)) is not None and current.id == job.id:
+            del jobs[key]
+        self.async_update_listeners()
+        return JobResult(done.id, done.state, done.error)

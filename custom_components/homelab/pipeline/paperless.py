@@ -16,7 +16,6 @@ from typing import Any, Final, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
 from ..clients.paperless import (
@@ -32,7 +31,8 @@ from ..clients.paperless_ai import (
     PaperlessAINotConfiguredError,
     ProcessingStatus,
 )
-from ..const import DOMAIN, LOGGER
+from ..const import LOGGER
+from ..repairs import async_sync_issue
 from .const import (
     CONF_AI_PROCESSED_TAG,
     CONF_STAGE_TAGS,
@@ -255,21 +255,15 @@ class PaperlessCoordinator(ServiceCoordinator[PaperlessData]):
         return self._status_refused
 
     def _sync_limited_issue(self, limited: bool) -> None:
-        issue_id = f"{self.config_entry.entry_id}_{LIMITED_USER_ISSUE}"
-        if not limited:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-            return
-        ir.async_create_issue(
+        async_sync_issue(
             self.hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=LIMITED_USER_ISSUE,
-            translation_placeholders={
+            f"{self.config_entry.entry_id}_{LIMITED_USER_ISSUE}",
+            LIMITED_USER_ISSUE,
+            {
                 "entry": self.config_entry.title,
                 "user": (self._user.username if self._user else None) or "?",
             },
+            active=limited,
         )
 
     @override

@@ -18,12 +18,13 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfInformation
+from homeassistant.const import PERCENTAGE, EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from ..clients.paperless_ai import Health
+from ..sensor_units import BYTES_GIB
 from .const import SIGNAL_PIPELINE_UPDATED
 from .entity import (
     DescribedEntity,
@@ -111,11 +112,7 @@ def _memory[DataT](
     return PipelineSensorDescription(
         key=key,
         translation_key=key,
-        device_class=SensorDeviceClass.DATA_SIZE,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
-        suggested_display_precision=1,
-        state_class=SensorStateClass.MEASUREMENT,
+        **BYTES_GIB,
         value_fn=value_fn,
     )
 

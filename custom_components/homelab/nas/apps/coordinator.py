@@ -8,10 +8,9 @@ running app jobs. A full `app.query` every 5 minutes is only a safety net for mi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 import json
-from typing import TYPE_CHECKING, Any, Literal, override
+from typing import TYPE_CHECKING, Literal, override
 
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant, callback
@@ -27,11 +26,10 @@ from ...clients.truenas import (
     TrueNASClient,
     TrueNASError,
     TrueNASInvalidResponseError,
-    TrueNASTimeoutError,
 )
 from ...const import DOMAIN, LOGGER
 from ..identifiers import app_identifier
-from ..server_coordinator import ServerCoordinator
+from ..server_coordinator import JobResult, ServerCoordinator
 
 if TYPE_CHECKING:
     from ..runtime import TrueNASConfigEntry
@@ -59,19 +57,6 @@ def stats_source(interval: int) -> str:
 def stats_interval(apps: int) -> int:
     """Seconds between `app.stats` samples for a box with `apps` apps (each sample lists all)."""
     return max(APP_STATS_INTERVAL, -(-apps // APPS_PER_STATS_SECOND))
-
-
-@dataclass(frozen=True)
-class AppJobResult:
-    """What an app action returns: `{job_id, state, error}`."""
-
-    job_id: int
-    state: str
-    error: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """The action response."""
-        return {"job_id": self.job_id, "state": self.state, "error": self.error}
 
 
 class AppsCoordinator(ServerCoordinator[dict[str, App]]):
@@ -214,23 +199,10 @@ class AppsCoordinator(ServerCoordinator[dict[str, App]]):
 
     @callback
     def _on_job(self, event: Event) -> None:
-        if not isinstance(event.fields, dict):
+        job = Job.from_event(event)
+        if job is None or not job.method.startswith("app.") or not job.arguments:
             return
-        try:
-            job = Job.from_dict({"id": event.id, **event.fields})
-        except TrueNASInvalidResponseError:
-            return
-        if not job.method.startswith("app.") or not job.arguments:
-            return
-        name = str(job.arguments[0])
-        current = self.jobs.get(name)
-        if job.finished:
-            if current is not None and current.id == job.id:
-                del self.jobs[name]
-        else:
-            self.jobs[name] = job
-        if self.data is not None:
-            self.async_update_listeners()
+        self._job_event(self.jobs, str(job.arguments[0]), job)
 
     # ------------------------------------------------------------------ actions
 
@@ -245,7 +217,7 @@ class AppsCoordinator(ServerCoordinator[dict[str, App]]):
         *,
         wait: bool = False,
         timeout: float = DEFAULT_JOB_TIMEOUT,
-    ) -> AppJobResult:
+    ) -> JobResult:
         """Start an app job (the path every action, button and switch takes).
 
         Restart uses `app.redeploy`: TrueNAS has no restart method, and redeploy is one job
@@ -283,20 +255,5 @@ class AppsCoordinator(ServerCoordinator[dict[str, App]]):
                 translation_domain=DOMAIN, translation_key="cannot_connect"
             ) from err
         method = {"restart": "app.redeploy"}.get(action, f"app.{action}")
-        # Mark busy at once: the job's first event may arrive after a second press.
-        self.jobs.setdefault(name, Job(id=job_id, method=method, state="RUNNING"))
-        self.async_update_listeners()
-        if not wait:
-            return AppJobResult(job_id, "RUNNING")
-        try:
-            job = await self.client.wait_for_job(job_id, timeout=timeout)
-        except TrueNASTimeoutError:
-            # Still running: it stays marked busy until its final event arrives.
-            return AppJobResult(job_id, "RUNNING", "timeout")
-        except TrueNASError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="cannot_connect"
-            ) from err
-        if (current := self.jobs.get(name)) is not None and current.id == job_id:
-            del self.jobs[name]
-        return AppJobResult(job.id, job.state, job.error)
+        job = Job(id=job_id, method=method, state="RUNNING")
+        return await self._async_follow_job(self.jobs, name, job, wait=wait, timeout=timeout)

@@ -11,11 +11,12 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import PERCENTAGE, UnitOfDataRate, UnitOfInformation
+from homeassistant.const import PERCENTAGE
 from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...clients.truenas import APP_STATES, App, AppStats
+from ...sensor_units import BYTES_MIB, RATE_KIB
 from ..entity import AppEntity, async_add_per_app
 from ..runtime import TrueNASConfigEntry
 from .coordinator import AppsCoordinator
@@ -63,11 +64,7 @@ APP_SENSORS: tuple[AppSensorDescription, ...] = (
     AppSensorDescription(
         key="memory",
         translation_key="app_memory",
-        device_class=SensorDeviceClass.DATA_SIZE,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.MEBIBYTES,
-        suggested_display_precision=0,
-        state_class=SensorStateClass.MEASUREMENT,
+        **BYTES_MIB,
         value_fn=lambda _app, stats: stats.memory if stats else None,
         from_stats=True,
     ),
@@ -76,11 +73,7 @@ APP_SENSORS: tuple[AppSensorDescription, ...] = (
         translation_key="app_rx_rate",
         # Network rates change on every sample; opt-in keeps the recorder small (see README).
         entity_registry_enabled_default=False,
-        device_class=SensorDeviceClass.DATA_RATE,
-        native_unit_of_measurement=UnitOfDataRate.BYTES_PER_SECOND,
-        suggested_unit_of_measurement=UnitOfDataRate.KIBIBYTES_PER_SECOND,
-        suggested_display_precision=1,
-        state_class=SensorStateClass.MEASUREMENT,
+        **RATE_KIB,
         value_fn=lambda _app, stats: stats.rx_rate if stats else None,
         from_stats=True,
     ),
@@ -89,11 +82,7 @@ APP_SENSORS: tuple[AppSensorDescription, ...] = (
         translation_key="app_tx_rate",
         # Network rates change on every sample; opt-in keeps the recorder small (see README).
         entity_registry_enabled_default=False,
-        device_class=SensorDeviceClass.DATA_RATE,
-        native_unit_of_measurement=UnitOfDataRate.BYTES_PER_SECOND,
-        suggested_unit_of_measurement=UnitOfDataRate.KIBIBYTES_PER_SECOND,
-        suggested_display_precision=1,
-        state_class=SensorStateClass.MEASUREMENT,
+        **RATE_KIB,
         value_fn=lambda _app, stats: stats.tx_rate if stats else None,
         from_stats=True,
     ),

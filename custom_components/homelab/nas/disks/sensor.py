@@ -19,7 +19,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...clients.truenas import POOL_STATUSES, Vdev
 from ...clients.truenas.devices import Disk
-from ..entity import NasDeviceEntity, async_add_for_each
+from ..entity import NasDeviceEntity, async_add_per_key
 from ..identifiers import disk_identifier, pool_identifier
 from .coordinator import DiskCoordinator, DiskData
 
@@ -165,11 +165,10 @@ def async_setup_disk_sensors(
 ) -> None:
     """The sensors of every disk, including disks that appear later."""
     disks = entry.runtime_data.disks
-    async_add_for_each(
+    async_add_per_key(
         entry,
         async_add_entities,
-        disks.current_keys(),
-        disks.add_key_listener,
+        disks,
         lambda name: (DiskSensor(disks, d, name) for d in disk_descriptions(disks)),
     )
 

@@ -84,15 +84,7 @@ class ServiceCoordinator(KeyedCoordinator[str, dict[str, Service]]):
         job = Job.from_event(event)
         if job is None or job.method != "service.control" or len(job.arguments) < 2:  # noqa: PLR2004
             return
-        name = str(job.arguments[1])
-        current = self.jobs.get(name)
-        if job.finished:
-            if current is not None and current.id == job.id:
-                del self.jobs[name]
-        else:
-            self.jobs[name] = job
-        if self.data is not None:
-            self.async_update_listeners()
+        self._job_event(self.jobs, str(job.arguments[1]), job)
 
     async def async_control(self, name: str, verb: Literal["START", "STOP"]) -> None:
         """Start or stop a service; raise the translated error when TrueNAS could not."""

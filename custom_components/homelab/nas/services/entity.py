@@ -13,7 +13,7 @@ from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...clients.truenas.devices import Service
-from ..entity import NasDeviceEntity, async_add_for_each
+from ..entity import NasDeviceEntity, async_add_per_key
 from ..identifiers import service_identifier
 from .coordinator import ServiceCoordinator
 
@@ -106,12 +106,8 @@ def async_setup_service_binary_sensors(
 ) -> None:
     """A running sensor for every service `service.query` lists."""
     services = entry.runtime_data.services
-    async_add_for_each(
-        entry,
-        async_add_entities,
-        services.current_keys(),
-        services.add_key_listener,
-        lambda name: [ServiceRunning(services, RUNNING, name)],
+    async_add_per_key(
+        entry, async_add_entities, services, lambda name: [ServiceRunning(services, RUNNING, name)]
     )
 
 
@@ -120,10 +116,9 @@ def async_setup_service_switches(
 ) -> None:
     """A switch for each service the user chose in the options (none by default)."""
     services = entry.runtime_data.services
-    async_add_for_each(
+    async_add_per_key(
         entry,
         async_add_entities,
-        services.current_keys(),
-        services.add_key_listener,
+        services,
         lambda name: [ServiceSwitch(services, SWITCH, name)] if name in services.switched else [],
     )

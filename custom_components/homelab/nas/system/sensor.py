@@ -17,18 +17,13 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import (
-    PERCENTAGE,
-    EntityCategory,
-    UnitOfDataRate,
-    UnitOfInformation,
-    UnitOfTemperature,
-)
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTemperature
 from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...clients.truenas import SystemInfo
 from ...clients.truenas.system import InterfaceRates, RealtimeStats
+from ...sensor_units import BYTES_GIB, RATE_KIB
 from ..coordinator import TrueNASCoordinator
 from ..entity import TrueNASEntity, async_add_for_each
 from ..runtime import TrueNASConfigEntry
@@ -78,33 +73,21 @@ LIVE_SENSORS: tuple[LiveSensorDescription, ...] = (
     LiveSensorDescription(
         key="memory_used",
         translation_key="memory_used",
-        device_class=SensorDeviceClass.DATA_SIZE,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
-        suggested_display_precision=1,
-        state_class=SensorStateClass.MEASUREMENT,
+        **BYTES_GIB,
         value_fn=lambda stats: stats.memory_used,
     ),
     LiveSensorDescription(
         key="memory_free",
         translation_key="memory_free",
         entity_registry_enabled_default=False,
-        device_class=SensorDeviceClass.DATA_SIZE,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
-        suggested_display_precision=1,
-        state_class=SensorStateClass.MEASUREMENT,
+        **BYTES_GIB,
         value_fn=lambda stats: stats.memory_available,
     ),
     LiveSensorDescription(
         key="arc_size",
         translation_key="arc_size",
         entity_registry_enabled_default=False,
-        device_class=SensorDeviceClass.DATA_SIZE,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
-        suggested_display_precision=1,
-        state_class=SensorStateClass.MEASUREMENT,
+        **BYTES_GIB,
         value_fn=lambda stats: stats.arc_size,
     ),
     LiveSensorDescription(
@@ -158,11 +141,7 @@ INTERFACE_SENSORS: tuple[InterfaceSensorDescription, ...] = (
         translation_key="interface_rx",
         # Rates change at every sample; opt-in keeps the recorder small (as app rates).
         entity_registry_enabled_default=False,
-        device_class=SensorDeviceClass.DATA_RATE,
-        native_unit_of_measurement=UnitOfDataRate.BYTES_PER_SECOND,
-        suggested_unit_of_measurement=UnitOfDataRate.KIBIBYTES_PER_SECOND,
-        suggested_display_precision=1,
-        state_class=SensorStateClass.MEASUREMENT,
+        **RATE_KIB,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda rates: rates.received_bytes_rate,
     ),
@@ -170,11 +149,7 @@ INTERFACE_SENSORS: tuple[InterfaceSensorDescription, ...] = (
         key="tx",
         translation_key="interface_tx",
         entity_registry_enabled_default=False,
-        device_class=SensorDeviceClass.DATA_RATE,
-        native_unit_of_measurement=UnitOfDataRate.BYTES_PER_SECOND,
-        suggested_unit_of_measurement=UnitOfDataRate.KIBIBYTES_PER_SECOND,
-        suggested_display_precision=1,
-        state_class=SensorStateClass.MEASUREMENT,
+        **RATE_KIB,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda rates: rates.sent_bytes_rate,
     ),

@@ -19,7 +19,6 @@ from homeassistant.components.update import (
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...clients.truenas import (
@@ -33,6 +32,7 @@ from ...clients.truenas import (
 )
 from ...clients.truenas.system import UPDATE_EVENT, UPDATE_JOB_METHODS, TrueNASSystem, UpdateStatus
 from ...const import DOMAIN
+from ...repairs import async_sync_issue
 from ..coordinator import TrueNASCoordinator
 from ..entity import TrueNASEntity
 from ..server_coordinator import ServerCoordinator
@@ -79,23 +79,15 @@ class SystemUpdateCoordinator(ServerCoordinator[UpdateStatus]):
         self._sync_reboot_issue(data)
 
     def _sync_reboot_issue(self, status: UpdateStatus) -> None:
-        issue_id = reboot_issue_id(self.config_entry)
-        if status.reboot_required:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key="system_update_reboot_required",
-                translation_placeholders={
-                    "entry": self.config_entry.title,
-                    "version": self.pending_version or "",
-                },
-            )
-        else:
+        if not status.reboot_required:
             self.pending_version = None
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+        async_sync_issue(
+            self.hass,
+            reboot_issue_id(self.config_entry),
+            "system_update_reboot_required",
+            {"entry": self.config_entry.title, "version": self.pending_version or ""},
+            active=status.reboot_required,
+        )
 
     # ------------------------------------------------------------------- pushes
 

@@ -10,9 +10,9 @@ is only a safety net. Stop, restart and `virt.instance` start are jobs, tracked 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Literal, override
+from typing import TYPE_CHECKING, Literal, override
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -24,12 +24,12 @@ from ...clients.truenas import (
     TrueNASClient,
     TrueNASError,
     TrueNASInvalidResponseError,
-    TrueNASTimeoutError,
 )
 from ...clients.truenas.devices import GUEST_QUERY, Guest, GuestKind, TrueNASGuests, parse_guest
 from ...const import DOMAIN, LOGGER
 from ..identifiers import guest_identifier
 from ..keyed import KeyedCoordinator
+from ..server_coordinator import JobResult
 
 if TYPE_CHECKING:
     from ..runtime import TrueNASConfigEntry
@@ -48,19 +48,6 @@ JOB_KINDS: dict[str, GuestKind] = {
     "virt.instance.restart": "instance",
     "container.stop": "container",
 }
-
-
-@dataclass(frozen=True)
-class GuestJobResult:
-    """What a guest action returns: `{job_id, state, error}` (no job id: answered at once)."""
-
-    job_id: int | None
-    state: str
-    error: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """The action response."""
-        return {"job_id": self.job_id, "state": self.state, "error": self.error}
 
 
 def guest_key(kind: GuestKind, guest: Guest) -> GuestKey:
@@ -155,15 +142,7 @@ class GuestCoordinator(KeyedCoordinator[GuestKey, dict[GuestKey, Guest]]):
         job = Job.from_event(event)
         if job is None or (kind := JOB_KINDS.get(job.method)) is None or not job.arguments:
             return
-        key: GuestKey = (kind, str(job.arguments[0]))
-        current = self.jobs.get(key)
-        if job.finished:
-            if current is not None and current.id == job.id:
-                del self.jobs[key]
-        else:
-            self.jobs[key] = job
-        if self.data is not None:
-            self.async_update_listeners()
+        self._job_event(self.jobs, (kind, str(job.arguments[0])), job)
 
     # ------------------------------------------------------------------ actions
 
@@ -186,7 +165,7 @@ class GuestCoordinator(KeyedCoordinator[GuestKey, dict[GuestKey, Guest]]):
         force: bool = False,
         wait: bool = False,
         timeout: float = DEFAULT_JOB_TIMEOUT,
-    ) -> GuestJobResult:
+    ) -> JobResult:
         """Start, stop (graceful unless `force`) or restart a VM or container."""
         guest = self.guest(key)
         kind = key[0]
@@ -220,21 +199,7 @@ class GuestCoordinator(KeyedCoordinator[GuestKey, dict[GuestKey, Guest]]):
                 translation_domain=DOMAIN, translation_key="cannot_connect"
             ) from err
         if job_id is None:
-            return GuestJobResult(None, "SUCCESS")
+            return JobResult(None, "SUCCESS")
         method = {"vm": "vm", "instance": "virt.instance", "container": "container"}[kind]
-        self.jobs.setdefault(key, Job(id=job_id, method=f"{method}.{action}", state="RUNNING"))
-        self.async_update_listeners()
-        if not wait:
-            return GuestJobResult(job_id, "RUNNING")
-        try:
-            job = await self.client.wait_for_job(job_id, timeout=timeout)
-        except TrueNASTimeoutError:
-            return GuestJobResult(job_id, "RUNNING", "timeout")
-        except TrueNASError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="cannot_connect"
-            ) from err
-        if (current := self.jobs.get(key)) is not None and current.id == job_id:
-            del self.jobs[key]
-        self.async_update_listeners()
-        return GuestJobResult(job.id, job.state, job.error)
+        job = Job(id=job_id, method=f"{method}.{action}", state="RUNNING")
+        return await self._async_follow_job(self.jobs, key, job, wait=wait, timeout=timeout)

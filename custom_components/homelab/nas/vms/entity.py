@@ -10,7 +10,7 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...clients.truenas.devices import Guest
-from ..entity import NasDeviceEntity, async_add_for_each
+from ..entity import NasDeviceEntity, async_add_per_key
 from ..identifiers import guest_identifier
 from .coordinator import GuestCoordinator, GuestKey
 
@@ -28,13 +28,7 @@ def async_add_per_guest(
 ) -> None:
     """`make`'s entities for every VM and container, including ones created later."""
     guests = entry.runtime_data.vms
-    async_add_for_each(
-        entry,
-        async_add_entities,
-        guests.current_keys(),
-        guests.add_key_listener,
-        lambda key: make(guests, key),
-    )
+    async_add_per_key(entry, async_add_entities, guests, lambda key: make(guests, key))
 
 
 class GuestEntity(NasDeviceEntity[GuestCoordinator]):
