@@ -8,7 +8,7 @@ from __future__ import annotations
 from homeassistant.core import HomeAssistant, callback
 
 from .nas.apps import actions as app_actions
-from .nas.backups import actions as backup_actions
+from .nas.backups import actions as backup_actions, unlock as unlock_actions
 from .nas.system import actions as system_actions
 from .nas.vms import actions as vm_actions
 from .pipeline import actions as pipeline_actions
@@ -20,6 +20,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     # Each action module adds one line here: `<module>.async_register(hass)`.
     app_actions.async_register(hass)
     backup_actions.async_register(hass)
+    unlock_actions.async_register(hass)
     vm_actions.async_register(hass)
     system_actions.async_register(hass)
     pipeline_actions.async_register(hass)

@@ -73,6 +73,7 @@ FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "keep_alive": st.integers(-5, 10**6) | st.sampled_from(["1800", "5m", None, -2]),
     "delay": st.integers(-5, 10**5) | st.sampled_from(["60", "soon", None, 1.5]),
     "force": st.booleans() | st.sampled_from(["yes", 2, None]),
+    "passphrase": st.sampled_from(["wrong", "", " ", None, 3]) | st.text(max_size=8),
 }
 
 
@@ -91,7 +92,7 @@ SUITABLE = {
     "snapshottask": ["trigger_backup"],
     "replication": ["trigger_backup"],
     "cloudsync": ["trigger_backup"],
-    "dataset": ["trigger_backup"],
+    "dataset": ["trigger_backup", "unlock_dataset"],
     "paperless": ["reprocess_documents"],
     "ollama": ["load_model", "unload_model"],
     "vm": ["start_vm", "stop_vm", "restart_vm"],
@@ -111,6 +112,7 @@ VALID_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "keep_alive": st.integers(-1, 3600),
     "delay": st.integers(0, 3600),
     "force": st.booleans(),
+    "passphrase": st.sampled_from(["wrong", "x"]),
 }
 
 

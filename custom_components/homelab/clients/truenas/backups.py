@@ -38,6 +38,7 @@ from ._parse import (
     as_list,
     ejson_datetime,
     epoch_datetime,
+    opt_float,
     opt_int,
     opt_str,
     req_str,
@@ -322,6 +323,50 @@ class DatasetSnapshots:
     """`snapshots_changed`: the last snapshot create or destroy (25.10+)."""
 
 
+def _zfs_prop(data: JSONDict, key: str) -> JSONDict:
+    """A ZFS property object (`{"parsed", "rawvalue", "value", "source"}`); {} when absent."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _zfs_int(data: JSONDict, key: str) -> int | None:
+    """A size property in bytes (`parsed`, else `rawvalue`)."""
+    prop = _zfs_prop(data, key)
+    parsed = opt_int(prop, "parsed")
+    return parsed if parsed is not None else opt_int(prop, "rawvalue")
+
+
+def _zfs_quota(data: JSONDict, key: str) -> int | None:
+    """A quota in bytes; None when there is none (ZFS says 0, `parsed` None)."""
+    return _zfs_int(data, key) or None
+
+
+def _zfs_ratio(data: JSONDict, key: str) -> float | None:
+    """A ratio such as `compressratio` (`parsed` "1.52", `value` "1.52x")."""
+    prop = _zfs_prop(data, key)
+    parsed = opt_float(prop, "parsed")
+    return parsed if parsed is not None else opt_float(prop, "rawvalue")
+
+
+# What the watched datasets' query reads: their usage and whether their key is loaded
+# (`keystatus` makes the middleware read the encryption state; `encrypted`/`locked` hold it).
+DATASET_PROPERTIES = ["used", "available", "quota", "compressratio", "keystatus"]
+DATASET_SELECT = ["id", "encrypted", "locked", "used", "available", "quota", "compressratio"]
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetUsage(Model):
+    """A watched dataset's space and lock state (`pool.dataset.query`)."""
+
+    id: str
+    used: int | None = field(default=None, metadata=source(read=_zfs_int))
+    available: int | None = field(default=None, metadata=source(read=_zfs_int))
+    quota: int | None = field(default=None, metadata=source(read=_zfs_quota))
+    compressratio: float | None = field(default=None, metadata=source(read=_zfs_ratio))
+    encrypted: bool = False
+    locked: bool = False
+
+
 def glob_regex(patterns: Iterable[str]) -> str:
     """One anchored regex for dataset globs: `*` stays within a path component, `**` does not."""
     parts = []
@@ -400,17 +445,38 @@ class TrueNASBackups:
     # ------------------------------------------------------------ datasets and snapshots
 
     async def datasets(self, patterns: Sequence[str]) -> list[str]:
-        """Names of the datasets matching globs (`pool.dataset.query`, no properties read)."""
+        """Names of the datasets matching globs (`pool.dataset.query`)."""
+        return [usage.id for usage in await self.dataset_usage(patterns)]
+
+    async def dataset_usage(self, patterns: Sequence[str]) -> list[DatasetUsage]:
+        """The datasets matching globs with their usage and lock state, by name.
+
+        One `pool.dataset.query`: no children, no user properties, only the properties read.
+        """
         if not patterns:
             return []
         result = await self.client.query(
             "pool.dataset.query",
             [["id", "~", glob_regex(patterns)]],
-            select=["id"],
-            extra={"retrieve_children": False, "properties": [], "retrieve_user_props": False},
+            select=DATASET_SELECT,
+            extra={
+                "retrieve_children": False,
+                "properties": DATASET_PROPERTIES,
+                "retrieve_user_props": False,
+            },
         )
-        names = [req_str(as_dict(item, "dataset"), "id") for item in as_list(result, "datasets")]
-        return sorted(names)
+        usage = [DatasetUsage.from_dict(item) for item in as_list(result, "datasets")]
+        return sorted(usage, key=lambda item: item.id)
+
+    async def unlock_dataset(self, name: str, passphrase: str) -> int:
+        """`pool.dataset.unlock` with a passphrase (a job); returns the job id.
+
+        The passphrase goes into the call's parameters only: never into a log or an error.
+        """
+        return await self.client.start_job(
+            "pool.dataset.unlock",
+            [name, {"datasets": [{"name": name, "passphrase": passphrase}]}],
+        )
 
     async def snapshots_changed(self, datasets: Sequence[str]) -> dict[str, datetime | None]:
         """`zfs.resource.query` `snapshots_changed` per dataset (25.10+); reads no snapshot."""

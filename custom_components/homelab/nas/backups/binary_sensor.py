@@ -17,6 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from ..runtime import TrueNASConfigEntry
+from .coordinator import BackupCoordinator
 from .entity import (
     BackupTaskEntity,
     DatasetEntity,
@@ -36,6 +37,12 @@ DATASET_STALE = BinarySensorEntityDescription(
     device_class=BinarySensorDeviceClass.PROBLEM,
 )
 
+DATASET_LOCK = BinarySensorEntityDescription(
+    key="locked",
+    translation_key="dataset_lock",
+    device_class=BinarySensorDeviceClass.LOCK,
+)
+
 
 @callback
 def async_setup_backup_binary_sensors(
@@ -52,6 +59,15 @@ def async_setup_backup_binary_sensors(
         async_add_entities,
         lambda backups, name: [DatasetStaleBinarySensor(backups, DATASET_STALE, name)],
     )
+    async_add_per_dataset(entry, async_add_entities, _lock_sensors)
+
+
+def _lock_sensors(backups: BackupCoordinator, name: str) -> list[BinarySensorEntity]:
+    """A lock sensor for an encrypted dataset only (encryption is set when it is created)."""
+    usage = backups.data.usage.get(name) if backups.data is not None else None
+    if usage is None or not usage.encrypted:
+        return []
+    return [DatasetLockBinarySensor(backups, DATASET_LOCK, name)]
 
 
 class TaskStaleBinarySensor(StaleTimerMixin, BackupTaskEntity, BinarySensorEntity):
@@ -80,3 +96,13 @@ class DatasetStaleBinarySensor(StaleTimerMixin, DatasetEntity, BinarySensorEntit
         """A dataset without a snapshot is not protected at all: stale."""
         moment = self.stale_since()
         return True if moment is None else dt_util.utcnow() >= moment
+
+
+class DatasetLockBinarySensor(DatasetEntity, BinarySensorEntity):
+    """An encrypted dataset's key: on (unlocked, as HA's lock class reads) when it is loaded."""
+
+    @property
+    def is_on(self) -> bool | None:
+        """On: unlocked; off: locked."""
+        usage = self.usage
+        return None if usage is None else not usage.locked

@@ -41,6 +41,7 @@ from ...clients.truenas import (
 from ...clients.truenas.backups import (
     CloudSyncTask,
     DatasetSnapshots,
+    DatasetUsage,
     ReplicationTask,
     SnapshotFreshness,
     SnapshotTask,
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
 
 DEFAULT_BACKUP_TIMEOUT = 600.0
 DEFAULT_SNAPSHOT_SCHEMA = "ha-manual-%Y-%m-%d_%H-%M-%S"
+DEFAULT_UNLOCK_TIMEOUT = 120.0
 SNAPSHOT_NAME_RE = re.compile(r"^[A-Za-z0-9_.:\-]+$")
 # A snapshot task is not a job: while waiting for one, its state is read this often.
 SNAPSHOT_TASK_POLL_SECONDS = 1.0
@@ -99,6 +101,8 @@ class BackupData:
     replications: dict[int, ReplicationTask] = field(default_factory=dict)
     cloud_syncs: dict[int, CloudSyncTask] = field(default_factory=dict)
     datasets: dict[str, DatasetSnapshots] = field(default_factory=dict)
+    usage: dict[str, DatasetUsage] = field(default_factory=dict)
+    """Space and lock state per watched dataset (read by the same `pool.dataset.query`)."""
 
     def task(self, key: TaskKey) -> Task | None:
         """A task by kind and id."""
@@ -251,13 +255,15 @@ class BackupCoordinator(ServerCoordinator[BackupData]):
         snapshot_tasks = await self.api.snapshot_tasks()
         replications = await self.api.replication_tasks()
         cloud_syncs = await self.api.cloud_sync_tasks()
-        datasets = await self.api.datasets(self.options.datasets)
+        usage = {item.id: item for item in await self.api.dataset_usage(self.options.datasets)}
+        datasets = list(usage)
         snapshots = await self.freshness.refresh(datasets, snapshot_hints(snapshot_tasks, datasets))
         return BackupData(
             snapshot_tasks={task.id: task for task in snapshot_tasks},
             replications={task.id: task for task in replications},
             cloud_syncs={task.id: task for task in cloud_syncs},
             datasets=snapshots,
+            usage=usage,
         )
 
     # ------------------------------------------------------------ staleness
@@ -755,3 +761,59 @@ class BackupCoordinator(ServerCoordinator[BackupData]):
         )
         result = {"name": snapshot.name, "createtxg": snapshot.createtxg, "recursive": recursive}
         return BackupResult(None, "SUCCESS", result, None, snapshot.name)
+
+    async def async_unlock_dataset(self, dataset: str, passphrase: str) -> None:
+        """Unlock a watched encrypted dataset with its passphrase and wait for the job.
+
+        The passphrase is only handed to the call: it is not kept, logged or put in an error.
+        """
+        usage = self.data.usage.get(dataset) if self.data is not None else None
+        placeholders = {"dataset": dataset}
+        if usage is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unknown_dataset",
+                translation_placeholders=placeholders,
+            )
+        if not usage.encrypted or not usage.locked:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="dataset_not_locked",
+                translation_placeholders=placeholders,
+            )
+        api = self._api()
+        try:
+            job_id = await api.unlock_dataset(dataset, passphrase)
+            job = await self.client.wait_for_job(job_id, timeout=DEFAULT_UNLOCK_TIMEOUT)
+        except TrueNASCallError as err:
+            if err.not_authorized:
+                # The client's denied listener has raised the missing-role repair.
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key="dataset_unlock_not_authorized",
+                    translation_placeholders={**placeholders, "role": "DATASET_WRITE"},
+                ) from None
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="dataset_unlock_failed",
+                translation_placeholders={**placeholders, "error": err.reason or err.errname or ""},
+            ) from None
+        except TrueNASError:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="cannot_connect"
+            ) from None
+        if job.state != "SUCCESS":
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="dataset_unlock_failed",
+                translation_placeholders={**placeholders, "error": job.error or job.state},
+            )
+        result = job.result if isinstance(job.result, dict) else {}
+        failed = result.get("failed")
+        if isinstance(failed, dict) and failed:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="dataset_wrong_passphrase",
+                translation_placeholders=placeholders,
+            )
+        await self.async_refresh()

@@ -19,7 +19,12 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from ...clients.truenas.backups import CloudSyncTask, DatasetSnapshots, ReplicationTask
+from ...clients.truenas.backups import (
+    CloudSyncTask,
+    DatasetSnapshots,
+    DatasetUsage,
+    ReplicationTask,
+)
 from ..entity import NasDeviceEntity, async_add_for_each
 from ..identifiers import dataset_identifier, pool_identifier, task_identifier
 from .coordinator import BackupCoordinator, Task, TaskKey, TaskKind
@@ -160,6 +165,11 @@ class DatasetEntity(NasDeviceEntity[BackupCoordinator]):
     def info(self) -> DatasetSnapshots:
         """The dataset's latest snapshot data (only read while available)."""
         return self.coordinator.data.datasets[self.dataset]
+
+    @property
+    def usage(self) -> DatasetUsage | None:
+        """The dataset's space and lock state (None if the query did not list it)."""
+        return self.coordinator.data.usage.get(self.dataset)
 
     @override
     def present(self) -> bool:

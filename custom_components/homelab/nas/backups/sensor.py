@@ -22,6 +22,7 @@ from ...clients.truenas.backups import (
     SNAPSHOT_TASK_STATES,
     CloudSyncTask,
     DatasetSnapshots,
+    DatasetUsage,
     ReplicationTask,
     SnapshotTask,
 )
@@ -222,6 +223,53 @@ DATASET_SENSORS: tuple[DatasetSensorDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class DatasetUsageSensorDescription(SensorEntityDescription):
+    """A sensor of a watched dataset's space (`pool.dataset.query`)."""
+
+    value_fn: Callable[[DatasetUsage], SensorValue]
+
+
+DATASET_USAGE_SENSORS: tuple[DatasetUsageSensorDescription, ...] = (
+    DatasetUsageSensorDescription(
+        key="used",
+        translation_key="dataset_used",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
+        suggested_display_precision=2,
+        value_fn=lambda usage: usage.used,
+    ),
+    DatasetUsageSensorDescription(
+        key="available",
+        translation_key="dataset_available",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
+        suggested_display_precision=2,
+        value_fn=lambda usage: usage.available,
+    ),
+    DatasetUsageSensorDescription(
+        key="quota",
+        translation_key="dataset_quota",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
+        suggested_display_precision=2,
+        value_fn=lambda usage: usage.quota,
+    ),
+    DatasetUsageSensorDescription(
+        key="compression_ratio",
+        translation_key="dataset_compression_ratio",
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=lambda usage: usage.compressratio,
+    ),
+)
+
+
 @callback
 def async_setup_backup_sensors(
     entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
@@ -242,11 +290,13 @@ def _task_sensors(backups: BackupCoordinator, key: TaskKey) -> list[SensorEntity
 def _dataset_sensors(backups: BackupCoordinator, name: str) -> list[SensorEntity]:
     # The count only where the server counts cheaply (26+: cached per dataset).
     counts = backups.api is not None and backups.api.methods.resource_snapshots
-    return [
+    sensors: list[SensorEntity] = [
         DatasetSensor(backups, description, name)
         for description in DATASET_SENSORS
         if counts or description.key != "snapshot_count"
     ]
+    sensors += [DatasetUsageSensor(backups, d, name) for d in DATASET_USAGE_SENSORS]
+    return sensors
 
 
 class SnapshotTaskSensor(BackupTaskEntity, SensorEntity):
@@ -297,3 +347,15 @@ class DatasetSensor(DatasetEntity, SensorEntity):
     def native_value(self) -> SensorValue:
         """Read the value from the dataset's latest data."""
         return self.entity_description.value_fn(self.info)
+
+
+class DatasetUsageSensor(DatasetEntity, SensorEntity):
+    """A space sensor of a watched dataset."""
+
+    entity_description: DatasetUsageSensorDescription
+
+    @property
+    def native_value(self) -> SensorValue:
+        """Read the value from the dataset's latest `pool.dataset.query` entry."""
+        usage = self.usage
+        return self.entity_description.value_fn(usage) if usage is not None else None

@@ -1,0 +1,170 @@
+"""Watched datasets: space sensors, the lock sensor of encrypted ones, `homelab.unlock_dataset`.
+
+The sensors read the `pool.dataset.query` the backups coordinator makes anyway (no extra call).
+The passphrase must reach neither a log record nor the simulator's call log unredacted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import contextlib
+import logging
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.homelab.const import DOMAIN
+from custom_components.homelab.nas.backups.options import CONF_BACKUPS, CONF_DATASETS
+from custom_components.homelab.nas.identifiers import dataset_identifier, pool_identifier
+from labsim import LabSimulator, load_scenario
+from tests.backups_lab import seed_data
+from tests.common import LabHandle
+
+from .conftest import entry_data
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+RELEASES = ["25.04.2", "25.10.2", "26.0.0"]
+SECURE = "tank/secure"
+PASSPHRASE = "correct horse battery staple 7Qx"
+WRONG = "not-the-passphrase-9Zk"
+LOCK = "binary_sensor.tank_secure_encryption_lock"
+N8N = "sensor.tank_applications_n8n"
+MIB = 1024**2
+GIB = 1024**3
+
+
+@contextlib.contextmanager
+def release_lab(version: str) -> Iterator[LabHandle]:
+    """The seed lab as a box of that release."""
+    scenario = load_scenario(seed_data(version))
+    simulator = LabSimulator(scenario)
+    simulator.run_in_thread()
+    try:
+        yield LabHandle(simulator, scenario)
+    finally:
+        simulator.stop_thread()
+
+
+def state(hass: HomeAssistant, entity_id: str) -> str:
+    current = hass.states.get(entity_id)
+    assert current is not None, entity_id
+    return current.state
+
+
+async def set_up(hass: HomeAssistant, lab: LabHandle, **options: Any) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="nas", unique_id=lab.host_id, data=entry_data(lab), options=options
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+def dataset_device(hass: HomeAssistant, entry: MockConfigEntry, name: str) -> str:
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        dataset_identifier(entry, name), entry.entry_id
+    )
+    assert device is not None, name
+    return device.id
+
+
+async def unlock(hass: HomeAssistant, device_id: str, passphrase: str) -> None:
+    await hass.services.async_call(
+        DOMAIN,
+        "unlock_dataset",
+        {"device_id": device_id, "passphrase": passphrase},
+        blocking=True,
+    )
+
+
+@pytest.mark.parametrize("version", RELEASES)
+async def test_dataset_space_sensors(hass: HomeAssistant, version: str) -> None:
+    """Used, available, quota and compression ratio of a watched dataset, from the one query."""
+    with release_lab(version) as lab:
+        await lab.control("POST", "/control/datasets", {"name": "tank/applications/quoted",
+                                                         "used": 2 * GIB, "quota": 10 * GIB})  # fmt: skip
+        entry = await set_up(hass, lab)
+        assert float(state(hass, f"{N8N}_used")) == pytest.approx(850 * MIB / GIB, abs=0.01)
+        assert float(state(hass, f"{N8N}_available")) > 0
+        assert state(hass, f"{N8N}_quota") == "unknown"
+        assert float(state(hass, f"{N8N}_compression_ratio")) == 1.0
+        quoted = "sensor.tank_applications_quoted"
+        assert float(state(hass, f"{quoted}_quota")) == 10.0
+        assert float(state(hass, f"{quoted}_available")) == pytest.approx(8.0, abs=0.01)
+        # Unencrypted datasets have no lock sensor.
+        assert hass.states.get("binary_sensor.tank_applications_n8n_encryption_lock") is None
+        # The sensors sit on the dataset devices, under the pool.
+        registry = dr.async_get(hass)
+        device = registry.async_get(dataset_device(hass, entry, "tank/applications/n8n"))
+        pool = registry.async_get_device_by_identifier(
+            pool_identifier(entry, "tank"), entry.entry_id
+        )
+        assert device is not None
+        assert pool is not None
+        assert device.via_device_id == pool.id
+        # A refresh of the backups makes one `pool.dataset.query`, which reads the space too.
+        before = len(await lab.calls())
+        await entry.runtime_data.backups.async_refresh()
+        queries = [c for c in (await lab.calls())[before:] if c["method"] == "pool.dataset.query"]
+        assert len(queries) == 1
+        assert "used" in queries[0]["params"][1]["select"]
+
+
+@pytest.mark.parametrize("version", RELEASES)
+async def test_unlock_dataset(
+    hass: HomeAssistant, version: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A locked encrypted dataset shows locked; the right passphrase unlocks it, a wrong one not."""
+    caplog.set_level(logging.DEBUG)
+    with release_lab(version) as lab:
+        await lab.control("POST", "/control/datasets", {
+            "name": SECURE, "encrypted": True, "locked": True,
+            "key_format": "PASSPHRASE", "passphrase": PASSPHRASE,
+        })  # fmt: skip
+        entry = await set_up(
+            hass, lab, **{CONF_BACKUPS: {CONF_DATASETS: ["*/applications/*", SECURE]}}
+        )
+        assert state(hass, LOCK) == "off"  # the lock class: off is locked
+        target = dataset_device(hass, entry, SECURE)
+
+        with pytest.raises(ServiceValidationError) as err:
+            await unlock(hass, target, WRONG)
+        assert err.value.translation_key == "dataset_wrong_passphrase"
+        assert WRONG not in str(err.value)
+        assert state(hass, LOCK) == "off"
+
+        await unlock(hass, target, PASSPHRASE)
+        await hass.async_block_till_done()
+        assert state(hass, LOCK) == "on"
+
+        # Nothing left to unlock.
+        with pytest.raises(ServiceValidationError) as err:
+            await unlock(hass, target, PASSPHRASE)
+        assert err.value.translation_key == "dataset_not_locked"
+
+        # Only a watched dataset's device is a target.
+        pool = dr.async_get(hass).async_get_device_by_identifier(
+            pool_identifier(entry, "tank"), entry.entry_id
+        )
+        assert pool is not None
+        with pytest.raises(ServiceValidationError) as err:
+            await unlock(hass, pool.id, PASSPHRASE)
+        assert err.value.translation_key == "not_a_dataset"
+
+        calls = [c for c in await lab.calls() if c["method"] == "pool.dataset.unlock"]
+        assert len(calls) == 2
+        logged = repr(await lab.calls())
+        diagnostics = repr(entry.runtime_data.backups.diagnostics())
+    for secret in (PASSPHRASE, WRONG):
+        assert secret not in logged
+        assert secret not in diagnostics
+        for record in caplog.records:
+            assert secret not in record.getMessage()
+            assert secret not in repr(record.args)
+            assert secret not in (record.exc_text or "")
