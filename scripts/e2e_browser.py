@@ -181,7 +181,8 @@ def run_browser_check(
             open_view(page, "system")
             check(
                 "system: the CPU usage has a value",
-                lambda: expect(tile(page, "CPU")).to_contain_text(NUMBER),
+                # "CPU usage", not "CPU": that would also match the CPU temperature tile.
+                lambda: expect(tile(page, "CPU usage")).to_contain_text(NUMBER),
             )
             screenshot(page, "dashboard-system")
 

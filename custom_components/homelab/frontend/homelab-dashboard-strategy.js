@@ -274,7 +274,7 @@ function system(lab) {
     return [
       section(
         heading(`TrueNAS ${lab.deviceName(nas)}`, "mdi:nas"),
-        maybeTile("cpu_usage", "CPU"),
+        maybeTile("cpu_usage", "CPU usage"),
         maybeTile("cpu_temperature", "CPU temperature"),
         maybeTile("memory_used", "Memory used"),
         maybeTile("arc_hit_ratio", "ARC hit ratio"),
