@@ -5,7 +5,7 @@ from __future__ import annotations
 from homeassistant.components import automation
 from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.core import HomeAssistant, ServiceCall
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -121,7 +121,11 @@ async def test_vm_stopped_trigger(
     stopped = next(t for t in triggers if t["type"] == "vm_stopped")
     conditions = await async_get_device_automations(hass, DeviceAutomationType.CONDITION, vm)
     running = next(c for c in conditions if c["type"] == "is_vm_running")
-    assert running  # offered while it runs
+    # The condition and the trigger watch the same entity: the VM's state, running now.
+    assert running["entity_id"] == stopped["entity_id"]
+    watched = er.async_get(hass).async_get(running["entity_id"])
+    assert watched is not None
+    assert hass.states.get(watched.entity_id).state == "running"  # type: ignore[union-attr]
     calls = await _automation(hass, stopped)
     await hass.services.async_call(
         DOMAIN, "stop_vm", {"device_id": vm, "force": True, "wait": True}, blocking=True
