@@ -14,6 +14,7 @@ from .assist import async_setup_intents
 from .const import DOMAIN
 from .dashboard import async_register_dashboard_strategy
 from .entries import HomeLabConfigEntry, is_pipeline_entry
+from .links import async_setup_links
 from .llm_api import async_register_llm_api
 from .nas import entry as nas
 from .pipeline import entry as pipeline
@@ -28,6 +29,7 @@ async def async_setup(hass: HomeAssistant, _config: ConfigType) -> bool:
     async_register_llm_api(hass)
     async_setup_intents(hass)
     await async_register_dashboard_strategy(hass)
+    async_setup_links(hass)
     return True
 
 

@@ -34,7 +34,14 @@ from homeassistant.helpers import device_registry as dr, intent
 from .entries import loaded_truenas_entries
 from .nas.runtime import TrueNASConfigEntry
 from .pipeline.entry import is_paperless_entry, loaded_pipeline_entries
-from .targets import KIND_APP, KIND_POOL, KIND_SYSTEM, entry_devices_exposed, owned_objects
+from .targets import (
+    KIND_APP,
+    KIND_POOL,
+    KIND_SYSTEM,
+    entry_devices_exposed,
+    object_device,
+    owned_objects,
+)
 
 INTENT_QUEUED_DOCUMENTS = "HomeLabQueuedDocuments"
 INTENT_POOL_USAGE = "HomeLabPoolUsage"
@@ -60,14 +67,11 @@ def _exposed_devices(
     """(key, device) of the entry's objects (of `kinds`) whose device is exposed to Assist."""
     hass = intent_obj.hass
     exposed = entry_devices_exposed(hass, intent_obj.assistant or CONVERSATION_DOMAIN)
-    registry = dr.async_get(hass)
     return [
         (key, device)
         for identifier, (kind, key) in owned_objects(entry).items()
         if kinds is None or kind in kinds
-        if (device := registry.async_get_device_by_identifier(identifier, entry.entry_id))
-        is not None
-        and device.id in exposed
+        if (device := object_device(hass, entry, identifier)) is not None and device.id in exposed
     ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from homeassistant.const import Platform
+
 from .entries import platform_setup
 from .nas import button as truenas
 from .pipeline import button as pipeline
@@ -10,5 +12,5 @@ from .pipeline import button as pipeline
 PARALLEL_UPDATES = 1
 
 async_setup_entry = platform_setup(
-    truenas=truenas.async_setup_entry, pipeline=pipeline.async_setup_entry
+    Platform.BUTTON, truenas=truenas.async_setup_entry, pipeline=pipeline.async_setup_entry
 )

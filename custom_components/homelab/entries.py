@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeIs
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -16,6 +17,7 @@ from .nas.runtime import (
     WaitingConfigEntry,
     is_waiting_entry,
 )
+from .pipeline.carried import carried_app_entities
 from .pipeline.entry import PipelineConfigEntry
 
 # Every entry of this integration is one of these; `is_pipeline_entry` tells them apart.
@@ -49,12 +51,16 @@ type PlatformSetup[EntryT] = Callable[
 
 
 def platform_setup(
+    platform: Platform,
     *,
     truenas: PlatformSetup[TrueNASConfigEntry] | None = None,
     pipeline: PlatformSetup[PipelineConfigEntry] | None = None,
     waiting: PlatformSetup[WaitingConfigEntry] | None = None,
 ) -> PlatformSetup[HomeLabConfigEntry]:
-    """A platform's `async_setup_entry` that hands each entry to the package of its kind."""
+    """A platform's `async_setup_entry` that hands each entry to the package of its kind.
+
+    A pipeline entry also gets the platform's entities of the TrueNAS apps it carries (links.py).
+    """
 
     async def async_setup_entry(
         hass: HomeAssistant,
@@ -64,6 +70,7 @@ def platform_setup(
         if is_pipeline_entry(entry):
             if pipeline is not None:
                 await pipeline(hass, entry, async_add_entities)
+            async_add_entities(carried_app_entities(entry, platform))
         elif is_waiting_entry(entry):
             if waiting is not None:
                 await waiting(hass, entry, async_add_entities)

@@ -20,7 +20,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, llm
+from homeassistant.helpers import llm
 from homeassistant.util.json import JsonObjectType, JsonValueType
 import probatio as vol
 
@@ -44,6 +44,7 @@ from .targets import (
     KIND_SYSTEM,
     KIND_VM,
     entry_devices_exposed,
+    object_device,
     owned_objects,
 )
 
@@ -61,7 +62,7 @@ def _exposed(hass: HomeAssistant, llm_context: llm.LLMContext) -> set[str]:
 
 
 def _device_id(hass: HomeAssistant, entry: ConfigEntry[Any], identifier: tuple[str, str]) -> str:
-    device = dr.async_get(hass).async_get_device_by_identifier(identifier, entry.entry_id)
+    device = object_device(hass, entry, identifier)
     return device.id if device is not None else ""
 
 
@@ -198,7 +199,6 @@ def _find(
     name) and the device's name as the user sees it, never against identifiers.
     """
     wanted = name.strip().casefold()
-    registry = dr.async_get(hass)
     found: dict[str, str] = {}
     for entry in loaded_truenas_entries(hass):
         runtime = entry.runtime_data
@@ -206,7 +206,7 @@ def _find(
         for identifier, (kind, key) in owned_objects(entry).items():
             if kind not in kinds:
                 continue
-            device = registry.async_get_device_by_identifier(identifier, entry.entry_id)
+            device = object_device(hass, entry, identifier)
             if device is None or device.id not in exposed:
                 continue
             names = {device.name_by_user or "", device.name or ""}

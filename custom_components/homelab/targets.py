@@ -84,7 +84,7 @@ def possible_kinds(entry: ConfigEntry[Any]) -> set[str]:
     """The kinds of object an entry's devices can stand for (known without loading it)."""
     kind = entry_type(entry)
     if kind is not EntryType.TRUENAS:
-        return {kind.value}
+        return {kind.value, KIND_APP}  # the TrueNAS app it may carry (links.py)
     return {
         KIND_SYSTEM, KIND_POOL, KIND_APP, KIND_DATASET, KIND_PROBE, KIND_VM,
         *map(str, TaskKind),
@@ -95,7 +95,8 @@ def owned_objects(entry: ConfigEntry[Any]) -> dict[tuple[str, str], tuple[str, A
     """Identifier of each device of a loaded entry -> the `(kind, key)` of its object, now.
 
     Built from the entry's own data (the coordinators' pools, apps, tasks and datasets), never
-    from a device's name or identifier text.
+    from a device's name or identifier text. An app a pipeline entry carries (links.py) is
+    listed under that entry's device identifier: `object_device` finds it there.
     """
     kind = entry_type(entry)
     if kind is not EntryType.TRUENAS:
@@ -116,7 +117,14 @@ def owned_objects(entry: ConfigEntry[Any]) -> dict[tuple[str, str], tuple[str, A
     if (data := runtime.coordinator.data) is not None:
         owned |= {pool_identifier(entry, name): (KIND_POOL, name) for name in data.pools}
     if (apps := runtime.apps.data) is not None:
-        owned |= {app_identifier(entry, name): (KIND_APP, name) for name in apps}
+        links = runtime.service_links
+        owned |= {
+            (links[name].identifier if name in links else app_identifier(entry, name)): (
+                KIND_APP,
+                name,
+            )
+            for name in apps
+        }
     if (backups := runtime.backups.data) is not None:
         owned |= {
             task_identifier(entry, task_kind, task_id): (str(task_kind), task_id)
@@ -127,6 +135,36 @@ def owned_objects(entry: ConfigEntry[Any]) -> dict[tuple[str, str], tuple[str, A
         }
     owned |= {runtime.vms.identifier(key): (KIND_VM, key) for key in runtime.vms.current_keys()}
     return owned
+
+
+def object_device(
+    hass: HomeAssistant, entry: ConfigEntry[Any], identifier: tuple[str, str]
+) -> dr.DeviceEntry | None:
+    """The device one of `owned_objects(entry)` shows on.
+
+    That is the entry's own device, or the device of the pipeline entry carrying the app.
+    """
+    registry = dr.async_get(hass)
+    if (device := registry.async_get_device_by_identifier(identifier, entry.entry_id)) is not None:
+        return device
+    if isinstance(entry.runtime_data, TrueNASRuntimeData):
+        for place in entry.runtime_data.service_links.values():
+            if place.identifier == identifier:
+                return registry.async_get_device_by_identifier(identifier, place.entry_id)
+    return None
+
+
+def carried_objects(
+    entry: ConfigEntry[Any], device: dr.AnyDeviceEntry
+) -> list[tuple[ConfigEntry[Any], str, Any]]:
+    """(TrueNAS entry, KIND_APP, app name) of the apps a pipeline entry's device carries."""
+    if entry_type(entry) is EntryType.TRUENAS:
+        return []
+    return [
+        (link.truenas_entry, KIND_APP, link.app_name)
+        for link in entry.runtime_data.carried
+        if service_identifier(entry, link.part) in device.identifiers
+    ]
 
 
 def _unknown(target: str) -> ServiceValidationError:
@@ -231,11 +269,11 @@ def resolve_targets(
         if entry.entry_id not in owned:
             owned[entry.entry_id] = owned_objects(entry)
         objects = [
-            owned[entry.entry_id][identifier]
+            (entry, *owned[entry.entry_id][identifier])
             for identifier in sorted(device.identifiers)
             if identifier in owned[entry.entry_id]
-        ]
-        matches = [(kind, key) for kind, key in objects if kind in kinds]
+        ] + carried_objects(entry, device)
+        matches = [(owner, kind, key) for owner, kind, key in objects if kind in kinds]
         if not matches:
             if not is_direct:
                 continue
@@ -246,8 +284,8 @@ def resolve_targets(
                     translation_placeholders={"target": device_label(device)},
                 )
             raise refuse(device, entry)
-        for kind, key in matches:
-            found.setdefault((entry.entry_id, kind, key), Target(entry, device, kind, key))
+        for owner, kind, key in matches:
+            found.setdefault((owner.entry_id, kind, key), Target(_loaded(owner), device, kind, key))
     if not found:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="no_matching_target"

@@ -8,15 +8,16 @@ from typing import override
 
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..clients.truenas import ConnectionState, Pool
 from ..probes.entity import async_setup_probe_binary_sensors
+from .apps.entities import async_add_app_entities
 from .backups.binary_sensor import async_setup_backup_binary_sensors
 from .coordinator import TrueNASCoordinator
-from .entity import AppEntity, PoolEntity, TrueNASEntity, async_add_per_app, async_add_per_pool
+from .entity import PoolEntity, TrueNASEntity, async_add_per_pool
 from .runtime import TrueNASConfigEntry
 from .services.entity import async_setup_service_binary_sensors
 
@@ -36,12 +37,6 @@ POOL_BINARY_SENSORS: tuple[PoolBinarySensorDescription, ...] = (
         # TrueNAS sets `warning` for states such as "features not enabled" on a healthy pool.
         is_on_fn=lambda pool: not pool.healthy or pool.warning,
     ),
-)
-
-APP_RUNNING = BinarySensorEntityDescription(
-    key="running",
-    translation_key="app_running",
-    device_class=BinarySensorDeviceClass.RUNNING,
 )
 
 CONNECTIVITY = BinarySensorEntityDescription(
@@ -65,11 +60,7 @@ async def async_setup_entry(
         async_add_entities,
         lambda pools, name: (PoolBinarySensor(pools, d, name) for d in POOL_BINARY_SENSORS),
     )
-    async_add_per_app(
-        entry,
-        async_add_entities,
-        lambda apps, name: [AppRunningBinarySensor(apps, APP_RUNNING, name)],
-    )
+    async_add_app_entities(entry, async_add_entities, Platform.BINARY_SENSOR)
     async_setup_probe_binary_sensors(entry.runtime_data.probes, async_add_entities)
     async_setup_backup_binary_sensors(entry, async_add_entities)
     async_setup_service_binary_sensors(entry, async_add_entities)
@@ -93,15 +84,6 @@ class PoolBinarySensor(PoolEntity, BinarySensorEntity):
     def is_on(self) -> bool:
         """Read the state from the pool's latest data."""
         return self.entity_description.is_on_fn(self.pool)
-
-
-class AppRunningBinarySensor(AppEntity, BinarySensorEntity):
-    """On while the app is RUNNING."""
-
-    @property
-    def is_on(self) -> bool:
-        """Whether the app runs."""
-        return self.app.state == "RUNNING"
 
 
 class ConnectivityBinarySensor(TrueNASEntity, BinarySensorEntity):

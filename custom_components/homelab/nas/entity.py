@@ -81,10 +81,33 @@ def async_add_per_app(
     async_add_entities: AddConfigEntryEntitiesCallback,
     make: Callable[[AppsCoordinator, str], Iterable[Entity]],
 ) -> None:
-    """`make`'s entities for every app, including apps installed later."""
+    """`make`'s entities for every app, including apps installed later.
+
+    Apps a pipeline entry carries (links.py) are left to it: their entities show on its device.
+    """
     apps = entry.runtime_data.apps
+    carried = entry.runtime_data.service_links
     async_add_for_each(
-        entry, async_add_entities, apps.data, apps.add_app_listener, lambda name: make(apps, name)
+        entry,
+        async_add_entities,
+        apps.data,
+        apps.add_app_listener,
+        lambda name: () if name in carried else make(apps, name),
+    )
+
+
+def app_device(coordinator: AppsCoordinator, app_name: str) -> DeviceInfo:
+    """The device of a TrueNAS app the TrueNAS entry shows itself (under the system device)."""
+    entry = coordinator.config_entry
+    app = coordinator.data[app_name]
+    return DeviceInfo(
+        identifiers={app_identifier(entry, app_name)},
+        name=app.title or app_name,
+        manufacturer="TrueNAS apps",
+        model=f"{app.train.title()} train" if app.train else "Custom app",
+        sw_version=app.human_version or app.version,
+        via_device_id=entry.runtime_data.system_device_id,
+        configuration_url=app.first_portal,
     )
 
 
@@ -179,28 +202,26 @@ class PoolEntity(NasDeviceEntity[TrueNASCoordinator]):
 
 
 class AppEntity(NasDeviceEntity["AppsCoordinator"]):
-    """An entity of one TrueNAS app's device (under the system device)."""
+    """An entity of one TrueNAS app.
+
+    It shows on the app's device (under the system device), or on the device of the pipeline
+    service that carries the app (`device_info`, see links.py).
+    """
 
     def __init__(
-        self, coordinator: AppsCoordinator, description: EntityDescription, app_name: str
+        self,
+        coordinator: AppsCoordinator,
+        description: EntityDescription,
+        app_name: str,
+        device_info: DeviceInfo | None = None,
     ) -> None:
-        """Attach to the app's device."""
-        entry = coordinator.config_entry
+        """Attach to the app's device, or to `device_info`."""
         self.app_name = app_name
-        app = coordinator.data[app_name]
         super().__init__(
             coordinator,
             description,
             f"app_{app_name}",
-            DeviceInfo(
-                identifiers={app_identifier(entry, app_name)},
-                name=app.title or app_name,
-                manufacturer="TrueNAS apps",
-                model=f"{app.train.title()} train" if app.train else "Custom app",
-                sw_version=app.human_version or app.version,
-                via_device_id=entry.runtime_data.system_device_id,
-                configuration_url=app.first_portal,
-            ),
+            device_info or app_device(coordinator, app_name),
         )
 
     @property

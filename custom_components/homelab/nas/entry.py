@@ -17,7 +17,7 @@ from homeassistant.const import (
     EVENT_HOMEASSISTANT_STOP,
     Platform,
 )
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -32,6 +32,7 @@ from ..clients.truenas import (
     is_loopback,
 )
 from ..const import CONF_CERTIFICATE_SHA256, CONF_SSL, CONF_VERIFY_SSL, DOMAIN, SUBENTRY_SERVICE
+from ..links import async_reclaim_apps, find_links
 from ..repairs import (
     async_clear_certificate_issue,
     async_report_certificate_changed,
@@ -196,14 +197,27 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> boo
         probes=probes,
         data=dict(entry.data),
         options=dict(entry.options),
+        service_links=find_links(hass, apps.data),
     )
     entry.async_on_unload(entry.add_update_listener(_reload_on_changes))
+
+    @callback
+    def _relink_on_app_changes() -> None:
+        # An app installed, or given another portal, that a pipeline entry now (or no longer)
+        # watches: make the links anew (links.py).
+        if find_links(hass, apps.data) != entry.runtime_data.service_links:
+            hass.config_entries.async_schedule_reload(entry.entry_id)
+
+    entry.async_on_unload(apps.async_add_listener(_relink_on_app_changes))
 
     async def _close_on_stop(_event: Event) -> None:
         # Entries are not unloaded at shutdown; close the socket so nothing lingers.
         await _stop(pushers, client)
 
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _close_on_stop))
+    async_reclaim_apps(
+        hass, entry, [name for name in apps.data if name not in entry.runtime_data.service_links]
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -254,6 +268,9 @@ async def async_unload_entry(
             ],
             runtime.client,
         )
+        # A pipeline entry carrying an app (links.py) still shows its entities: they read the
+        # closed connection now, and turn unavailable until the entry is back.
+        runtime.apps.async_update_listeners()
     return unloaded
 
 
@@ -274,7 +291,11 @@ def async_remove_config_entry_device(
     if system_identifier(entry) in device.identifiers:
         return False
     current = {pool_identifier(entry, name) for name in coordinator.data.pools}
-    current |= {app_identifier(entry, name) for name in entry.runtime_data.apps.data}
+    current |= {
+        app_identifier(entry, name)
+        for name in entry.runtime_data.apps.data
+        if name not in entry.runtime_data.service_links  # a pipeline entry's device shows it
+    }
     current |= entry.runtime_data.backups.current_identifiers()
     current |= entry.runtime_data.disks.current_identifiers()
     current |= entry.runtime_data.vms.current_identifiers()

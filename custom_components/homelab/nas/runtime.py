@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeIs
+from typing import TYPE_CHECKING, Any, TypeIs
 
 from homeassistant.config_entries import ConfigEntry
 
@@ -16,6 +16,9 @@ from .disks.coordinator import DiskCoordinator
 from .services.coordinator import ServiceCoordinator
 from .system import NasSystem
 from .vms.coordinator import GuestCoordinator
+
+if TYPE_CHECKING:
+    from ..links import ServicePlace
 
 type TrueNASConfigEntry = ConfigEntry[TrueNASRuntimeData]
 
@@ -37,6 +40,8 @@ class TrueNASRuntimeData:
     # The data and options the entry was set up with; a change means a reload.
     data: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    # Apps a pipeline entry carries on its device (see links.py), as linked at setup.
+    service_links: dict[str, ServicePlace] = field(default_factory=dict)
 
 
 @dataclass

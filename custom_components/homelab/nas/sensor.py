@@ -12,13 +12,13 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfInformation
+from homeassistant.const import PERCENTAGE, EntityCategory, Platform, UnitOfInformation
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..clients.truenas import POOL_STATUSES, Pool
 from ..probes.entity import async_setup_probe_sensors
-from .apps.sensor import async_setup_app_sensors
+from .apps.entities import async_add_app_entities
 from .backups.sensor import async_setup_backup_sensors
 from .coordinator import TrueNASCoordinator, TrueNASData
 from .disks.sensor import async_setup_disk_sensors
@@ -214,7 +214,7 @@ async def async_setup_entry(
         async_add_entities,
         lambda pools, name: (PoolSensor(pools, d, name) for d in POOL_SENSORS),
     )
-    async_setup_app_sensors(entry, async_add_entities)
+    async_add_app_entities(entry, async_add_entities, Platform.SENSOR)
     async_setup_backup_sensors(entry, async_add_entities)
     async_setup_disk_sensors(entry, async_add_entities)
     async_setup_vm_sensors(entry, async_add_entities)

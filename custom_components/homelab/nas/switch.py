@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .apps.switch import async_setup_entry as async_setup_app_switches
+from .apps.entities import async_add_app_entities
 from .runtime import TrueNASConfigEntry
 from .services.entity import async_setup_service_switches
 from .vms.switch import async_setup_vm_switches
@@ -17,6 +18,6 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Every switch of a TrueNAS entry."""
-    await async_setup_app_switches(hass, entry, async_add_entities)
+    async_add_app_entities(entry, async_add_entities, Platform.SWITCH)
     async_setup_vm_switches(entry, async_add_entities)
     async_setup_service_switches(entry, async_add_entities)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .apps.update import async_setup_entry as async_setup_app_updates
+from .apps.entities import async_add_app_entities
 from .runtime import TrueNASConfigEntry
 from .system.update import async_setup_system_update
 
@@ -17,4 +18,4 @@ async def async_setup_entry(
 ) -> None:
     """The TrueNAS update of the system device, and an update entity per app."""
     async_setup_system_update(entry, async_add_entities)
-    await async_setup_app_updates(hass, entry, async_add_entities)
+    async_add_app_entities(entry, async_add_entities, Platform.UPDATE)

@@ -22,7 +22,11 @@ def pipeline_diagnostics(entry: ConfigEntry[Any]) -> dict[str, Any]:
             "data": dict(entry.data),
             "options": dict(entry.options),
             "unique_id": entry.unique_id,
-        }
+        },
+        # The TrueNAS apps shown on this entry's devices (links.py): the app and the device.
+        "carried_apps": [
+            {"app": link.app_name, "device": link.part or "service"} for link in runtime.carried
+        ],
     }
     if isinstance(runtime, OllamaRuntimeData | N8nRuntimeData):
         coordinator = runtime.coordinator

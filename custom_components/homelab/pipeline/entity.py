@@ -21,7 +21,12 @@ PIPELINE: str = "pipeline"
 
 def service_identifier(entry: ConfigEntry[Any], suffix: str = "") -> tuple[str, str]:
     """Device identifier of an entry's service (`suffix`: one of its sub-devices)."""
-    return (DOMAIN, f"{entry.entry_id}{'_' + suffix if suffix else ''}")
+    return service_identifier_of(entry.entry_id, suffix)
+
+
+def service_identifier_of(entry_id: str, suffix: str = "") -> tuple[str, str]:
+    """Device identifier of the service of the entry with id `entry_id`."""
+    return (DOMAIN, f"{entry_id}{'_' + suffix if suffix else ''}")
 
 
 def service_device(entry: ConfigEntry[Any]) -> DeviceInfo:

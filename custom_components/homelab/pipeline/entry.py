@@ -8,12 +8,13 @@ its coordinator(s), and a device of the service type.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, TypeIs
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -24,6 +25,7 @@ from ..clients.ollama import OllamaClient
 from ..clients.paperless import PaperlessClient
 from ..clients.paperless_ai import PaperlessAIClient
 from ..const import CONF_VERIFY_SSL, DOMAIN, EntryType, entry_type
+from ..links import LinkedApp, async_settle_carried, linked_apps
 from .const import (
     CONF_AI_API_KEY,
     CONF_AI_URL,
@@ -32,16 +34,31 @@ from .const import (
     CONF_URL,
     SIGNAL_PIPELINE_UPDATED,
 )
+from .coordinator import ServiceCoordinator
 from .entity import PAPERLESS_AI, PIPELINE, service_identifier
 from .n8n import N8nCoordinator
 from .ollama import OllamaCoordinator
 from .paperless import PaperlessAICoordinator, PaperlessCoordinator
 
-PIPELINE_PLATFORMS: Final = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR]
+# Switch and update carry a linked TrueNAS app's run switch and update (see links.py).
+PIPELINE_PLATFORMS: Final = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.SENSOR,
+    Platform.SWITCH,
+    Platform.UPDATE,
+]
 
 
 @dataclass
-class OllamaRuntimeData:
+class CarriesApps:
+    """The TrueNAS apps a pipeline entry shows on its devices (see links.py)."""
+
+    carried: list[LinkedApp] = field(default_factory=list, kw_only=True)
+
+
+@dataclass
+class OllamaRuntimeData(CarriesApps):
     """What an Ollama entry keeps while loaded."""
 
     client: OllamaClient
@@ -49,7 +66,7 @@ class OllamaRuntimeData:
 
 
 @dataclass
-class PaperlessRuntimeData:
+class PaperlessRuntimeData(CarriesApps):
     """What a Paperless-ngx entry keeps while loaded (Paperless-AI is optional)."""
 
     client: PaperlessClient
@@ -60,7 +77,7 @@ class PaperlessRuntimeData:
 
 
 @dataclass
-class N8nRuntimeData:
+class N8nRuntimeData(CarriesApps):
     """What an n8n entry keeps while loaded."""
 
     client: N8nClient
@@ -143,22 +160,42 @@ def _register_device(
     )
 
 
-async def _async_setup_ollama(hass: HomeAssistant, entry: OllamaConfigEntry) -> None:
+async def _first_refresh(coordinator: ServiceCoordinator[Any], carried: list[LinkedApp]) -> None:
+    """Fetch once: not ready while the service is down, unless the entry carries an app."""
+    if not carried:
+        await coordinator.async_config_entry_first_refresh()
+        return
+    await coordinator.async_refresh()
+    if isinstance(coordinator.last_exception, ConfigEntryAuthFailed):
+        raise coordinator.last_exception
+
+
+async def _async_setup_ollama(
+    hass: HomeAssistant, entry: OllamaConfigEntry, carried: list[LinkedApp]
+) -> None:
     ollama = OllamaCoordinator(hass, entry, create_ollama_client(hass, dict(entry.data)))
-    await ollama.async_config_entry_first_refresh()
+    await _first_refresh(ollama, carried)
     _register_device(
-        hass, entry, manufacturer="Ollama", model="Ollama", sw_version=ollama.data.version
+        hass,
+        entry,
+        manufacturer="Ollama",
+        model="Ollama",
+        sw_version=ollama.data.version if ollama.data else UNDEFINED,
     )
-    entry.runtime_data = OllamaRuntimeData(client=ollama.client, coordinator=ollama)
+    entry.runtime_data = OllamaRuntimeData(
+        client=ollama.client, coordinator=ollama, carried=carried
+    )
 
 
-async def _async_setup_paperless(hass: HomeAssistant, entry: PaperlessConfigEntry) -> None:
+async def _async_setup_paperless(
+    hass: HomeAssistant, entry: PaperlessConfigEntry, carried: list[LinkedApp]
+) -> None:
     data = dict(entry.data)
     ai_client = create_paperless_ai_client(hass, data)
     paperless = PaperlessCoordinator(
         hass, entry, create_paperless_client(hass, data), with_ai=ai_client is not None
     )
-    await paperless.async_config_entry_first_refresh()
+    await _first_refresh(paperless, carried)
     ai = PaperlessAICoordinator(hass, entry, ai_client) if ai_client else None
     if ai is not None:
         # Paperless-AI being down must not keep Paperless-ngx's sensors away: its own
@@ -168,8 +205,12 @@ async def _async_setup_paperless(hass: HomeAssistant, entry: PaperlessConfigEntr
         hass,
         entry,
         manufacturer="Paperless-ngx",
-        model=f"Paperless-ngx (API {paperless.data.api_version})",
-        sw_version=paperless.data.server_version,
+        model=(
+            f"Paperless-ngx (API {paperless.data.api_version})"
+            if paperless.data
+            else "Paperless-ngx"
+        ),
+        sw_version=paperless.data.server_version if paperless.data else UNDEFINED,
         configuration_url=str(data[CONF_URL]),
     )
     devices = dr.async_get(hass)
@@ -186,16 +227,19 @@ async def _async_setup_paperless(hass: HomeAssistant, entry: PaperlessConfigEntr
         device_id=device.id,
         ai_client=ai_client,
         ai_coordinator=ai,
+        carried=carried,
     )
 
 
-async def _async_setup_n8n(hass: HomeAssistant, entry: N8nConfigEntry) -> None:
+async def _async_setup_n8n(
+    hass: HomeAssistant, entry: N8nConfigEntry, carried: list[LinkedApp]
+) -> None:
     n8n = N8nCoordinator(hass, entry, create_n8n_client(hass, dict(entry.data)))
-    await n8n.async_config_entry_first_refresh()
+    await _first_refresh(n8n, carried)
     _register_device(
         hass, entry, manufacturer="n8n", model="n8n", configuration_url=str(entry.data[CONF_URL])
     )
-    entry.runtime_data = N8nRuntimeData(client=n8n.client, coordinator=n8n)
+    entry.runtime_data = N8nRuntimeData(client=n8n.client, coordinator=n8n, carried=carried)
 
     @callback
     def _announce() -> None:
@@ -208,14 +252,20 @@ async def _async_setup_n8n(hass: HomeAssistant, entry: N8nConfigEntry) -> None:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: PipelineConfigEntry) -> bool:
-    """Fetch once (errors raise ConfigEntryNotReady / ConfigEntryAuthFailed), then the platforms."""
+    """Fetch once (errors raise ConfigEntryNotReady / ConfigEntryAuthFailed), then the platforms.
+
+    An entry that carries a TrueNAS app (links.py) is set up even while its service is down:
+    the app's state and restart button matter most then; the service's entities wait.
+    """
+    carried = linked_apps(hass, entry)
     if is_ollama_entry(entry):
-        await _async_setup_ollama(hass, entry)
+        await _async_setup_ollama(hass, entry, carried)
     elif is_paperless_entry(entry):
-        await _async_setup_paperless(hass, entry)
+        await _async_setup_paperless(hass, entry, carried)
     else:
-        await _async_setup_n8n(hass, entry)
+        await _async_setup_n8n(hass, entry, carried)
     await hass.config_entries.async_forward_entry_setups(entry, PIPELINE_PLATFORMS)
+    async_settle_carried(hass, entry, carried)
     return True
 
 

@@ -13,12 +13,11 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import PERCENTAGE
 from homeassistant.core import callback
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.device_registry import DeviceInfo
 
 from ...clients.truenas import APP_STATES, App, AppStats
 from ...sensor_units import BYTES_MIB, RATE_KIB
-from ..entity import AppEntity, async_add_per_app
-from ..runtime import TrueNASConfigEntry
+from ..entity import AppEntity
 from .coordinator import AppsCoordinator
 
 APP_STATE_OPTIONS = [state.lower() for state in APP_STATES]
@@ -101,27 +100,20 @@ APP_SENSORS: tuple[AppSensorDescription, ...] = (
 )
 
 
-def async_setup_app_sensors(
-    entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
-) -> None:
-    """Sensors for every app, including apps installed later."""
-    async_add_per_app(
-        entry,
-        async_add_entities,
-        lambda apps, name: (AppSensor(apps, d, name) for d in APP_SENSORS),
-    )
-
-
 class AppSensor(AppEntity, SensorEntity):
     """A sensor of one app."""
 
     entity_description: AppSensorDescription
 
     def __init__(
-        self, coordinator: AppsCoordinator, description: AppSensorDescription, app: str
+        self,
+        coordinator: AppsCoordinator,
+        description: AppSensorDescription,
+        app: str,
+        device_info: DeviceInfo | None = None,
     ) -> None:
         """Keep the typed description."""
-        super().__init__(coordinator, description, app)
+        super().__init__(coordinator, description, app, device_info)
         self._stats_written = -STATS_WRITE_SECONDS
 
     async def async_added_to_hass(self) -> None:

@@ -6,11 +6,8 @@ from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..entity import AppEntity, async_add_per_app
-from ..runtime import TrueNASConfigEntry
+from ..entity import AppEntity
 
 # Stopping an app on the NAS is maintenance, not a light switch: a configuration entity, which
 # Home Assistant neither exposes to voice assistants by default nor sweeps into area- or
@@ -21,17 +18,6 @@ APP_SWITCH = SwitchEntityDescription(
 )
 # States in which the app is (or is becoming) up: the switch shows on.
 ON_STATES = frozenset({"RUNNING", "DEPLOYING"})
-
-
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: TrueNASConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """A start/stop switch for every app, including apps installed later."""
-    async_add_per_app(
-        entry, async_add_entities, lambda apps, name: [AppSwitch(apps, APP_SWITCH, name)]
-    )
 
 
 class AppSwitch(AppEntity, SwitchEntity):

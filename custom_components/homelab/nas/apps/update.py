@@ -9,27 +9,13 @@ from homeassistant.components.update import (
     UpdateEntityDescription,
     UpdateEntityFeature,
 )
-from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...const import DOMAIN
-from ..entity import AppEntity, async_add_per_app
-from ..runtime import TrueNASConfigEntry
+from ..entity import AppEntity
 
 APP_UPDATE = UpdateEntityDescription(key="update", translation_key="app_update")
 UPGRADE_TIMEOUT = 1800.0
-
-
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: TrueNASConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """An update entity for every app, including apps installed later."""
-    async_add_per_app(
-        entry, async_add_entities, lambda apps, name: [AppUpdate(apps, APP_UPDATE, name)]
-    )
 
 
 class AppUpdate(AppEntity, UpdateEntity):
