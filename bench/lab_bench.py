@@ -20,6 +20,11 @@ both on one virtual clock (`bench.harness.SharedClock`). Then:
    long, on a socket without permessage-deflate: JSON, wire bytes and the simulator's CPU time
    per minute, with and without compression.
 
+Then, in a Home Assistant of its own, the same lab with every optional part on
+(`test_lab_all_on`): disk temperatures, a switch for every sharing service, and every entity that
+is disabled by default enabled (network rates, memory free, ARC, load 5/15 min, app rates, the
+power buttons, ...); its steady state is measured as above, for the side-by-side table.
+
 Plus a check that snapshot enumeration does not depend on how many snapshots the NAS holds. The
 last test prints the table and writes `bench/results.json`.
 """
@@ -27,7 +32,8 @@ last test prints the table and writes `bench/results.json`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+import contextlib
 import gc
 import json
 import logging
@@ -44,6 +50,7 @@ from unittest.mock import patch
 import aiohttp
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_state_change_event
 import pytest
@@ -75,6 +82,12 @@ from custom_components.homelab.const import (
     DOMAIN,
     EntryType,
 )
+from custom_components.homelab.nas.disks.options import CONF_DISK_TEMPERATURES, CONF_DISKS
+from custom_components.homelab.nas.services.options import (
+    CONF_SERVICE_SWITCHES,
+    CONF_SERVICES,
+    KNOWN_SERVICES,
+)
 from custom_components.homelab.pipeline.const import (
     CONF_AI_API_KEY,
     CONF_AI_URL,
@@ -103,6 +116,12 @@ BASELINE_METHODS: list[tuple[str, list[Any]]] = [
     ("core.get_jobs", []),
 ]
 LABS: dict[str, Callable[[], Scenario]] = {"seed": seed_lab, "large": large_lab}
+# The TrueNAS entry's options with every optional part on (the options form's sections):
+# disk temperatures read, and a start/stop switch for every service `service.query` can list.
+ALL_ON_OPTIONS: dict[str, Any] = {
+    CONF_DISKS: {CONF_DISK_TEMPERATURES: True},
+    CONF_SERVICES: {CONF_SERVICE_SWITCHES: sorted(KNOWN_SERVICES)},
+}
 
 
 @pytest.fixture(autouse=True)
@@ -110,7 +129,9 @@ def _integration(enable_custom_integrations: None, socket_enabled: None) -> None
     """Load custom_components/ and allow loopback sockets."""
 
 
-def _entries(sim: LabSimulator, scenario: Scenario, port: int) -> list[MockConfigEntry]:
+def _entries(
+    sim: LabSimulator, scenario: Scenario, port: int, nas_options: dict[str, Any] | None = None
+) -> list[MockConfigEntry]:
     user = scenario.users[0]
     sections = scenario.sections
     return [
@@ -118,6 +139,7 @@ def _entries(sim: LabSimulator, scenario: Scenario, port: int) -> list[MockConfi
             domain=DOMAIN,
             title="nas",
             unique_id=scenario.system.host_id,
+            options=nas_options or {},
             data={
                 "host": "127.0.0.1",
                 "port": port,
@@ -635,6 +657,62 @@ async def test_lab(hass: HomeAssistant, name: str) -> None:
         sim.stop_thread()
     result["bench_seconds"] = round(time.perf_counter() - started, 1)
     RESULTS[name] = result
+
+
+@contextlib.contextmanager
+def _every_entity_enabled() -> Iterator[None]:
+    """Register the integration's entities enabled, those disabled by default included.
+
+    What a user gets by enabling each of them in the entity settings, without the reloads.
+    """
+    original = er.EntityRegistry.async_get_or_create
+
+    def get_or_create(
+        self: er.EntityRegistry, domain: str, platform: str, unique_id: str, **kwargs: Any
+    ) -> er.RegistryEntry:
+        if platform == DOMAIN:
+            kwargs["disabled_by"] = None
+        return original(self, domain, platform, unique_id, **kwargs)
+
+    with patch.object(er.EntityRegistry, "async_get_or_create", get_or_create):
+        yield
+
+
+@pytest.mark.parametrize("name", list(LABS))
+async def test_lab_all_on(hass: HomeAssistant, name: str) -> None:
+    """The same lab's steady state with every optional part on (a Home Assistant of its own)."""
+    started = time.perf_counter()
+    scenario = LABS[name]()
+    sim = LabSimulator(scenario).run_in_thread()
+    clock = SharedClock(hass.loop, sim)
+    times = LoopTimes()
+    wire = WireCounter(sim.port).start()
+    costs = Costs(wire, SimulatorCpu(sim))
+    result: dict[str, Any] = {"options": ALL_ON_OPTIONS}
+    try:
+        entries = _entries(sim, scenario, wire.port, ALL_ON_OPTIONS)
+        with timed_refreshes(times), _every_entity_enabled():
+            result["setup_seconds"] = round(await _set_up(hass, entries), 2)
+            gc.collect()
+            gc.freeze()
+            truenas = entries[0]
+            registry = er.async_get(hass)
+            ours = er.async_entries_for_config_entry(registry, truenas.entry_id)
+            result["entities"] = len(ours)
+            result["entities_disabled"] = sum(1 for e in ours if e.disabled_by is not None)
+            time_frames(truenas.runtime_data.client, times)
+            time_stats_batches(truenas.runtime_data.apps, times)
+            result["steady"] = await _steady_state(
+                hass, sim, clock, times, costs=costs, client=truenas.runtime_data.client
+            )
+        await _unload(hass, entries)
+    finally:
+        gc.unfreeze()
+        clock.close()
+        wire.stop()
+        sim.stop_thread()
+    result["bench_seconds"] = round(time.perf_counter() - started, 1)
+    RESULTS.setdefault("all_on", {})[name] = result
 
 
 async def test_snapshot_enumeration_is_independent_of_the_total(hass: HomeAssistant) -> None:
