@@ -5,8 +5,9 @@ its own thread) read the time through `loop.time()`. `SharedClock` puts both on 
 and moves it forward in small steps, waking the simulator's loop after each step: every timer on
 either side (poll intervals, `app.stats` streams every 10 s, job steps, heartbeats, timeouts)
 fires as if that much time had passed, in order, while the CPU work each side does is real. The
-simulator's HTTP services (Ollama, Paperless-ngx, n8n) and its backup clock follow the same
-offset. Ten virtual minutes take seconds, and the counts per minute are what ten real minutes
+simulator's HTTP services (Ollama, Paperless-ngx, n8n), its backup clock and the lab clock of the
+NAS's devices (`reporting.realtime` samples, disk standby timers, temperature caches) follow the
+same offset. Ten virtual minutes take seconds, and the counts per minute are what ten real minutes
 would give; the loop timings are real CPU time (`perf_counter`) of the work done.
 
 **Loop time per refresh.** `timed_refreshes` wraps `DataUpdateCoordinator._async_refresh` of the
@@ -34,6 +35,7 @@ import aiohttp
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from labsim import LabSimulator
+from labsim.nas.lab import nas_of
 
 OURS = "custom_components.homelab"
 
@@ -83,6 +85,9 @@ class SharedClock:
         """Move forward one step."""
         self.offset += seconds
         self.simulator.services.clock.advance(seconds)
+        # The NAS's lab clock, on the simulator's loop (its sleepers wait on an asyncio.Event):
+        # without it the realtime stream would send one sample and wait for real minutes.
+        self.sim_loop.call_soon_threadsafe(self._advance_nas, seconds)
         self.sim_loop.call_soon_threadsafe(_noop)  # wake it: its timers are due now
         self._backup_pending += seconds
         if self._backup_pending >= 60:  # noqa: PLR2004 - the backup clock moves by the minute
@@ -91,6 +96,10 @@ class SharedClock:
             )
             self._backup_pending = 0.0
         await self.settle()
+
+    def _advance_nas(self, seconds: float) -> None:
+        """Move the NAS devices' lab clock (on the simulator's loop)."""
+        nas_of(self.simulator.state).advance(seconds)
 
     async def advance(self, seconds: float, step: float = 0.5) -> None:
         """Move forward `seconds` in steps."""
