@@ -9,6 +9,7 @@ running n8n executions).
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 import random
 from typing import Any
@@ -26,10 +27,29 @@ SNAPSHOT_TASKS, REPLICATIONS, CLOUD_SYNCS = 30, 10, 10
 HOURLY_HISTORY = 14 * 24
 
 
-def seed_data() -> dict[str, Any]:
-    """The seed lab's scenario (times relative to now), with quick app jobs."""
+# The backup clock reads this time of day (UTC) when the lab starts. Which snapshot tasks,
+# replications and cloud syncs run during the measured minutes follows from it; left at the
+# scenario's default ("now") the figures would depend on when the benchmark runs. 13:05 puts the
+# large lab's 13:15 snapshot task inside its steady state, and no seed-lab task.
+BACKUP_CLOCK_TIME = time(13, 5, tzinfo=UTC)
+
+
+def pinned_backup_clock(now: datetime | None = None) -> datetime:
+    """The latest moment, at or before `now`, whose time of day is `BACKUP_CLOCK_TIME`.
+
+    At most a day before the real time, which Home Assistant's own clock reads: the snapshots
+    the lab makes look at most a day old, never from the future.
+    """
+    now = now or datetime.now(UTC)
+    moment = datetime.combine(now.astimezone(UTC).date(), BACKUP_CLOCK_TIME)
+    return moment if moment <= now else moment - timedelta(days=1)
+
+
+def seed_data(now: datetime | None = None) -> dict[str, Any]:
+    """The seed lab's scenario (backup clock pinned to a time of day), with quick app jobs."""
     data: dict[str, Any] = yaml.safe_load(DEFAULT.read_text())
     data["apps"]["job_seconds"] = {"start": 0.3, "stop": 0.3, "redeploy": 0.4, "upgrade": 0.4}
+    data["backups"]["clock"] = pinned_backup_clock(now).isoformat()
     return data
 
 
@@ -61,10 +81,10 @@ def _app(index: int, rng: random.Random) -> dict[str, Any]:
     }
 
 
-def large_data() -> dict[str, Any]:
+def large_data(now: datetime | None = None) -> dict[str, Any]:
     """The large lab's scenario data."""
     rng = random.Random(20261101)  # noqa: S311 - a reproducible lab, not cryptography
-    data = copy.deepcopy(seed_data())
+    data = copy.deepcopy(seed_data(now))
     installed = data["apps"]["installed"]
     installed += [_app(index, rng) for index in range(len(installed), LARGE_APPS)]
     known = {entry["name"] for entry in data["datasets"]}
