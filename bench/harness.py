@@ -195,6 +195,7 @@ class LoopTimes:
                     "median_ms": _ms(statistics.median(times)),
                 }
                 for name, times in sorted(self.refreshes.items())
+                if times  # a refresh still running when the window closed: not measured
             },
             "frames": len(self.frames),
             "frame_max_ms": _ms(max(self.frames, default=0.0)),
