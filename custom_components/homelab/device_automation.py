@@ -1,7 +1,9 @@
 """What the device triggers and conditions watch: one entity of the device, in some states.
 
 Shared by device_trigger.py and device_condition.py, so that "pool became degraded" and
-"pool is degraded" read the same entity the same way.
+"pool is degraded" read the same entity the same way. A watch with a threshold (`above`) is a
+numeric one: it fires when the entity's value crosses above the threshold the user sets in the
+trigger ("disk too hot"), the default given in degrees Celsius and offered in the entity's unit.
 """
 
 from __future__ import annotations
@@ -9,9 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.const import CONF_DEVICE_ID, CONF_DOMAIN, CONF_ENTITY_ID, CONF_TYPE
+from homeassistant.const import (
+    ATTR_UNIT_OF_MEASUREMENT,
+    CONF_ABOVE,
+    CONF_DEVICE_ID,
+    CONF_DOMAIN,
+    CONF_ENTITY_ID,
+    CONF_TYPE,
+    UnitOfTemperature,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, entity_registry as er
+from homeassistant.util.unit_conversion import TemperatureConverter
 import probatio as vol
 
 from .const import DOMAIN
@@ -23,6 +34,13 @@ class Watch:
 
     translation_keys: frozenset[str]
     states: tuple[str, ...]
+    above: float | None = None
+    """A numeric watch: the default threshold (degrees Celsius) the value crosses above."""
+
+
+# A disk is too hot from 50 °C by default: the usual drive specifications allow 55-60 °C, and
+# most owners want to hear of it before that.
+DISK_TOO_HOT_CELSIUS = 50.0
 
 
 TRIGGERS: dict[str, Watch] = {
@@ -39,6 +57,11 @@ TRIGGERS: dict[str, Watch] = {
     ),
     "service_stopped": Watch(frozenset({"service_running"}), ("off",)),
     "update_available": Watch(frozenset({"system_update"}), ("on",)),
+    # The live temperature (25.04) or, from 25.10, the last day's maximum (the disk's only
+    # temperature sensors there): one of them per disk, when temperatures are on.
+    "disk_too_hot": Watch(
+        frozenset({"disk_temperature", "disk_temperature_max"}), (), above=DISK_TOO_HOT_CELSIUS
+    ),
 }
 CONDITIONS: dict[str, Watch] = {
     "is_degraded": TRIGGERS["pool_degraded"],
@@ -90,3 +113,41 @@ def offered(
         }
         for kind, entity in matching_entities(hass, device_id, watches)
     ]
+
+
+def entity_unit(hass: HomeAssistant, entity_id_or_uuid: str) -> str | None:
+    """The unit the watched entity's state is written in (None: no state or no unit)."""
+    registry = er.async_get(hass)
+    try:
+        entity_id = er.async_validate_entity_id(registry, entity_id_or_uuid)
+    except vol.Invalid:
+        return None
+    state = hass.states.get(entity_id)
+    unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) if state is not None else None
+    return unit if isinstance(unit, str) else None
+
+
+def default_above(watch: Watch, unit: str | None) -> float:
+    """The watch's default threshold in `unit` (a temperature in °F when the user shows °F)."""
+    if watch.above is None:
+        msg = "not a numeric watch"
+        raise ValueError(msg)
+    if unit in TemperatureConverter.VALID_UNITS and unit != UnitOfTemperature.CELSIUS:
+        return round(TemperatureConverter.convert(watch.above, UnitOfTemperature.CELSIUS, unit), 1)
+    return watch.above
+
+
+def threshold_fields(hass: HomeAssistant, config: dict[str, Any]) -> vol.Schema | None:
+    """The trigger's extra field (its threshold, in the entity's unit); None for state watches."""
+    watch = TRIGGERS.get(str(config.get(CONF_TYPE)))
+    if watch is None or watch.above is None:
+        return None
+    unit = entity_unit(hass, str(config.get(CONF_ENTITY_ID)))
+    description = {"suffix": unit} if unit else None
+    return vol.Schema(
+        {
+            vol.Optional(
+                CONF_ABOVE, default=default_above(watch, unit), description=description
+            ): vol.Coerce(float)
+        }
+    )

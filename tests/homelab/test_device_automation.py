@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.components import automation
 from homeassistant.components.device_automation import DeviceAutomationType
+from homeassistant.const import UnitOfTemperature
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_get_device_automations,
     async_mock_service,
 )
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.homelab.const import DOMAIN
+from custom_components.homelab.device_automation import (
+    DISK_TOO_HOT_CELSIUS,
+    TRIGGERS,
+    default_above,
+)
+from custom_components.homelab.nas.disks.options import CONF_DISK_TEMPERATURES, CONF_DISKS
 from custom_components.homelab.nas.identifiers import (
     app_identifier,
     disk_identifier,
@@ -22,7 +33,10 @@ from custom_components.homelab.nas.identifiers import (
     service_identifier,
     system_identifier,
 )
+from tests.backups_lab import backup_lab
 from tests.common import LabHandle, wait_for
+
+from .conftest import entry_data
 
 
 def _device(hass: HomeAssistant, entry: MockConfigEntry, identifier: tuple[str, str]) -> str:
@@ -139,3 +153,123 @@ def _guest(hass: HomeAssistant, entry: MockConfigEntry, name: str) -> tuple[str,
     guests = entry.runtime_data.vms.data
     (key,) = [key for key, guest in guests.items() if guest.name == name]
     return guest_identifier(entry, *key)
+
+
+# ---------------------------------------------------------------- disk too hot
+
+
+async def _refresh_disks(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    await entry.runtime_data.disks.async_refresh()
+    await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_disk_too_hot_trigger(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator
+) -> None:
+    """25.04 (a live temperature): fires when the disk's temperature crosses the user's threshold.
+
+    The simulator's disk temperature follows the lab clock (its mean plus up to 1.5 °C, in whole
+    degrees as smartctl gives them): with the clock frozen and moved by hand, sda reads 34 °C
+    after two lab minutes and 35 °C after fifteen. A threshold half a degree above the first
+    reading fires only at the second step; the default threshold (50 °C) never does.
+    """
+    with backup_lab("25.04.2") as lab:
+        await lab.control("POST", "/control/nas/clock", {"freeze": True})
+        entry = await _set_up(hass, lab, **{CONF_DISKS: {CONF_DISK_TEMPERATURES: True}})
+        disk = _device(hass, entry, disk_identifier(entry, "sda"))
+        triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, disk)
+        too_hot = next(t for t in triggers if t["type"] == "disk_too_hot")
+        watched = er.async_get(hass).async_get(too_hot["entity_id"])
+        assert watched is not None
+        assert watched.translation_key == "disk_temperature"
+        reading = float(hass.states.get(watched.entity_id).state)  # type: ignore[union-attr]
+        assert 30 < reading < 40
+        # The threshold field, in the sensor's unit, 50 °C by default.
+        assert await async_setup_component(hass, "device_automation", {})
+        client = await hass_ws_client(hass)
+        await client.send_json_auto_id(
+            {"type": "device_automation/trigger/capabilities", "trigger": too_hot}
+        )
+        answer = await client.receive_json()
+        assert answer["success"], answer
+        assert answer["result"]["extra_fields"] == [
+            {
+                "name": "above",
+                "required": False,
+                "optional": True,
+                "default": 50.0,
+                "description": {"suffix": "°C"},
+                "type": "float",
+            }
+        ]
+        calls = async_mock_service(hass, "test", "fired")
+        automations = [
+            {
+                "alias": alias,
+                "triggers": [trigger],
+                "actions": [
+                    {
+                        "action": "test.fired",
+                        "data": {"which": alias, "to": "{{ trigger.to_state.state }}"},
+                    }
+                ],
+            }
+            for alias, trigger in (
+                ("custom", {**too_hot, "above": reading + 0.5}),
+                ("default", too_hot),
+            )
+        ]
+        assert await async_setup_component(
+            hass, automation.DOMAIN, {automation.DOMAIN: automations}
+        )
+        await lab.control("POST", "/control/nas/clock", {"advance": 120})
+        await _refresh_disks(hass, entry)
+        assert float(hass.states.get(watched.entity_id).state) < reading + 0.5  # type: ignore[union-attr]
+        assert calls == []
+        await lab.control("POST", "/control/nas/clock", {"advance": 780})
+        await _refresh_disks(hass, entry)
+        await wait_for(lambda: len(calls) == 1, timeout=5)
+        assert calls[0].data["which"] == "custom"
+        assert float(calls[0].data["to"]) > reading + 0.5
+        # Staying above is not crossing again.
+        await lab.control("POST", "/control/nas/clock", {"advance": 60})
+        await _refresh_disks(hass, entry)
+        assert len(calls) == 1
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_disk_too_hot_watches_the_day_maximum_from_25_10(hass: HomeAssistant) -> None:
+    """25.10+ has no live read: the trigger watches the disk's last-day maximum; without the
+    temperatures option the disk offers no such trigger."""
+    with backup_lab("25.10.2") as lab:
+        entry = await _set_up(hass, lab, **{CONF_DISKS: {CONF_DISK_TEMPERATURES: True}})
+        disk = _device(hass, entry, disk_identifier(entry, "sda"))
+        triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, disk)
+        ours = {t["type"]: t for t in triggers if t["domain"] == DOMAIN}
+        assert set(ours) == {"disk_failed", "disk_too_hot"}
+        watched = er.async_get(hass).async_get(ours["disk_too_hot"]["entity_id"])
+        assert watched is not None
+        assert watched.translation_key == "disk_temperature_max"
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+def test_disk_too_hot_default_in_the_users_unit() -> None:
+    """50 °C, offered as 122 °F to a user who shows temperatures in Fahrenheit."""
+    watch = TRIGGERS["disk_too_hot"]
+    assert default_above(watch, UnitOfTemperature.CELSIUS) == DISK_TOO_HOT_CELSIUS == 50.0
+    assert default_above(watch, UnitOfTemperature.FAHRENHEIT) == 122.0
+    assert default_above(watch, None) == 50.0
+    with pytest.raises(ValueError, match="numeric"):
+        default_above(TRIGGERS["disk_failed"], UnitOfTemperature.CELSIUS)
+
+
+async def _set_up(hass: HomeAssistant, lab: LabHandle, **options: Any) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="nas", unique_id=lab.host_id, data=entry_data(lab), options=options
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
