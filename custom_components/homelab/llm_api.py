@@ -24,6 +24,7 @@ from homeassistant.helpers import llm
 from homeassistant.util.json import JsonObjectType, JsonValueType
 import probatio as vol
 
+from .clients.truenas.backups import DatasetUsage
 from .const import DOMAIN
 from .entries import is_pipeline_entry, loaded_truenas_entries
 from .lab_profile import FAILED_TAG
@@ -124,6 +125,22 @@ def _system_summary(runtime: TrueNASRuntimeData) -> JsonObjectType:
     }
 
 
+def _gib(value: int | None) -> float | None:
+    return None if value is None else round(value / 2**30, 1)
+
+
+def _dataset_space(usage: DatasetUsage | None) -> JsonObjectType:
+    """A watched dataset's space in GiB; its quota only if set, its lock only if encrypted."""
+    if usage is None:
+        return {}
+    space: JsonObjectType = {"used_gib": _gib(usage.used), "available_gib": _gib(usage.available)}
+    if usage.quota:
+        space["quota_gib"] = _gib(usage.quota)
+    if usage.encrypted:
+        space["locked"] = usage.locked
+    return space
+
+
 def lab_status(hass: HomeAssistant, exposed: set[str]) -> JsonObjectType:
     """A compact summary of what the user exposed: pools, apps, alerts, backups, the pipeline."""
     servers: list[JsonValueType] = []
@@ -175,8 +192,9 @@ def lab_status(hass: HomeAssistant, exposed: set[str]) -> JsonObjectType:
             backups["tasks"] = [
                 task for task in backups["tasks"] if (task["kind"], task["id"]) in keys
             ]
+            usage = runtime.backups.data.usage if runtime.backups.data is not None else {}
             backups["datasets"] = {
-                name: info
+                name: {**info, **_dataset_space(usage.get(name))}
                 for name, info in backups["datasets"].items()
                 if (KIND_DATASET, name) in keys
             }

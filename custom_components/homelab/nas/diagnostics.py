@@ -8,8 +8,9 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_USERNAME
 
+from ..clients.truenas import Pool
 from ..redact import REDACTED, alert_text
-from .runtime import TrueNASConfigEntry, WaitingConfigEntry
+from .runtime import TrueNASConfigEntry, TrueNASRuntimeData, WaitingConfigEntry
 
 TO_REDACT = {
     CONF_API_KEY,
@@ -22,7 +23,68 @@ TO_REDACT = {
     "api_key",
     "token",
     "password",
+    "serial",
 }
+
+
+def _disk_states(pools: dict[str, Pool]) -> dict[str, tuple[str, str]]:
+    """Each disk in a pool's topology: (pool, state), as the disk's sensors read them."""
+    found: dict[str, tuple[str, str]] = {}
+    for pool in pools.values():
+        for vdevs in pool.topology.values():
+            for vdev in vdevs:
+                for leaf in vdev.leaves():
+                    if leaf.disk:
+                        found[leaf.disk] = (pool.name, leaf.status)
+    return found
+
+
+def _disks(runtime: TrueNASRuntimeData) -> dict[str, Any]:
+    """Model, pool, state, temperature and the last SMART test of each disk (serials redacted)."""
+    coordinator = runtime.disks
+    data = coordinator.data
+    places = _disk_states(runtime.coordinator.data.pools)
+    disks: dict[str, Any] = {}
+    for name, disk in sorted((data.disks if data else {}).items()):
+        place = places.get(name)
+        smart = data.smart.get(name)
+        history = data.history.get(name)
+        disks[name] = {
+            "model": disk.model,
+            "serial": disk.serial,  # redacted with TO_REDACT
+            "size": disk.size,
+            "type": disk.type,
+            "pool": place[0] if place else disk.pool,
+            "state": place[1] if place else None,
+            "temperature": data.temperatures.get(name),
+            "temperature_24h": asdict(history) if history else None,
+            "last_smart_test": (
+                {"status": smart.status, "description": smart.description, "hours": smart.lifetime}
+                if smart
+                else None
+            ),
+        }
+    return {
+        "temperatures_enabled": coordinator.temperatures_on,
+        "live_temperatures": coordinator.live_temperatures,
+        "disks": disks,
+    }
+
+
+def _datasets(runtime: TrueNASRuntimeData) -> dict[str, Any]:
+    """Space and lock state of the watched datasets."""
+    data = runtime.backups.data
+    return {
+        name: {
+            "used": usage.used,
+            "available": usage.available,
+            "quota": usage.quota,
+            "compressratio": usage.compressratio,
+            "encrypted": usage.encrypted,
+            "locked": usage.locked if usage.encrypted else None,
+        }
+        for name, usage in sorted((data.usage if data else {}).items())
+    }
 
 
 def truenas_diagnostics(entry: TrueNASConfigEntry) -> dict[str, Any]:
@@ -50,6 +112,8 @@ def truenas_diagnostics(entry: TrueNASConfigEntry) -> dict[str, Any]:
                 for alert in data.alerts.values()
             ],
             "backups": runtime.backups.diagnostics(),
+            "disks": _disks(runtime),
+            "datasets": _datasets(runtime),
         },
         TO_REDACT,
     )
