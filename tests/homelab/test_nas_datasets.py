@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -168,3 +168,67 @@ async def test_unlock_dataset(
             assert secret not in record.getMessage()
             assert secret not in repr(record.args)
             assert secret not in (record.exc_text or "")
+
+
+KEYED = "tank/keyed"
+
+
+async def test_unlock_refused_for_lack_of_role(hass: HomeAssistant) -> None:
+    """A user without DATASET_WRITE: TrueNAS answers not-authorized; a translated error says
+    which role is missing, the dataset stays locked, and the passphrase appears nowhere."""
+    data = seed_data("25.10.2")
+    data["users"][0]["roles"] = [r for r in data["users"][0]["roles"] if r != "DATASET_WRITE"]
+    scenario = load_scenario(data)
+    simulator = LabSimulator(scenario)
+    simulator.run_in_thread()
+    try:
+        lab = LabHandle(simulator, scenario)
+        await lab.control("POST", "/control/datasets", {
+            "name": SECURE, "encrypted": True, "locked": True,
+            "key_format": "PASSPHRASE", "passphrase": PASSPHRASE,
+        })  # fmt: skip
+        entry = await set_up(
+            hass, lab, **{CONF_BACKUPS: {CONF_DATASETS: ["*/applications/*", SECURE]}}
+        )
+        with pytest.raises(HomeAssistantError) as err:
+            await unlock(hass, dataset_device(hass, entry, SECURE), PASSPHRASE)
+        assert err.value.translation_key == "dataset_unlock_not_authorized"
+        assert err.value.translation_placeholders == {"dataset": SECURE, "role": "DATASET_WRITE"}
+        assert str(err.value) == (
+            f"TrueNAS refused to unlock {SECURE}: it needs the DATASET_WRITE role for the user "
+            "of the API key"  # Home Assistant drops the message's closing period
+        )
+        await hass.async_block_till_done()
+        assert state(hass, LOCK) == "off"
+        refused = [c for c in await lab.calls() if c["method"] == "pool.dataset.unlock"]
+        assert len(refused) == 1
+        assert PASSPHRASE not in repr(await lab.calls())
+        assert PASSPHRASE not in str(err.value)
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        simulator.stop_thread()
+
+
+@pytest.mark.parametrize("version", RELEASES)
+async def test_unlock_refuses_a_key_encrypted_dataset(hass: HomeAssistant, version: str) -> None:
+    """A dataset encrypted with a HEX key: refused with a translated error before anything is
+    sent to `pool.dataset.unlock`; its key format is read with one `pool.dataset.query`."""
+    with release_lab(version) as lab:
+        await lab.control("POST", "/control/datasets", {
+            "name": KEYED, "encrypted": True, "locked": True, "key_format": "HEX",
+        })  # fmt: skip
+        entry = await set_up(
+            hass, lab, **{CONF_BACKUPS: {CONF_DATASETS: ["*/applications/*", KEYED]}}
+        )
+        before = len(await lab.calls())
+        with pytest.raises(ServiceValidationError) as err:
+            await unlock(hass, dataset_device(hass, entry, KEYED), PASSPHRASE)
+        assert err.value.translation_key == "dataset_not_passphrase"
+        assert err.value.translation_placeholders == {"dataset": KEYED, "key_format": "HEX"}
+        assert str(err.value).startswith(f"{KEYED} is encrypted with a HEX key, not a passphrase")
+        calls = (await lab.calls())[before:]
+        assert [c["method"] for c in calls] == ["pool.dataset.query"]
+        assert "key_format" in calls[0]["params"][1]["select"]
+        assert PASSPHRASE not in repr(await lab.calls())
+        assert state(hass, "binary_sensor.tank_keyed_encryption_lock") == "off"
+        assert await hass.config_entries.async_unload(entry.entry_id)
