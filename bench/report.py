@@ -90,7 +90,13 @@ def targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "met": all_on.get("bytes_per_min", 1e12) <= TARGETS["bytes_per_min"],
         },
         "<= 20 ms event-loop time per refresh (max, both labs, every optional part on)": {
-            "measured": f"{worst_all_on_refresh} ms",
+            "measured": f"{worst_all_on_refresh} ms; "
+            + _refresh_split(
+                {
+                    "seed": results.get("all_on", {}).get("seed", {}),
+                    "large": results.get("all_on", {}).get("large", {}),
+                }
+            ),
             "met": bool(results.get("all_on"))
             and worst_all_on_refresh <= TARGETS["refresh_max_ms"],
         },
@@ -121,7 +127,14 @@ def targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-TRUENAS_COORDINATORS = ("TrueNASCoordinator", "AppsCoordinator", "BackupCoordinator")
+# The document pipeline's coordinators; every other one is the TrueNAS entry's (pools, apps,
+# backups, and the NAS's own devices: disks, VMs, services, update, certificates).
+PIPELINE_COORDINATORS = (
+    "OllamaCoordinator",
+    "PaperlessCoordinator",
+    "PaperlessAICoordinator",
+    "N8nCoordinator",
+)
 
 
 def _refresh_split(results: dict[str, Any]) -> str:
@@ -132,10 +145,10 @@ def _refresh_split(results: dict[str, Any]) -> str:
         for name, row in (
             results.get(lab, {}).get("steady", {}).get("loop", {}).get("by_coordinator", {}).items()
         ):
-            if name in TRUENAS_COORDINATORS:
-                truenas.append(row["max_ms"])
-            else:
+            if name in PIPELINE_COORDINATORS:
                 pipeline[name] = max(pipeline.get(name, 0.0), row["max_ms"])
+            else:
+                truenas.append(row["max_ms"])
     worst = max(pipeline.items(), key=lambda item: item[1], default=("-", 0.0))
     return (
         f"TrueNAS coordinators max {max(truenas, default=0.0)} ms; "
@@ -286,6 +299,8 @@ def _costs(steady: dict[str, Any]) -> dict[str, Any]:
         "loop ms / refresh (median)": loop.get("refresh_median_ms"),
         "loop ms / pushed frame (max)": loop.get("frame_max_ms"),
         "state writes / day": f"{steady.get('state_writes_per_day', {}).get('total', 0):,}",
+        # A reconnect inside the window (a log-in) rewrites every entity twice: say so.
+        "reconnects in the window": steady.get("methods_per_10_min", {}).get("auth.login_ex", 0),
     }
 
 

@@ -77,3 +77,28 @@ def test_side_by_side_and_all_on_targets() -> None:
     del results["all_on"]
     assert defaults_and_all_on(results) == {}
     assert not targets(results)["<= 10 RPC calls/min (large lab, every optional part on)"]["met"]
+
+
+def test_refresh_split_and_reconnects() -> None:
+    """The all-on refresh target names the TrueNAS and the pipeline worst apart (the NAS's own
+    coordinators count as TrueNAS), and a log-in inside the window is shown as a reconnect."""
+    latency = {name: {"median": 0.1, "max": 0.2} for name in (*PUSH, *POLLED)}
+    steady = _steady(8.0, 20 * 1024, 4 * 1024, 21.0, 40_000)
+    steady["loop"]["by_coordinator"] = {
+        "DiskCoordinator": {"max_ms": 3.0},
+        "GuestCoordinator": {"max_ms": 4.5},
+        "PaperlessCoordinator": {"max_ms": 21.0},
+    }
+    steady["methods_per_10_min"] = {"auth.login_ex": 1, "core.ping": 50}
+    results: dict[str, Any] = {
+        "seed": {"steady": _steady(8.0, 20 * 1024, 4 * 1024, 12.0, 1), "latency": latency},
+        "all_on": {"seed": {"steady": steady}},
+    }
+    measured = targets(results)[
+        "<= 20 ms event-loop time per refresh (max, both labs, every optional part on)"
+    ]["measured"]
+    assert measured == (
+        "21.0 ms; TrueNAS coordinators max 4.5 ms; pipeline max 21.0 ms (PaperlessCoordinator)"
+    )
+    side = defaults_and_all_on(results)
+    assert side["seed"]["reconnects in the window"] == (0, 1)
