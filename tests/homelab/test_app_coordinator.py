@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from unittest.mock import AsyncMock, patch
 
 from homeassistant.core import HomeAssistant
@@ -17,6 +18,7 @@ from custom_components.homelab.clients.truenas import (
     TrueNASConnectionError,
     TrueNASTimeoutError,
 )
+from custom_components.homelab.nas.apps.coordinator import STATS_LISTENERS_PER_BATCH
 from tests.common import LabHandle
 
 
@@ -118,3 +120,28 @@ async def test_action_errors(
     ):
         await apps.async_run_app_action("n8n", "stop", wait=True)
     assert err.value.translation_key == "cannot_connect"
+
+
+async def test_stats_sensors_are_told_a_batch_at_a_time(
+    hass: HomeAssistant, lab: LabHandle, loaded_entry: MockConfigEntry
+) -> None:
+    """A batch is counted in sensors told, so apps with more stats sensors make smaller ones."""
+    apps = loaded_entry.runtime_data.apps
+    names = sorted(apps.data)[:6]
+    told: list[str] = []
+    removers = [
+        apps.add_stats_listener(name, lambda name=name: told.append(name))
+        for name in names
+        for _sensor in range(7)
+    ]
+    apps._notify_stats(names)
+    # The first batch, told at once: the seed lab's own CPU and memory sensors count too, and
+    # an app's sensors are never split, so it ends within one app of the limit.
+    first = len(told)
+    assert 0 < first <= STATS_LISTENERS_PER_BATCH + 7
+    assert first < len(names) * 7
+    for _ in range(10):  # the rest, one batch per loop iteration
+        await asyncio.sleep(0)
+    for remove in removers:
+        remove()
+    assert len(told) == len(names) * 7

@@ -41,9 +41,11 @@ APPS_POLL_INTERVAL = timedelta(minutes=1)
 # APPS_PER_STATS_SECOND apps (200 apps: 40 s), so that the stats cost at most ~60 KB/min.
 APP_STATS_INTERVAL = 10
 APPS_PER_STATS_SECOND = 5
-# Stats sensors are written this many apps at a time, one batch per loop iteration, so that a
-# sample of a 200-app box never holds the event loop for long.
-STATS_BATCH = 10
+# Stats sensors are told of a sample about this many at a time, one batch per loop iteration, so
+# that a sample of a 200-app box never holds the event loop for long. Counted in sensors, not
+# apps: with the network rates enabled an app has four (the bench measured 23.7 ms for a batch
+# of ten apps then, against 20 sensors' 5 ms).
+STATS_LISTENERS_PER_BATCH = 20
 DEFAULT_JOB_TIMEOUT = 300.0
 
 type AppAction = Literal["start", "stop", "restart", "upgrade"]
@@ -191,11 +193,14 @@ class AppsCoordinator(ServerCoordinator[dict[str, App]]):
 
     @callback
     def _notify_stats(self, apps: list[str]) -> None:
-        for app in apps[:STATS_BATCH]:
+        told = 0
+        for index, app in enumerate(apps):
+            if told >= STATS_LISTENERS_PER_BATCH:
+                self.hass.loop.call_soon(self._notify_stats, apps[index:])
+                return
             for listener in list(self._stats_listeners.get(app, ())):
                 listener()
-        if len(apps) > STATS_BATCH:
-            self.hass.loop.call_soon(self._notify_stats, apps[STATS_BATCH:])
+                told += 1
 
     @callback
     def _on_job(self, event: Event) -> None:
