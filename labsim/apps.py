@@ -375,12 +375,18 @@ def _app(request: web.Request) -> AppDef:
     return app
 
 
+app_routes = web.RouteTableDef()
+"""The control routes for apps (``@app_routes.post(...)`` on each handler)."""
+
+
+@app_routes.get("/control/apps")
 async def list_apps(request: web.Request) -> web.Response:
     """``GET /control/apps``: name -> state."""
     lab = _lab(request)
     return json_response({name: app.state for name, app in lab.apps.items()})
 
 
+@app_routes.post("/control/apps")
 async def install_app(request: web.Request) -> web.Response:
     """``POST /control/apps``: install an app (a scenario app definition); DEPLOYING first."""
     lab = _lab(request)
@@ -401,6 +407,7 @@ async def install_app(request: web.Request) -> web.Response:
     return json_response({"name": app.name})
 
 
+@app_routes.delete("/control/apps/{name}")
 async def delete_app(request: web.Request) -> web.Response:
     """``DELETE /control/apps/{name}``: the app is gone (a running job then fails)."""
     lab = _lab(request)
@@ -410,6 +417,7 @@ async def delete_app(request: web.Request) -> web.Response:
     return json_response({"deleted": app.name})
 
 
+@app_routes.post("/control/apps/{name}/crash")
 async def crash_app(request: web.Request) -> web.Response:
     """``POST /control/apps/{name}/crash``."""
     lab = _lab(request)
@@ -419,6 +427,7 @@ async def crash_app(request: web.Request) -> web.Response:
     return json_response({"state": app.state})
 
 
+@app_routes.post("/control/apps/{name}/state")
 async def set_app_state(request: web.Request) -> web.Response:
     """``POST /control/apps/{name}/state {"state": "STOPPED"}``."""
     lab = _lab(request)
@@ -431,6 +440,7 @@ async def set_app_state(request: web.Request) -> web.Response:
     return json_response({"state": app.state})
 
 
+@app_routes.post("/control/apps/{name}/upgrade_available")
 async def offer_upgrade(request: web.Request) -> web.Response:
     """``POST /control/apps/{name}/upgrade_available {"version", "app_version"}``."""
     lab = _lab(request)
@@ -441,6 +451,7 @@ async def offer_upgrade(request: web.Request) -> web.Response:
     return json_response({"latest_version": app.upgrade[0]})
 
 
+@app_routes.post("/control/apps/{name}/fail_next_job")
 async def fail_next_job(request: web.Request) -> web.Response:
     """``POST /control/apps/{name}/fail_next_job {"error": "..."}``."""
     lab = _lab(request)
@@ -448,17 +459,3 @@ async def fail_next_job(request: web.Request) -> web.Response:
     error = str((await control_body(request)).get("error", "Failed to start app"))
     lab.fail_next[app.name] = error
     return json_response({"fail_next_job": error})
-
-
-def app_routes() -> list[web.RouteDef]:
-    """The control routes for apps."""
-    one = "/control/apps/{name}"
-    return [
-        web.get("/control/apps", list_apps),
-        web.post("/control/apps", install_app),
-        web.delete(one, delete_app),
-        web.post(f"{one}/crash", crash_app),
-        web.post(f"{one}/state", set_app_state),
-        web.post(f"{one}/upgrade_available", offer_upgrade),
-        web.post(f"{one}/fail_next_job", fail_next_job),
-    ]

@@ -169,6 +169,11 @@ def _end_partition(chaos: Chaos, state: LabState) -> None:
     state.faults.stall(0)
 
 
+chaos_routes = web.RouteTableDef()
+"""The control routes of this module (``@chaos_routes.post(...)`` on each handler)."""
+
+
+@chaos_routes.post("/control/partition")
 async def partition(request: web.Request) -> web.Response:
     """Cut the network for ``seconds`` (0 ends a partition now)."""
     seconds = body_number(await ejson_body(request), "seconds")
@@ -191,6 +196,7 @@ async def partition(request: web.Request) -> web.Response:
     return ejson_response({"partitioned": True, "sessions": len(chaos.paused)})
 
 
+@chaos_routes.post("/control/hang")
 async def hang(request: web.Request) -> web.Response:
     """Leave every call unanswered for ``seconds`` (0 ends a hang); pings are still answered."""
     seconds = body_number(await ejson_body(request), "seconds")
@@ -199,6 +205,7 @@ async def hang(request: web.Request) -> web.Response:
     return ejson_response({"hanging": faults.hanging})
 
 
+@chaos_routes.post("/control/garble")
 async def garble(request: web.Request) -> web.Response:
     """Doctor the next replies of a method (see the module docstring)."""
     body = await ejson_body(request)
@@ -232,12 +239,14 @@ async def garble(request: web.Request) -> web.Response:
     return ejson_response({"method": method, "count": count})
 
 
+@chaos_routes.delete("/control/garble")
 async def clear_garbles(request: web.Request) -> web.Response:
     """Stop doctoring replies."""
     chaos_of(rpc_server(request).state).garbles.clear()
     return ejson_response({"ok": True})
 
 
+@chaos_routes.post("/control/push")
 async def push(request: web.Request) -> web.Response:
     """Send a raw ``frame`` to every logged-in session, or publish an ``event``."""
     body = await ejson_body(request)
@@ -259,6 +268,7 @@ async def push(request: web.Request) -> web.Response:
     return ejson_response({"emitted": collection})
 
 
+@chaos_routes.post("/control/api_versions")
 async def api_versions(request: web.Request) -> web.Response:
     """Serve other API versions at ``/api/versions`` (``/api/current`` speaks the newest)."""
     body = await ejson_body(request)
@@ -272,6 +282,7 @@ async def api_versions(request: web.Request) -> web.Response:
     return ejson_response({"api_versions": versions, "dropped": dropped})
 
 
+@chaos_routes.post("/control/settings")
 async def settings(request: web.Request) -> web.Response:
     """Change limits (new connections get the call limits); forget past logins."""
     body = await ejson_body(request)
@@ -286,16 +297,3 @@ async def settings(request: web.Request) -> web.Response:
         setattr(state.settings, key, value)
     state._logins.clear()  # noqa: SLF001 - the new limit starts from nothing
     return ejson_response({key: getattr(state.settings, key) for key in SETTINGS})
-
-
-def chaos_routes() -> list[web.RouteDef]:
-    """The control routes of this module."""
-    return [
-        web.post("/control/partition", partition),
-        web.post("/control/hang", hang),
-        web.post("/control/garble", garble),
-        web.delete("/control/garble", clear_garbles),
-        web.post("/control/push", push),
-        web.post("/control/api_versions", api_versions),
-        web.post("/control/settings", settings),
-    ]

@@ -92,18 +92,25 @@ def _status(body: dict[str, Any], *, required: bool) -> str | None:
 # ---------------------------------------------------------------- lab
 
 
+control_routes = web.RouteTableDef()
+"""The routes of this module (``@control_routes.post(...)`` on each handler)."""
+
+
+@control_routes.get("/control/state")
 async def get_state(request: web.Request) -> web.Response:
     """Return a summary of the lab."""
     server = rpc_server(request)
     return ejson_response({**server.state.summary(), "connections": len(server.sessions)})
 
 
+@control_routes.post("/control/reset")
 async def reset(request: web.Request) -> web.Response:
     """Reload the scenario and clear faults."""
     await rpc_server(request).state.reset()
     return ejson_response({"ok": True})
 
 
+@control_routes.post("/control/pool")
 async def add_pool(request: web.Request) -> web.Response:
     """Import a pool given in scenario form."""
     state = rpc_server(request).state
@@ -113,12 +120,14 @@ async def add_pool(request: web.Request) -> web.Response:
     return ejson_response(state.pool_entry(pool), 201)
 
 
+@control_routes.delete("/control/pool/{name}")
 async def export_pool(request: web.Request) -> web.Response:
     """Export a pool."""
     pool = rpc_server(request).state.export_pool(request.match_info["name"])
     return ejson_response({"ok": True, "id": pool.id})
 
 
+@control_routes.post("/control/pool/{name}/state")
 async def pool_state(request: web.Request) -> web.Response:
     """Force a pool state."""
     body = await ejson_body(request)
@@ -135,6 +144,7 @@ async def pool_state(request: web.Request) -> web.Response:
     return ejson_response(state.pool_entry(pool))
 
 
+@control_routes.post("/control/pool/{name}/disk/{disk}/state")
 async def disk_state(request: web.Request) -> web.Response:
     """Change a disk (state and error counters); vdev and pool states follow."""
     body = await ejson_body(request)
@@ -150,6 +160,7 @@ async def disk_state(request: web.Request) -> web.Response:
     return ejson_response(state.pool_entry(pool))
 
 
+@control_routes.post("/control/pool/{name}/scrub/start")
 async def scrub_start(request: web.Request) -> web.Response:
     """Start a scrub."""
     body = await ejson_body(request)
@@ -158,6 +169,7 @@ async def scrub_start(request: web.Request) -> web.Response:
     return ejson_response(state.scan_entry(pool.scan))
 
 
+@control_routes.post("/control/pool/{name}/scrub/finish")
 async def scrub_finish(request: web.Request) -> web.Response:
     """Finish the running scrub now."""
     body = await ejson_body(request)
@@ -166,6 +178,7 @@ async def scrub_finish(request: web.Request) -> web.Response:
     return ejson_response(state.scan_entry(pool.scan))
 
 
+@control_routes.post("/control/pool/{name}/scrub/cancel")
 async def scrub_cancel(request: web.Request) -> web.Response:
     """Cancel the running scrub."""
     state = rpc_server(request).state
@@ -173,6 +186,7 @@ async def scrub_cancel(request: web.Request) -> web.Response:
     return ejson_response(state.scan_entry(pool.scan))
 
 
+@control_routes.post("/control/alerts")
 async def add_alert(request: web.Request) -> web.Response:
     """Raise an alert: ``klass``, ``level``, ``formatted`` or ``text`` + ``args``."""
     state = rpc_server(request).state
@@ -182,17 +196,20 @@ async def add_alert(request: web.Request) -> web.Response:
     return ejson_response({"uuid": alert.uuid, "alert": state.alert_entry(alert)}, 201)
 
 
+@control_routes.delete("/control/alerts/{uuid}")
 async def delete_alert(request: web.Request) -> web.Response:
     """Clear one alert."""
     rpc_server(request).state.remove_alert(request.match_info["uuid"])
     return ejson_response({"ok": True})
 
 
+@control_routes.delete("/control/alerts")
 async def delete_alerts(request: web.Request) -> web.Response:
     """Clear every alert."""
     return ejson_response({"removed": rpc_server(request).state.clear_alerts()})
 
 
+@control_routes.post("/control/jobs")
 async def add_job(request: web.Request) -> web.Response:
     """Run a fake job: ``method``, ``arguments``, ``duration_seconds``, ``result``/``error``."""
     body = await ejson_body(request)
@@ -214,11 +231,13 @@ async def add_job(request: web.Request) -> web.Response:
 # ---------------------------------------------------------------- faults
 
 
+@control_routes.post("/control/drop_connections")
 async def drop_connections(request: web.Request) -> web.Response:
     """Cut every WebSocket without a close frame."""
     return ejson_response({"dropped": rpc_server(request).drop_all()})
 
 
+@control_routes.post("/control/stall")
 async def stall(request: web.Request) -> web.Response:
     """Answer nothing (and accept no new connections) for ``seconds``."""
     seconds = body_number(await ejson_body(request), "seconds")
@@ -226,6 +245,7 @@ async def stall(request: web.Request) -> web.Response:
     return ejson_response({"stalled_for": seconds})
 
 
+@control_routes.post("/control/delay")
 async def delay(request: web.Request) -> web.Response:
     """Delay every reply by ``seconds`` (0 to stop)."""
     seconds = body_number(await ejson_body(request), "seconds")
@@ -233,6 +253,7 @@ async def delay(request: web.Request) -> web.Response:
     return ejson_response({"reply_delay": seconds})
 
 
+@control_routes.post("/control/revoke_key")
 async def revoke_key(request: web.Request) -> web.Response:
     """Revoke a user's keys (or one ``key_id``) and close the sessions using them."""
     body = await ejson_body(request)
@@ -253,6 +274,7 @@ async def revoke_key(request: web.Request) -> web.Response:
     return ejson_response({"revoked": [key.id for key in keys], "closed_sessions": closed})
 
 
+@control_routes.post("/control/user/{username}/roles")
 async def set_roles(request: web.Request) -> web.Response:
     """Replace a user's roles (takes effect on the next call of every session)."""
     body = await ejson_body(request)
@@ -270,6 +292,7 @@ async def set_roles(request: web.Request) -> web.Response:
     return ejson_response({"roles": user.roles})
 
 
+@control_routes.post("/control/remote_clients")
 async def remote_clients(request: web.Request) -> web.Response:
     """Treat clients as non-loopback (for the key-over-plain-ws trap)."""
     enabled = (await ejson_body(request)).get("enabled", True)
@@ -280,6 +303,7 @@ async def remote_clients(request: web.Request) -> web.Response:
     return ejson_response({"remote_clients": enabled})
 
 
+@control_routes.post("/control/method_error")
 async def method_error(request: web.Request) -> web.Response:
     """Make a method fail: ``{"method": M, "errno": 14, "message": "...", "count": N}``."""
     body = await ejson_body(request)
@@ -293,6 +317,8 @@ async def method_error(request: web.Request) -> web.Response:
     return ejson_response({"method": method, **asdict(fault)})
 
 
+@control_routes.delete("/control/method_error")
+@control_routes.delete("/control/method_error/{method}")
 async def clear_method_errors(request: web.Request) -> web.Response:
     """Stop injected method failures (one ``{method}`` or all)."""
     errors = rpc_server(request).state.faults.method_errors
@@ -308,6 +334,7 @@ async def clear_method_errors(request: web.Request) -> web.Response:
 # ---------------------------------------------------------------- observation
 
 
+@control_routes.get("/control/calls")
 async def get_calls(request: web.Request) -> web.Response:
     """Return the call log, optionally only ``?method=NAME``."""
     method = request.query.get("method")
@@ -319,12 +346,14 @@ async def get_calls(request: web.Request) -> web.Response:
     return ejson_response(calls)
 
 
+@control_routes.delete("/control/calls")
 async def clear_calls(request: web.Request) -> web.Response:
     """Clear the call log."""
     rpc_server(request).state.call_log.clear()
     return ejson_response({"ok": True})
 
 
+@control_routes.get("/control/stats")
 async def get_stats(request: web.Request) -> web.Response:
     """Return the counters."""
     return ejson_response(asdict(rpc_server(request).state.stats))
@@ -335,38 +364,13 @@ def build_control_app(server: RpcServer) -> web.Application:
     app = web.Application(middlewares=[_errors])
     app[RPC_SERVER_KEY] = server
     install_chaos(server)  # doctored replies for fault tests (labsim.chaos)
-    pool = "/control/pool/{name}"
     app.router.add_routes(
         [
-            web.get("/control/state", get_state),
-            web.post("/control/reset", reset),
-            web.post("/control/pool", add_pool),
-            web.delete(pool, export_pool),
-            web.post(f"{pool}/state", pool_state),
-            web.post(pool + "/disk/{disk}/state", disk_state),
-            web.post(f"{pool}/scrub/start", scrub_start),
-            web.post(f"{pool}/scrub/finish", scrub_finish),
-            web.post(f"{pool}/scrub/cancel", scrub_cancel),
-            web.post("/control/alerts", add_alert),
-            web.delete("/control/alerts", delete_alerts),
-            web.delete("/control/alerts/{uuid}", delete_alert),
-            web.post("/control/jobs", add_job),
-            web.post("/control/drop_connections", drop_connections),
-            web.post("/control/stall", stall),
-            web.post("/control/delay", delay),
-            web.post("/control/revoke_key", revoke_key),
-            web.post("/control/remote_clients", remote_clients),
-            web.post("/control/user/{username}/roles", set_roles),
-            web.post("/control/method_error", method_error),
-            web.delete("/control/method_error", clear_method_errors),
-            web.delete("/control/method_error/{method}", clear_method_errors),
-            web.get("/control/calls", get_calls),
-            web.delete("/control/calls", clear_calls),
-            web.get("/control/stats", get_stats),
-            *app_routes(),
-            *backup_routes(),
-            *chaos_routes(),
-            *nas_routes(),
+            *control_routes,
+            *app_routes,
+            *backup_routes,
+            *chaos_routes,
+            *nas_routes,
         ]
     )
     return app

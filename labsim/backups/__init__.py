@@ -17,7 +17,7 @@ Scenario section ``backups`` (see ``labsim/scenarios/default.yaml``)::
       snapshots: [{dataset: tank/applications/nextcloud, name: manual-1, created: "-10d"}]
       generate: {datasets: 2000, snapshots: 100000, parent: tank/archive, interval: 1h}
 
-Control routes (``labsim.control`` lists them): ``GET /control/backups``,
+Control routes (``labsim.backups.control``): ``GET /control/backups``,
 ``POST /control/backups/advance {"seconds"}``, ``POST /control/backups/version {"version"}``,
 ``POST /control/backups/snapshots {"dataset", "name"}``, ``POST /control/backups/{kind}`` (a new
 task) and, per task (``kind`` is ``snapshot_task``, ``replication`` or ``cloudsync``),

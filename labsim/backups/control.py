@@ -43,22 +43,30 @@ def _task_runtime(lab: BackupLab, request: web.Request) -> TaskRuntime:
     return runtime
 
 
+backup_routes = web.RouteTableDef()
+"""The control routes for backups (``@backup_routes.post(...)`` on each handler)."""
+
+
+@backup_routes.get("/control/backups")
 async def get_backups(request: web.Request) -> web.Response:
     """``GET /control/backups``: tasks, snapshots and the backup clock."""
     return ejson_response(_lab(request).summary())
 
 
+@backup_routes.get("/control/snapshot_cost")
 async def get_cost(request: web.Request) -> web.Response:
     """``GET /control/snapshot_cost``: what snapshot listing has cost the server."""
     return ejson_response(_lab(request).cost.as_dict())
 
 
+@backup_routes.delete("/control/snapshot_cost")
 async def reset_cost(request: web.Request) -> web.Response:
     """``DELETE /control/snapshot_cost``: start counting again."""
     _lab(request).cost = snap.SnapshotCost()
     return ejson_response({"ok": True})
 
 
+@backup_routes.post("/control/snapshot_cost/delay")
 async def cost_delay(request: web.Request) -> web.Response:
     """``POST /control/snapshot_cost/delay {"factor": 1.0}``: really spend the charged time."""
     body = await control_body(request)
@@ -67,6 +75,7 @@ async def cost_delay(request: web.Request) -> web.Response:
     return ejson_response({"factor": factor})
 
 
+@backup_routes.post("/control/backups/advance")
 async def advance(request: web.Request) -> web.Response:
     """``POST /control/backups/advance {"seconds": 7200}``: move the backup clock forward."""
     body = await control_body(request)
@@ -77,6 +86,7 @@ async def advance(request: web.Request) -> web.Response:
     return ejson_response(lab.summary())
 
 
+@backup_routes.post("/control/backups/{kind}/{id}/fail_next")
 async def fail_next(request: web.Request) -> web.Response:
     """``POST /control/backups/{kind}/{id}/fail_next {"error": "..."}``: the next run fails."""
     lab = _lab(request)
@@ -90,6 +100,7 @@ async def fail_next(request: web.Request) -> web.Response:
     return ejson_response({"fail_next": runtime.fail_next})
 
 
+@backup_routes.post("/control/backups/{kind}/{id}/stall")
 async def stall(request: web.Request) -> web.Response:
     """``POST /control/backups/{kind}/{id}/stall {"stalled": true}``: a running job stops moving."""
     lab = _lab(request)
@@ -105,6 +116,7 @@ async def stall(request: web.Request) -> web.Response:
     return ejson_response({"stalled": stalled})
 
 
+@backup_routes.post("/control/backups/{kind}/{id}/age")
 async def age(request: web.Request) -> web.Response:
     """``POST /control/backups/{kind}/{id}/age {"hours": 30}``: the last run becomes old.
 
@@ -138,6 +150,7 @@ async def age(request: web.Request) -> web.Response:
     return ejson_response({"paused": True, "last_run": when})
 
 
+@backup_routes.post("/control/backups/{kind}/{id}/run")
 async def run_task(request: web.Request) -> web.Response:
     """``POST /control/backups/{kind}/{id}/run``: start a run as the scheduler does."""
     lab = _lab(request)
@@ -151,6 +164,7 @@ async def run_task(request: web.Request) -> web.Response:
     return ejson_response({"job_id": lab.start_cloudsync(lab.cloudsyncs[runtime.id])})
 
 
+@backup_routes.post("/control/backups/{kind}/{id}/set")
 async def set_task(request: web.Request) -> web.Response:
     """``POST /control/backups/{kind}/{id}/set {"enabled": false, "locked": true, "state": "HOLD"}``."""
     lab = _lab(request)
@@ -174,6 +188,7 @@ async def set_task(request: web.Request) -> web.Response:
     return ejson_response({"ok": True})
 
 
+@backup_routes.post("/control/backups/snapshots")
 async def add_snapshot(request: web.Request) -> web.Response:
     """``POST /control/backups/snapshots {"dataset": D, "name": N}``: a snapshot from elsewhere."""
     lab = _lab(request)
@@ -189,6 +204,7 @@ async def add_snapshot(request: web.Request) -> web.Response:
     return ejson_response({"name": created.full_name, "createtxg": created.txg}, 201)
 
 
+@backup_routes.post("/control/backups/version")
 async def set_version(request: web.Request) -> web.Response:
     """``POST /control/backups/version {"version": "26.0.0"}``: the server is now that version.
 
@@ -217,6 +233,7 @@ async def set_version(request: web.Request) -> web.Response:
     return ejson_response({"version": version, "api_versions": versions, "dropped": dropped})
 
 
+@backup_routes.post("/control/backups/{kind}")
 async def add_task(request: web.Request) -> web.Response:
     """``POST /control/backups/{kind}``: create a task (body: a scenario entry of that kind)."""
     lab = _lab(request)
@@ -250,6 +267,7 @@ async def add_task(request: web.Request) -> web.Response:
     return ejson_response({"id": runtime.id}, 201)
 
 
+@backup_routes.delete("/control/backups/{kind}/{id}")
 async def delete_task(request: web.Request) -> web.Response:
     """``DELETE /control/backups/{kind}/{id}``: delete a task (its snapshots stay)."""
     lab = _lab(request)
@@ -264,24 +282,3 @@ async def delete_task(request: web.Request) -> web.Response:
     else:
         del lab.cloudsyncs[runtime.id]
     return ejson_response({"ok": True})
-
-
-def backup_routes() -> list[web.RouteDef]:
-    """The control routes for backups."""
-    one = "/control/backups/{kind}/{id}"
-    return [
-        web.get("/control/backups", get_backups),
-        web.post("/control/backups/advance", advance),
-        web.post("/control/backups/version", set_version),
-        web.post("/control/backups/snapshots", add_snapshot),
-        web.get("/control/snapshot_cost", get_cost),
-        web.delete("/control/snapshot_cost", reset_cost),
-        web.post("/control/snapshot_cost/delay", cost_delay),
-        web.post(f"{one}/fail_next", fail_next),
-        web.post(f"{one}/stall", stall),
-        web.post(f"{one}/age", age),
-        web.post(f"{one}/run", run_task),
-        web.post(f"{one}/set", set_task),
-        web.post("/control/backups/{kind}", add_task),
-        web.delete(one, delete_task),
-    ]

@@ -22,7 +22,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import asdict
 
 from aiohttp import web
@@ -37,7 +37,8 @@ from .lab import NasLab, nas_of
 from .power import power_on, power_summary
 from .section import parse_container, parse_update, parse_vm
 
-type Handler = Callable[[web.Request], Awaitable[web.Response]]
+nas_routes = web.RouteTableDef()
+"""The control routes of the NAS's devices (``@nas_routes.post(...)`` on each handler)."""
 
 
 def _lab(request: web.Request) -> NasLab:
@@ -52,6 +53,7 @@ def _remove[ItemT](items: dict[int, ItemT], request: web.Request, what: str) -> 
     return item
 
 
+@nas_routes.get("/control/nas")
 async def summary(request: web.Request) -> web.Response:
     """``GET /control/nas``."""
     lab = _lab(request)
@@ -68,6 +70,7 @@ async def summary(request: web.Request) -> web.Response:
     )
 
 
+@nas_routes.post("/control/nas/clock")
 async def clock(request: web.Request) -> web.Response:
     """``POST /control/nas/clock``."""
     lab = _lab(request)
@@ -81,17 +84,20 @@ async def clock(request: web.Request) -> web.Response:
     return json_response({"now": lab.clock.now().isoformat(), "frozen": lab.clock.frozen})
 
 
+@nas_routes.get("/control/nas/disks/log")
 async def disk_log(request: web.Request) -> web.Response:
     """``GET /control/nas/disks/log``: every call that may reach disks, with what it reached."""
     return json_response([asdict(record) for record in _lab(request).disk_log])
 
 
+@nas_routes.delete("/control/nas/disks/log")
 async def clear_disk_log(request: web.Request) -> web.Response:
     """``DELETE /control/nas/disks/log``."""
     _lab(request).disk_log.clear()
     return json_response({"ok": True})
 
 
+@nas_routes.post("/control/nas/disks/{name}/standby")
 async def disk_standby(request: web.Request) -> web.Response:
     """``POST /control/nas/disks/{name}/standby {"standby": true}``."""
     lab = _lab(request)
@@ -106,6 +112,7 @@ async def disk_standby(request: web.Request) -> web.Response:
     return json_response({"standby": disk.standby})
 
 
+@nas_routes.post("/control/nas/vms")
 async def add_vm(request: web.Request) -> web.Response:
     """``POST /control/nas/vms``: a VM appears (``vm.query`` ``added``)."""
     lab = _lab(request)
@@ -118,6 +125,7 @@ async def add_vm(request: web.Request) -> web.Response:
     return json_response({"id": vm.id}, 201)
 
 
+@nas_routes.delete("/control/nas/vms/{id}")
 async def delete_vm(request: web.Request) -> web.Response:
     """``DELETE /control/nas/vms/{id}`` (``vm.query`` ``removed``)."""
     lab = _lab(request)
@@ -126,6 +134,7 @@ async def delete_vm(request: web.Request) -> web.Response:
     return json_response({"deleted": vm.id})
 
 
+@nas_routes.post("/control/nas/containers")
 async def add_container(request: web.Request) -> web.Response:
     """``POST /control/nas/containers``: added (26: ``container.query``; 25.x ``virt.instance``)."""
     lab = _lab(request)
@@ -140,6 +149,7 @@ async def add_container(request: web.Request) -> web.Response:
     return json_response({"id": container.id}, 201)
 
 
+@nas_routes.delete("/control/nas/containers/{id}")
 async def delete_container(request: web.Request) -> web.Response:
     """``DELETE /control/nas/containers/{id}``."""
     lab = _lab(request)
@@ -151,9 +161,13 @@ async def delete_container(request: web.Request) -> web.Response:
     return json_response({"deleted": container.id})
 
 
-def _fail_start(key: str, failing: Callable[[NasLab], dict[str, str]], default: str) -> Handler:
-    """``POST|DELETE .../{key}/fail_start {"error"}``: starting it fails (DELETE: it starts)."""
+def _fail_start(
+    path: str, key: str, failing: Callable[[NasLab], dict[str, str]], default: str
+) -> None:
+    """Add ``POST|DELETE <path> {"error"}``: starting ``{key}`` fails (DELETE: it starts)."""
 
+    @nas_routes.post(path)
+    @nas_routes.delete(path)
     async def fail_start(request: web.Request) -> web.Response:
         failures = failing(_lab(request))
         name = request.match_info[key]
@@ -164,17 +178,23 @@ def _fail_start(key: str, failing: Callable[[NasLab], dict[str, str]], default: 
         failures[name] = error
         return json_response({"fail_start": error})
 
-    return fail_start
 
-
-vm_fail_start = _fail_start(
-    "name", lambda lab: lab.vm_fail_start, "Failed to start VM: no bootable device"
+_fail_start(
+    "/control/nas/vms/{name}/fail_start",
+    "name",
+    lambda lab: lab.vm_fail_start,
+    "Failed to start VM: no bootable device",
 )
-service_fail_start = _fail_start(
-    "service", lambda lab: lab.service_fail_start, "Service not running after start"
+_fail_start(
+    "/control/nas/services/{service}/fail_start",
+    "service",
+    lambda lab: lab.service_fail_start,
+    "Service not running after start",
 )
 
 
+@nas_routes.post("/control/nas/update")
+@nas_routes.delete("/control/nas/update")
 async def offer_update(request: web.Request) -> web.Response:
     """``POST /control/nas/update`` (an update on offer) / ``DELETE`` (none)."""
     lab = _lab(request)
@@ -186,6 +206,7 @@ async def offer_update(request: web.Request) -> web.Response:
     return json_response({"update": lab.update.offer.version if lab.update.offer else None})
 
 
+@nas_routes.post("/control/nas/update/fail")
 async def fail_update(request: web.Request) -> web.Response:
     """``POST /control/nas/update/fail {"at_percent": 50, "error": "..."}``: the next install."""
     lab = _lab(request)
@@ -195,11 +216,13 @@ async def fail_update(request: web.Request) -> web.Response:
     return json_response({"at_percent": lab.update.fail_at, "error": lab.update.fail_error})
 
 
+@nas_routes.get("/control/nas/power")
 async def power(request: web.Request) -> web.Response:
     """``GET /control/nas/power``."""
     return json_response(power_summary(_lab(request)))
 
 
+@nas_routes.post("/control/nas/power/reboot_seconds")
 async def reboot_seconds(request: web.Request) -> web.Response:
     """``POST /control/nas/power/reboot_seconds {"seconds": 90}``."""
     lab = _lab(request)
@@ -207,6 +230,7 @@ async def reboot_seconds(request: web.Request) -> web.Response:
     return json_response(power_summary(lab))
 
 
+@nas_routes.post("/control/nas/power/on")
 async def switch_on(request: web.Request) -> web.Response:
     """``POST /control/nas/power/on``."""
     lab = _lab(request)
@@ -214,6 +238,7 @@ async def switch_on(request: web.Request) -> web.Response:
     return json_response(power_summary(lab))
 
 
+@nas_routes.post("/control/datasets")
 async def add_dataset(request: web.Request) -> web.Response:
     """``POST /control/datasets``: a dataset (scenario form: name, encrypted, locked, ...)."""
     state = rpc_server(request).state
@@ -233,30 +258,3 @@ async def add_dataset(request: web.Request) -> web.Response:
         raise LabError(msg, 409)
     state.datasets.append(dataset)
     return json_response({"name": dataset.name}, 201)
-
-
-def nas_routes() -> list[web.RouteDef]:
-    """The control routes of the NAS's devices."""
-    nas = "/control/nas"
-    return [
-        web.get(nas, summary),
-        web.post(f"{nas}/clock", clock),
-        web.get(f"{nas}/disks/log", disk_log),
-        web.delete(f"{nas}/disks/log", clear_disk_log),
-        web.post(nas + "/disks/{name}/standby", disk_standby),
-        web.post(f"{nas}/vms", add_vm),
-        web.delete(nas + "/vms/{id}", delete_vm),
-        web.post(nas + "/vms/{name}/fail_start", vm_fail_start),
-        web.delete(nas + "/vms/{name}/fail_start", vm_fail_start),
-        web.post(f"{nas}/containers", add_container),
-        web.delete(nas + "/containers/{id}", delete_container),
-        web.post(nas + "/services/{service}/fail_start", service_fail_start),
-        web.delete(nas + "/services/{service}/fail_start", service_fail_start),
-        web.post(f"{nas}/update", offer_update),
-        web.delete(f"{nas}/update", offer_update),
-        web.post(f"{nas}/update/fail", fail_update),
-        web.get(f"{nas}/power", power),
-        web.post(f"{nas}/power/reboot_seconds", reboot_seconds),
-        web.post(f"{nas}/power/on", switch_on),
-        web.post("/control/datasets", add_dataset),
-    ]
