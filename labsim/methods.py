@@ -3,12 +3,13 @@
 Each TrueNAS API namespace has a module in ``labsim.api`` (``auth``, ``core``, ``system``,
 ``pool``, ``pool_dataset``, ``boot``, ``alert``, ``app``, ``pool_snapshottask``, ``replication``,
 ``cloudsync``, ``snapshot`` for ``zfs.snapshot`` and ``pool.snapshot``, ``zfs_resource``) with
-one small handler a method and a ``METHODS`` table. Adding a method is one function and one
-entry in the table of its namespace (a new namespace: a module, listed in ``NAMESPACES``).
+one small handler a method, each marked ``@METHODS.register(name, max_args, ...)``. Adding a
+method is one decorated function in its namespace (a new namespace: a module with a
+``METHODS = MethodTable()``, listed in ``NAMESPACES``).
 
 A handler receives a ``CallContext`` (session, lab state, params) and returns the result, or
-raises ``CallError`` / ``ValidationErrors`` (see ``labsim.errors``). ``Method`` records who may
-call it: ``auth=False`` for login methods, ``role`` for the role it needs, ``since``,
+raises ``CallError`` / ``ValidationErrors`` (see ``labsim.errors``). Its ``Method`` (the
+registration's options) records who may call it: ``auth=False`` for login methods, ``role`` for the role it needs, ``since``,
 ``api_since``, ``removed_in`` and ``dropped_in`` for the releases and API versions that have it
 (see ``labsim.rpc.Method``). ``EVENTS`` lists the event names ``core.subscribe`` accepts on every
 release, with their roles (a namespace's own ``EVENTS``).

@@ -137,6 +137,28 @@ class Method:
         return self.role
 
 
+class MethodTable(dict[str, Method]):
+    """A namespace's ``METHODS``, filled by ``@METHODS.register(...)`` on each handler.
+
+    The registration stands over the handler it describes, so a method is one place to read; a
+    handler serving several names (an old and a new one) carries one registration each.
+    """
+
+    def register[HandlerT: Handler](
+        self, name: str, max_args: int, **options: Any
+    ) -> Callable[[HandlerT], HandlerT]:
+        """Serve ``name`` with the decorated handler; ``options`` are ``Method``'s other fields."""
+
+        def add(handler: HandlerT) -> HandlerT:
+            if name in self:
+                msg = f"{name} is registered twice"
+                raise ValueError(msg)
+            self[name] = Method(handler, max_args, **options)
+            return handler
+
+        return add
+
+
 def is_loopback(host: str) -> bool:
     """Return whether ``host`` names the loopback interface (``localhost`` counts)."""
     if host == "localhost":

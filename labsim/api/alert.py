@@ -7,11 +7,14 @@ import errno
 from typing import Any, Final
 
 from labsim.errors import CallError
-from labsim.rpc import CallContext, Method
+from labsim.rpc import CallContext, MethodTable
 
 from .args import arg
 
+METHODS: Final = MethodTable()
 
+
+@METHODS.register("alert.list", 0, role="ALERT_LIST_READ")
 def alert_list(ctx: CallContext) -> list[dict[str, Any]]:
     """``alert.list``: current alerts."""
     return ctx.state.alert_entries()
@@ -24,19 +27,16 @@ def _alert_uuid(ctx: CallContext) -> str:
     return alert_uuid
 
 
+@METHODS.register("alert.dismiss", 1, role="ALERT_LIST_WRITE")
 def alert_dismiss(ctx: CallContext) -> None:
     """``alert.dismiss``: mark an alert as dismissed."""
     ctx.state.set_alert_dismissed(_alert_uuid(ctx), dismissed=True)
 
 
+@METHODS.register("alert.restore", 1, role="ALERT_LIST_WRITE")
 def alert_restore(ctx: CallContext) -> None:
     """``alert.restore``: undo a dismissal."""
     ctx.state.set_alert_dismissed(_alert_uuid(ctx), dismissed=False)
 
 
-METHODS: Final[Mapping[str, Method]] = {
-    "alert.list": Method(alert_list, 0, role="ALERT_LIST_READ"),
-    "alert.dismiss": Method(alert_dismiss, 1, role="ALERT_LIST_WRITE"),
-    "alert.restore": Method(alert_restore, 1, role="ALERT_LIST_WRITE"),
-}
 EVENTS: Final[Mapping[str, str | None]] = {"alert.list": "ALERT_LIST_READ"}

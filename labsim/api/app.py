@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 import errno
 from typing import Final
 
 from labsim.apps import AppDef, AppLab, apps_of
 from labsim.errors import CallError, single_error
 from labsim.query import run_query
-from labsim.rpc import CallContext, Method
+from labsim.rpc import CallContext, MethodTable
+
+METHODS: Final = MethodTable()
 
 
 def _name(ctx: CallContext) -> str:
@@ -18,6 +20,7 @@ def _name(ctx: CallContext) -> str:
     return ctx.params[0]
 
 
+@METHODS.register("app.query", 2, role="APPS_READ")
 def app_query(ctx: CallContext) -> object:
     """``app.query``."""
     lab = apps_of(ctx.state)
@@ -39,9 +42,10 @@ def _app_or_failed_job(ctx: CallContext) -> tuple[AppLab, AppDef | int]:
     return lab, lab.apps[name]
 
 
-def _moves(doc: str, action: str, *steps: tuple[float, str]) -> Callable[[CallContext], int]:
-    """A job method that takes an app through ``steps`` (seconds after the start, state)."""
+def _moves(name: str, doc: str, action: str, *steps: tuple[float, str]) -> None:
+    """Serve ``name``: a job that takes an app through ``steps`` (seconds after the start, state)."""
 
+    @METHODS.register(name, 1, role="APPS_WRITE")
     def handler(ctx: CallContext) -> int:
         lab, app = _app_or_failed_job(ctx)
         if isinstance(app, int):
@@ -49,16 +53,24 @@ def _moves(doc: str, action: str, *steps: tuple[float, str]) -> Callable[[CallCo
         return lab.run_job(ctx.method, app, action, list(steps))
 
     handler.__doc__ = doc
-    return handler
 
 
-app_start = _moves(
-    "``app.start`` (job): DEPLOYING, then RUNNING.", "start", (0.1, "DEPLOYING"), (1.0, "RUNNING")
+_moves(
+    "app.start",
+    "``app.start`` (job): DEPLOYING, then RUNNING.",
+    "start",
+    (0.1, "DEPLOYING"),
+    (1.0, "RUNNING"),
 )
-app_stop = _moves(
-    "``app.stop`` (job): STOPPING, then STOPPED.", "stop", (0.1, "STOPPING"), (1.0, "STOPPED")
+_moves(
+    "app.stop",
+    "``app.stop`` (job): STOPPING, then STOPPED.",
+    "stop",
+    (0.1, "STOPPING"),
+    (1.0, "STOPPED"),
 )
-app_redeploy = _moves(
+_moves(
+    "app.redeploy",
     "``app.redeploy`` (job): containers recreated; DEPLOYING, then RUNNING.",
     "redeploy",
     (0.1, "DEPLOYING"),
@@ -66,6 +78,7 @@ app_redeploy = _moves(
 )
 
 
+@METHODS.register("app.upgrade", 2, role="APPS_WRITE")
 def app_upgrade(ctx: CallContext) -> int:
     """``app.upgrade`` (job): to the latest version; fails when no upgrade is available."""
     lab, found = _app_or_failed_job(ctx)
@@ -86,11 +99,4 @@ def app_upgrade(ctx: CallContext) -> int:
     )
 
 
-METHODS: Final[Mapping[str, Method]] = {
-    "app.query": Method(app_query, 2, role="APPS_READ"),
-    "app.start": Method(app_start, 1, role="APPS_WRITE"),
-    "app.stop": Method(app_stop, 1, role="APPS_WRITE"),
-    "app.redeploy": Method(app_redeploy, 1, role="APPS_WRITE"),
-    "app.upgrade": Method(app_upgrade, 2, role="APPS_WRITE"),
-}
 EVENTS: Final[Mapping[str, str | None]] = {"app.query": "APPS_READ", "app.stats": "APPS_READ"}

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from labsim.errors import ValidationErrors, single_error
-from labsim.rpc import CallContext, Method
+from labsim.rpc import CallContext, MethodTable
 from labsim.scenario import User
 from labsim.state import INSECURE_TRANSPORT_REASON
 
@@ -84,6 +83,10 @@ def _login_data(ctx: CallContext) -> tuple[str, dict[str, Any]]:
     return mechanism, data
 
 
+METHODS: Final = MethodTable()
+
+
+@METHODS.register("auth.login_ex", 1, auth=False)
 def auth_login_ex(ctx: CallContext) -> dict[str, Any]:
     """``auth.login_ex``: log in with a mechanism; only ``API_KEY_PLAIN`` can succeed here."""
     mechanism, data = _login_data(ctx)
@@ -110,6 +113,7 @@ def auth_login_ex(ctx: CallContext) -> dict[str, Any]:
     return _api_key_login(ctx, data["username"], data["api_key"], user_info=user_info)
 
 
+@METHODS.register("auth.login_with_api_key", 1, auth=False, api_since="25.10", removed_in="27")
 def auth_login_with_api_key(ctx: CallContext) -> bool:
     """``auth.login_with_api_key``: legacy key login, true/false (removed in 27)."""
     api_key: str = arg(ctx, 0, "api_key", str)
@@ -124,23 +128,15 @@ def auth_login_with_api_key(ctx: CallContext) -> bool:
     return bool(response["response_type"] == "SUCCESS")
 
 
+@METHODS.register("auth.logout", 0)
 def auth_logout(ctx: CallContext) -> bool:
     """``auth.logout``: end the login on this connection."""
     ctx.session.logout()
     return True
 
 
+@METHODS.register("auth.me", 0)
 def auth_me(ctx: CallContext) -> dict[str, Any]:
     """``auth.me``: the logged-in user."""
     assert ctx.session.user is not None  # noqa: S101 - the auth gate guarantees it
     return _user_info(ctx.session.user)
-
-
-METHODS: Final[Mapping[str, Method]] = {
-    "auth.login_ex": Method(auth_login_ex, 1, auth=False),
-    "auth.login_with_api_key": Method(
-        auth_login_with_api_key, 1, auth=False, api_since="25.10", removed_in="27"
-    ),
-    "auth.logout": Method(auth_logout, 0),
-    "auth.me": Method(auth_me, 0),
-}

@@ -6,12 +6,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Final
 
 from labsim.nas import entries, nas_of
 from labsim.query import run_query
-from labsim.rpc import CallContext, Method, has_role
+from labsim.rpc import CallContext, MethodTable, has_role
 
 
 def exposes_secrets(ctx: CallContext, prefix: str) -> bool:
@@ -20,6 +19,10 @@ def exposes_secrets(ctx: CallContext, prefix: str) -> bool:
     return user is not None and has_role(user.roles, f"{prefix}_WRITE")
 
 
+METHODS: Final = MethodTable()
+
+
+@METHODS.register("certificate.query", 2, role="CERTIFICATE_READ", api_since="25.10")
 def certificate_query(ctx: CallContext) -> object:
     """``certificate.query``."""
     lab = nas_of(ctx.state)
@@ -27,8 +30,3 @@ def certificate_query(ctx: CallContext) -> object:
     expose = exposes_secrets(ctx, "CERTIFICATE")
     items = [entries.certificate_entry(c, now, expose_secrets=expose) for c in lab.certificates]
     return run_query(items, ctx.params)
-
-
-METHODS: Final[Mapping[str, Method]] = {
-    "certificate.query": Method(certificate_query, 2, role="CERTIFICATE_READ", api_since="25.10"),
-}

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import errno
 from typing import Final
 
 from labsim.backups import backups_of
 from labsim.errors import CallError, single_error
 from labsim.query import run_query
-from labsim.rpc import CallContext, Method
+from labsim.rpc import CallContext, MethodTable
 
 from .args import task_id, unknown_task_job
 
+METHODS: Final = MethodTable()
 
+
+@METHODS.register("cloudsync.query", 2, role="CLOUD_SYNC_READ")
 def cloudsync_query(ctx: CallContext) -> object:
     """``cloudsync.query``."""
     lab = backups_of(ctx.state)
@@ -21,6 +23,7 @@ def cloudsync_query(ctx: CallContext) -> object:
     return run_query([lab.cloudsync_entry(t, version) for t in lab.cloudsyncs.values()], ctx.params)
 
 
+@METHODS.register("cloudsync.sync", 2, role="CLOUD_SYNC_WRITE", api_since="25.10")
 def cloudsync_sync(ctx: CallContext) -> int:
     """``cloudsync.sync`` (job); an unknown id gives a job that fails."""
     lab = backups_of(ctx.state)
@@ -36,14 +39,8 @@ def cloudsync_sync(ctx: CallContext) -> int:
     return lab.start_cloudsync(sync)
 
 
+@METHODS.register("cloudsync.abort", 1, role="CLOUD_SYNC_WRITE", api_since="25.10")
 def cloudsync_abort(ctx: CallContext) -> bool:
     """``cloudsync.abort``."""
     lab = backups_of(ctx.state)
     return lab.abort_cloudsync(lab.cloudsync(task_id(ctx)))
-
-
-METHODS: Final[Mapping[str, Method]] = {
-    "cloudsync.query": Method(cloudsync_query, 2, role="CLOUD_SYNC_READ"),
-    "cloudsync.sync": Method(cloudsync_sync, 2, role="CLOUD_SYNC_WRITE", api_since="25.10"),
-    "cloudsync.abort": Method(cloudsync_abort, 1, role="CLOUD_SYNC_WRITE", api_since="25.10"),
-}

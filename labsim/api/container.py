@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, Final
 
 from labsim.errors import get_instance
@@ -16,7 +15,7 @@ from labsim.nas import entries, nas_of
 from labsim.nas.lab import NasLab
 from labsim.nas.section import ContainerDef
 from labsim.query import run_query
-from labsim.rpc import CallContext, Method
+from labsim.rpc import CallContext, MethodTable
 
 from .args import arg
 from .vm import stop_job
@@ -35,12 +34,17 @@ def set_container_state(lab: NasLab, container: ContainerDef, state: str) -> Non
     lab.emit("container.query", "changed", container.id, entries.container_entry(container))
 
 
+METHODS: Final = MethodTable()
+
+
+@METHODS.register("container.query", 2, role=ROLE_READ, since="26")
 def container_query(ctx: CallContext) -> object:
     """``container.query``."""
     lab = nas_of(ctx.state)
     return run_query([entries.container_entry(c) for c in lab.containers.values()], ctx.params)
 
 
+@METHODS.register("container.start", 1, role="CONTAINER_WRITE", since="26")
 def container_start(ctx: CallContext) -> None:
     """``container.start``: at once."""
     lab, container = _container(ctx)
@@ -48,6 +52,7 @@ def container_start(ctx: CallContext) -> None:
         set_container_state(lab, container, "RUNNING")
 
 
+@METHODS.register("container.stop", 2, role="CONTAINER_WRITE", since="26")
 def container_stop(ctx: CallContext) -> int:
     """``container.stop`` (job): a clean shutdown, or ``force`` at once."""
     lab, container = _container(ctx)
@@ -60,9 +65,4 @@ def container_stop(ctx: CallContext) -> int:
     return stop_job(ctx, lab, [container.id, options], f"container_stop_{container.id}", stopped)
 
 
-METHODS: Final[Mapping[str, Method]] = {
-    "container.query": Method(container_query, 2, role=ROLE_READ, since="26"),
-    "container.start": Method(container_start, 1, role="CONTAINER_WRITE", since="26"),
-    "container.stop": Method(container_stop, 2, role="CONTAINER_WRITE", since="26"),
-}
 RELEASE_EVENTS["container.query"] = ("CONTAINER_READ", (26,), None)

@@ -10,16 +10,21 @@ from labsim.errors import CallError, ValidationErrors
 from labsim.events import registered_events
 from labsim.parts import start_event_source
 from labsim.query import run_query
-from labsim.rpc import CallContext, Method, has_role
+from labsim.rpc import CallContext, MethodTable, has_role
 
 from .args import arg
 
+METHODS: Final = MethodTable()
 
+
+# authentication_required=False: a client may ping before it logs in (rate limited).
+@METHODS.register("core.ping", 0, auth=False)
 def core_ping(_ctx: CallContext) -> str:
     """``core.ping``: keep-alive."""
     return "pong"
 
 
+@METHODS.register("core.set_options", 1, auth=False, rate_limit=False)
 def core_set_options(ctx: CallContext) -> dict[str, bool] | None:
     """``core.set_options``: per-connection options (unknown keys are ignored).
 
@@ -39,6 +44,7 @@ def core_set_options(ctx: CallContext) -> dict[str, bool] | None:
     return dict(ctx.session.options)
 
 
+@METHODS.register("core.subscribe", 1)
 def core_subscribe(ctx: CallContext) -> str:
     """``core.subscribe``: receive ``collection_update`` events for an event name.
 
@@ -60,22 +66,16 @@ def core_subscribe(ctx: CallContext) -> str:
     return session.subscribe(name)
 
 
+@METHODS.register("core.unsubscribe", 1)
 def core_unsubscribe(ctx: CallContext) -> None:
     """``core.unsubscribe``: stop a subscription."""
     ctx.session.unsubscribe(arg(ctx, 0, "id", str))
 
 
+@METHODS.register("core.get_jobs", 2)
 def core_get_jobs(ctx: CallContext) -> object:
     """``core.get_jobs``: jobs, with query filters and options."""
     return run_query(ctx.state.job_entries(), ctx.params)
 
 
-METHODS: Final[Mapping[str, Method]] = {
-    # authentication_required=False: a client may ping before it logs in (rate limited).
-    "core.ping": Method(core_ping, 0, auth=False),
-    "core.set_options": Method(core_set_options, 1, auth=False, rate_limit=False),
-    "core.subscribe": Method(core_subscribe, 1),
-    "core.unsubscribe": Method(core_unsubscribe, 1),
-    "core.get_jobs": Method(core_get_jobs, 2),
-}
 EVENTS: Final[Mapping[str, str | None]] = {"core.get_jobs": None}

@@ -25,7 +25,7 @@ from labsim.errors import single_error
 from labsim.nas import entries, nas_of
 from labsim.nas.lab import STANDBY_MODES, TEMP_CACHE_SECONDS_2510, Disk, NasLab
 from labsim.query import parse_options, run_query
-from labsim.rpc import CallContext, Method
+from labsim.rpc import CallContext, MethodTable
 
 from .args import arg
 
@@ -39,6 +39,10 @@ def _names(ctx: CallContext, field: str) -> list[str]:
     return list(names)
 
 
+METHODS: Final = MethodTable()
+
+
+@METHODS.register("disk.query", 2, role="DISK_READ", api_since="25.10")
 def disk_query(ctx: CallContext) -> object:
     """``disk.query``; 25.04's ``extra.supports_smart`` runs smartctl on each disk (waking it)."""
     lab = nas_of(ctx.state)
@@ -112,6 +116,7 @@ def _temperatures_2510(ctx: CallContext, lab: NasLab) -> dict[str, Any]:
     return result
 
 
+@METHODS.register("disk.temperatures", 2, role="REPORTING_READ", api_since="25.10")
 def disk_temperatures(ctx: CallContext) -> dict[str, Any]:
     """``disk.temperatures``: see the module docstring for what reaches which disk."""
     lab = nas_of(ctx.state)
@@ -120,6 +125,7 @@ def disk_temperatures(ctx: CallContext) -> dict[str, Any]:
     return _temperatures_2510(ctx, lab)
 
 
+@METHODS.register("disk.temperature", 2, role="REPORTING_READ", dropped_in="25.10")
 def disk_temperature(ctx: CallContext) -> int | None:
     """``disk.temperature(name, {"cache", "powermode"})`` (25.04)."""
     lab = nas_of(ctx.state)
@@ -140,6 +146,7 @@ def disk_temperature(ctx: CallContext) -> int | None:
     return None if value is None else round(value)
 
 
+@METHODS.register("disk.temperature_agg", 2, role="REPORTING_READ", api_since="25.10")
 def disk_temperature_agg(ctx: CallContext) -> dict[str, Any]:
     """``disk.temperature_agg(names, days=7)``: from the reporting history; reaches no disk."""
     lab = nas_of(ctx.state)
@@ -155,6 +162,7 @@ def disk_temperature_agg(ctx: CallContext) -> dict[str, Any]:
     return result
 
 
+@METHODS.register("smart.test.results", 2, role="REPORTING_READ", dropped_in="25.10")
 def smart_test_results(ctx: CallContext) -> object:
     """``smart.test.results`` (25.04): ``smartctl -a`` on each selected disk (wakes it)."""
     lab = nas_of(ctx.state)
@@ -175,13 +183,4 @@ def smart_test_results(ctx: CallContext) -> object:
     return results
 
 
-METHODS: Final[Mapping[str, Method]] = {
-    "disk.query": Method(disk_query, 2, role="DISK_READ", api_since="25.10"),
-    "disk.temperatures": Method(disk_temperatures, 2, role="REPORTING_READ", api_since="25.10"),
-    "disk.temperature": Method(disk_temperature, 2, role="REPORTING_READ", dropped_in="25.10"),
-    "disk.temperature_agg": Method(
-        disk_temperature_agg, 2, role="REPORTING_READ", api_since="25.10"
-    ),
-    "smart.test.results": Method(smart_test_results, 2, role="REPORTING_READ", dropped_in="25.10"),
-}
 EVENTS: Final[Mapping[str, str | None]] = {}

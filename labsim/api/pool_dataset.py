@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, Final
 
 from labsim.errors import ValidationErrors
 from labsim.query import parse_options, run_query
-from labsim.rpc import CallContext, Method, redact
+from labsim.rpc import CallContext, MethodTable, redact
 
 from .args import arg
 
+METHODS: Final = MethodTable()
 
+
+@METHODS.register("pool.dataset.query", 2, role="DATASET_READ")
 def pool_dataset_query(ctx: CallContext) -> object:
     """``pool.dataset.query``: datasets; ``extra`` picks properties and children."""
     options = parse_options(ctx.params[1] if len(ctx.params) > 1 else None)
@@ -35,11 +37,7 @@ def pool_dataset_query(ctx: CallContext) -> object:
     return run_query(items, ctx.params)
 
 
-_QUERY: Final[Mapping[str, Method]] = {
-    "pool.dataset.query": Method(pool_dataset_query, 2, role="DATASET_READ"),
-}
-
-
+@METHODS.register("pool.dataset.unlock", 2, role="DATASET_WRITE")
 def pool_dataset_unlock(ctx: CallContext) -> int:
     """``pool.dataset.unlock(id, {"datasets": [{"name", "passphrase" | "key"}], ...})`` (job).
 
@@ -77,9 +75,3 @@ def pool_dataset_unlock(ctx: CallContext) -> int:
         dataset.locked = False
         result = {"unlocked": [name], "failed": {}}
     return state.start_job(ctx.method, arguments, 1.0, result=result).id
-
-
-METHODS: Final[Mapping[str, Method]] = {
-    **_QUERY,
-    "pool.dataset.unlock": Method(pool_dataset_unlock, 2, role="DATASET_WRITE"),
-}

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Final
 
 from labsim.backups import backups_of
 from labsim.errors import CallError
 from labsim.query import run_query
-from labsim.rpc import CallContext, Method
+from labsim.rpc import CallContext, MethodTable
 
 from .args import task_id
 
+METHODS: Final = MethodTable()
 
+
+@METHODS.register("pool.snapshottask.query", 2, role="SNAPSHOT_TASK_READ")
 def snapshottask_query(ctx: CallContext) -> object:
     """``pool.snapshottask.query``."""
     lab = backups_of(ctx.state)
     return run_query([lab.snapshot_task_entry(t) for t in lab.snapshot_tasks.values()], ctx.params)
 
 
+@METHODS.register("pool.snapshottask.run", 1, role="SNAPSHOT_TASK_WRITE")
 def snapshottask_run(ctx: CallContext) -> None:
     """``pool.snapshottask.run``: not a job; handed to zettarepl."""
     lab = backups_of(ctx.state)
@@ -27,9 +30,3 @@ def snapshottask_run(ctx: CallContext) -> None:
         raise CallError("Task is not enabled")
     if not lab.runtime["snapshot_task", task.id].running:
         lab.state._spawn(lab._run_snapshot_task_later(task))  # noqa: SLF001
-
-
-METHODS: Final[Mapping[str, Method]] = {
-    "pool.snapshottask.query": Method(snapshottask_query, 2, role="SNAPSHOT_TASK_READ"),
-    "pool.snapshottask.run": Method(snapshottask_run, 1, role="SNAPSHOT_TASK_WRITE"),
-}

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Final
 
 from labsim.backups import backups_of
 from labsim.errors import CallError
 from labsim.query import run_query
-from labsim.rpc import CallContext, Method
+from labsim.rpc import CallContext, MethodTable
 
 from .args import task_id, unknown_task_job
 
+METHODS: Final = MethodTable()
 
+
+@METHODS.register("replication.query", 2, role="REPLICATION_TASK_READ")
 def replication_query(ctx: CallContext) -> object:
     """``replication.query``."""
     lab = backups_of(ctx.state)
     return run_query([lab.replication_entry(t) for t in lab.replications.values()], ctx.params)
 
 
+# Given models in 25.10: ENOMETHOD on /api/v25.04.x of a 25.10+ box (see labsim.rpc.Method).
+@METHODS.register("replication.run", 2, role="REPLICATION_TASK_WRITE", api_since="25.10")
 def replication_run(ctx: CallContext) -> int:
     """``replication.run`` (job); an unknown id gives a job that fails."""
     lab = backups_of(ctx.state)
@@ -28,10 +32,3 @@ def replication_run(ctx: CallContext) -> int:
     except CallError as err:
         return unknown_task_job(ctx, err)
     return lab.start_replication(rep)
-
-
-METHODS: Final[Mapping[str, Method]] = {
-    "replication.query": Method(replication_query, 2, role="REPLICATION_TASK_READ"),
-    # Given models in 25.10: ENOMETHOD on /api/v25.04.x of a 25.10+ box (see labsim.rpc.Method).
-    "replication.run": Method(replication_run, 2, role="REPLICATION_TASK_WRITE", api_since="25.10"),
-}

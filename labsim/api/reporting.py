@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Final
 
 import labsim.nas.reporting  # noqa: F401 - registers the event source
-from labsim.rpc import Method
+from labsim.rpc import MethodTable
 
-METHODS: Final[Mapping[str, Method]] = {}
+METHODS: Final = MethodTable()
 EVENTS: Final[Mapping[str, str | None]] = {"reporting.realtime": "REPORTING_READ"}

@@ -25,7 +25,7 @@ from labsim.nas.lab import NasLab
 from labsim.nas.section import ServiceDef
 from labsim.parts import LabError
 from labsim.query import run_query
-from labsim.rpc import CallContext, Method
+from labsim.rpc import CallContext, MethodTable
 
 from .args import arg
 
@@ -64,6 +64,10 @@ def apply_verb(lab: NasLab, service: ServiceDef, verb: str) -> bool:
     return True
 
 
+METHODS: Final = MethodTable()
+
+
+@METHODS.register("service.query", 2, role="SERVICE_READ", api_since="25.10")
 def service_query(ctx: CallContext) -> object:
     """``service.query``."""
     lab = nas_of(ctx.state)
@@ -82,16 +86,23 @@ def _direct(ctx: CallContext, verb: str) -> bool:
         raise
 
 
+@METHODS.register(
+    "service.start", 2, role=WRITE, api_since="25.10", admin_only_since="26", removed_in="26.04"
+)
 def service_start(ctx: CallContext) -> bool:
     """``service.start`` (25.04, 25.10): true once running."""
     return _direct(ctx, "START")
 
 
+@METHODS.register(
+    "service.stop", 2, role=WRITE, api_since="25.10", admin_only_since="26", removed_in="26.04"
+)
 def service_stop(ctx: CallContext) -> bool:
     """``service.stop`` (25.04, 25.10): true once stopped."""
     return _direct(ctx, "STOP")
 
 
+@METHODS.register("service.control", 3, role=WRITE, since="25.10")
 def service_control(ctx: CallContext) -> int:
     """``service.control(verb, service, options)`` (25.10+, job)."""
     lab = nas_of(ctx.state)
@@ -117,14 +128,4 @@ def service_control(ctx: CallContext) -> int:
     ).id
 
 
-METHODS: Final[Mapping[str, Method]] = {
-    "service.query": Method(service_query, 2, role="SERVICE_READ", api_since="25.10"),
-    "service.start": Method(
-        service_start, 2, role=WRITE, api_since="25.10", admin_only_since="26", removed_in="26.04"
-    ),
-    "service.stop": Method(
-        service_stop, 2, role=WRITE, api_since="25.10", admin_only_since="26", removed_in="26.04"
-    ),
-    "service.control": Method(service_control, 3, role=WRITE, since="25.10"),
-}
 EVENTS: Final[Mapping[str, str | None]] = {"service.query": "SERVICE_READ"}

@@ -7,12 +7,11 @@ The two share their handlers. A query is charged the time of the snapshot cost m
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from typing import Any, Final
 
 from labsim import snapshots as snap
 from labsim.backups import BackupLab, backups_of
-from labsim.rpc import CallContext, Method
+from labsim.rpc import CallContext, MethodTable
 
 
 async def charged(lab: BackupLab, result: Any, seconds: float) -> Any:
@@ -22,6 +21,14 @@ async def charged(lab: BackupLab, result: Any, seconds: float) -> Any:
     return result
 
 
+METHODS: Final = MethodTable()
+
+
+# 25.10 made zfs.snapshot a private service (no role grants it); 26 has none.
+@METHODS.register(
+    "zfs.snapshot.query", 2, role="SNAPSHOT_READ", admin_only_since="25.10", dropped_in="26"
+)
+@METHODS.register("pool.snapshot.query", 2, role="SNAPSHOT_READ", since="25.10")
 async def snapshot_query(ctx: CallContext) -> object:
     """``zfs.snapshot.query`` (25.04) and ``pool.snapshot.query`` (25.10+)."""
     lab = backups_of(ctx.state)
@@ -29,6 +36,10 @@ async def snapshot_query(ctx: CallContext) -> object:
     return await charged(lab, result, seconds)
 
 
+@METHODS.register(
+    "zfs.snapshot.create", 1, role="SNAPSHOT_WRITE", admin_only_since="25.10", dropped_in="26"
+)
+@METHODS.register("pool.snapshot.create", 1, role="SNAPSHOT_WRITE", since="25.10")
 def snapshot_create(ctx: CallContext) -> dict[str, Any]:
     """``zfs.snapshot.create`` (25.04, CallError on a duplicate) / ``pool.snapshot.create``."""
     lab = backups_of(ctx.state)
@@ -45,16 +56,3 @@ def snapshot_create(ctx: CallContext) -> dict[str, Any]:
         # PoolSnapshotCreateUpdateEntry excludes them (a new snapshot has no holds yet).
         del entry["holds"], entry["retention"]
     return entry
-
-
-METHODS: Final[Mapping[str, Method]] = {
-    # 25.10 made zfs.snapshot a private service (no role grants it); 26 has none.
-    "zfs.snapshot.query": Method(
-        snapshot_query, 2, role="SNAPSHOT_READ", admin_only_since="25.10", dropped_in="26"
-    ),
-    "zfs.snapshot.create": Method(
-        snapshot_create, 1, role="SNAPSHOT_WRITE", admin_only_since="25.10", dropped_in="26"
-    ),
-    "pool.snapshot.query": Method(snapshot_query, 2, role="SNAPSHOT_READ", since="25.10"),
-    "pool.snapshot.create": Method(snapshot_create, 1, role="SNAPSHOT_WRITE", since="25.10"),
-}

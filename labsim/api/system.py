@@ -9,28 +9,27 @@ from labsim.errors import single_error
 from labsim.events import Event
 from labsim.nas import entries, nas_of
 from labsim.nas.power import power_cycle
-from labsim.rpc import CallContext, Method
+from labsim.rpc import CallContext, MethodTable
 
 from .args import arg
 from .certificate import exposes_secrets
 
+METHODS: Final = MethodTable()
 
+
+@METHODS.register("system.info", 0, role="SYSTEM_GENERAL_READ", api_since="25.10")
 def system_info(ctx: CallContext) -> dict[str, Any]:
     """``system.info``: hardware, version and uptime."""
     return ctx.state.system_info()
 
 
+@METHODS.register("system.host_id", 0, role="SYSTEM_GENERAL_READ", api_since="25.10")
 def system_host_id(ctx: CallContext) -> str:
     """``system.host_id``: a stable identity of the machine."""
     return ctx.state.host_id
 
 
-_BASE: Final[Mapping[str, Method]] = {
-    "system.info": Method(system_info, 0, role="SYSTEM_GENERAL_READ", api_since="25.10"),
-    "system.host_id": Method(system_host_id, 0, role="SYSTEM_GENERAL_READ", api_since="25.10"),
-}
-
-
+@METHODS.register("system.general.config", 0, role="SYSTEM_GENERAL_READ", api_since="25.10")
 def system_general_config(ctx: CallContext) -> dict[str, Any]:
     """``system.general.config``: ``ui_certificate`` is a ``Secret`` (entry, then id in 26)."""
     return entries.general_config(
@@ -54,24 +53,18 @@ def _power(ctx: CallContext, kind: str) -> int:
     return job.id
 
 
+@METHODS.register("system.reboot", 2, role="FULL_ADMIN")
 def system_reboot(ctx: CallContext) -> int:
     """``system.reboot(reason, {"delay": N})`` (job)."""
     return _power(ctx, "reboot")
 
 
+@METHODS.register("system.shutdown", 2, role="FULL_ADMIN")
 def system_shutdown(ctx: CallContext) -> int:
     """``system.shutdown(reason, {"delay": N})`` (job)."""
     return _power(ctx, "shutdown")
 
 
-METHODS: Final[Mapping[str, Method]] = {
-    **_BASE,
-    "system.general.config": Method(
-        system_general_config, 0, role="SYSTEM_GENERAL_READ", api_since="25.10"
-    ),
-    "system.reboot": Method(system_reboot, 2, role="FULL_ADMIN"),
-    "system.shutdown": Method(system_shutdown, 2, role="FULL_ADMIN"),
-}
 EVENTS: Final[Mapping[str, str | None]] = {
     "system.reboot": "SYSTEM_GENERAL_READ",
     "system.shutdown": "SYSTEM_GENERAL_READ",

@@ -18,7 +18,6 @@ job with the fault's error at that percent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import errno
 from typing import Any, Final
 
@@ -26,7 +25,7 @@ from labsim.errors import CallError
 from labsim.events import RELEASE_EVENTS, Event
 from labsim.nas import nas_of
 from labsim.nas.lab import NasLab
-from labsim.rpc import CallContext, Method
+from labsim.rpc import CallContext, MethodTable
 
 from .args import arg
 
@@ -86,6 +85,10 @@ def _announce(lab: NasLab) -> None:
         lab.state.emit(Event("update.status", "changed", extra={"status": update_status(lab)}))
 
 
+METHODS: Final = MethodTable()
+
+
+@METHODS.register("update.check_available", 1, role=READ, dropped_in="25.10")
 def check_available(ctx: CallContext) -> dict[str, Any]:
     """``update.check_available`` (25.04)."""
     lab = nas_of(ctx.state)
@@ -115,6 +118,7 @@ def check_available(ctx: CallContext) -> dict[str, Any]:
     }
 
 
+@METHODS.register("update.get_pending", 1, role=READ, dropped_in="25.10")
 def get_pending(ctx: CallContext) -> list[dict[str, Any]]:
     """``update.get_pending`` (25.04): the downloaded update, if any."""
     lab = nas_of(ctx.state)
@@ -130,6 +134,7 @@ def get_pending(ctx: CallContext) -> list[dict[str, Any]]:
     ]
 
 
+@METHODS.register("update.status", 0, role=READ, since="25.10")
 def status(ctx: CallContext) -> dict[str, Any]:
     """``update.status`` (25.10+)."""
     return update_status(nas_of(ctx.state))
@@ -140,6 +145,7 @@ def _downloaded(lab: NasLab) -> bool:
     return lab.update.downloaded
 
 
+@METHODS.register("update.download", 2, role=WRITE, api_since="25.10")
 def download(ctx: CallContext) -> int:
     """``update.download`` (job): false when nothing is on offer."""
     lab = nas_of(ctx.state)
@@ -153,6 +159,8 @@ def download(ctx: CallContext) -> int:
     ).id
 
 
+@METHODS.register("update.update", 1, role=WRITE, dropped_in="25.10")
+@METHODS.register("update.run", 1, role=WRITE, since="25.10")
 def install(ctx: CallContext) -> int:
     """``update.update`` (25.04) / ``update.run`` (25.10+) (job): download, install, reboot."""
     lab = nas_of(ctx.state)
@@ -191,12 +199,4 @@ def install(ctx: CallContext) -> int:
     ).id
 
 
-METHODS: Final[Mapping[str, Method]] = {
-    "update.check_available": Method(check_available, 1, role=READ, dropped_in="25.10"),
-    "update.get_pending": Method(get_pending, 1, role=READ, dropped_in="25.10"),
-    "update.update": Method(install, 1, role=WRITE, dropped_in="25.10"),
-    "update.status": Method(status, 0, role=READ, since="25.10"),
-    "update.run": Method(install, 1, role=WRITE, since="25.10"),
-    "update.download": Method(download, 2, role=WRITE, api_since="25.10"),
-}
 RELEASE_EVENTS["update.status"] = (READ, (25, 10), None)

@@ -7,7 +7,6 @@ jobs whose result is ``true``. On start and stop the middleware sends a ``virt.i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import errno
 from typing import Final
 
@@ -17,7 +16,7 @@ from labsim.nas import entries, nas_of
 from labsim.nas.lab import NasLab
 from labsim.nas.section import ContainerDef
 from labsim.query import run_query
-from labsim.rpc import CallContext, Method
+from labsim.rpc import CallContext, MethodTable
 
 from .args import arg
 
@@ -39,6 +38,10 @@ def set_instance_state(lab: NasLab, container: ContainerDef, state: str) -> None
     lab.emit("virt.instance.query", "changed", container.name, {"status": state})
 
 
+METHODS: Final = MethodTable()
+
+
+@METHODS.register("virt.instance.query", 2, role="VIRT_INSTANCE_READ", dropped_in="26")
 def instance_query(ctx: CallContext) -> object:
     """``virt.instance.query``."""
     lab = nas_of(ctx.state)
@@ -65,27 +68,22 @@ def _job(ctx: CallContext, steps: tuple[str, ...]) -> int:
     ).id
 
 
+@METHODS.register("virt.instance.start", 1, role="VIRT_INSTANCE_WRITE", dropped_in="26")
 def instance_start(ctx: CallContext) -> int:
     """``virt.instance.start`` (job, true)."""
     return _job(ctx, ("RUNNING",))
 
 
+@METHODS.register("virt.instance.stop", 2, role="VIRT_INSTANCE_WRITE", dropped_in="26")
 def instance_stop(ctx: CallContext) -> int:
     """``virt.instance.stop`` (job, true)."""
     return _job(ctx, ("STOPPED",))
 
 
+@METHODS.register("virt.instance.restart", 2, role="VIRT_INSTANCE_WRITE", dropped_in="26")
 def instance_restart(ctx: CallContext) -> int:
     """``virt.instance.restart`` (job, true)."""
     return _job(ctx, ("STOPPED", "RUNNING"))
 
 
-METHODS: Final[Mapping[str, Method]] = {
-    "virt.instance.query": Method(instance_query, 2, role="VIRT_INSTANCE_READ", dropped_in="26"),
-    "virt.instance.start": Method(instance_start, 1, role="VIRT_INSTANCE_WRITE", dropped_in="26"),
-    "virt.instance.stop": Method(instance_stop, 2, role="VIRT_INSTANCE_WRITE", dropped_in="26"),
-    "virt.instance.restart": Method(
-        instance_restart, 2, role="VIRT_INSTANCE_WRITE", dropped_in="26"
-    ),
-}
 RELEASE_EVENTS["virt.instance.query"] = ("VIRT_INSTANCE_READ", (), (26,))

@@ -18,7 +18,7 @@ from labsim.nas.lab import NasLab
 from labsim.nas.section import VMDef
 from labsim.parts import LabError
 from labsim.query import run_query
-from labsim.rpc import CallContext, Method
+from labsim.rpc import CallContext, MethodTable
 
 from .args import arg
 
@@ -47,17 +47,23 @@ def set_vm_state(lab: NasLab, vm: VMDef, state: str, event: str) -> None:
     lab.emit("vm.query", "changed", vm.id, entries.vm_entry(vm, devices=False), state=event)
 
 
+METHODS: Final = MethodTable()
+
+
+@METHODS.register("vm.query", 2, role="VM_READ")
 def vm_query(ctx: CallContext) -> object:
     """``vm.query``."""
     lab = nas_of(ctx.state)
     return run_query([entries.vm_entry(vm) for vm in lab.vms.values()], ctx.params)
 
 
+@METHODS.register("vm.status", 1, role="VM_READ")
 def vm_status(ctx: CallContext) -> dict[str, Any]:
     """``vm.status``: ``{state, pid, domain_state}``."""
     return entries.vm_status(_vm(ctx)[1])
 
 
+@METHODS.register("vm.start", 2, role="VM_WRITE")
 def vm_start(ctx: CallContext) -> None:
     """``vm.start``: not a job; a VM that fails to start (a fault) raises."""
     lab, vm = _vm(ctx)
@@ -70,6 +76,7 @@ def vm_start(ctx: CallContext) -> None:
     set_vm_state(lab, vm, "RUNNING", "STARTED")
 
 
+@METHODS.register("vm.poweroff", 1, role="VM_WRITE")
 def vm_poweroff(ctx: CallContext) -> None:
     """``vm.poweroff``: at once."""
     lab, vm = _vm(ctx)
@@ -85,6 +92,7 @@ def _stop_options(ctx: CallContext) -> dict[str, Any]:
     return options
 
 
+@METHODS.register("vm.stop", 2, role="VM_WRITE")
 def vm_stop(ctx: CallContext) -> int:
     """``vm.stop`` (job): an ACPI shutdown (``force``: power off at once)."""
     lab, vm = _vm(ctx)
@@ -97,6 +105,7 @@ def vm_stop(ctx: CallContext) -> int:
     return stop_job(ctx, lab, [vm.id, options], f"stop_vm_{vm.id}", stopped)
 
 
+@METHODS.register("vm.restart", 1, role="VM_WRITE")
 def vm_restart(ctx: CallContext) -> int:
     """``vm.restart`` (job): stop (``force_after_timeout``), then start (fails like start)."""
     lab, vm = _vm(ctx)
@@ -118,12 +127,4 @@ def vm_restart(ctx: CallContext) -> int:
     ).id
 
 
-METHODS: Final[Mapping[str, Method]] = {
-    "vm.query": Method(vm_query, 2, role="VM_READ"),
-    "vm.status": Method(vm_status, 1, role="VM_READ"),
-    "vm.start": Method(vm_start, 2, role="VM_WRITE"),
-    "vm.stop": Method(vm_stop, 2, role="VM_WRITE"),
-    "vm.restart": Method(vm_restart, 1, role="VM_WRITE"),
-    "vm.poweroff": Method(vm_poweroff, 1, role="VM_WRITE"),
-}
 EVENTS: Final[Mapping[str, str | None]] = {"vm.query": "VM_READ"}

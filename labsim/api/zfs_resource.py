@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Final
 
 from labsim import snapshots as snap
 from labsim.backups import backups_of
-from labsim.rpc import CallContext, Method
+from labsim.rpc import CallContext, MethodTable
 
 from .snapshot import charged
 
+METHODS: Final = MethodTable()
 
+
+@METHODS.register("zfs.resource.query", 1, role="ZFS_RESOURCE_READ", since="25.10")
 async def resource_query(ctx: CallContext) -> object:
     """``zfs.resource.query`` (25.10+)."""
     lab = backups_of(ctx.state)
@@ -19,6 +21,7 @@ async def resource_query(ctx: CallContext) -> object:
     return await charged(lab, result, seconds)
 
 
+@METHODS.register("zfs.resource.snapshot.query", 1, role="SNAPSHOT_READ", since="26")
 async def resource_snapshot_query(ctx: CallContext) -> object:
     """``zfs.resource.snapshot.query`` (26+)."""
     lab = backups_of(ctx.state)
@@ -26,19 +29,9 @@ async def resource_snapshot_query(ctx: CallContext) -> object:
     return await charged(lab, result, seconds)
 
 
+@METHODS.register("zfs.resource.snapshot.count", 1, role="SNAPSHOT_READ", since="26")
 async def resource_snapshot_count(ctx: CallContext) -> object:
     """``zfs.resource.snapshot.count`` (26+)."""
     lab = backups_of(ctx.state)
     result, seconds = snap.resource_snapshot_count(lab.store, lab.cost, ctx.params)
     return await charged(lab, result, seconds)
-
-
-METHODS: Final[Mapping[str, Method]] = {
-    "zfs.resource.query": Method(resource_query, 1, role="ZFS_RESOURCE_READ", since="25.10"),
-    "zfs.resource.snapshot.query": Method(
-        resource_snapshot_query, 1, role="SNAPSHOT_READ", since="26"
-    ),
-    "zfs.resource.snapshot.count": Method(
-        resource_snapshot_count, 1, role="SNAPSHOT_READ", since="26"
-    ),
-}
