@@ -3,7 +3,8 @@
 Each TrueNAS API namespace has a module in ``labsim.api`` (``auth``, ``core``, ``system``,
 ``pool``, ``pool_dataset``, ``boot``, ``alert``, ``app``, ``pool_snapshottask``, ``replication``,
 ``cloudsync``, ``snapshot`` for ``zfs.snapshot`` and ``pool.snapshot``, ``zfs_resource``) with
-one small handler a method, each marked ``@METHODS.register(name, max_args, ...)``. Adding a
+one small handler a method, each marked ``@METHODS.register(name, max_args, ...)`` (a
+``*.query`` method: ``@METHODS.query(name, ...)`` on a function returning its rows). Adding a
 method is one decorated function in its namespace (a new namespace: a module with a
 ``METHODS = MethodTable()``, listed in ``NAMESPACES``).
 

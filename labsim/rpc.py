@@ -25,6 +25,7 @@ import contextlib
 import copy
 from dataclasses import dataclass, field
 import errno
+import functools
 import ipaddress
 import itertools
 import logging
@@ -49,6 +50,7 @@ from .errors import (
     single_error,
 )
 from .faults import CallRecord
+from .query import Entry, run_query
 from .scenario import ApiKey, User, version_tuple
 
 if TYPE_CHECKING:
@@ -155,6 +157,25 @@ class MethodTable(dict[str, Method]):
                 raise ValueError(msg)
             self[name] = Method(handler, max_args, **options)
             return handler
+
+        return add
+
+    def query[RowsT: Callable[[CallContext], list[Entry]]](
+        self, name: str, **options: Any
+    ) -> Callable[[RowsT], RowsT]:
+        """Serve the ``*.query`` method ``name`` from the decorated function's rows.
+
+        Every query method takes ``[filters, options]`` and applies them alike (``run_query``);
+        what differs is only the rows.
+        """
+
+        def add(rows: RowsT) -> RowsT:
+            @functools.wraps(rows)
+            def handler(ctx: CallContext) -> object:
+                return run_query(rows(ctx), ctx.params)
+
+            self.register(name, 2, **options)(handler)
+            return rows
 
         return add
 

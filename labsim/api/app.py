@@ -8,7 +8,7 @@ from typing import Final
 
 from labsim.apps import AppDef, AppLab, apps_of
 from labsim.errors import CallError, single_error
-from labsim.query import run_query
+from labsim.query import Entry
 from labsim.rpc import CallContext, MethodTable
 
 METHODS: Final = MethodTable()
@@ -20,12 +20,12 @@ def _name(ctx: CallContext) -> str:
     return ctx.params[0]
 
 
-@METHODS.register("app.query", 2, role="APPS_READ")
-def app_query(ctx: CallContext) -> object:
+@METHODS.query("app.query", role="APPS_READ")
+def app_query(ctx: CallContext) -> list[Entry]:
     """``app.query``."""
     lab = apps_of(ctx.state)
     version = ctx.session.version
-    return run_query([lab.entry(app, version) for app in lab.apps.values()], ctx.params)
+    return [lab.entry(app, version) for app in lab.apps.values()]
 
 
 def _app_or_failed_job(ctx: CallContext) -> tuple[AppLab, AppDef | int]:

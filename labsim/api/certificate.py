@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from labsim.nas import entries, nas_of
-from labsim.query import run_query
+from labsim.query import Entry
 from labsim.rpc import CallContext, MethodTable, has_role
 
 
@@ -22,11 +22,10 @@ def exposes_secrets(ctx: CallContext, prefix: str) -> bool:
 METHODS: Final = MethodTable()
 
 
-@METHODS.register("certificate.query", 2, role="CERTIFICATE_READ", api_since="25.10")
-def certificate_query(ctx: CallContext) -> object:
+@METHODS.query("certificate.query", role="CERTIFICATE_READ", api_since="25.10")
+def certificate_query(ctx: CallContext) -> list[Entry]:
     """``certificate.query``."""
     lab = nas_of(ctx.state)
     now = lab.clock.now()
     expose = exposes_secrets(ctx, "CERTIFICATE")
-    items = [entries.certificate_entry(c, now, expose_secrets=expose) for c in lab.certificates]
-    return run_query(items, ctx.params)
+    return [entries.certificate_entry(c, now, expose_secrets=expose) for c in lab.certificates]

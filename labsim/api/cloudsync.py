@@ -7,7 +7,7 @@ from typing import Final
 
 from labsim.backups import backups_of
 from labsim.errors import CallError, single_error
-from labsim.query import run_query
+from labsim.query import Entry
 from labsim.rpc import CallContext, MethodTable
 
 from .args import task_id, unknown_task_job
@@ -15,12 +15,12 @@ from .args import task_id, unknown_task_job
 METHODS: Final = MethodTable()
 
 
-@METHODS.register("cloudsync.query", 2, role="CLOUD_SYNC_READ")
-def cloudsync_query(ctx: CallContext) -> object:
+@METHODS.query("cloudsync.query", role="CLOUD_SYNC_READ")
+def cloudsync_query(ctx: CallContext) -> list[Entry]:
     """``cloudsync.query``."""
     lab = backups_of(ctx.state)
     version = ctx.session.version
-    return run_query([lab.cloudsync_entry(t, version) for t in lab.cloudsyncs.values()], ctx.params)
+    return [lab.cloudsync_entry(t, version) for t in lab.cloudsyncs.values()]
 
 
 @METHODS.register("cloudsync.sync", 2, role="CLOUD_SYNC_WRITE", api_since="25.10")

@@ -14,7 +14,7 @@ from labsim.events import RELEASE_EVENTS
 from labsim.nas import entries, nas_of
 from labsim.nas.lab import NasLab
 from labsim.nas.section import ContainerDef
-from labsim.query import run_query
+from labsim.query import Entry
 from labsim.rpc import CallContext, MethodTable
 
 from .args import arg
@@ -37,11 +37,11 @@ def set_container_state(lab: NasLab, container: ContainerDef, state: str) -> Non
 METHODS: Final = MethodTable()
 
 
-@METHODS.register("container.query", 2, role=ROLE_READ, since="26")
-def container_query(ctx: CallContext) -> object:
+@METHODS.query("container.query", role=ROLE_READ, since="26")
+def container_query(ctx: CallContext) -> list[Entry]:
     """``container.query``."""
     lab = nas_of(ctx.state)
-    return run_query([entries.container_entry(c) for c in lab.containers.values()], ctx.params)
+    return [entries.container_entry(c) for c in lab.containers.values()]
 
 
 @METHODS.register("container.start", 1, role="CONTAINER_WRITE", since="26")

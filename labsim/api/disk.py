@@ -24,7 +24,7 @@ from typing import Any, Final
 from labsim.errors import single_error
 from labsim.nas import entries, nas_of
 from labsim.nas.lab import STANDBY_MODES, TEMP_CACHE_SECONDS_2510, Disk, NasLab
-from labsim.query import parse_options, run_query
+from labsim.query import Entry, parse_options, run_query
 from labsim.rpc import CallContext, MethodTable
 
 from .args import arg
@@ -42,8 +42,8 @@ def _names(ctx: CallContext, field: str) -> list[str]:
 METHODS: Final = MethodTable()
 
 
-@METHODS.register("disk.query", 2, role="DISK_READ", api_since="25.10")
-def disk_query(ctx: CallContext) -> object:
+@METHODS.query("disk.query", role="DISK_READ", api_since="25.10")
+def disk_query(ctx: CallContext) -> list[Entry]:
     """``disk.query``; 25.04's ``extra.supports_smart`` runs smartctl on each disk (waking it)."""
     lab = nas_of(ctx.state)
     box = ctx.session.box
@@ -54,7 +54,7 @@ def disk_query(ctx: CallContext) -> object:
         for item, disk in zip(items, lab.disks.values(), strict=True):
             lab.touch(disk, record.woke, record.read)
             item["supports_smart"] = True
-    return run_query(items, ctx.params)
+    return items
 
 
 def _read_2504(lab: NasLab, disk: Disk, powermode: str, record: Any) -> float | None:

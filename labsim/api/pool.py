@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from labsim.query import run_query
+from labsim.query import Entry
 from labsim.rpc import CallContext, MethodTable
 
 METHODS: Final = MethodTable()
 
 
-@METHODS.register("pool.query", 2, role="POOL_READ")
-def pool_query(ctx: CallContext) -> object:
+@METHODS.query("pool.query", role="POOL_READ")
+def pool_query(ctx: CallContext) -> list[Entry]:
     """``pool.query``: data pools with topology and scan."""
-    return run_query(ctx.state.pool_entries(ctx.session.version), ctx.params)
+    return ctx.state.pool_entries(ctx.session.version)
 
 
 EVENTS: Final[Mapping[str, str | None]] = {"pool.query": "POOL_READ"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from labsim.errors import ValidationErrors
-from labsim.query import parse_options, run_query
+from labsim.query import Entry, parse_options
 from labsim.rpc import CallContext, MethodTable, redact
 
 from .args import arg
@@ -13,8 +13,8 @@ from .args import arg
 METHODS: Final = MethodTable()
 
 
-@METHODS.register("pool.dataset.query", 2, role="DATASET_READ")
-def pool_dataset_query(ctx: CallContext) -> object:
+@METHODS.query("pool.dataset.query", role="DATASET_READ")
+def pool_dataset_query(ctx: CallContext) -> list[Entry]:
     """``pool.dataset.query``: datasets; ``extra`` picks properties and children."""
     options = parse_options(ctx.params[1] if len(ctx.params) > 1 else None)
     extra = options.extra
@@ -28,13 +28,12 @@ def pool_dataset_query(ctx: CallContext) -> object:
         if not isinstance(extra.get(key, True), bool):
             errors.add(f"options.extra.{key}", "Input should be a valid boolean")
     errors.check()
-    items = ctx.state.dataset_entries(
+    return ctx.state.dataset_entries(
         properties,
         children=extra.get("retrieve_children", True),
         flat=extra.get("flat", True),
         user_props=extra.get("retrieve_user_props", True),
     )
-    return run_query(items, ctx.params)
 
 
 @METHODS.register("pool.dataset.unlock", 2, role="DATASET_WRITE")

@@ -6,7 +6,7 @@ from typing import Final
 
 from labsim.backups import backups_of
 from labsim.errors import CallError
-from labsim.query import run_query
+from labsim.query import Entry
 from labsim.rpc import CallContext, MethodTable
 
 from .args import task_id
@@ -14,11 +14,11 @@ from .args import task_id
 METHODS: Final = MethodTable()
 
 
-@METHODS.register("pool.snapshottask.query", 2, role="SNAPSHOT_TASK_READ")
-def snapshottask_query(ctx: CallContext) -> object:
+@METHODS.query("pool.snapshottask.query", role="SNAPSHOT_TASK_READ")
+def snapshottask_query(ctx: CallContext) -> list[Entry]:
     """``pool.snapshottask.query``."""
     lab = backups_of(ctx.state)
-    return run_query([lab.snapshot_task_entry(t) for t in lab.snapshot_tasks.values()], ctx.params)
+    return [lab.snapshot_task_entry(t) for t in lab.snapshot_tasks.values()]
 
 
 @METHODS.register("pool.snapshottask.run", 1, role="SNAPSHOT_TASK_WRITE")

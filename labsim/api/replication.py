@@ -6,7 +6,7 @@ from typing import Final
 
 from labsim.backups import backups_of
 from labsim.errors import CallError
-from labsim.query import run_query
+from labsim.query import Entry
 from labsim.rpc import CallContext, MethodTable
 
 from .args import task_id, unknown_task_job
@@ -14,11 +14,11 @@ from .args import task_id, unknown_task_job
 METHODS: Final = MethodTable()
 
 
-@METHODS.register("replication.query", 2, role="REPLICATION_TASK_READ")
-def replication_query(ctx: CallContext) -> object:
+@METHODS.query("replication.query", role="REPLICATION_TASK_READ")
+def replication_query(ctx: CallContext) -> list[Entry]:
     """``replication.query``."""
     lab = backups_of(ctx.state)
-    return run_query([lab.replication_entry(t) for t in lab.replications.values()], ctx.params)
+    return [lab.replication_entry(t) for t in lab.replications.values()]
 
 
 # Given models in 25.10: ENOMETHOD on /api/v25.04.x of a 25.10+ box (see labsim.rpc.Method).

@@ -24,7 +24,7 @@ from labsim.nas import entries, nas_of
 from labsim.nas.lab import NasLab
 from labsim.nas.section import ServiceDef
 from labsim.parts import LabError
-from labsim.query import run_query
+from labsim.query import Entry
 from labsim.rpc import CallContext, MethodTable
 
 from .args import arg
@@ -67,11 +67,11 @@ def apply_verb(lab: NasLab, service: ServiceDef, verb: str) -> bool:
 METHODS: Final = MethodTable()
 
 
-@METHODS.register("service.query", 2, role="SERVICE_READ", api_since="25.10")
-def service_query(ctx: CallContext) -> object:
+@METHODS.query("service.query", role="SERVICE_READ", api_since="25.10")
+def service_query(ctx: CallContext) -> list[Entry]:
     """``service.query``."""
     lab = nas_of(ctx.state)
-    return run_query([entries.service_entry(s) for s in lab.services.values()], ctx.params)
+    return [entries.service_entry(s) for s in lab.services.values()]
 
 
 def _direct(ctx: CallContext, verb: str) -> bool:

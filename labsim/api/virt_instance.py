@@ -15,7 +15,7 @@ from labsim.events import RELEASE_EVENTS
 from labsim.nas import entries, nas_of
 from labsim.nas.lab import NasLab
 from labsim.nas.section import ContainerDef
-from labsim.query import run_query
+from labsim.query import Entry
 from labsim.rpc import CallContext, MethodTable
 
 from .args import arg
@@ -41,12 +41,12 @@ def set_instance_state(lab: NasLab, container: ContainerDef, state: str) -> None
 METHODS: Final = MethodTable()
 
 
-@METHODS.register("virt.instance.query", 2, role="VIRT_INSTANCE_READ", dropped_in="26")
-def instance_query(ctx: CallContext) -> object:
+@METHODS.query("virt.instance.query", role="VIRT_INSTANCE_READ", dropped_in="26")
+def instance_query(ctx: CallContext) -> list[Entry]:
     """``virt.instance.query``."""
     lab = nas_of(ctx.state)
     box = ctx.session.version
-    return run_query([entries.instance_entry(c, box) for c in lab.containers.values()], ctx.params)
+    return [entries.instance_entry(c, box) for c in lab.containers.values()]
 
 
 def _job(ctx: CallContext, steps: tuple[str, ...]) -> int:

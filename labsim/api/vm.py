@@ -17,7 +17,7 @@ from labsim.nas import entries, nas_of
 from labsim.nas.lab import NasLab
 from labsim.nas.section import VMDef
 from labsim.parts import LabError
-from labsim.query import run_query
+from labsim.query import Entry
 from labsim.rpc import CallContext, MethodTable
 
 from .args import arg
@@ -50,11 +50,11 @@ def set_vm_state(lab: NasLab, vm: VMDef, state: str, event: str) -> None:
 METHODS: Final = MethodTable()
 
 
-@METHODS.register("vm.query", 2, role="VM_READ")
-def vm_query(ctx: CallContext) -> object:
+@METHODS.query("vm.query", role="VM_READ")
+def vm_query(ctx: CallContext) -> list[Entry]:
     """``vm.query``."""
     lab = nas_of(ctx.state)
-    return run_query([entries.vm_entry(vm) for vm in lab.vms.values()], ctx.params)
+    return [entries.vm_entry(vm) for vm in lab.vms.values()]
 
 
 @METHODS.register("vm.status", 1, role="VM_READ")
