@@ -367,12 +367,19 @@ def _lab(request: web.Request) -> AppLab:
     return apps_of(rpc_server(request).state)
 
 
-def _app(request: web.Request) -> AppDef:
+def _app(request: web.Request) -> tuple[AppLab, AppDef]:
+    """The lab and the app of the request's ``{name}`` (404 when there is none)."""
     lab = _lab(request)
     app = lab.apps.get(request.match_info["name"])
     if app is None:
         raise LabError(f"no app {request.match_info['name']!r}", 404)
-    return app
+    return lab, app
+
+
+def _set_state(lab: AppLab, app: AppDef, state: str) -> web.Response:
+    app.state = state
+    lab.changed(app)
+    return json_response({"state": app.state})
 
 
 app_routes = web.RouteTableDef()
@@ -410,8 +417,7 @@ async def install_app(request: web.Request) -> web.Response:
 @app_routes.delete("/control/apps/{name}")
 async def delete_app(request: web.Request) -> web.Response:
     """``DELETE /control/apps/{name}``: the app is gone (a running job then fails)."""
-    lab = _lab(request)
-    app = _app(request)
+    lab, app = _app(request)
     del lab.apps[app.name]
     lab.state.emit(Event("app.query", "removed", app.name))
     return json_response({"deleted": app.name})
@@ -420,31 +426,24 @@ async def delete_app(request: web.Request) -> web.Response:
 @app_routes.post("/control/apps/{name}/crash")
 async def crash_app(request: web.Request) -> web.Response:
     """``POST /control/apps/{name}/crash``."""
-    lab = _lab(request)
-    app = _app(request)
-    app.state = "CRASHED"
-    lab.changed(app)
-    return json_response({"state": app.state})
+    lab, app = _app(request)
+    return _set_state(lab, app, "CRASHED")
 
 
 @app_routes.post("/control/apps/{name}/state")
 async def set_app_state(request: web.Request) -> web.Response:
     """``POST /control/apps/{name}/state {"state": "STOPPED"}``."""
-    lab = _lab(request)
-    app = _app(request)
+    lab, app = _app(request)
     state = str((await control_body(request)).get("state", "")).upper()
     if state not in APP_STATES:
         raise LabError(f"'state' must be one of {', '.join(APP_STATES)}")
-    app.state = state
-    lab.changed(app)
-    return json_response({"state": app.state})
+    return _set_state(lab, app, state)
 
 
 @app_routes.post("/control/apps/{name}/upgrade_available")
 async def offer_upgrade(request: web.Request) -> web.Response:
     """``POST /control/apps/{name}/upgrade_available {"version", "app_version"}``."""
-    lab = _lab(request)
-    app = _app(request)
+    lab, app = _app(request)
     body = await control_body(request)
     app.upgrade = (str(body.get("version", "9.9.9")), str(body.get("app_version", "9.9.9")))
     lab.changed(app)
@@ -454,8 +453,7 @@ async def offer_upgrade(request: web.Request) -> web.Response:
 @app_routes.post("/control/apps/{name}/fail_next_job")
 async def fail_next_job(request: web.Request) -> web.Response:
     """``POST /control/apps/{name}/fail_next_job {"error": "..."}``."""
-    lab = _lab(request)
-    app = _app(request)
+    lab, app = _app(request)
     error = str((await control_body(request)).get("error", "Failed to start app"))
     lab.fail_next[app.name] = error
     return json_response({"fail_next_job": error})

@@ -83,8 +83,6 @@ class LabJobs:
             state="WAITING",
             percent=None,
             description=description,
-            time_started=None,
-            time_finished=None,
         )
         self.next_job_id += 1
         self.jobs[job.id] = job

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 import json
@@ -222,20 +222,8 @@ class N8nState:
         self.keys: dict[str, tuple[str, ...] | None] = {section.api_key: section.scopes}
         self.ready = True
         self.workflows = {workflow.id: workflow for workflow in section.workflows}
-        self.executions = [
-            ExecutionDef(
-                id=e.id,
-                workflow=e.workflow,
-                status=e.status,
-                started=e.started,
-                ends=e.ends,
-                outcome=e.outcome,
-                mode=e.mode,
-                wait_till=e.wait_till,
-                stopped=e.stopped,
-            )
-            for e in section.executions
-        ]
+        # Copies: executions move on, the section stays as the scenario set it (for a reset).
+        self.executions = [replace(execution) for execution in section.executions]
 
     def sync(self, now: datetime) -> None:
         """End running executions whose time has come; resume those whose wait is over."""
