@@ -18,17 +18,20 @@ parser each, and ``SCHEMA_VERSION`` is raised when an old file would be read dif
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, Field, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 import hashlib
 import importlib
 import json
 from pathlib import Path
 import re
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 import uuid
 
 from . import zfs
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 SCHEMA_VERSION: Final = 1
 
@@ -88,6 +91,20 @@ def stable_guid(*parts: str) -> str:
 def stable_uuid(*parts: str) -> str:
     """Return a UUID string derived from ``parts`` (stable across runs)."""
     return str(uuid.uuid5(_NAMESPACE, "/".join(parts)))
+
+
+_CHOICES: Final = "scenario_choices"
+_SIZE: Final = "scenario_size"
+
+
+def one_of(choices: tuple[str, ...], default: str) -> Any:
+    """A dataclass field the scenario gives as one of ``choices`` (any case; ``_Reader.fill``)."""
+    return field(default=default, metadata={_CHOICES: choices})
+
+
+def size_field(default: int | None = None) -> Any:
+    """A dataclass field the scenario gives as a size (``"1 GiB"`` or bytes; ``_Reader.fill``)."""
+    return field(default=default, metadata={_SIZE: True})
 
 
 # ---------------------------------------------------------------- model
@@ -510,6 +527,45 @@ class _Reader:
         """Return readers for a list of mappings."""
         path = self.where(key)
         return [_Reader(item, f"{path}[{index}]") for index, item in enumerate(self.seq(key))]
+
+    def fill[DataclassT: DataclassInstance](
+        self, cls: type[DataclassT], **defaults: Any
+    ) -> DataclassT:
+        """Build ``cls`` from this mapping, each field read as declared, then ``finish``.
+
+        A field is read by its type (``str``, ``int``, ``float``, ``bool``, ``str | None``) or
+        as declared by ``one_of`` / ``size_field``; one without a default is required.
+        ``defaults`` replace the declared defaults (e.g. an id from the position in a list).
+        """
+        values = {
+            spec.name: self._field(spec, defaults.get(spec.name, spec.default))
+            for spec in fields(cls)
+        }
+        self.finish()
+        return cls(**values)
+
+    def _field(self, spec: Field[Any], default: Any) -> Any:
+        key, kind = spec.name, spec.type
+        if spec.default_factory is not MISSING:
+            msg = f"{spec.name}: fill reads plain fields, not {kind}"
+            raise TypeError(msg)
+        required = default is MISSING
+        if _CHOICES in spec.metadata:
+            return self.choice(key, spec.metadata[_CHOICES], default)
+        if _SIZE in spec.metadata:
+            return self.opt_size(key) if default is None else self.size(key, default)
+        if kind in ("str", "str | None"):
+            if default is None:
+                return self.opt_text(key)
+            return self.text(key, None if required else default, required=required)
+        if kind == "int":
+            return self.integer(key, 0 if required else default, required=required)
+        if kind in ("float", "float | None") and not required:
+            return self.number(key, default)
+        if kind == "bool" and not required:
+            return self.flag(key, default=default)
+        msg = f"{spec.name}: fill cannot read {kind}"
+        raise TypeError(msg)
 
     def finish(self) -> None:
         """Reject keys nobody asked for (typos)."""

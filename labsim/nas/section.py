@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
-from labsim.scenario import SECTION_PARSERS, _Reader
+from labsim.scenario import SECTION_PARSERS, _Reader, one_of, size_field
 
 HDD_STANDBY: Final = ("ALWAYS ON", "5", "10", "20", "30", "60", "120", "180", "240", "300", "330")
 VM_STATES: Final = ("RUNNING", "STOPPED")
@@ -75,7 +75,7 @@ class VMDef:
     cores: int = 1
     threads: int = 1
     memory: int = 2048
-    state: str = "STOPPED"
+    state: str = one_of(VM_STATES, "STOPPED")
     autostart: bool = True
     description: str = ""
     shutdown_timeout: int = 90
@@ -87,9 +87,9 @@ class ContainerDef:
 
     id: int
     name: str
-    state: str = "RUNNING"
+    state: str = one_of(CONTAINER_STATES, "RUNNING")
     cpu: str | None = None
-    memory: int | None = None
+    memory: int | None = size_field()
     autostart: bool = True
     image: str = "debian/bookworm"
 
@@ -100,7 +100,7 @@ class ServiceDef:
 
     id: int
     service: str
-    state: str = "STOPPED"
+    state: str = one_of(SERVICE_STATES, "STOPPED")
     enable: bool = False
 
 
@@ -136,8 +136,8 @@ class InterfaceDef:
 
     name: str
     speed: int = 1000
-    rx: int = 1024 * 1024
-    tx: int = 256 * 1024
+    rx: int = size_field(1024 * 1024)
+    tx: int = size_field(256 * 1024)
 
 
 @dataclass(slots=True)
@@ -203,60 +203,21 @@ def parse_disk(reader: _Reader) -> DiskDef:
 
 def parse_vm(reader: _Reader, default_id: int) -> VMDef:
     """One VM (also read by ``POST /control/nas/vms``)."""
-    vm = VMDef(
-        id=reader.integer("id", default_id),
-        name=reader.text("name", required=True),
-        vcpus=reader.integer("vcpus", 1),
-        cores=reader.integer("cores", 1),
-        threads=reader.integer("threads", 1),
-        memory=reader.integer("memory", 2048),
-        state=reader.choice("state", VM_STATES, "STOPPED"),
-        autostart=reader.flag("autostart", default=True),
-        description=reader.text("description", ""),
-        shutdown_timeout=reader.integer("shutdown_timeout", 90),
-    )
-    reader.finish()
-    return vm
+    return reader.fill(VMDef, id=default_id)
 
 
 def parse_container(reader: _Reader, default_id: int) -> ContainerDef:
     """One container (also read by ``POST /control/nas/containers``)."""
-    container = ContainerDef(
-        id=reader.integer("id", default_id),
-        name=reader.text("name", required=True),
-        state=reader.choice("state", CONTAINER_STATES, "RUNNING"),
-        cpu=reader.opt_text("cpu"),
-        memory=reader.opt_size("memory"),
-        autostart=reader.flag("autostart", default=True),
-        image=reader.text("image", "debian/bookworm"),
-    )
-    reader.finish()
-    return container
+    return reader.fill(ContainerDef, id=default_id)
 
 
 def _service(reader: _Reader, default_id: int) -> ServiceDef:
-    service = ServiceDef(
-        id=reader.integer("id", default_id),
-        service=reader.text("service", required=True),
-        state=reader.choice("state", SERVICE_STATES, "STOPPED"),
-        enable=reader.flag("enable"),
-    )
-    reader.finish()
-    return service
+    return reader.fill(ServiceDef, id=default_id)
 
 
 def parse_update(reader: _Reader) -> UpdateDef:
     """The update on offer (also read by ``POST /control/nas/update``)."""
-    update = UpdateDef(
-        version=reader.text("version", required=True),
-        train=reader.text("train", "TrueNAS-SCALE-Goldeye"),
-        profile=reader.text("profile", "GENERAL"),
-        download_seconds=reader.number("download_seconds", 4.0),
-        install_seconds=reader.number("install_seconds", 6.0),
-        changelog=reader.text("changelog", "Bug fixes and improvements."),
-    )
-    reader.finish()
-    return update
+    return reader.fill(UpdateDef)
 
 
 def _certificate(reader: _Reader, now: datetime, default_id: int) -> CertificateDef:
@@ -275,17 +236,7 @@ def _certificate(reader: _Reader, now: datetime, default_id: int) -> Certificate
 
 
 def _reporting(reader: _Reader) -> ReportingDef:
-    interfaces = []
-    for item in reader.items("interfaces"):
-        interfaces.append(
-            InterfaceDef(
-                name=item.text("name", required=True),
-                speed=item.integer("speed", 1000),
-                rx=item.size("rx", 1024 * 1024),
-                tx=item.size("tx", 256 * 1024),
-            )
-        )
-        item.finish()
+    interfaces = [item.fill(InterfaceDef) for item in reader.items("interfaces")]
     reporting = ReportingDef(
         cpu=reader.number("cpu", 10.0),
         cpu_temperature=reader.number("cpu_temperature", 45.0),
