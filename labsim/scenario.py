@@ -529,16 +529,21 @@ class _Reader:
         return [_Reader(item, f"{path}[{index}]") for index, item in enumerate(self.seq(key))]
 
     def fill[DataclassT: DataclassInstance](
-        self, cls: type[DataclassT], **defaults: Any
+        self, cls: type[DataclassT], given: Mapping[str, Any] | None = None, /, **defaults: Any
     ) -> DataclassT:
         """Build ``cls`` from this mapping, each field read as declared, then ``finish``.
 
-        A field is read by its type (``str``, ``int``, ``float``, ``bool``, ``str | None``) or
-        as declared by ``one_of`` / ``size_field``; one without a default is required.
-        ``defaults`` replace the declared defaults (e.g. an id from the position in a list).
+        A field is read by its type (``str``, ``int``, ``float``, ``bool``, ``str | None``,
+        ``dict[str, Any]``) or as declared by ``one_of`` / ``size_field``; one without a default
+        is required. ``given`` holds the fields the caller read its own way (marked as known);
+        ``defaults`` replace declared defaults (e.g. an id from the position in a list).
         """
+        given = given or {}
+        self.used.update(given)
         values = {
-            spec.name: self._field(spec, defaults.get(spec.name, spec.default))
+            spec.name: given[spec.name]
+            if spec.name in given
+            else self._field(spec, defaults.get(spec.name, spec.default))
             for spec in fields(cls)
         }
         self.finish()
@@ -546,6 +551,8 @@ class _Reader:
 
     def _field(self, spec: Field[Any], default: Any) -> Any:
         key, kind = spec.name, spec.type
+        if kind == "dict[str, Any]" and spec.default_factory is dict:
+            return self.mapping(key)
         if spec.default_factory is not MISSING:
             msg = f"{spec.name}: fill reads plain fields, not {kind}"
             raise TypeError(msg)
@@ -589,14 +596,7 @@ def _describe(value: object) -> str:
 
 
 def _settings(reader: _Reader) -> Settings:
-    settings = Settings(
-        alert_delay_seconds=reader.number("alert_delay_seconds", 0.0),
-        scan_event_interval_seconds=reader.number("scan_event_interval_seconds", 2.0),
-        login_rate_limit=reader.integer("login_rate_limit", 20),
-        max_running_calls=reader.integer("max_running_calls", 10),
-        max_calls=reader.integer("max_calls", 20),
-    )
-    reader.finish()
+    settings = reader.fill(Settings)
     if settings.scan_event_interval_seconds <= 0:
         msg = f"{reader.where('scan_event_interval_seconds')}: must be positive"
         raise ScenarioError(msg)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from labsim.cron import Cron, CronError
-from labsim.scenario import SECTION_PARSERS, ScenarioError, _Reader, parse_time
+from labsim.scenario import SECTION_PARSERS, ScenarioError, _Reader, one_of, parse_time, size_field
 
 DEFAULT_JOB_SECONDS: Final = {"snapshot_task": 1.0, "replication": 6.0, "cloudsync": 8.0}
 
@@ -61,7 +61,7 @@ class SnapshotTaskDef:
     recursive: bool = False
     exclude: list[str] = field(default_factory=list)
     lifetime_value: int = 2
-    lifetime_unit: str = "WEEK"
+    lifetime_unit: str = one_of(tuple(LIFETIME_UNITS), "WEEK")
     naming_schema: str = "auto-%Y-%m-%d_%H-%M"
     enabled: bool = True
     allow_empty: bool = True
@@ -79,13 +79,13 @@ class ReplicationDef:
     source_datasets: list[str]
     target_dataset: str
     schedule: dict[str, str] | None
-    direction: str = "PUSH"
-    transport: str = "SSH"
+    direction: str = one_of(("PUSH", "PULL"), "PUSH")
+    transport: str = one_of(("SSH", "SSH+NETCAT", "LOCAL"), "SSH")
     recursive: bool = True
     auto: bool = True
     periodic_snapshot_tasks: list[int] = field(default_factory=list)
     enabled: bool = True
-    bytes: int = 1024**3
+    bytes: int = size_field(1024**3)
     seconds: float | None = None
     error: str | None = None
 
@@ -100,11 +100,11 @@ class CloudSyncDef:
     schedule: dict[str, str]
     credentials: dict[str, Any] = field(default_factory=dict)
     attributes: dict[str, Any] = field(default_factory=dict)
-    direction: str = "PUSH"
-    transfer_mode: str = "SYNC"
+    direction: str = one_of(("PUSH", "PULL"), "PUSH")
+    transfer_mode: str = one_of(("SYNC", "COPY", "MOVE"), "SYNC")
     enabled: bool = True
     locked: bool = False
-    bytes: int = 1024**3
+    bytes: int = size_field(1024**3)
     seconds: float | None = None
     error: str | None = None
 
@@ -174,44 +174,23 @@ def _duration(reader: _Reader, key: str, default: float) -> float:
 
 def parse_snapshot_task(reader: _Reader, index: int) -> SnapshotTaskDef:
     """A periodic snapshot task (the id defaults to ``index + 1``)."""
-    unit = reader.choice("lifetime_unit", tuple(LIFETIME_UNITS), "WEEK")
-    task = SnapshotTaskDef(
-        id=reader.integer("id", index + 1),
-        dataset=reader.text("dataset", required=True),
-        schedule=_schedule(reader, "schedule") or {},
-        recursive=reader.flag("recursive"),
-        exclude=_strings(reader, "exclude"),
-        lifetime_value=reader.integer("lifetime_value", 2),
-        lifetime_unit=unit,
-        naming_schema=reader.text("naming_schema", "auto-%Y-%m-%d_%H-%M"),
-        enabled=reader.flag("enabled", default=True),
-        allow_empty=reader.flag("allow_empty", default=True),
-        history=reader.raw("history"),
-        error=reader.opt_text("error"),
-    )
-    reader.finish()
-    return task
+    given = {
+        "schedule": _schedule(reader, "schedule") or {},
+        "exclude": _strings(reader, "exclude"),
+        "history": reader.raw("history"),
+    }
+    return reader.fill(SnapshotTaskDef, given, id=index + 1)
 
 
 def parse_replication(reader: _Reader, index: int) -> ReplicationDef:
     """A replication task (the id defaults to ``index + 1``)."""
-    task = ReplicationDef(
-        id=reader.integer("id", index + 1),
-        name=reader.text("name", required=True),
-        source_datasets=_strings(reader, "source_datasets"),
-        target_dataset=reader.text("target_dataset", required=True),
-        schedule=_schedule(reader, "schedule", required=False),
-        direction=reader.choice("direction", ("PUSH", "PULL"), "PUSH"),
-        transport=reader.choice("transport", ("SSH", "SSH+NETCAT", "LOCAL"), "SSH"),
-        recursive=reader.flag("recursive", default=True),
-        auto=reader.flag("auto", default=True),
-        periodic_snapshot_tasks=[int(i) for i in reader.seq("periodic_snapshot_tasks")],
-        enabled=reader.flag("enabled", default=True),
-        bytes=reader.size("bytes", 1024**3),
-        seconds=reader.raw("seconds"),
-        error=reader.opt_text("error"),
-    )
-    reader.finish()
+    given = {
+        "source_datasets": _strings(reader, "source_datasets"),
+        "schedule": _schedule(reader, "schedule", required=False),
+        "periodic_snapshot_tasks": [int(i) for i in reader.seq("periodic_snapshot_tasks")],
+        "seconds": reader.raw("seconds"),
+    }
+    task = reader.fill(ReplicationDef, given, id=index + 1)
     if task.schedule is None and not task.periodic_snapshot_tasks:
         msg = f"{reader.path}: give a schedule or periodic_snapshot_tasks"
         raise ScenarioError(msg)
@@ -220,23 +199,8 @@ def parse_replication(reader: _Reader, index: int) -> ReplicationDef:
 
 def parse_cloudsync(reader: _Reader, index: int) -> CloudSyncDef:
     """A cloud sync task (the id defaults to ``index + 1``)."""
-    task = CloudSyncDef(
-        id=reader.integer("id", index + 1),
-        description=reader.text("description", required=True),
-        path=reader.text("path", required=True),
-        schedule=_schedule(reader, "schedule") or {},
-        credentials=reader.mapping("credentials"),
-        attributes=reader.mapping("attributes"),
-        direction=reader.choice("direction", ("PUSH", "PULL"), "PUSH"),
-        transfer_mode=reader.choice("transfer_mode", ("SYNC", "COPY", "MOVE"), "SYNC"),
-        enabled=reader.flag("enabled", default=True),
-        locked=reader.flag("locked"),
-        bytes=reader.size("bytes", 1024**3),
-        seconds=reader.raw("seconds"),
-        error=reader.opt_text("error"),
-    )
-    reader.finish()
-    return task
+    given = {"schedule": _schedule(reader, "schedule") or {}, "seconds": reader.raw("seconds")}
+    return reader.fill(CloudSyncDef, given, id=index + 1)
 
 
 def parse_backups_section(reader: _Reader, now: datetime) -> BackupsSection:
