@@ -145,16 +145,7 @@ def parse_section(reader: _Reader, now: datetime) -> N8nSection | None:
     """Parse the ``n8n`` section (``None`` when it is absent)."""
     if not reader.data:
         return None
-    workflows = []
-    for item in reader.items("workflows"):
-        workflows.append(
-            WorkflowDef(
-                id=item.text("id", required=True),
-                name=item.text("name", required=True),
-                active=item.flag("active", default=True),
-            )
-        )
-        item.finish()
+    workflows = [item.fill(WorkflowDef) for item in reader.items("workflows")]
     known = {workflow.id for workflow in workflows}
     executions = []
     for index, item in enumerate(reader.items("executions")):
@@ -184,18 +175,13 @@ def parse_section(reader: _Reader, now: datetime) -> N8nSection | None:
         not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes)
     ):
         raise reader.fail("scopes", "a list of scopes", scopes)
-    section = N8nSection(
-        port=reader.integer("port", 0),
-        version=reader.text("version", "2.36.5"),
-        api_key=reader.text("api_key", required=True),
-        scopes=tuple(scopes) if scopes is not None else None,
-        legacy_status_filter=reader.flag("legacy_status_filter"),
-        waiting_filter_bug=reader.flag("waiting_filter_bug"),
-        workflows=workflows,
-        executions=executions,
-    )
-    reader.finish()
-    return section
+    given = {
+        "api_key": reader.text("api_key", required=True),
+        "scopes": tuple(scopes) if scopes is not None else None,
+        "workflows": workflows,
+        "executions": executions,
+    }
+    return reader.fill(N8nSection, given)
 
 
 SECTION_PARSERS[NAME] = parse_section

@@ -60,7 +60,7 @@ from .httpsvc import (
     service_middleware,
 )
 from .parts import LabError
-from .scenario import SECTION_PARSERS, _Reader
+from .scenario import SECTION_PARSERS, _Reader, size_field
 
 NAME: Final = "ollama"
 GO_MAX_DURATION: Final = timedelta(microseconds=(2**63 - 1) // 1000)
@@ -199,7 +199,7 @@ class OllamaSection:
     port: int = 0
     version: str = "0.9.6"
     default_keep_alive: timedelta | None = DEFAULT_KEEP_ALIVE
-    vram: int = 0
+    vram: int = size_field(0)
     max_loaded: int = 3
     bearer_token: str | None = None
     loopback_only: bool = False
@@ -240,21 +240,13 @@ def parse_section(reader: _Reader, now: datetime) -> OllamaSection | None:
         if entry.name not in names:
             raise section_error(item, f"{entry.name!r} is not in ollama.models")
         loaded.append(entry)
-    token = reader.opt_text("bearer_token")
-    section = OllamaSection(
-        port=reader.integer("port", 0),
-        version=reader.text("version", "0.9.6"),
-        default_keep_alive=reader_duration(reader, "default_keep_alive", DEFAULT_KEEP_ALIVE),
-        vram=reader.size("vram", 0),
-        max_loaded=reader.integer("max_loaded", 3),
-        bearer_token=token or None,
-        loopback_only=reader.flag("loopback_only"),
-        timezone=reader.text("timezone", "UTC"),
-        models=models,
-        loaded=loaded,
-    )
-    reader.finish()
-    return section
+    given = {
+        "default_keep_alive": reader_duration(reader, "default_keep_alive", DEFAULT_KEEP_ALIVE),
+        "bearer_token": reader.opt_text("bearer_token") or None,
+        "models": models,
+        "loaded": loaded,
+    }
+    return reader.fill(OllamaSection, given)
 
 
 SECTION_PARSERS[NAME] = parse_section

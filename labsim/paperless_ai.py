@@ -75,19 +75,13 @@ def parse_section(reader: _Reader, now: datetime) -> PaperlessAISection | None:
     if not reader.data:
         return None
     current = reader.child("current", reader.mapping("current"))
-    section = PaperlessAISection(
-        port=reader.integer("port", 0),
-        api_key=reader.text("api_key", required=True),
-        processed_tag=reader.text("processed_tag", "ai-processed"),
-        processing_seconds=reader.number("processing_seconds", 25.0),
-        pause_seconds=reader.number("pause_seconds", 5.0),
-        processed_today=reader.integer("processed_today", 0),
-        current_document=current.integer("document", 0) or None,
-        current_started=current.opt_time("started", now),
-    )
+    given = {
+        "api_key": reader.text("api_key", required=True),
+        "current_document": current.integer("document", 0) or None,
+        "current_started": current.opt_time("started", now),
+    }
     current.finish()
-    reader.finish()
-    return section
+    return reader.fill(PaperlessAISection, given)
 
 
 SECTION_PARSERS[NAME] = parse_section
