@@ -40,7 +40,7 @@ from .controlkit import control_body, json_response, rpc_server
 from .errors import CallError
 from .events import Event
 from .parts import EVENT_SOURCES, LabError, PerLab
-from .scenario import SECTION_PARSERS, JobDef, _Reader
+from .scenario import JobDef, _Reader, section_parser
 from .state import LabState
 
 APP_STATES: Final = ("RUNNING", "DEPLOYING", "STOPPED", "STOPPING", "CRASHED")
@@ -124,6 +124,7 @@ def parse_app(reader: _Reader) -> AppDef:
     return app
 
 
+@section_parser("apps")
 def parse_apps_section(reader: _Reader, _now: datetime) -> AppsSection:
     """Parse the scenario's ``apps`` section."""
     seconds = reader.durations("job_seconds", DEFAULT_JOB_SECONDS)
@@ -132,9 +133,6 @@ def parse_apps_section(reader: _Reader, _now: datetime) -> AppsSection:
     )
     reader.finish()
     return section
-
-
-SECTION_PARSERS["apps"] = parse_apps_section
 
 
 # ---------------------------------------------------------------- the apps of one lab

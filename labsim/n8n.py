@@ -62,7 +62,7 @@ from .httpsvc import (
     service_middleware,
 )
 from .parts import LabError
-from .scenario import SECTION_PARSERS, _Reader
+from .scenario import _Reader, section_parser
 
 NAME: Final = "n8n"
 STATUSES: Final = (
@@ -141,6 +141,7 @@ class N8nSection:
     executions: list[ExecutionDef] = field(default_factory=list)
 
 
+@section_parser(NAME)
 def parse_section(reader: _Reader, now: datetime) -> N8nSection | None:
     """Parse the ``n8n`` section (``None`` when it is absent)."""
     if not reader.data:
@@ -182,9 +183,6 @@ def parse_section(reader: _Reader, now: datetime) -> N8nSection | None:
         "executions": executions,
     }
     return reader.fill(N8nSection, given)
-
-
-SECTION_PARSERS[NAME] = parse_section
 
 
 def _wait(execution: ExecutionDef, seconds: float) -> None:

@@ -60,7 +60,7 @@ from .httpsvc import (
     service_middleware,
 )
 from .parts import LabError
-from .scenario import SECTION_PARSERS, _Reader, size_field
+from .scenario import _Reader, section_parser, size_field
 
 NAME: Final = "ollama"
 GO_MAX_DURATION: Final = timedelta(microseconds=(2**63 - 1) // 1000)
@@ -208,6 +208,7 @@ class OllamaSection:
     loaded: list[LoadedDef] = field(default_factory=list)
 
 
+@section_parser(NAME)
 def parse_section(reader: _Reader, now: datetime) -> OllamaSection | None:
     """Parse the ``ollama`` section (``None`` when it is absent)."""
     if not reader.data:
@@ -247,9 +248,6 @@ def parse_section(reader: _Reader, now: datetime) -> OllamaSection | None:
         "loaded": loaded,
     }
     return reader.fill(OllamaSection, given)
-
-
-SECTION_PARSERS[NAME] = parse_section
 
 
 # ---------------------------------------------------------------- scheduler

@@ -42,7 +42,7 @@ from .controlkit import body_text, control_body, json_response
 from .httpsvc import HTTPService, ServiceClock, control_route, service_middleware
 from .paperless import PaperlessService
 from .parts import LabError
-from .scenario import SECTION_PARSERS, _Reader
+from .scenario import _Reader, section_parser
 
 NAME: Final = "paperless_ai"
 HEALTH_STATES: Final = ("healthy", "not_configured", "database_error", "error")
@@ -70,6 +70,7 @@ class PaperlessAISection:
     current_started: datetime | None = None
 
 
+@section_parser(NAME)
 def parse_section(reader: _Reader, now: datetime) -> PaperlessAISection | None:
     """Parse the ``paperless_ai`` section (``None`` when it is absent)."""
     if not reader.data:
@@ -82,9 +83,6 @@ def parse_section(reader: _Reader, now: datetime) -> PaperlessAISection | None:
     }
     current.finish()
     return reader.fill(PaperlessAISection, given)
-
-
-SECTION_PARSERS[NAME] = parse_section
 
 
 @dataclass(slots=True)

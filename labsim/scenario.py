@@ -963,9 +963,20 @@ def _jobs(readers: list[_Reader], now: datetime) -> list[JobDef]:
 
 
 # Top-level sections owned by other simulator modules (apps, backups, services): each module
-# registers `name -> parser(reader, now)` at import; `Scenario.sections[name]` holds the result.
+# registers its `parser(reader, now)` with `@section_parser(name)`; `Scenario.sections[name]`
+# holds the result.
 type SectionParser = Callable[[_Reader, datetime], Any]
 SECTION_PARSERS: dict[str, SectionParser] = {}
+
+
+def section_parser[ParserT: SectionParser](name: str) -> Callable[[ParserT], ParserT]:
+    """Register the decorated function as the parser of the top-level section ``name``."""
+
+    def register(parser: ParserT) -> ParserT:
+        SECTION_PARSERS[name] = parser
+        return parser
+
+    return register
 
 
 def parse_scenario(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from labsim.cron import Cron, CronError
-from labsim.scenario import SECTION_PARSERS, ScenarioError, _Reader, one_of, parse_time, size_field
+from labsim.scenario import ScenarioError, _Reader, one_of, parse_time, section_parser, size_field
 
 DEFAULT_JOB_SECONDS: Final = {"snapshot_task": 1.0, "replication": 6.0, "cloudsync": 8.0}
 
@@ -203,6 +203,7 @@ def parse_cloudsync(reader: _Reader, index: int) -> CloudSyncDef:
     return reader.fill(CloudSyncDef, given, id=index + 1)
 
 
+@section_parser("backups")
 def parse_backups_section(reader: _Reader, now: datetime) -> BackupsSection:
     """Parse the scenario's ``backups`` section."""
     seconds = reader.durations("job_seconds", DEFAULT_JOB_SECONDS)
@@ -250,6 +251,3 @@ def parse_backups_section(reader: _Reader, now: datetime) -> BackupsSection:
             raise ScenarioError(msg)
     reader.finish()
     return section
-
-
-SECTION_PARSERS["backups"] = parse_backups_section

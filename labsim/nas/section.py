@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
-from labsim.scenario import SECTION_PARSERS, _Reader, one_of, size_field
+from labsim.scenario import _Reader, one_of, section_parser, size_field
 
 HDD_STANDBY: Final = ("ALWAYS ON", "5", "10", "20", "30", "60", "120", "180", "240", "300", "330")
 VM_STATES: Final = ("RUNNING", "STOPPED")
@@ -248,6 +248,7 @@ def _reporting(reader: _Reader) -> ReportingDef:
     return reporting
 
 
+@section_parser("nas")
 def parse_nas_section(reader: _Reader, now: datetime) -> NasSection:
     """Parse the scenario's ``nas`` section."""
     section = NasSection(
@@ -270,6 +271,3 @@ def parse_nas_section(reader: _Reader, now: datetime) -> NasSection:
     power.finish()
     reader.finish()
     return section
-
-
-SECTION_PARSERS["nas"] = parse_nas_section

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Final
 
 from labsim.httpsvc import section_error
-from labsim.scenario import SECTION_PARSERS, _Reader
+from labsim.scenario import _Reader, section_parser
 
 NAME: Final = "paperless"
 PENDING: Final = "PENDING"
@@ -129,6 +129,7 @@ def _tagged(reader: _Reader, count: int) -> dict[str, list[int]]:
     return result
 
 
+@section_parser(NAME)
 def parse_section(reader: _Reader, now: datetime) -> PaperlessSection | None:
     """Parse the ``paperless`` section (``None`` when it is absent)."""
     if not reader.data:
@@ -182,6 +183,3 @@ def parse_section(reader: _Reader, now: datetime) -> PaperlessSection | None:
     if section.workers < 1:
         raise section_error(reader, "workers must be at least 1")
     return section
-
-
-SECTION_PARSERS[NAME] = parse_section
