@@ -280,19 +280,35 @@ def section_error(reader: _Reader, message: str) -> ScenarioError:
     return ScenarioError(f"{reader.path}: {message}")
 
 
-_CONTROL_ROUTES: dict[object, tuple[str, str]] = {}
+# handler -> its routes: (application, method, path); "control" or "api" for the application.
+_ROUTE_MARKS: dict[object, list[tuple[str, str, str]]] = {}
+
+
+def _route_mark[HandlerT: Callable[..., Any]](
+    application: str, method: str, path: str
+) -> Callable[[HandlerT], HandlerT]:
+    def mark(handler: HandlerT) -> HandlerT:
+        _ROUTE_MARKS.setdefault(handler, []).append((application, method, path))
+        return handler
+
+    return mark
 
 
 def control_route[HandlerT: Callable[..., Any]](
     method: str, path: str
 ) -> Callable[[HandlerT], HandlerT]:
     """Mark a method of an ``HTTPService`` as the control route ``method /control/<name><path>``."""
+    return _route_mark("control", method, path)
 
-    def mark(handler: HandlerT) -> HandlerT:
-        _CONTROL_ROUTES[handler] = (method, path)
-        return handler
 
-    return mark
+def api_route[HandlerT: Callable[..., Any]](
+    method: str, path: str
+) -> Callable[[HandlerT], HandlerT]:
+    """Mark a method of an ``HTTPService`` as the route ``method path`` of its own API.
+
+    A ``GET`` route answers ``HEAD`` too, as ``aiohttp``'s ``add_get`` does.
+    """
+    return _route_mark("api", method, path)
 
 
 class _HasPort(Protocol):
@@ -308,8 +324,9 @@ class HTTPService[SectionT: _HasPort, StateT: _Syncs]:
     """What every simulated HTTP service shares: its section, clock, faults and state.
 
     A service names itself (``name``), gives a ``new_state`` that builds its state afresh (at
-    start and for ``POST reset``) and marks its own control routes with ``@control_route``; the
-    fault and reset routes every service has are marked here.
+    start and for ``POST reset``) and marks its API's routes with ``@api_route`` and its own
+    control routes with ``@control_route``; the fault and reset routes every service has are
+    marked here.
     """
 
     name: ClassVar[str]
@@ -339,13 +356,28 @@ class HTTPService[SectionT: _HasPort, StateT: _Syncs]:
         The service's own routes come first, then the fault and reset routes every service has.
         """
         base = f"/control/{self.name}"
-        routes: list[web.RouteDef] = []
+        return [
+            web.route(method, base + path, handler)
+            for method, path, handler in self._marked_routes("control")
+        ]
+
+    def api_routes(self) -> list[web.RouteDef]:
+        """The routes of the service's own API (``@api_route`` methods)."""
+        return [
+            web.route(method, path, handler) for method, path, handler in self._marked_routes("api")
+        ]
+
+    def _marked_routes(self, application: str) -> list[tuple[str, str, Any]]:
+        """(method, path, bound handler) of every route marked for ``application``, own first."""
+        routes: list[tuple[str, str, Any]] = []
         for cls in type(self).__mro__:
             for name, member in vars(cls).items():
-                route = _CONTROL_ROUTES.get(member) if callable(member) else None
-                if route is not None:
-                    method, path = route
-                    routes.append(web.route(method, base + path, getattr(self, name)))
+                marks = _ROUTE_MARKS.get(member, []) if callable(member) else []
+                routes.extend(
+                    (method, path, getattr(self, name))
+                    for marked_for, method, path in marks
+                    if marked_for == application
+                )
         return routes
 
     @control_route("POST", "/fault")

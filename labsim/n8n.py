@@ -56,6 +56,7 @@ from .controlkit import body_seconds, body_text, control_body, json_response
 from .httpsvc import (
     HTTPService,
     ServiceClock,
+    api_route,
     control_route,
     iso_ms,
     section_error,
@@ -308,11 +309,7 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
     def app(self, sync_all: Callable[[], None]) -> web.Application:
         """The API application."""
         app = web.Application(middlewares=[service_middleware(self.faults, self.clock, sync_all)])
-        app.router.add_get("/healthz", self.healthz)
-        app.router.add_get("/healthz/readiness", self.readiness)
-        app.router.add_get("/api/v1/executions", self.executions)
-        app.router.add_get("/api/v1/workflows", self.workflows)
-        app.router.add_get("/api/v1/workflows/{id}", self.workflow)
+        app.router.add_routes(self.api_routes())
         return app
 
     def _refused(self, request: web.Request, scope: str) -> web.Response | None:
@@ -324,16 +321,19 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
             return json_response({"message": "Forbidden"}, 403)
         return None
 
+    @api_route("GET", "/healthz")
     async def healthz(self, _request: web.Request) -> web.Response:
         """``GET /healthz``."""
         return json_response({"status": "ok"})
 
+    @api_route("GET", "/healthz/readiness")
     async def readiness(self, _request: web.Request) -> web.Response:
         """``GET /healthz/readiness``: 503 while the database is not ready."""
         if self.state.ready:
             return json_response({"status": "ok"})
         return json_response({"status": "error"}, 503)
 
+    @api_route("GET", "/api/v1/executions")
     async def executions(self, request: web.Request) -> web.Response:
         """``GET /api/v1/executions``: newest first, ``status``/``workflowId`` filters, cursor."""
         if (refused := self._refused(request, "execution:list")) is not None:
@@ -378,6 +378,7 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
             }
         )
 
+    @api_route("GET", "/api/v1/workflows")
     async def workflows(self, request: web.Request) -> web.Response:
         """``GET /api/v1/workflows``."""
         if (refused := self._refused(request, "workflow:list")) is not None:
@@ -389,6 +390,7 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
             }
         )
 
+    @api_route("GET", "/api/v1/workflows/{id}")
     async def workflow(self, request: web.Request) -> web.Response:
         """``GET /api/v1/workflows/{id}``."""
         if (refused := self._refused(request, "workflow:read")) is not None:

@@ -53,6 +53,7 @@ from .controlkit import body_seconds, control_body, json_response
 from .httpsvc import (
     HTTPService,
     ServiceClock,
+    api_route,
     control_route,
     parse_duration,
     reader_duration,
@@ -462,13 +463,7 @@ class OllamaService(HTTPService["OllamaSection", "OllamaState"]):
         app = web.Application(
             middlewares=[self._auth, service_middleware(self.faults, self.clock, sync_all)]
         )
-        app.router.add_route("GET", "/", self.banner)
-        app.router.add_route("HEAD", "/", self.banner)
-        app.router.add_get("/api/version", self.version)
-        app.router.add_get("/api/tags", self.tags)
-        app.router.add_get("/api/ps", self.ps)
-        app.router.add_post("/api/generate", self.generate)
-        app.router.add_post("/api/chat", self.generate)
+        app.router.add_routes(self.api_routes())
         return app
 
     @web.middleware
@@ -484,22 +479,28 @@ class OllamaService(HTTPService["OllamaSection", "OllamaState"]):
         response: web.StreamResponse = await handler(request)
         return response
 
+    @api_route("GET", "/")
     async def banner(self, _request: web.Request) -> web.Response:
         """``GET /``."""
         return web.Response(text=BANNER)
 
+    @api_route("GET", "/api/version")
     async def version(self, _request: web.Request) -> web.Response:
         """``GET /api/version``."""
         return json_response({"version": self.section.version})
 
+    @api_route("GET", "/api/tags")
     async def tags(self, _request: web.Request) -> web.Response:
         """``GET /api/tags``."""
         return json_response(self.state.tags())
 
+    @api_route("GET", "/api/ps")
     async def ps(self, _request: web.Request) -> web.Response:
         """``GET /api/ps``."""
         return json_response(self.state.ps())
 
+    @api_route("POST", "/api/generate")
+    @api_route("POST", "/api/chat")
     async def generate(self, request: web.Request) -> web.Response:
         """``POST /api/generate`` and ``/api/chat``: load, unload, or answer at once."""
         # Gin's ShouldBindJSON: an empty body is io.EOF; anything else that does not decode into

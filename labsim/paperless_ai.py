@@ -39,7 +39,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from .controlkit import body_text, control_body, json_response
-from .httpsvc import HTTPService, ServiceClock, control_route, service_middleware
+from .httpsvc import HTTPService, ServiceClock, api_route, control_route, service_middleware
 from .paperless import PaperlessService
 from .parts import LabError
 from .scenario import _Reader, section_parser
@@ -203,11 +203,10 @@ class PaperlessAIService(HTTPService["PaperlessAISection", "PaperlessAIState"]):
     def app(self, sync_all: Callable[[], None]) -> web.Application:
         """The API application."""
         app = web.Application(middlewares=[service_middleware(self.faults, self.clock, sync_all)])
-        app.router.add_get("/health", self.health)
-        app.router.add_get("/login", self.login)
-        app.router.add_get("/api/processing-status", self.processing_status)
+        app.router.add_routes(self.api_routes())
         return app
 
+    @api_route("GET", "/health")
     async def health(self, _request: web.Request) -> web.Response:
         """``GET /health`` (public; ``not_configured`` still reads healthy, as the real router)."""
         status = self.state.health
@@ -216,10 +215,12 @@ class PaperlessAIService(HTTPService["PaperlessAISection", "PaperlessAIState"]):
             return json_response(body, HEALTH_STATUS[status])
         return json_response({"status": "healthy"})
 
+    @api_route("GET", "/login")
     async def login(self, _request: web.Request) -> web.Response:
         """``GET /login``: the HTML login page (public)."""
         return web.Response(text=LOGIN_PAGE, content_type="text/html")
 
+    @api_route("GET", "/api/processing-status")
     async def processing_status(self, request: web.Request) -> web.Response:
         """``GET /api/processing-status`` behind the router's middleware (``x-api-key``)."""
         key = request.headers.get("x-api-key")

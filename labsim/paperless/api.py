@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from labsim.httpsvc import ServiceClock, service_middleware
+from labsim.httpsvc import ServiceClock, api_route, service_middleware
 from labsim.paperless.control import PaperlessControl
 from labsim.paperless.section import (
     ACTIVE_LIMIT,
@@ -129,21 +129,7 @@ class PaperlessService(PaperlessControl):
         app = web.Application(
             middlewares=[service_middleware(self.faults, self.clock, sync_all), self._api]
         )
-        router = app.router
-        router.add_get("/api/", self.root)
-        router.add_get("/api/schema/view/", self.schema_view)
-        router.add_get("/api/statistics/", self.statistics)
-        router.add_get("/api/status/", self.status)
-        router.add_get("/api/ui_settings/", self.ui_settings)
-        router.add_get("/api/tasks/", self.tasks)
-        router.add_get("/api/tasks/status_counts/", self.status_counts)
-        router.add_get("/api/tasks/active/", self.active)
-        router.add_post("/api/tasks/acknowledge/", self.acknowledge)
-        router.add_get("/api/documents/", self.documents)
-        router.add_post("/api/documents/bulk_edit/", self.bulk_edit)
-        router.add_post("/api/documents/reprocess/", self.reprocess)
-        router.add_post("/api/documents/post_document/", self.post_document)
-        router.add_get("/api/tags/", self.tags)
+        app.router.add_routes(self.api_routes())
         return app
 
     @property
@@ -205,12 +191,14 @@ class PaperlessService(PaperlessControl):
         if self.major < 3:  # noqa: PLR2004 - Paperless-ngx 3.x
             raise Answer(api_json({"detail": "Not found."}, 404))
 
+    @api_route("GET", "/api/")
     async def root(self, _request: web.Request) -> web.Response:
         """``GET /api/``: since 2.15 a redirect to the Swagger page, without version headers."""
         return web.Response(
             status=302, headers={"Location": "schema/view/"}, content_type=HTML, charset="utf-8"
         )
 
+    @api_route("GET", "/api/schema/view/")
     async def schema_view(self, request: web.Request) -> web.Response:
         """The Swagger page: HTML only (406 to a JSON ``Accept``); 500 to a wrong token.
 
@@ -228,6 +216,7 @@ class PaperlessService(PaperlessControl):
             self._version_headers(response)
         return response
 
+    @api_route("GET", "/api/statistics/")
     async def statistics(self, _request: web.Request) -> web.Response:
         """``GET /api/statistics/`` (counts only the user's documents for a non-superuser)."""
         state = self.state
@@ -254,6 +243,7 @@ class PaperlessService(PaperlessControl):
             }
         )
 
+    @api_route("GET", "/api/status/")
     async def status(self, _request: web.Request) -> web.Response:
         """``GET /api/status/``: staff only (Django's HTML 403 otherwise). Slow on real servers."""
         state = self.state
@@ -315,6 +305,7 @@ class PaperlessService(PaperlessControl):
             }
         )
 
+    @api_route("GET", "/api/ui_settings/")
     async def ui_settings(self, _request: web.Request) -> web.Response:
         """``GET /api/ui_settings/``: the token's user (from the 2.20 and 3.0 sources)."""
         state = self.state
@@ -385,6 +376,7 @@ class PaperlessService(PaperlessControl):
 
         return sorted(tasks, key=sort_key, reverse=ordering.startswith("-"))
 
+    @api_route("GET", "/api/tasks/")
     async def tasks(self, request: web.Request) -> web.Response:
         """``GET /api/tasks/``: a plain list in API 9 (never paginated), a page in API 10."""
         tasks = self._listed_tasks(request)
@@ -394,6 +386,7 @@ class PaperlessService(PaperlessControl):
             return api_json([self.state.task_v9(t) for t in tasks])
         return api_json(_paginate(request, [self.state.task_v10(t) for t in tasks]))
 
+    @api_route("GET", "/api/tasks/status_counts/")
     async def status_counts(self, _request: web.Request) -> web.Response:
         """``GET /api/tasks/status_counts/`` (3.x)."""
         self._v3_only()
@@ -407,6 +400,7 @@ class PaperlessService(PaperlessControl):
             }
         )
 
+    @api_route("GET", "/api/tasks/active/")
     async def active(self, request: web.Request) -> web.Response:
         """``GET /api/tasks/active/`` (3.x): the newest 50 waiting or running tasks, newest first."""
         self._v3_only()
@@ -422,6 +416,7 @@ class PaperlessService(PaperlessControl):
         shape = self.state.task_v10 if request["api_version"] >= 10 else self.state.task_v9  # noqa: PLR2004
         return api_json([shape(t) for t in active])
 
+    @api_route("POST", "/api/tasks/acknowledge/")
     async def acknowledge(self, request: web.Request) -> web.Response:
         """``POST /api/tasks/acknowledge/ {"tasks": [ids]}`` (the web UI's "Dismiss")."""
         body = await _json_body(request)
@@ -461,12 +456,14 @@ class PaperlessService(PaperlessControl):
         }.get(key, lambda d: (d.created, d.id))
         return sorted(docs, key=sort_key, reverse=ordering.startswith("-"))
 
+    @api_route("GET", "/api/documents/")
     async def documents(self, request: web.Request) -> web.Response:
         """``GET /api/documents/`` with the filters the integration and tests use."""
         docs = self._filtered_documents(request)
         items = [_fields(request, self.state.document(d)) for d in docs]
         return api_json(_paginate(request, items, all_ids=[d.id for d in docs]))
 
+    @api_route("GET", "/api/tags/")
     async def tags(self, request: web.Request) -> web.Response:
         """``GET /api/tags/`` (3.x adds ``display_count``)."""
         tags = sorted(self.state.tags.values(), key=lambda t: t.name.casefold())
@@ -499,6 +496,7 @@ class PaperlessService(PaperlessControl):
             return _forbidden()
         return ids
 
+    @api_route("POST", "/api/documents/bulk_edit/")
     async def bulk_edit(self, request: web.Request) -> web.Response:
         """``POST /api/documents/bulk_edit/``: reprocess, add_tag, remove_tag."""
         body = await _json_body(request)
@@ -526,6 +524,7 @@ class PaperlessService(PaperlessControl):
             return api_json({"method": [f'"{method}" is not a valid choice.']}, 400)
         return api_json({"result": "OK"})
 
+    @api_route("POST", "/api/documents/reprocess/")
     async def reprocess(self, request: web.Request) -> web.Response:
         """``POST /api/documents/reprocess/`` (3.x; on 2.x it is a document's detail URL: 405)."""
         if self.major < 3:  # noqa: PLR2004 - Paperless-ngx 3.x
@@ -536,6 +535,7 @@ class PaperlessService(PaperlessControl):
         self.state.reprocess(ids)
         return api_json({"result": "OK"})
 
+    @api_route("POST", "/api/documents/post_document/")
     async def post_document(self, request: web.Request) -> web.Response:
         """``POST /api/documents/post_document/``: queue an upload, answer its task id."""
         form = await request.post()
