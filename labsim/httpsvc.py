@@ -319,6 +319,8 @@ class _HasPort(Protocol):
 class _Syncs(Protocol):
     def sync(self, now: datetime) -> None: ...
 
+    def summary(self) -> dict[str, Any]: ...
+
 
 class HTTPService[SectionT: _HasPort, StateT: _Syncs]:
     """What every simulated HTTP service shares: its section, clock, faults and state.
@@ -379,6 +381,12 @@ class HTTPService[SectionT: _HasPort, StateT: _Syncs]:
                     if marked_for == application
                 )
         return routes
+
+    @control_route("GET", "/state")
+    async def control_state(self, _request: web.Request) -> web.Response:
+        """The state, brought up to the lab clock (its ``summary``)."""
+        self.sync()
+        return json_response(self.state.summary())
 
     @control_route("POST", "/fault")
     async def control_fault(self, request: web.Request) -> web.Response:

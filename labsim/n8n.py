@@ -223,6 +223,13 @@ class N8nState:
                 execution.stopped = execution.wait_till
                 execution.wait_till = None
 
+    def summary(self) -> dict[str, Any]:
+        """``GET /control/n8n/state``: ready, and how many executions have each status."""
+        counts: dict[str, int] = {}
+        for execution in self.executions:
+            counts[execution.status] = counts.get(execution.status, 0) + 1
+        return {"ready": self.ready, "executions": counts}
+
     def restart(self) -> int:
         """n8n restarted: what was running crashed (waiting executions are kept in the database)."""
         crashed = 0
@@ -401,15 +408,6 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
         return json_response(self.state.workflow(workflow))
 
     # ------------------------------------------------------------ control
-
-    @control_route("GET", "/state")
-    async def control_state(self, _request: web.Request) -> web.Response:
-        """Every execution."""
-        self.sync()
-        counts: dict[str, int] = {}
-        for execution in self.state.executions:
-            counts[execution.status] = counts.get(execution.status, 0) + 1
-        return json_response({"ready": self.state.ready, "executions": counts})
 
     @control_route("POST", "/executions")
     async def control_start(self, request: web.Request) -> web.Response:

@@ -565,12 +565,6 @@ class OllamaService(HTTPService["OllamaSection", "OllamaState"]):
             raise LabError(msg, 404)
         return model
 
-    @control_route("GET", "/state")
-    async def control_state(self, _request: web.Request) -> web.Response:
-        """The scheduler's state."""
-        self.sync()
-        return json_response(self.state.summary())
-
     @control_route("POST", "/load")
     async def control_load(self, request: web.Request) -> web.Response:
         """Load a model as a client would (an empty request)."""

@@ -149,6 +149,10 @@ class PaperlessAIState:
         if self.current is None:
             self.idle_since = max(self.idle_since, now - pause)
 
+    def summary(self) -> dict[str, Any]:
+        """``GET /control/paperless_ai/state``: the processing status and the health."""
+        return {**self.status(), "health": self.health}
+
     def status(self) -> dict[str, Any]:
         """The ``/api/processing-status`` answer (``getCurrentProcessingStatus``)."""
         current = self.current
@@ -232,12 +236,10 @@ class PaperlessAIService(HTTPService["PaperlessAISection", "PaperlessAIState"]):
 
     # ------------------------------------------------------------ control
 
-    @control_route("GET", "/state")
-    async def control_state(self, _request: web.Request) -> web.Response:
-        """What it is doing."""
+    async def control_state(self, request: web.Request) -> web.Response:
+        """What it is doing; Paperless-ngx, whose documents it works on, is brought up first."""
         self.paperless.sync()
-        self.sync()
-        return json_response({**self.state.status(), "health": self.state.health})
+        return await super().control_state(request)
 
     @control_route("POST", "/health")
     async def control_health(self, request: web.Request) -> web.Response:

@@ -18,12 +18,6 @@ class PaperlessControl(HTTPService[PaperlessSection, PaperlessState]):
 
     # ------------------------------------------------------------ control
 
-    @control_route("GET", "/state")
-    async def control_state(self, _request: web.Request) -> web.Response:
-        """The archive and the queue."""
-        self.sync()
-        return json_response(self.state.summary())
-
     @control_route("POST", "/consume")
     async def control_consume(self, request: web.Request) -> web.Response:
         """Queue files: ``{"files": [...]}`` or ``{"count": n}``; ``fail`` makes them fail."""
