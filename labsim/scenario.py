@@ -535,11 +535,11 @@ class _Reader:
 
         A field is read by its type (``str``, ``int``, ``float``, ``bool``, ``str | None``,
         ``dict[str, Any]``) or as declared by ``one_of`` / ``size_field``; one without a default
-        is required. ``given`` holds the fields the caller read its own way (marked as known);
-        ``defaults`` replace declared defaults (e.g. an id from the position in a list).
+        is required. ``given`` holds the fields the caller read its own way (through this reader,
+        so under their own keys); ``defaults`` replace declared defaults (e.g. an id from the
+        position in a list).
         """
         given = given or {}
-        self.used.update(given)
         values = {
             spec.name: given[spec.name]
             if spec.name in given

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import json
 from pathlib import Path
@@ -13,12 +14,15 @@ import pytest
 from labsim import ScenarioError, load_scenario
 from labsim.scenario import (
     DEFAULT_SCENARIO,
+    _Reader,
     alert_from_mapping,
     format_alert_text,
+    one_of,
     parse_pool,
     parse_scenario,
     parse_size,
     parse_time,
+    size_field,
     version_tuple,
 )
 
@@ -430,3 +434,32 @@ def test_file_errors_name_the_file(tmp_path: Path) -> None:
     not_mapping.write_text("- 1\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match="scenario: expected a mapping"):
         load_scenario(not_mapping)
+
+
+@dataclass(slots=True)
+class _Filled:
+    name: str
+    count: int = 2
+    ratio: float = 0.5
+    on: bool = True
+    note: str | None = None
+    state: str = one_of(("UP", "DOWN"), "UP")
+    size: int = size_field(1024)
+    extra: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+
+
+def test_reader_fill_reads_each_field_as_declared() -> None:
+    data = {"name": "n", "state": "down", "size": "2 KiB", "extra": {"a": 1}, "tags": ["x"]}
+    reader = _Reader(data, "thing")
+    filled = reader.fill(_Filled, {"tags": [str(t) for t in reader.seq("tags")]}, count=7)
+    assert filled == _Filled("n", 7, 0.5, True, None, "DOWN", 2048, {"a": 1}, ["x"])
+    with pytest.raises(ScenarioError, match=r"^thing\.name: required$"):
+        _Reader({}, "thing").fill(_Filled, {"tags": []})
+    with pytest.raises(ScenarioError, match=r"thing\.state: expected one of UP, DOWN"):
+        _Reader({"name": "n", "state": "sideways"}, "thing").fill(_Filled, {"tags": []})
+    # A given field is known only under the key its parser read it from.
+    with pytest.raises(ScenarioError, match=r"unknown key\(s\) tags"):
+        _Reader({"name": "n", "tags": []}, "thing").fill(_Filled, {"tags": []})
+    with pytest.raises(TypeError, match="tags"):
+        _Reader({"name": "n"}, "thing").fill(_Filled)
