@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
-from homeassistant.components.sensor import (
-    SensorDeviceClass,
-    SensorEntity,
-    SensorEntityDescription,
-    SensorStateClass,
-)
-from homeassistant.const import PERCENTAGE, EntityCategory, Platform, UnitOfInformation
+from homeassistant.components.sensor import SensorEntity
+from homeassistant.const import PERCENTAGE, Platform, UnitOfInformation
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..clients.truenas import POOL_STATUSES, Pool
 from ..probes.entity import async_setup_probe_sensors
+from ..sensor_descriptions import (
+    SensorValue,
+    ValueSensorDescription,
+    bytes_sensor,
+    diagnostic_sensor,
+    enum_sensor,
+    measurement_sensor,
+    progress_sensor,
+    timestamp_sensor,
+)
 from .apps.entities import async_add_app_entities
 from .backups.sensor import async_setup_backup_sensors
 from .coordinator import TrueNASCoordinator, TrueNASData
@@ -26,8 +29,6 @@ from .entity import PoolEntity, TrueNASEntity, async_add_per_pool
 from .runtime import TrueNASConfigEntry
 from .system.sensor import async_setup_system_sensors
 from .vms.sensor import async_setup_vm_sensors
-
-type SensorValue = str | int | float | datetime | None
 
 POOL_STATUS_OPTIONS = [status.lower() for status in POOL_STATUSES]
 SCAN_STATE_OPTIONS = ["none", "scrubbing", "resilvering", "finished", "canceled"]
@@ -58,145 +59,45 @@ def last_scrub(pool: Pool) -> datetime | None:
     return scan.end_time
 
 
-@dataclass(frozen=True, kw_only=True)
-class PoolSensorDescription(SensorEntityDescription):
-    """A pool sensor and how to read it."""
-
-    value_fn: Callable[[Pool], SensorValue]
-
-
-@dataclass(frozen=True, kw_only=True)
-class SystemSensorDescription(SensorEntityDescription):
-    """A system sensor and how to read it."""
-
-    value_fn: Callable[[TrueNASData], SensorValue]
-
+# What a pool sensor reads: the pool; a system sensor: the entry's latest data.
+type PoolSensorDescription = ValueSensorDescription[Pool]
+type SystemSensorDescription = ValueSensorDescription[TrueNASData]
 
 POOL_SENSORS: tuple[PoolSensorDescription, ...] = (
-    PoolSensorDescription(
-        key="status",
-        translation_key="pool_status",
-        device_class=SensorDeviceClass.ENUM,
-        options=POOL_STATUS_OPTIONS,
-        value_fn=pool_status,
+    enum_sensor("status", POOL_STATUS_OPTIONS, pool_status, translation_key="pool_status"),
+    measurement_sensor(
+        "used_percent", lambda pool: pool.used_percent, unit=PERCENTAGE, precision=1
     ),
-    PoolSensorDescription(
-        key="used_percent",
-        translation_key="used_percent",
-        native_unit_of_measurement=PERCENTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=1,
-        value_fn=lambda pool: pool.used_percent,
+    bytes_sensor(
+        "allocated", lambda pool: pool.allocated, shown_in=UnitOfInformation.TERABYTES, precision=2
     ),
-    PoolSensorDescription(
-        key="allocated",
-        translation_key="allocated",
-        device_class=SensorDeviceClass.DATA_SIZE,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.TERABYTES,
-        suggested_display_precision=2,
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda pool: pool.allocated,
+    bytes_sensor("free", lambda pool: pool.free, shown_in=UnitOfInformation.TERABYTES, precision=2),
+    measurement_sensor(
+        "fragmentation", lambda pool: pool.fragmentation, unit=PERCENTAGE, diagnostic=True
     ),
-    PoolSensorDescription(
-        key="free",
-        translation_key="free",
-        device_class=SensorDeviceClass.DATA_SIZE,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.TERABYTES,
-        suggested_display_precision=2,
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda pool: pool.free,
+    timestamp_sensor("last_scrub", last_scrub),
+    enum_sensor("scan_state", SCAN_STATE_OPTIONS, scan_state),
+    progress_sensor(
+        "scan_progress",
+        lambda pool: pool.scan.percentage if pool.scan else None,
+        precision=1,
     ),
-    PoolSensorDescription(
-        key="fragmentation",
-        translation_key="fragmentation",
-        native_unit_of_measurement=PERCENTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda pool: pool.fragmentation,
+    measurement_sensor(
+        "scrub_errors", lambda pool: pool.scan.errors if pool.scan else 0, diagnostic=True
     ),
-    PoolSensorDescription(
-        key="last_scrub",
-        translation_key="last_scrub",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=last_scrub,
-    ),
-    PoolSensorDescription(
-        key="scan_state",
-        translation_key="scan_state",
-        device_class=SensorDeviceClass.ENUM,
-        options=SCAN_STATE_OPTIONS,
-        value_fn=scan_state,
-    ),
-    PoolSensorDescription(
-        key="scan_progress",
-        translation_key="scan_progress",
-        native_unit_of_measurement=PERCENTAGE,
-        suggested_display_precision=1,
-        value_fn=lambda pool: pool.scan.percentage if pool.scan else None,
-    ),
-    PoolSensorDescription(
-        key="scrub_errors",
-        translation_key="scrub_errors",
-        state_class=SensorStateClass.MEASUREMENT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda pool: pool.scan.errors if pool.scan else 0,
-    ),
-    PoolSensorDescription(
-        key="read_errors",
-        translation_key="read_errors",
-        state_class=SensorStateClass.MEASUREMENT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda pool: pool.read_errors,
-    ),
-    PoolSensorDescription(
-        key="write_errors",
-        translation_key="write_errors",
-        state_class=SensorStateClass.MEASUREMENT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda pool: pool.write_errors,
-    ),
-    PoolSensorDescription(
-        key="checksum_errors",
-        translation_key="checksum_errors",
-        state_class=SensorStateClass.MEASUREMENT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda pool: pool.checksum_errors,
-    ),
-    PoolSensorDescription(
-        key="disks_not_online",
-        translation_key="disks_not_online",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda pool: pool.disks_not_online,
-    ),
+    measurement_sensor("read_errors", lambda pool: pool.read_errors, diagnostic=True),
+    measurement_sensor("write_errors", lambda pool: pool.write_errors, diagnostic=True),
+    measurement_sensor("checksum_errors", lambda pool: pool.checksum_errors, diagnostic=True),
+    measurement_sensor("disks_not_online", lambda pool: pool.disks_not_online),
 )
 
 SYSTEM_SENSORS: tuple[SystemSensorDescription, ...] = (
-    SystemSensorDescription(
-        key="version",
-        translation_key="version",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: data.system.version,
-    ),
-    SystemSensorDescription(
-        key="boot_time",
-        translation_key="boot_time",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: data.system.boottime,
-    ),
-    SystemSensorDescription(
-        key="active_alerts",
-        translation_key="active_alerts",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: len(data.active_alerts),
-    ),
-    SystemSensorDescription(
-        key="critical_alerts",
-        translation_key="critical_alerts",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: sum(1 for alert in data.active_alerts if alert.is_critical),
+    diagnostic_sensor("version", lambda data: data.system.version),
+    timestamp_sensor("boot_time", lambda data: data.system.boottime, diagnostic=True),
+    measurement_sensor("active_alerts", lambda data: len(data.active_alerts)),
+    measurement_sensor(
+        "critical_alerts",
+        lambda data: sum(1 for alert in data.active_alerts if alert.is_critical),
     ),
 )
 

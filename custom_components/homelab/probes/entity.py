@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
-from homeassistant.components.sensor import (
-    SensorDeviceClass,
-    SensorEntity,
-    SensorEntityDescription,
-    SensorStateClass,
-)
-from homeassistant.const import EntityCategory, UnitOfTime
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
+from homeassistant.const import UnitOfTime
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -24,19 +17,18 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from ..clients.httpprobe import ProbeResult
 from ..const import DOMAIN
 from ..redact import public_url
+from ..sensor_descriptions import (
+    SensorValue,
+    ValueSensorDescription,
+    diagnostic_sensor,
+    timestamp_sensor,
+)
 from .coordinator import ProbeCoordinator
 
-
-@dataclass(frozen=True, kw_only=True)
-class ProbeSensorDescription(SensorEntityDescription):
-    """A probe sensor and how to read it."""
-
-    value_fn: Callable[[ProbeResult], float | int | datetime | None]
-    https_only: bool = False
-
+type ProbeSensorDescription = ValueSensorDescription[ProbeResult]
 
 PROBE_SENSORS: tuple[ProbeSensorDescription, ...] = (
-    ProbeSensorDescription(
+    ValueSensorDescription(
         key="response_time",
         translation_key="probe_response_time",
         device_class=SensorDeviceClass.DURATION,
@@ -45,19 +37,17 @@ PROBE_SENSORS: tuple[ProbeSensorDescription, ...] = (
         suggested_display_precision=0,
         value_fn=lambda result: result.response_time_ms,
     ),
-    ProbeSensorDescription(
-        key="http_status",
-        translation_key="probe_http_status",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda result: result.status,
+    diagnostic_sensor(
+        "http_status", lambda result: result.status, translation_key="probe_http_status"
     ),
-    ProbeSensorDescription(
-        key="cert_expiry",
+)
+# Only a probe of an https:// URL has a certificate.
+HTTPS_SENSORS: tuple[ProbeSensorDescription, ...] = (
+    timestamp_sensor(
+        "cert_expiry",
+        lambda result: result.cert_expiry,
         translation_key="probe_cert_expiry",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        https_only=True,
-        value_fn=lambda result: result.cert_expiry,
+        diagnostic=True,
     ),
 )
 PROBE_REACHABLE = BinarySensorEntityDescription(
@@ -94,7 +84,7 @@ class ProbeSensor(ProbeEntity, SensorEntity):
     entity_description: ProbeSensorDescription
 
     @property
-    def native_value(self) -> float | int | datetime | None:
+    def native_value(self) -> SensorValue:
         """Read the value from the last result."""
         return self.entity_description.value_fn(self.coordinator.data)
 
@@ -136,7 +126,7 @@ def async_setup_probe_sensors(
         lambda coordinator: [
             ProbeSensor(coordinator, description)
             for description in PROBE_SENSORS
-            if not description.https_only or coordinator.url.lower().startswith("https://")
+            + (HTTPS_SENSORS if coordinator.url.lower().startswith("https://") else ())
         ],
     )
 

@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-
-from homeassistant.components.sensor import (
-    SensorDeviceClass,
-    SensorEntity,
-    SensorEntityDescription,
-    SensorStateClass,
-)
-from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfInformation
+from homeassistant.components.sensor import SensorEntity
+from homeassistant.const import UnitOfInformation
 from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -26,11 +17,20 @@ from ...clients.truenas.backups import (
     ReplicationTask,
     SnapshotTask,
 )
+from ...sensor_descriptions import (
+    SensorValue,
+    ValueSensorDescription,
+    bytes_sensor,
+    diagnostic_sensor,
+    enum_sensor,
+    measurement_sensor,
+    progress_sensor,
+    timestamp_sensor,
+)
 from ..runtime import TrueNASConfigEntry
 from .coordinator import BackupCoordinator, TaskKey, TaskKind
 from .entity import BackupTaskEntity, DatasetEntity, async_add_per_dataset, async_add_per_task
 
-type SensorValue = str | int | float | datetime | None
 # A sensor's state holds at most 255 characters.
 MAX_STATE_LENGTH = 255
 
@@ -84,188 +84,104 @@ def cloud_sync_progress(coordinator: BackupCoordinator, task: CloudSyncTask) -> 
     return job.percent if job is not None else None
 
 
-@dataclass(frozen=True, kw_only=True)
-class SnapshotTaskSensorDescription(SensorEntityDescription):
-    """A snapshot task sensor."""
-
-    value_fn: Callable[[BackupCoordinator, SnapshotTask], SensorValue]
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReplicationSensorDescription(SensorEntityDescription):
-    """A replication task sensor."""
-
-    value_fn: Callable[[BackupCoordinator, ReplicationTask], SensorValue]
-
-
-@dataclass(frozen=True, kw_only=True)
-class CloudSyncSensorDescription(SensorEntityDescription):
-    """A cloud sync task sensor."""
-
-    value_fn: Callable[[BackupCoordinator, CloudSyncTask], SensorValue]
-
-
-@dataclass(frozen=True, kw_only=True)
-class DatasetSensorDescription(SensorEntityDescription):
-    """A dataset sensor."""
-
-    value_fn: Callable[[DatasetSnapshots], SensorValue]
+# What a task sensor reads: the coordinator (for live jobs) and the task.
+type SnapshotTaskSensorDescription = ValueSensorDescription[BackupCoordinator, SnapshotTask]
+type ReplicationSensorDescription = ValueSensorDescription[BackupCoordinator, ReplicationTask]
+type CloudSyncSensorDescription = ValueSensorDescription[BackupCoordinator, CloudSyncTask]
+type DatasetSensorDescription = ValueSensorDescription[DatasetSnapshots]
+# A sensor of a watched dataset's space (`pool.dataset.query`).
+type DatasetUsageSensorDescription = ValueSensorDescription[DatasetUsage]
 
 
 SNAPSHOT_TASK_SENSORS: tuple[SnapshotTaskSensorDescription, ...] = (
-    SnapshotTaskSensorDescription(
-        key="last_snapshot",
-        translation_key="last_snapshot",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda _c, task: task.last_run,
-    ),
-    SnapshotTaskSensorDescription(
-        key="last_snapshot_name",
-        translation_key="last_snapshot_name",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda _c, task: _text(task.last_snapshot),
-    ),
-    SnapshotTaskSensorDescription(
-        key="state",
+    timestamp_sensor("last_snapshot", lambda _c, task: task.last_run),
+    diagnostic_sensor("last_snapshot_name", lambda _c, task: _text(task.last_snapshot)),
+    enum_sensor(
+        "state",
+        SNAPSHOT_TASK_STATE_OPTIONS,
+        lambda _c, task: _option(task.state, SNAPSHOT_TASK_STATE_OPTIONS),
         translation_key="snapshot_task_state",
-        device_class=SensorDeviceClass.ENUM,
-        options=SNAPSHOT_TASK_STATE_OPTIONS,
-        value_fn=lambda _c, task: _option(task.state, SNAPSHOT_TASK_STATE_OPTIONS),
     ),
-    SnapshotTaskSensorDescription(
-        key="last_error",
-        translation_key="backup_last_error",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda _c, task: _text(task.error),
+    diagnostic_sensor(
+        "last_error", lambda _c, task: _text(task.error), translation_key="backup_last_error"
     ),
 )
 
 REPLICATION_SENSORS: tuple[ReplicationSensorDescription, ...] = (
-    ReplicationSensorDescription(
-        key="state",
+    enum_sensor(
+        "state",
+        REPLICATION_STATE_OPTIONS,
+        replication_state,
         translation_key="replication_state",
-        device_class=SensorDeviceClass.ENUM,
-        options=REPLICATION_STATE_OPTIONS,
-        value_fn=replication_state,
     ),
-    ReplicationSensorDescription(
-        key="last_run",
-        translation_key="backup_last_run",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda _c, task: task.last_run,
+    timestamp_sensor("last_run", lambda _c, task: task.last_run, translation_key="backup_last_run"),
+    progress_sensor(
+        "progress", replication_progress, translation_key="backup_progress", precision=0
     ),
-    ReplicationSensorDescription(
-        key="progress",
-        translation_key="backup_progress",
-        native_unit_of_measurement=PERCENTAGE,
-        suggested_display_precision=0,
-        value_fn=replication_progress,
+    bytes_sensor(
+        "bytes_sent",
+        lambda coordinator, task: coordinator.bytes_sent.get(task.id),
+        shown_in=UnitOfInformation.GIBIBYTES,
+        precision=2,
+        measured=False,
     ),
-    ReplicationSensorDescription(
-        key="bytes_sent",
-        translation_key="bytes_sent",
-        device_class=SensorDeviceClass.DATA_SIZE,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
-        suggested_display_precision=2,
-        value_fn=lambda coordinator, task: coordinator.bytes_sent.get(task.id),
-    ),
-    ReplicationSensorDescription(
-        key="last_error",
-        translation_key="backup_last_error",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda _c, task: _text(task.error),
+    diagnostic_sensor(
+        "last_error", lambda _c, task: _text(task.error), translation_key="backup_last_error"
     ),
 )
 
 CLOUD_SYNC_SENSORS: tuple[CloudSyncSensorDescription, ...] = (
-    CloudSyncSensorDescription(
-        key="state",
-        translation_key="cloud_sync_state",
-        device_class=SensorDeviceClass.ENUM,
-        options=CLOUD_SYNC_STATE_OPTIONS,
-        value_fn=cloud_sync_state,
+    enum_sensor(
+        "state", CLOUD_SYNC_STATE_OPTIONS, cloud_sync_state, translation_key="cloud_sync_state"
     ),
-    CloudSyncSensorDescription(
-        key="last_run",
+    timestamp_sensor(
+        "last_run",
+        lambda _c, task: task.job.time_finished if task.job else None,
         translation_key="backup_last_run",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda _c, task: task.job.time_finished if task.job else None,
     ),
-    CloudSyncSensorDescription(
-        key="progress",
-        translation_key="backup_progress",
-        native_unit_of_measurement=PERCENTAGE,
-        suggested_display_precision=0,
-        value_fn=cloud_sync_progress,
+    progress_sensor(
+        "progress", cloud_sync_progress, translation_key="backup_progress", precision=0
     ),
-    CloudSyncSensorDescription(
-        key="last_error",
+    diagnostic_sensor(
+        "last_error",
+        lambda _c, task: _text(task.job.error if task.job else None),
         translation_key="backup_last_error",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda _c, task: _text(task.job.error if task.job else None),
     ),
 )
 
 DATASET_SENSORS: tuple[DatasetSensorDescription, ...] = (
-    DatasetSensorDescription(
-        key="newest_snapshot",
-        translation_key="newest_snapshot",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda info: info.newest.created if info.newest else None,
-    ),
-    DatasetSensorDescription(
-        key="snapshot_count",
-        translation_key="snapshot_count",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda info: info.count,
-    ),
+    timestamp_sensor("newest_snapshot", lambda info: info.newest.created if info.newest else None),
+    measurement_sensor("snapshot_count", lambda info: info.count),
 )
 
-
-@dataclass(frozen=True, kw_only=True)
-class DatasetUsageSensorDescription(SensorEntityDescription):
-    """A sensor of a watched dataset's space (`pool.dataset.query`)."""
-
-    value_fn: Callable[[DatasetUsage], SensorValue]
-
-
 DATASET_USAGE_SENSORS: tuple[DatasetUsageSensorDescription, ...] = (
-    DatasetUsageSensorDescription(
-        key="used",
+    bytes_sensor(
+        "used",
+        lambda usage: usage.used,
         translation_key="dataset_used",
-        device_class=SensorDeviceClass.DATA_SIZE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
-        suggested_display_precision=2,
-        value_fn=lambda usage: usage.used,
+        shown_in=UnitOfInformation.GIBIBYTES,
+        precision=2,
     ),
-    DatasetUsageSensorDescription(
-        key="available",
+    bytes_sensor(
+        "available",
+        lambda usage: usage.available,
         translation_key="dataset_available",
-        device_class=SensorDeviceClass.DATA_SIZE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
-        suggested_display_precision=2,
-        value_fn=lambda usage: usage.available,
+        shown_in=UnitOfInformation.GIBIBYTES,
+        precision=2,
     ),
-    DatasetUsageSensorDescription(
-        key="quota",
+    bytes_sensor(
+        "quota",
+        lambda usage: usage.quota,
         translation_key="dataset_quota",
-        device_class=SensorDeviceClass.DATA_SIZE,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
-        suggested_display_precision=2,
-        value_fn=lambda usage: usage.quota,
+        shown_in=UnitOfInformation.GIBIBYTES,
+        precision=2,
+        measured=False,
     ),
-    DatasetUsageSensorDescription(
-        key="compression_ratio",
+    measurement_sensor(
+        "compression_ratio",
+        lambda usage: usage.compressratio,
         translation_key="dataset_compression_ratio",
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=2,
-        value_fn=lambda usage: usage.compressratio,
+        precision=2,
     ),
 )
 

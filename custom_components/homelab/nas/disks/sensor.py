@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, override
 
@@ -19,6 +18,13 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...clients.truenas import POOL_STATUSES, Vdev
 from ...clients.truenas.devices import Disk
+from ...sensor_descriptions import (
+    SensorValue,
+    ValueSensorDescription,
+    bytes_sensor,
+    diagnostic_sensor,
+    enum_sensor,
+)
 from ..entity import NasDeviceEntity, async_add_per_key
 from ..identifiers import disk_identifier, pool_identifier
 from .coordinator import DiskCoordinator, DiskData
@@ -42,11 +48,7 @@ class DiskView:
     leaf: Vdev | None
 
 
-@dataclass(frozen=True, kw_only=True)
-class DiskSensorDescription(SensorEntityDescription):
-    """A disk sensor and how to read it."""
-
-    value_fn: Callable[[DiskView], str | int | float | None]
+type DiskSensorDescription = ValueSensorDescription[DiskView]
 
 
 def _state(view: DiskView) -> str | None:
@@ -68,46 +70,28 @@ def _smart_hours(view: DiskView) -> int | None:
 
 
 DISK_SENSORS: tuple[DiskSensorDescription, ...] = (
-    DiskSensorDescription(
-        key="state",
-        translation_key="disk_state",
-        device_class=SensorDeviceClass.ENUM,
-        options=DISK_STATE_OPTIONS,
-        value_fn=_state,
-    ),
-    DiskSensorDescription(
-        key="vdev",
-        translation_key="disk_vdev",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda view: view.vdev,
-    ),
-    DiskSensorDescription(
-        key="pool",
-        translation_key="disk_pool",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda view: view.pool,
-    ),
-    DiskSensorDescription(
-        key="size",
+    enum_sensor("state", DISK_STATE_OPTIONS, _state, translation_key="disk_state"),
+    diagnostic_sensor("vdev", lambda view: view.vdev, translation_key="disk_vdev"),
+    diagnostic_sensor("pool", lambda view: view.pool, translation_key="disk_pool"),
+    bytes_sensor(
+        "size",
+        lambda view: view.disk.size,
         translation_key="disk_size",
-        device_class=SensorDeviceClass.DATA_SIZE,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.TERABYTES,
-        suggested_display_precision=2,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda view: view.disk.size,
+        shown_in=UnitOfInformation.TERABYTES,
+        precision=2,
+        measured=False,
+        diagnostic=True,
     ),
 )
 # 25.04 only: SMART test results left the API in 25.10.
 SMART_SENSORS: tuple[DiskSensorDescription, ...] = (
-    DiskSensorDescription(
-        key="smart_last_test",
+    enum_sensor(
+        "smart_last_test",
+        SMART_STATUS_OPTIONS,
+        _smart_status,
         translation_key="disk_smart_last_test",
-        device_class=SensorDeviceClass.ENUM,
-        options=SMART_STATUS_OPTIONS,
-        value_fn=_smart_status,
     ),
-    DiskSensorDescription(
+    ValueSensorDescription(
         key="smart_last_test_hours",
         translation_key="disk_smart_last_test_hours",
         device_class=SensorDeviceClass.DURATION,
@@ -124,7 +108,7 @@ _TEMPERATURE = {
     "state_class": SensorStateClass.MEASUREMENT,
 }
 # 25.04: a live, standby-safe read (a sleeping disk reads as unknown).
-LIVE_TEMPERATURE = DiskSensorDescription(
+LIVE_TEMPERATURE: DiskSensorDescription = ValueSensorDescription(
     key="temperature",
     translation_key="disk_temperature",
     value_fn=lambda view: view.data.temperatures.get(view.name),
@@ -132,13 +116,13 @@ LIVE_TEMPERATURE = DiskSensorDescription(
 )
 # 25.10+: no live read spares a sleeping disk; the last day from the reporting history.
 HISTORY_TEMPERATURES: tuple[DiskSensorDescription, ...] = (
-    DiskSensorDescription(
+    ValueSensorDescription(
         key="temperature_max",
         translation_key="disk_temperature_max",
         value_fn=lambda view: h.max if (h := view.data.history.get(view.name)) else None,
         **_TEMPERATURE,  # type: ignore[arg-type]
     ),
-    DiskSensorDescription(
+    ValueSensorDescription(
         key="temperature_avg",
         translation_key="disk_temperature_avg",
         suggested_display_precision=1,
@@ -241,6 +225,6 @@ class DiskSensor(DiskEntity, SensorEntity):
     entity_description: DiskSensorDescription
 
     @property
-    def native_value(self) -> str | int | float | None:
+    def native_value(self) -> SensorValue:
         """Read the value from the latest data."""
         return self.entity_description.value_fn(self.view())

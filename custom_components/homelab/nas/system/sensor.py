@@ -9,7 +9,6 @@ each); the rest (memory free, ARC, 5/15-minute load, per-interface rates) is opt
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -23,6 +22,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...clients.truenas import SystemInfo
 from ...clients.truenas.system import InterfaceRates, RealtimeStats
+from ...sensor_descriptions import SensorValue, ValueSensorDescription, measurement_sensor
 from ...sensor_units import BYTES_GIB, RATE_KIB
 from ..coordinator import TrueNASCoordinator
 from ..entity import TrueNASEntity, async_add_for_each
@@ -30,35 +30,33 @@ from ..runtime import TrueNASConfigEntry
 from .certificates import async_setup_certificate_sensors
 from .live import LIVE_WRITE_SECONDS, SystemLive
 
-
-@dataclass(frozen=True, kw_only=True)
-class LiveSensorDescription(SensorEntityDescription):
-    """A live sensor and how to read it from a `reporting.realtime` sample."""
-
-    value_fn: Callable[[RealtimeStats], float | int | None]
-
-
-@dataclass(frozen=True, kw_only=True)
-class LoadSensorDescription(SensorEntityDescription):
-    """A load average and how to read it from `system.info`."""
-
-    value_fn: Callable[[SystemInfo], float | None]
+# A live sensor reads a `reporting.realtime` sample; a load average, `system.info`.
+type LiveSensorDescription = ValueSensorDescription[RealtimeStats]
+type LoadSensorDescription = ValueSensorDescription[SystemInfo]
+# A per-interface rate reads the interface's rates in a sample.
+type InterfaceSensorDescription = ValueSensorDescription[InterfaceRates]
 
 
 def _load(index: int) -> Callable[[SystemInfo], float | None]:
     return lambda system: system.loadavg[index] if len(system.loadavg) > index else None
 
 
+def _memory(
+    key: str, value_fn: Callable[[RealtimeStats], int | None], *, enabled_default: bool
+) -> LiveSensorDescription:
+    """Memory or ARC in bytes, shown in GiB."""
+    return ValueSensorDescription(
+        key=key,
+        translation_key=key,
+        entity_registry_enabled_default=enabled_default,
+        **BYTES_GIB,
+        value_fn=value_fn,
+    )
+
+
 LIVE_SENSORS: tuple[LiveSensorDescription, ...] = (
-    LiveSensorDescription(
-        key="cpu_usage",
-        translation_key="cpu_usage",
-        native_unit_of_measurement=PERCENTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=1,
-        value_fn=lambda stats: stats.cpu_usage,
-    ),
-    LiveSensorDescription(
+    measurement_sensor("cpu_usage", lambda stats: stats.cpu_usage, unit=PERCENTAGE, precision=1),
+    ValueSensorDescription(
         key="cpu_temperature",
         translation_key="cpu_temperature",
         device_class=SensorDeviceClass.TEMPERATURE,
@@ -70,73 +68,27 @@ LIVE_SENSORS: tuple[LiveSensorDescription, ...] = (
         suggested_display_precision=0,
         value_fn=lambda stats: stats.cpu_temperature,
     ),
-    LiveSensorDescription(
-        key="memory_used",
-        translation_key="memory_used",
-        **BYTES_GIB,
-        value_fn=lambda stats: stats.memory_used,
-    ),
-    LiveSensorDescription(
-        key="memory_free",
-        translation_key="memory_free",
-        entity_registry_enabled_default=False,
-        **BYTES_GIB,
-        value_fn=lambda stats: stats.memory_available,
-    ),
-    LiveSensorDescription(
-        key="arc_size",
-        translation_key="arc_size",
-        entity_registry_enabled_default=False,
-        **BYTES_GIB,
-        value_fn=lambda stats: stats.arc_size,
-    ),
-    LiveSensorDescription(
-        key="arc_hit_ratio",
-        translation_key="arc_hit_ratio",
-        entity_registry_enabled_default=False,
-        native_unit_of_measurement=PERCENTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
-        value_fn=lambda stats: stats.arc_hit_ratio,
+    _memory("memory_used", lambda stats: stats.memory_used, enabled_default=True),
+    _memory("memory_free", lambda stats: stats.memory_available, enabled_default=False),
+    _memory("arc_size", lambda stats: stats.arc_size, enabled_default=False),
+    measurement_sensor(
+        "arc_hit_ratio",
+        lambda stats: stats.arc_hit_ratio,
+        unit=PERCENTAGE,
+        precision=0,
+        enabled_default=False,
     ),
 )
 
+# The 1-minute load on by default; the 5- and 15-minute ones opt-in.
 LOAD_SENSORS: tuple[LoadSensorDescription, ...] = (
-    LoadSensorDescription(
-        key="load_1m",
-        translation_key="load_1m",
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=2,
-        value_fn=_load(0),
-    ),
-    LoadSensorDescription(
-        key="load_5m",
-        translation_key="load_5m",
-        entity_registry_enabled_default=False,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=2,
-        value_fn=_load(1),
-    ),
-    LoadSensorDescription(
-        key="load_15m",
-        translation_key="load_15m",
-        entity_registry_enabled_default=False,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=2,
-        value_fn=_load(2),
-    ),
+    measurement_sensor("load_1m", _load(0), precision=2),
+    measurement_sensor("load_5m", _load(1), precision=2, enabled_default=False),
+    measurement_sensor("load_15m", _load(2), precision=2, enabled_default=False),
 )
-
-
-@dataclass(frozen=True, kw_only=True)
-class InterfaceSensorDescription(SensorEntityDescription):
-    """A per-interface rate and how to read it."""
-
-    value_fn: Callable[[InterfaceRates], float | None]
-
 
 INTERFACE_SENSORS: tuple[InterfaceSensorDescription, ...] = (
-    InterfaceSensorDescription(
+    ValueSensorDescription(
         key="rx",
         translation_key="interface_rx",
         # Rates change at every sample; opt-in keeps the recorder small (as app rates).
@@ -145,7 +97,7 @@ INTERFACE_SENSORS: tuple[InterfaceSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda rates: rates.received_bytes_rate,
     ),
-    InterfaceSensorDescription(
+    ValueSensorDescription(
         key="tx",
         translation_key="interface_tx",
         entity_registry_enabled_default=False,
@@ -207,7 +159,7 @@ class _SampledSensor(TrueNASEntity, SensorEntity):
         self._attr_native_value = self.sampled_value()
         self.async_write_ha_state()
 
-    def sampled_value(self) -> float | int | None:
+    def sampled_value(self) -> SensorValue:
         """The value in the latest sample."""
         raise NotImplementedError
 
@@ -217,7 +169,7 @@ class LiveSensor(_SampledSensor):
 
     entity_description: LiveSensorDescription
 
-    def sampled_value(self) -> float | int | None:
+    def sampled_value(self) -> SensorValue:
         """The value in the latest sample (unknown before the first)."""
         stats = self.live.stats
         return self.entity_description.value_fn(stats) if stats is not None else None
@@ -242,7 +194,7 @@ class InterfaceSensor(_SampledSensor):
         self._attr_unique_id = f"{entry.unique_id}_interface_{interface}_{description.key}"
         self._attr_translation_placeholders = {"interface": interface}
 
-    def sampled_value(self) -> float | None:
+    def sampled_value(self) -> SensorValue:
         """The rate in the latest sample (unknown while the link is down)."""
         stats = self.live.stats
         rates = stats.interfaces.get(self.interface) if stats is not None else None
@@ -255,6 +207,6 @@ class LoadSensor(TrueNASEntity, SensorEntity):
     entity_description: LoadSensorDescription
 
     @property
-    def native_value(self) -> float | None:
+    def native_value(self) -> SensorValue:
         """From the latest poll."""
         return self.entity_description.value_fn(self.coordinator.data.system)

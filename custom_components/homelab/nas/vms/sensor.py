@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
-from homeassistant.const import EntityCategory, UnitOfInformation
+from homeassistant.components.sensor import SensorEntity
+from homeassistant.const import UnitOfInformation
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...clients.truenas.devices import Guest
+from ...sensor_descriptions import (
+    SensorValue,
+    ValueSensorDescription,
+    bytes_sensor,
+    diagnostic_sensor,
+    enum_sensor,
+)
 from .coordinator import GuestCoordinator, GuestKey
 from .entity import GuestEntity, async_add_per_guest
 
@@ -27,36 +33,19 @@ def guest_state(guest: Guest) -> str | None:
     return state if state in GUEST_STATE_OPTIONS else None
 
 
-@dataclass(frozen=True, kw_only=True)
-class GuestSensorDescription(SensorEntityDescription):
-    """A guest sensor and how to read it."""
-
-    value_fn: Callable[[Guest], str | int | None]
-
+type GuestSensorDescription = ValueSensorDescription[Guest]
 
 GUEST_SENSORS: tuple[GuestSensorDescription, ...] = (
-    GuestSensorDescription(
-        key="state",
-        translation_key="vm_state",
-        device_class=SensorDeviceClass.ENUM,
-        options=GUEST_STATE_OPTIONS,
-        value_fn=guest_state,
-    ),
-    GuestSensorDescription(
-        key="vcpus",
-        translation_key="vm_vcpus",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda guest: guest.cpu_count,
-    ),
-    GuestSensorDescription(
-        key="memory",
+    enum_sensor("state", GUEST_STATE_OPTIONS, guest_state, translation_key="vm_state"),
+    diagnostic_sensor("vcpus", lambda guest: guest.cpu_count, translation_key="vm_vcpus"),
+    bytes_sensor(
+        "memory",
+        lambda guest: guest.memory,
         translation_key="vm_memory",
-        device_class=SensorDeviceClass.DATA_SIZE,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
-        suggested_display_precision=1,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda guest: guest.memory,
+        shown_in=UnitOfInformation.GIBIBYTES,
+        precision=1,
+        measured=False,
+        diagnostic=True,
     ),
 )
 
@@ -83,6 +72,6 @@ class GuestSensor(GuestEntity, SensorEntity):
     entity_description: GuestSensorDescription
 
     @property
-    def native_value(self) -> str | int | None:
+    def native_value(self) -> SensorValue:
         """Read the value from the latest data."""
         return self.entity_description.value_fn(self.guest)
