@@ -8,18 +8,13 @@ those left from before a restart), and pushes stop with the entry.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any, override
+from typing import Any, override
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 
-from ..clients.truenas import TrueNASClient
 from ..const import DOMAIN, LOGGER
 from .server_coordinator import ServerCoordinator
-
-if TYPE_CHECKING:
-    from .runtime import TrueNASConfigEntry
 
 
 class KeyedCoordinator[KeyT: Hashable, DataT](ServerCoordinator[DataT]):
@@ -27,22 +22,11 @@ class KeyedCoordinator[KeyT: Hashable, DataT](ServerCoordinator[DataT]):
 
     # The infixes of the device identifiers this coordinator owns (`disk`, `vm`, `service`).
     infixes: tuple[str, ...] = ()
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: TrueNASConfigEntry,
-        client: TrueNASClient,
-        *,
-        name: str,
-        update_interval: timedelta,
-    ) -> None:
-        """Poll at `update_interval`."""
-        super().__init__(hass, entry, client, name=name, update_interval=update_interval)
-        self.task_prefix = self.infixes[0]
-        self._known: set[KeyT] = set()
-        self._tracked = False
-        self._key_listeners: list[Callable[[set[KeyT]], None]] = []
+    # The keys known, whether leftovers were removed, the listeners: they start empty and are
+    # only ever replaced, never changed in place, so the constructor is `ServerCoordinator`'s.
+    _known: frozenset[KeyT] = frozenset()
+    _tracked = False
+    _key_listeners: tuple[Callable[[set[KeyT]], None], ...] = ()
 
     # ------------------------------------------------------------ to implement
 
@@ -62,8 +46,14 @@ class KeyedCoordinator[KeyT: Hashable, DataT](ServerCoordinator[DataT]):
 
     def add_key_listener(self, listener: Callable[[set[KeyT]], None]) -> Callable[[], None]:
         """Call `listener` with the keys of things that appeared."""
-        self._key_listeners.append(listener)
-        return lambda: self._key_listeners.remove(listener)
+        self._key_listeners += (listener,)
+
+        def remove() -> None:
+            self._key_listeners = tuple(
+                other for other in self._key_listeners if other is not listener
+            )
+
+        return remove
 
     def current_keys(self) -> set[KeyT]:
         """The keys of the things known now."""
@@ -77,7 +67,7 @@ class KeyedCoordinator[KeyT: Hashable, DataT](ServerCoordinator[DataT]):
         """Remove the devices of things gone; announce new ones (after `data` is set)."""
         keys = set(self.keys_of(data))
         added, removed = keys - self._known, self._known - keys
-        self._known = keys
+        self._known = frozenset(keys)
         registry = dr.async_get(self.hass)
         gone = [self.identifier(key) for key in removed]
         if not self._tracked:
@@ -110,5 +100,5 @@ class KeyedCoordinator[KeyT: Hashable, DataT](ServerCoordinator[DataT]):
 
     @callback
     def _announce(self, keys: set[KeyT]) -> None:
-        for listener in list(self._key_listeners):
+        for listener in self._key_listeners:
             listener(keys)

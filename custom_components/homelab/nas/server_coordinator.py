@@ -21,6 +21,7 @@ from ..clients.truenas import (
     ConnectionState,
     Job,
     TrueNASAuthenticationError,
+    TrueNASCallError,
     TrueNASClient,
     TrueNASConnectionError,
     TrueNASError,
@@ -59,6 +60,24 @@ def translated_error(
         translation_domain=DOMAIN,
         translation_key=key,
         translation_placeholders={"error": str(err)},
+    )
+
+
+def cannot_connect() -> HomeAssistantError:
+    """An action's error when the server could not be asked or did not answer (raise `from`)."""
+    return HomeAssistantError(translation_domain=DOMAIN, translation_key="cannot_connect")
+
+
+def action_failed(
+    err: TrueNASError, translation_key: str, **placeholders: str
+) -> HomeAssistantError:
+    """An action's error: refused (`translation_key`, the reason as `error`) or not asked."""
+    if not isinstance(err, TrueNASCallError):
+        return cannot_connect()
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=translation_key,
+        translation_placeholders={**placeholders, "error": err.reason or str(err)},
     )
 
 
@@ -185,9 +204,7 @@ class ServerCoordinator[DataT](DataUpdateCoordinator[DataT]):
             # Still running: it stays marked busy until its final event arrives.
             return JobResult(job.id, "RUNNING", "timeout")
         except TrueNASError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="cannot_connect"
-            ) from err
+            raise cannot_connect() from err
         if (current := jobs.get(key)) is not None and current.id == job.id:
             del jobs[key]
         self.async_update_listeners()

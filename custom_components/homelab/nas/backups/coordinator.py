@@ -52,7 +52,7 @@ from ...clients.truenas.backups import (
 from ...clients.truenas.schedule import Schedule
 from ...const import DOMAIN, LOGGER
 from ..identifiers import dataset_identifier, task_identifier
-from ..server_coordinator import ServerCoordinator
+from ..server_coordinator import ServerCoordinator, action_failed, cannot_connect
 from .options import DEFAULT_UNCOVERED_MAX_AGE, BackupOptions
 
 if TYPE_CHECKING:
@@ -622,7 +622,7 @@ class BackupCoordinator(ServerCoordinator[BackupData]):
 
     def _api(self) -> TrueNASBackups:
         if self.api is None:
-            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="cannot_connect")
+            raise cannot_connect()
         return self.api
 
     async def async_start_task(self, key: TaskKey) -> int | None:
@@ -637,16 +637,8 @@ class BackupCoordinator(ServerCoordinator[BackupData]):
                 job_id = await api.run_replication(key[1])
             else:
                 job_id = await api.sync_cloud(key[1])
-        except TrueNASCallError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="backup_start_failed",
-                translation_placeholders={"task": task_name(task), "error": err.reason or str(err)},
-            ) from err
         except TrueNASError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="cannot_connect"
-            ) from err
+            raise action_failed(err, "backup_start_failed", task=task_name(task)) from err
         if job_id is None:
             self.jobs[key] = TaskJob(
                 state="RUNNING", method="pool.snapshottask.run", task_id=key[1],
@@ -683,9 +675,7 @@ class BackupCoordinator(ServerCoordinator[BackupData]):
         except TrueNASTimeoutError:
             return BackupResult(job_id, "RUNNING")
         except TrueNASError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="cannot_connect"
-            ) from err
+            raise cannot_connect() from err
         self._job_update(
             key,
             TaskJob(
@@ -703,9 +693,7 @@ class BackupCoordinator(ServerCoordinator[BackupData]):
         try:
             tasks = await self._api().snapshot_tasks([["id", "=", task_id]])
         except TrueNASError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="cannot_connect"
-            ) from err
+            raise cannot_connect() from err
         return tasks[0] if tasks else None
 
     async def _snapshot_task_last_run(self, task_id: int) -> datetime | None:
@@ -742,20 +730,10 @@ class BackupCoordinator(ServerCoordinator[BackupData]):
         api = self._api()
         try:
             snapshot = await api.create_snapshot(dataset, name, recursive=recursive)
-        except TrueNASCallError as err:
-            key = "snapshot_exists" if _already_exists(err) else "snapshot_failed"
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key=key,
-                translation_placeholders={
-                    "snapshot": f"{dataset}@{name}",
-                    "error": err.reason or str(err),
-                },
-            ) from err
         except TrueNASError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="cannot_connect"
-            ) from err
+            exists = isinstance(err, TrueNASCallError) and _already_exists(err)
+            key = "snapshot_exists" if exists else "snapshot_failed"
+            raise action_failed(err, key, snapshot=f"{dataset}@{name}") from err
         self.config_entry.async_create_background_task(
             self.hass, self.async_request_refresh(), "homelab-snapshot-taken"
         )
@@ -799,9 +777,7 @@ class BackupCoordinator(ServerCoordinator[BackupData]):
                 translation_placeholders={**placeholders, "error": err.reason or err.errname or ""},
             ) from None
         except TrueNASError:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="cannot_connect"
-            ) from None
+            raise cannot_connect() from None
         if job.state != "SUCCESS":
             raise HomeAssistantError(
                 translation_domain=DOMAIN,

@@ -62,6 +62,7 @@ class DiskCoordinator(KeyedCoordinator[str, DiskData]):
     """Owns the disks of one TrueNAS entry."""
 
     infixes = ("disk",)
+    task_prefix = "disk"
 
     def __init__(
         self, hass: HomeAssistant, entry: TrueNASConfigEntry, client: TrueNASClient

@@ -27,6 +27,7 @@ from ...clients.truenas.devices import Service, TrueNASServices
 from ...const import DOMAIN
 from ..identifiers import service_identifier
 from ..keyed import KeyedCoordinator
+from ..server_coordinator import cannot_connect
 from .options import switched_services
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class ServiceCoordinator(KeyedCoordinator[str, dict[str, Service]]):
     """Owns the system services of one TrueNAS entry."""
 
     infixes = ("service",)
+    task_prefix = "service"
 
     def __init__(
         self, hass: HomeAssistant, entry: TrueNASConfigEntry, client: TrueNASClient
@@ -122,9 +124,7 @@ class ServiceCoordinator(KeyedCoordinator[str, dict[str, Service]]):
         except TrueNASCallError as err:
             error = err.reason or str(err)
         except TrueNASError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="cannot_connect"
-            ) from err
+            raise cannot_connect() from err
         if error is not None:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,

@@ -25,6 +25,7 @@ from ...clients.truenas.system import UPDATE_JOB_METHODS, TrueNASSystem
 from ...const import DOMAIN, LOGGER
 from ..coordinator import TrueNASCoordinator
 from ..entity import TrueNASEntity
+from ..server_coordinator import action_failed, cannot_connect
 
 if TYPE_CHECKING:
     from ..runtime import TrueNASConfigEntry
@@ -67,9 +68,7 @@ async def busy_reasons(entry: TrueNASConfigEntry) -> list[str]:
     try:
         jobs = await TrueNASSystem(runtime.client).running_jobs()
     except TrueNASError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="cannot_connect"
-        ) from err
+        raise cannot_connect() from err
     for job in jobs:
         blocking = BLOCKING_JOBS.get(str(job.get("method")))
         if blocking is not None and not any(reason.startswith(blocking) for reason in reasons):
@@ -83,7 +82,7 @@ async def async_power(
     """Reboot or shut the NAS down (refused while busy unless `force`); the job id."""
     runtime = entry.runtime_data
     if not runtime.client.connected:
-        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="cannot_connect")
+        raise cannot_connect()
     if not force and (reasons := await busy_reasons(entry)):
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -99,15 +98,9 @@ async def async_power(
                 translation_key="power_not_authorized",
                 translation_placeholders={"entry": entry.title, "role": "FULL_ADMIN"},
             ) from err
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="power_failed",
-            translation_placeholders={"entry": entry.title, "error": err.reason or str(err)},
-        ) from err
+        raise action_failed(err, "power_failed", entry=entry.title) from err
     except TrueNASError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="cannot_connect"
-        ) from err
+        raise cannot_connect() from err
     LOGGER.info("Asked %s to %s (delay %s s)", entry.title, kind, delay or 0)
     return job_id
 

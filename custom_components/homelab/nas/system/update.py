@@ -35,7 +35,7 @@ from ...const import DOMAIN
 from ...repairs import async_sync_issue
 from ..coordinator import TrueNASCoordinator
 from ..entity import TrueNASEntity
-from ..server_coordinator import ServerCoordinator
+from ..server_coordinator import ServerCoordinator, cannot_connect
 
 if TYPE_CHECKING:
     from ..runtime import TrueNASConfigEntry
@@ -147,9 +147,7 @@ class SystemUpdateCoordinator(ServerCoordinator[UpdateStatus]):
         except TrueNASCallError as err:
             raise self._failed(err.reason or str(err)) from err
         except TrueNASError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="cannot_connect"
-            ) from err
+            raise cannot_connect() from err
         self.last_error = None
         self.job = Job(id=job_id, method="update.run", state="RUNNING", percent=0)
         self.async_update_listeners()
@@ -158,9 +156,7 @@ class SystemUpdateCoordinator(ServerCoordinator[UpdateStatus]):
         except TrueNASTimeoutError as err:
             raise self._failed("timeout") from err
         except TrueNASError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="cannot_connect"
-            ) from err
+            raise cannot_connect() from err
         finally:
             if self.job is not None and self.job.id == job_id:
                 self.job = None

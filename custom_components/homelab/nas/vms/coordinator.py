@@ -29,7 +29,7 @@ from ...clients.truenas.devices import GUEST_QUERY, Guest, GuestKind, TrueNASGue
 from ...const import DOMAIN, LOGGER
 from ..identifiers import guest_identifier
 from ..keyed import KeyedCoordinator
-from ..server_coordinator import JobResult
+from ..server_coordinator import JobResult, action_failed
 
 if TYPE_CHECKING:
     from ..runtime import TrueNASConfigEntry
@@ -59,6 +59,7 @@ class GuestCoordinator(KeyedCoordinator[GuestKey, dict[GuestKey, Guest]]):
     """Owns the VMs and containers of one TrueNAS entry."""
 
     infixes = ("vm", "instance", "container")
+    task_prefix = "vm"
 
     def __init__(
         self, hass: HomeAssistant, entry: TrueNASConfigEntry, client: TrueNASClient
@@ -188,16 +189,8 @@ class GuestCoordinator(KeyedCoordinator[GuestKey, dict[GuestKey, Guest]]):
                 job_id = await self.api.stop(kind, guest.id, force=force)
             else:
                 job_id = await self.api.restart(kind, guest.id)
-        except TrueNASCallError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="vm_action_failed",
-                translation_placeholders={"vm": guest.name, "error": err.reason or str(err)},
-            ) from err
         except TrueNASError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="cannot_connect"
-            ) from err
+            raise action_failed(err, "vm_action_failed", vm=guest.name) from err
         if job_id is None:
             return JobResult(None, "SUCCESS")
         method = {"vm": "vm", "instance": "virt.instance", "container": "container"}[kind]
