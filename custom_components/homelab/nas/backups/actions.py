@@ -12,30 +12,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import config_validation as cv
 import probatio as vol
 
 from ...const import DOMAIN
-from ...targets import KIND_DATASET, TARGET_FIELDS, device_label, resolve_targets
+from ...targets import KIND_DATASET, TARGET_FIELDS, resolve_targets
+from ..actions import ATTR_TIMEOUT, ATTR_WAIT, action_response, refuse_with, wait_fields
 from ..runtime import TrueNASConfigEntry
 from .coordinator import DEFAULT_BACKUP_TIMEOUT, DEFAULT_SNAPSHOT_SCHEMA, BackupResult, TaskKind
 
 SERVICE_TRIGGER_BACKUP = "trigger_backup"
-ATTR_WAIT = "wait"
-ATTR_TIMEOUT = "timeout"
 ATTR_RECURSIVE = "recursive"
 ATTR_NAMING_SCHEMA = "naming_schema"
 
 TRIGGER_BACKUP_SCHEMA = vol.Schema(
     {
         **TARGET_FIELDS,
-        vol.Optional(ATTR_WAIT, default=False): cv.boolean,
-        vol.Optional(ATTR_TIMEOUT, default=DEFAULT_BACKUP_TIMEOUT): vol.All(
-            vol.Coerce(float), vol.Range(min=1, max=86400)
-        ),
+        **wait_fields(DEFAULT_BACKUP_TIMEOUT, 86400),
         vol.Optional(ATTR_RECURSIVE, default=False): cv.boolean,
         vol.Optional(ATTR_NAMING_SCHEMA, default=DEFAULT_SNAPSHOT_SCHEMA): cv.string,
     }
@@ -43,16 +38,6 @@ TRIGGER_BACKUP_SCHEMA = vol.Schema(
 
 type BackupTarget = tuple[TrueNASConfigEntry, TaskKind | None, Any]
 BACKUP_KINDS = {*map(str, TaskKind), KIND_DATASET}
-
-
-def _not_a_backup_target(
-    device: dr.AnyDeviceEntry, _entry: ConfigEntry[Any]
-) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="not_a_backup_target",
-        translation_placeholders={"target": device_label(device)},
-    )
 
 
 def _targets(hass: HomeAssistant, call: ServiceCall) -> list[BackupTarget]:
@@ -63,7 +48,7 @@ def _targets(hass: HomeAssistant, call: ServiceCall) -> list[BackupTarget]:
             None if target.kind == KIND_DATASET else TaskKind(target.kind),
             target.key,
         )
-        for target in resolve_targets(hass, call, BACKUP_KINDS, _not_a_backup_target)
+        for target in resolve_targets(hass, call, BACKUP_KINDS, refuse_with("not_a_backup_target"))
     ]
 
 
@@ -106,12 +91,7 @@ async def async_trigger_backup(call: ServiceCall) -> ServiceResponse:
                 translation_placeholders={"target": name, "error": result.error or result.state},
             )
         results[name] = result.as_dict()
-    if not call.return_response:
-        return None
-    if len(results) == 1:
-        single: dict[str, Any] = next(iter(results.values()))
-        return single
-    return {"backups": results}
+    return action_response(call, results, "backups")
 
 
 def async_register(hass: HomeAssistant) -> None:

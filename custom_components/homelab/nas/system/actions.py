@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
-from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
+from homeassistant.helpers import config_validation as cv
 import probatio as vol
 
-from ...const import DOMAIN
-from ...targets import KIND_SYSTEM, TARGET_FIELDS, device_label, resolve_targets
+from ...targets import KIND_SYSTEM, TARGET_FIELDS, resolve_targets
+from ..actions import action_response, async_register_actions, refuse_with
 from ..runtime import TrueNASConfigEntry
 from .power import PowerKind, async_power
 
@@ -34,17 +32,12 @@ POWER_SCHEMA = vol.Schema(
 ACTIONS: dict[str, PowerKind] = {"reboot_nas": "reboot", "shutdown_nas": "shutdown"}
 
 
-def _not_a_nas(device: dr.AnyDeviceEntry, _entry: ConfigEntry[Any]) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="not_a_nas",
-        translation_placeholders={"target": device_label(device)},
-    )
-
-
 def _targets(hass: HomeAssistant, call: ServiceCall) -> list[TrueNASConfigEntry]:
     """The entry of every targeted NAS (its system device, or an entity of it)."""
-    return [target.entry for target in resolve_targets(hass, call, {KIND_SYSTEM}, _not_a_nas)]
+    return [
+        target.entry
+        for target in resolve_targets(hass, call, {KIND_SYSTEM}, refuse_with("not_a_nas"))
+    ]
 
 
 async def _run(call: ServiceCall, kind: PowerKind) -> ServiceResponse:
@@ -54,25 +47,9 @@ async def _run(call: ServiceCall, kind: PowerKind) -> ServiceResponse:
             entry, kind, delay=call.data.get(ATTR_DELAY), force=call.data[ATTR_FORCE]
         )
         results[entry.title] = {"job_id": job_id}
-    if not call.return_response:
-        return None
-    if len(results) == 1:
-        single: dict[str, Any] = next(iter(results.values()))
-        return single
-    return {"nas": results}
+    return action_response(call, results, "nas")
 
 
 def async_register(hass: HomeAssistant) -> None:
     """Register `homelab.reboot_nas` and `homelab.shutdown_nas`."""
-    for service, kind in ACTIONS.items():
-
-        async def handler(call: ServiceCall, kind: PowerKind = kind) -> ServiceResponse:
-            return await _run(call, kind)
-
-        hass.services.async_register(
-            DOMAIN,
-            service,
-            handler,
-            schema=POWER_SCHEMA,
-            supports_response=SupportsResponse.OPTIONAL,
-        )
+    async_register_actions(hass, ACTIONS, _run, lambda _kind: POWER_SCHEMA)

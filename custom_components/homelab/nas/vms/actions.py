@@ -9,28 +9,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import config_validation as cv
 import probatio as vol
 
 from ...const import DOMAIN
-from ...targets import KIND_VM, TARGET_FIELDS, device_label, resolve_targets
+from ...targets import KIND_VM, TARGET_FIELDS, resolve_targets
+from ..actions import (
+    ATTR_TIMEOUT,
+    ATTR_WAIT,
+    action_response,
+    async_register_actions,
+    refuse_with,
+    wait_fields,
+)
 from ..runtime import TrueNASConfigEntry
 from .coordinator import DEFAULT_JOB_TIMEOUT, GuestAction, GuestKey
 
-ATTR_WAIT = "wait"
-ATTR_TIMEOUT = "timeout"
 ATTR_FORCE = "force"
 
-_FIELDS = {
-    **TARGET_FIELDS,
-    vol.Optional(ATTR_WAIT, default=False): cv.boolean,
-    vol.Optional(ATTR_TIMEOUT, default=DEFAULT_JOB_TIMEOUT): vol.All(
-        vol.Coerce(float), vol.Range(min=1, max=3600)
-    ),
-}
+_FIELDS = {**TARGET_FIELDS, **wait_fields(DEFAULT_JOB_TIMEOUT, 3600)}
 VM_ACTION_SCHEMA = vol.Schema(_FIELDS)
 STOP_VM_SCHEMA = vol.Schema({**_FIELDS, vol.Optional(ATTR_FORCE, default=False): cv.boolean})
 ACTIONS: dict[str, GuestAction] = {
@@ -40,17 +39,10 @@ ACTIONS: dict[str, GuestAction] = {
 }
 
 
-def _not_a_vm(device: dr.AnyDeviceEntry, _entry: ConfigEntry[Any]) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="not_a_vm",
-        translation_placeholders={"target": device_label(device)},
-    )
-
-
 def _targets(hass: HomeAssistant, call: ServiceCall) -> list[tuple[TrueNASConfigEntry, GuestKey]]:
     return [
-        (target.entry, target.key) for target in resolve_targets(hass, call, {KIND_VM}, _not_a_vm)
+        (target.entry, target.key)
+        for target in resolve_targets(hass, call, {KIND_VM}, refuse_with("not_a_vm"))
     ]
 
 
@@ -78,25 +70,14 @@ async def _run(call: ServiceCall, action: GuestAction) -> ServiceResponse:
                 translation_placeholders={"vm": guest.name, "error": result.error or ""},
             )
         results[guest.name] = result.as_dict()
-    if not call.return_response:
-        return None
-    if len(results) == 1:
-        single: dict[str, Any] = next(iter(results.values()))
-        return single
-    return {"vms": results}
+    return action_response(call, results, "vms")
 
 
 def async_register(hass: HomeAssistant) -> None:
     """Register the three VM actions."""
-    for service, action in ACTIONS.items():
-
-        async def handler(call: ServiceCall, action: GuestAction = action) -> ServiceResponse:
-            return await _run(call, action)
-
-        hass.services.async_register(
-            DOMAIN,
-            service,
-            handler,
-            schema=STOP_VM_SCHEMA if action == "stop" else VM_ACTION_SCHEMA,
-            supports_response=SupportsResponse.OPTIONAL,
-        )
+    async_register_actions(
+        hass,
+        ACTIONS,
+        _run,
+        lambda action: STOP_VM_SCHEMA if action == "stop" else VM_ACTION_SCHEMA,
+    )
