@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, override
 
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_utc_time
@@ -25,6 +24,7 @@ from ...clients.truenas.backups import (
     DatasetUsage,
     ReplicationTask,
 )
+from ..device_entity import server_device
 from ..entity import NasDeviceEntity, async_add_for_each
 from ..identifiers import dataset_identifier, pool_identifier, task_identifier
 from .coordinator import BackupCoordinator, Task, TaskKey, TaskKind
@@ -108,14 +108,14 @@ class BackupTaskEntity(NasDeviceEntity[BackupCoordinator]):
             coordinator,
             description,
             f"{kind}_{task_id}",
-            DeviceInfo(
-                identifiers={task_identifier(entry, kind, task_id)},
+            server_device(
+                entry,
+                task_identifier(entry, kind, task_id),
+                UI_PATHS[kind],
                 translation_key=translation_key,
                 translation_placeholders=placeholders,
                 manufacturer="iXsystems",
                 model=TASK_MODELS[kind],
-                via_device_id=entry.runtime_data.system_device_id,
-                configuration_url=f"{entry.runtime_data.client.base_url}{UI_PATHS[kind]}",
             ),
         )
 
@@ -145,21 +145,17 @@ class DatasetEntity(NasDeviceEntity[BackupCoordinator]):
         pool_device = registry.async_get_device_by_identifier(
             pool_identifier(entry, pool), entry.entry_id
         )
-        super().__init__(
-            coordinator,
-            description,
-            f"dataset_{dataset}",
-            DeviceInfo(
-                identifiers={dataset_identifier(entry, dataset)},
-                name=dataset,
-                manufacturer="OpenZFS",
-                model="ZFS dataset",
-                via_device_id=(
-                    pool_device.id if pool_device else entry.runtime_data.system_device_id
-                ),
-                configuration_url=f"{entry.runtime_data.client.base_url}/ui/datasets",
-            ),
+        device = server_device(
+            entry,
+            dataset_identifier(entry, dataset),
+            "/ui/datasets",
+            name=dataset,
+            manufacturer="OpenZFS",
+            model="ZFS dataset",
         )
+        if pool_device is not None:
+            device["via_device_id"] = pool_device.id
+        super().__init__(coordinator, description, f"dataset_{dataset}", device)
 
     @property
     def info(self) -> DatasetSnapshots:

@@ -13,7 +13,6 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory, UnitOfInformation, UnitOfTemperature, UnitOfTime
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...clients.truenas import POOL_STATUSES, Vdev
@@ -25,8 +24,9 @@ from ...sensor_descriptions import (
     diagnostic_sensor,
     enum_sensor,
 )
-from ..entity import NasDeviceEntity, async_add_per_key
-from ..identifiers import disk_identifier, pool_identifier
+from ..device_entity import KeyedEntity
+from ..entity import async_add_per_key
+from ..identifiers import pool_identifier
 from .coordinator import DiskCoordinator, DiskData
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ def async_setup_disk_sensors(
     )
 
 
-class DiskEntity(NasDeviceEntity[DiskCoordinator]):
+class DiskEntity(KeyedEntity[DiskCoordinator, str]):
     """An entity of one disk's device (under its pool's device, or the system's)."""
 
     def __init__(
@@ -165,7 +165,6 @@ class DiskEntity(NasDeviceEntity[DiskCoordinator]):
     ) -> None:
         """Attach to the disk's device."""
         entry = coordinator.config_entry
-        self.disk_name = name
         disk = coordinator.data.disks[name]
         via = entry.runtime_data.system_device_id
         if disk.pool is not None and disk.pool in entry.runtime_data.coordinator.data.pools:
@@ -180,17 +179,15 @@ class DiskEntity(NasDeviceEntity[DiskCoordinator]):
         super().__init__(
             coordinator,
             description,
+            name,
             f"disk_{name}",
-            DeviceInfo(
-                identifiers={disk_identifier(entry, name)},
-                translation_key="disk",
-                translation_placeholders={"name": name},
-                manufacturer=(disk.model or "").split(" ", 1)[0] or None,
-                model=disk.model,
-                serial_number=disk.serial or None,
-                via_device_id=via,
-                configuration_url=f"{entry.runtime_data.client.base_url}/ui/storage/disks",
-            ),
+            "/ui/storage/disks",
+            translation_key="disk",
+            translation_placeholders={"name": name},
+            manufacturer=(disk.model or "").split(" ", 1)[0] or None,
+            model=disk.model,
+            serial_number=disk.serial or None,
+            via_device_id=via,
         )
 
     @override
@@ -203,20 +200,16 @@ class DiskEntity(NasDeviceEntity[DiskCoordinator]):
     def view(self) -> DiskView:
         """The disk and where it sits in the pool topology."""
         data = self.coordinator.data
-        disk = data.disks[self.disk_name]
+        disk = data.disks[self.key]
         pools = self.coordinator.config_entry.runtime_data.coordinator.data
         for pool in pools.pools.values():
             for vdevs in pool.topology.values():
                 for vdev in vdevs:
                     for leaf in vdev.leaves():
-                        if leaf.disk == self.disk_name:
+                        if leaf.disk == self.key:
                             group = None if vdev.is_leaf else vdev.name
-                            return DiskView(self.disk_name, disk, data, pool.name, group, leaf)
-        return DiskView(self.disk_name, disk, data, disk.pool, None, None)
-
-    @override
-    def present(self) -> bool:
-        return self.disk_name in self.coordinator.data.disks
+                            return DiskView(self.key, disk, data, pool.name, group, leaf)
+        return DiskView(self.key, disk, data, disk.pool, None, None)
 
 
 class DiskSensor(DiskEntity, SensorEntity):

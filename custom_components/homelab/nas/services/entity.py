@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, override
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import EntityCategory
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...clients.truenas.devices import Service
-from ..entity import NasDeviceEntity, async_add_per_key
-from ..identifiers import service_identifier
+from ..device_entity import KeyedEntity
+from ..entity import async_add_per_key
 from .coordinator import ServiceCoordinator
 
 if TYPE_CHECKING:
@@ -41,38 +40,29 @@ SWITCH = SwitchEntityDescription(
 )
 
 
-class ServiceEntity(NasDeviceEntity[ServiceCoordinator]):
+class ServiceEntity(KeyedEntity[ServiceCoordinator, str]):
     """An entity of one system service's device (under the system device)."""
 
     def __init__(
         self, coordinator: ServiceCoordinator, description: EntityDescription, name: str
     ) -> None:
         """Attach to the service's device."""
-        entry = coordinator.config_entry
-        self.service_name = name
         super().__init__(
             coordinator,
             description,
+            name,
             f"service_{name}",
-            DeviceInfo(
-                identifiers={service_identifier(entry, name)},
-                translation_key="service",
-                translation_placeholders={"name": SERVICE_NAMES.get(name, name)},
-                manufacturer="iXsystems",
-                model="System service",
-                via_device_id=entry.runtime_data.system_device_id,
-                configuration_url=f"{entry.runtime_data.client.base_url}/ui/system/services",
-            ),
+            "/ui/system/services",
+            translation_key="service",
+            translation_placeholders={"name": SERVICE_NAMES.get(name, name)},
+            manufacturer="iXsystems",
+            model="System service",
         )
 
     @property
     def service(self) -> Service:
         """The service's latest data (only read while available)."""
-        return self.coordinator.data[self.service_name]
-
-    @override
-    def present(self) -> bool:
-        return self.service_name in self.coordinator.data
+        return self.coordinator.data[self.key]
 
 
 class ServiceRunning(ServiceEntity, BinarySensorEntity):
@@ -94,11 +84,11 @@ class ServiceSwitch(ServiceEntity, SwitchEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Start the service."""
-        await self.coordinator.async_control(self.service_name, "START")
+        await self.coordinator.async_control(self.key, "START")
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Stop the service."""
-        await self.coordinator.async_control(self.service_name, "STOP")
+        await self.coordinator.async_control(self.key, "STOP")
 
 
 def async_setup_service_binary_sensors(

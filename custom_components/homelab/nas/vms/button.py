@@ -10,8 +10,9 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.components.button.const import ButtonDeviceClass
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from ..entity import async_add_per_key
 from .coordinator import GuestCoordinator, GuestKey
-from .entity import GuestEntity, async_add_per_guest
+from .entity import GuestEntity
 
 if TYPE_CHECKING:
     from ..runtime import TrueNASConfigEntry
@@ -42,10 +43,12 @@ def async_setup_vm_buttons(
     entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """Restart (not for 26's containers, which have none) and power off, for every guest."""
-    async_add_per_guest(
+    guests = entry.runtime_data.vms
+    async_add_per_key(
         entry,
         async_add_entities,
-        lambda guests, key: (
+        guests,
+        lambda key: (
             GuestButton(guests, d, key)
             for d in (RESTART, FORCE_STOP)
             if not (d is RESTART and key[0] == "container")

@@ -17,8 +17,9 @@ from ...sensor_descriptions import (
     diagnostic_sensor,
     enum_sensor,
 )
-from .coordinator import GuestCoordinator, GuestKey
-from .entity import GuestEntity, async_add_per_guest
+from ..entity import async_add_per_key
+from .coordinator import GuestKey
+from .entity import GuestEntity
 
 if TYPE_CHECKING:
     from ..runtime import TrueNASConfigEntry
@@ -55,15 +56,17 @@ def async_setup_vm_sensors(
 ) -> None:
     """The sensors of every VM and container (CPU and memory only where the API gives them)."""
 
-    def make(coordinator: GuestCoordinator, key: GuestKey) -> Iterator[GuestSensor]:
-        guest = coordinator.data[key]
+    guests = entry.runtime_data.vms
+
+    def make(key: GuestKey) -> Iterator[GuestSensor]:
+        guest = guests.data[key]
         return (
-            GuestSensor(coordinator, d, key)
+            GuestSensor(guests, d, key)
             for d in GUEST_SENSORS
             if d.key == "state" or d.value_fn(guest) is not None
         )
 
-    async_add_per_guest(entry, async_add_entities, make)
+    async_add_per_key(entry, async_add_entities, guests, make)
 
 
 class GuestSensor(GuestEntity, SensorEntity):

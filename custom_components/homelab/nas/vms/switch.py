@@ -8,7 +8,8 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.const import EntityCategory
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import GuestEntity, async_add_per_guest
+from ..entity import async_add_per_key
+from .entity import GuestEntity
 
 if TYPE_CHECKING:
     from ..runtime import TrueNASConfigEntry
@@ -23,8 +24,9 @@ def async_setup_vm_switches(
     entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """A start/stop switch for every VM and container."""
-    async_add_per_guest(
-        entry, async_add_entities, lambda guests, key: [GuestSwitch(guests, GUEST_SWITCH, key)]
+    guests = entry.runtime_data.vms
+    async_add_per_key(
+        entry, async_add_entities, guests, lambda key: [GuestSwitch(guests, GUEST_SWITCH, key)]
     )
 
 
