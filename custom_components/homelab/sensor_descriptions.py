@@ -2,8 +2,9 @@
 
 Every platform describes a sensor as a `ValueSensorDescription` over what its entity reads (a
 pool, a disk view, a backup coordinator and a task). The factories name the shapes that recur
-across platforms (an enum, a timestamp, a diagnostic value, a measurement, a size in bytes),
-so that a table lists only what differs; `translation_key` defaults to the key.
+across platforms (an enum, a timestamp, a diagnostic value, a measurement, a progress, a data
+size), so that a table lists only what differs; `translation_key` defaults to the key. Platforms
+import the module as `describe`: `describe.enum("state", STATE_OPTIONS, state_of)`.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def _category(diagnostic: bool) -> EntityCategory | None:
     return EntityCategory.DIAGNOSTIC if diagnostic else None
 
 
-def enum_sensor[*SourceTs](
+def enum[*SourceTs](
     key: str,
     options: list[str],
     value_fn: Callable[[*SourceTs], str | None],
@@ -50,7 +51,7 @@ def enum_sensor[*SourceTs](
     )
 
 
-def timestamp_sensor[*SourceTs](
+def timestamp[*SourceTs](
     key: str,
     value_fn: Callable[[*SourceTs], datetime | None],
     *,
@@ -67,7 +68,7 @@ def timestamp_sensor[*SourceTs](
     )
 
 
-def diagnostic_sensor[*SourceTs](
+def diagnostic[*SourceTs](
     key: str,
     value_fn: Callable[[*SourceTs], SensorValue],
     *,
@@ -82,11 +83,12 @@ def diagnostic_sensor[*SourceTs](
     )
 
 
-def measurement_sensor[*SourceTs](
+def measurement[*SourceTs](
     key: str,
     value_fn: Callable[[*SourceTs], float | int | None],
     *,
     translation_key: str | None = None,
+    device_class: SensorDeviceClass | None = None,
     unit: str | None = None,
     precision: int | None = None,
     diagnostic: bool = False,
@@ -96,6 +98,7 @@ def measurement_sensor[*SourceTs](
     return ValueSensorDescription(
         key=key,
         translation_key=translation_key or key,
+        device_class=device_class,
         native_unit_of_measurement=unit,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=precision,
@@ -105,7 +108,7 @@ def measurement_sensor[*SourceTs](
     )
 
 
-def progress_sensor[*SourceTs](
+def progress[*SourceTs](
     key: str,
     value_fn: Callable[[*SourceTs], float | None],
     *,
@@ -122,7 +125,7 @@ def progress_sensor[*SourceTs](
     )
 
 
-def bytes_sensor[*SourceTs](
+def data_size[*SourceTs](
     key: str,
     value_fn: Callable[[*SourceTs], int | None],
     *,

@@ -9,21 +9,13 @@ from homeassistant.const import PERCENTAGE, Platform, UnitOfInformation
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .. import sensor_descriptions as describe
 from ..clients.truenas import POOL_STATUSES, Pool
 from ..probes.entity import async_setup_probe_sensors
-from ..sensor_descriptions import (
-    SensorValue,
-    ValueSensorDescription,
-    bytes_sensor,
-    diagnostic_sensor,
-    enum_sensor,
-    measurement_sensor,
-    progress_sensor,
-    timestamp_sensor,
-)
+from ..sensor_descriptions import SensorValue, ValueSensorDescription
 from .apps.entities import async_add_app_entities
 from .backups.sensor import async_setup_backup_sensors
-from .coordinator import TrueNASCoordinator, TrueNASData
+from .coordinator import TrueNASData
 from .disks.sensor import async_setup_disk_sensors
 from .entity import PoolEntity, TrueNASEntity, async_add_per_pool
 from .runtime import TrueNASConfigEntry
@@ -64,38 +56,40 @@ type PoolSensorDescription = ValueSensorDescription[Pool]
 type SystemSensorDescription = ValueSensorDescription[TrueNASData]
 
 POOL_SENSORS: tuple[PoolSensorDescription, ...] = (
-    enum_sensor("status", POOL_STATUS_OPTIONS, pool_status, translation_key="pool_status"),
-    measurement_sensor(
+    describe.enum("status", POOL_STATUS_OPTIONS, pool_status, translation_key="pool_status"),
+    describe.measurement(
         "used_percent", lambda pool: pool.used_percent, unit=PERCENTAGE, precision=1
     ),
-    bytes_sensor(
+    describe.data_size(
         "allocated", lambda pool: pool.allocated, shown_in=UnitOfInformation.TERABYTES, precision=2
     ),
-    bytes_sensor("free", lambda pool: pool.free, shown_in=UnitOfInformation.TERABYTES, precision=2),
-    measurement_sensor(
+    describe.data_size(
+        "free", lambda pool: pool.free, shown_in=UnitOfInformation.TERABYTES, precision=2
+    ),
+    describe.measurement(
         "fragmentation", lambda pool: pool.fragmentation, unit=PERCENTAGE, diagnostic=True
     ),
-    timestamp_sensor("last_scrub", last_scrub),
-    enum_sensor("scan_state", SCAN_STATE_OPTIONS, scan_state),
-    progress_sensor(
+    describe.timestamp("last_scrub", last_scrub),
+    describe.enum("scan_state", SCAN_STATE_OPTIONS, scan_state),
+    describe.progress(
         "scan_progress",
         lambda pool: pool.scan.percentage if pool.scan else None,
         precision=1,
     ),
-    measurement_sensor(
+    describe.measurement(
         "scrub_errors", lambda pool: pool.scan.errors if pool.scan else 0, diagnostic=True
     ),
-    measurement_sensor("read_errors", lambda pool: pool.read_errors, diagnostic=True),
-    measurement_sensor("write_errors", lambda pool: pool.write_errors, diagnostic=True),
-    measurement_sensor("checksum_errors", lambda pool: pool.checksum_errors, diagnostic=True),
-    measurement_sensor("disks_not_online", lambda pool: pool.disks_not_online),
+    describe.measurement("read_errors", lambda pool: pool.read_errors, diagnostic=True),
+    describe.measurement("write_errors", lambda pool: pool.write_errors, diagnostic=True),
+    describe.measurement("checksum_errors", lambda pool: pool.checksum_errors, diagnostic=True),
+    describe.measurement("disks_not_online", lambda pool: pool.disks_not_online),
 )
 
 SYSTEM_SENSORS: tuple[SystemSensorDescription, ...] = (
-    diagnostic_sensor("version", lambda data: data.system.version),
-    timestamp_sensor("boot_time", lambda data: data.system.boottime, diagnostic=True),
-    measurement_sensor("active_alerts", lambda data: len(data.active_alerts)),
-    measurement_sensor(
+    describe.diagnostic("version", lambda data: data.system.version),
+    describe.timestamp("boot_time", lambda data: data.system.boottime, diagnostic=True),
+    describe.measurement("active_alerts", lambda data: len(data.active_alerts)),
+    describe.measurement(
         "critical_alerts",
         lambda data: sum(1 for alert in data.active_alerts if alert.is_critical),
     ),
@@ -108,8 +102,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """System sensors now; pool sensors for every pool, including pools that appear later."""
-    coordinator = entry.runtime_data.coordinator
-    async_add_entities(SystemSensor(coordinator, description) for description in SYSTEM_SENSORS)
+    async_add_entities(SystemSensor(entry.runtime_data.coordinator, d) for d in SYSTEM_SENSORS)
     async_add_per_pool(
         entry,
         async_add_entities,
@@ -128,12 +121,6 @@ class SystemSensor(TrueNASEntity, SensorEntity):
 
     entity_description: SystemSensorDescription
 
-    def __init__(
-        self, coordinator: TrueNASCoordinator, description: SystemSensorDescription
-    ) -> None:
-        """Keep the typed description."""
-        super().__init__(coordinator, description)
-
     @property
     def native_value(self) -> SensorValue:
         """Read the value from the latest data."""
@@ -144,12 +131,6 @@ class PoolSensor(PoolEntity, SensorEntity):
     """A sensor of one pool."""
 
     entity_description: PoolSensorDescription
-
-    def __init__(
-        self, coordinator: TrueNASCoordinator, description: PoolSensorDescription, pool: str
-    ) -> None:
-        """Keep the typed description."""
-        super().__init__(coordinator, description, pool)
 
     @property
     def native_value(self) -> SensorValue:

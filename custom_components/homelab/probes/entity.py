@@ -7,43 +7,38 @@ from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
-from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity
 from homeassistant.const import UnitOfTime
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .. import sensor_descriptions as describe
 from ..clients.httpprobe import ProbeResult
 from ..const import DOMAIN
 from ..redact import public_url
-from ..sensor_descriptions import (
-    SensorValue,
-    ValueSensorDescription,
-    diagnostic_sensor,
-    timestamp_sensor,
-)
+from ..sensor_descriptions import SensorValue, ValueSensorDescription
 from .coordinator import ProbeCoordinator
 
 type ProbeSensorDescription = ValueSensorDescription[ProbeResult]
 
 PROBE_SENSORS: tuple[ProbeSensorDescription, ...] = (
-    ValueSensorDescription(
-        key="response_time",
+    describe.measurement(
+        "response_time",
+        lambda result: result.response_time_ms,
         translation_key="probe_response_time",
         device_class=SensorDeviceClass.DURATION,
-        native_unit_of_measurement=UnitOfTime.MILLISECONDS,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
-        value_fn=lambda result: result.response_time_ms,
+        unit=UnitOfTime.MILLISECONDS,
+        precision=0,
     ),
-    diagnostic_sensor(
+    describe.diagnostic(
         "http_status", lambda result: result.status, translation_key="probe_http_status"
     ),
 )
 # Only a probe of an https:// URL has a certificate.
 HTTPS_SENSORS: tuple[ProbeSensorDescription, ...] = (
-    timestamp_sensor(
+    describe.timestamp(
         "cert_expiry",
         lambda result: result.cert_expiry,
         translation_key="probe_cert_expiry",

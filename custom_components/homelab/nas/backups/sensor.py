@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from homeassistant.components.sensor import SensorEntity
 from homeassistant.const import UnitOfInformation
 from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from ... import sensor_descriptions as describe
 from ...clients.truenas.backups import (
     JOB_STATES,
     REPLICATION_STATES,
@@ -17,16 +20,7 @@ from ...clients.truenas.backups import (
     ReplicationTask,
     SnapshotTask,
 )
-from ...sensor_descriptions import (
-    SensorValue,
-    ValueSensorDescription,
-    bytes_sensor,
-    diagnostic_sensor,
-    enum_sensor,
-    measurement_sensor,
-    progress_sensor,
-    timestamp_sensor,
-)
+from ...sensor_descriptions import SensorValue, ValueSensorDescription
 from ..runtime import TrueNASConfigEntry
 from .coordinator import BackupCoordinator, TaskKey, TaskKind
 from .entity import BackupTaskEntity, DatasetEntity, async_add_per_dataset, async_add_per_task
@@ -94,55 +88,57 @@ type DatasetUsageSensorDescription = ValueSensorDescription[DatasetUsage]
 
 
 SNAPSHOT_TASK_SENSORS: tuple[SnapshotTaskSensorDescription, ...] = (
-    timestamp_sensor("last_snapshot", lambda _c, task: task.last_run),
-    diagnostic_sensor("last_snapshot_name", lambda _c, task: _text(task.last_snapshot)),
-    enum_sensor(
+    describe.timestamp("last_snapshot", lambda _c, task: task.last_run),
+    describe.diagnostic("last_snapshot_name", lambda _c, task: _text(task.last_snapshot)),
+    describe.enum(
         "state",
         SNAPSHOT_TASK_STATE_OPTIONS,
         lambda _c, task: _option(task.state, SNAPSHOT_TASK_STATE_OPTIONS),
         translation_key="snapshot_task_state",
     ),
-    diagnostic_sensor(
+    describe.diagnostic(
         "last_error", lambda _c, task: _text(task.error), translation_key="backup_last_error"
     ),
 )
 
 REPLICATION_SENSORS: tuple[ReplicationSensorDescription, ...] = (
-    enum_sensor(
+    describe.enum(
         "state",
         REPLICATION_STATE_OPTIONS,
         replication_state,
         translation_key="replication_state",
     ),
-    timestamp_sensor("last_run", lambda _c, task: task.last_run, translation_key="backup_last_run"),
-    progress_sensor(
+    describe.timestamp(
+        "last_run", lambda _c, task: task.last_run, translation_key="backup_last_run"
+    ),
+    describe.progress(
         "progress", replication_progress, translation_key="backup_progress", precision=0
     ),
-    bytes_sensor(
+    describe.data_size(
         "bytes_sent",
         lambda coordinator, task: coordinator.bytes_sent.get(task.id),
         shown_in=UnitOfInformation.GIBIBYTES,
         precision=2,
         measured=False,
     ),
-    diagnostic_sensor(
+    describe.diagnostic(
         "last_error", lambda _c, task: _text(task.error), translation_key="backup_last_error"
     ),
 )
 
 CLOUD_SYNC_SENSORS: tuple[CloudSyncSensorDescription, ...] = (
-    enum_sensor(
+    describe.enum(
         "state", CLOUD_SYNC_STATE_OPTIONS, cloud_sync_state, translation_key="cloud_sync_state"
     ),
-    timestamp_sensor(
+    describe.timestamp(
         "last_run",
         lambda _c, task: task.job.time_finished if task.job else None,
         translation_key="backup_last_run",
     ),
-    progress_sensor(
+    describe.progress(
         "progress", cloud_sync_progress, translation_key="backup_progress", precision=0
     ),
-    diagnostic_sensor(
+    describe.diagnostic(
         "last_error",
         lambda _c, task: _text(task.job.error if task.job else None),
         translation_key="backup_last_error",
@@ -150,34 +146,33 @@ CLOUD_SYNC_SENSORS: tuple[CloudSyncSensorDescription, ...] = (
 )
 
 DATASET_SENSORS: tuple[DatasetSensorDescription, ...] = (
-    timestamp_sensor("newest_snapshot", lambda info: info.newest.created if info.newest else None),
-    measurement_sensor("snapshot_count", lambda info: info.count),
+    describe.timestamp(
+        "newest_snapshot", lambda info: info.newest.created if info.newest else None
+    ),
+    describe.measurement("snapshot_count", lambda info: info.count),
 )
 
+
+def _dataset_space(
+    key: str, value_fn: Callable[[DatasetUsage], int | None], *, measured: bool = True
+) -> DatasetUsageSensorDescription:
+    """Bytes of a dataset's space, shown in GiB."""
+    return describe.data_size(
+        key,
+        value_fn,
+        translation_key=f"dataset_{key}",
+        shown_in=UnitOfInformation.GIBIBYTES,
+        precision=2,
+        measured=measured,
+    )
+
+
 DATASET_USAGE_SENSORS: tuple[DatasetUsageSensorDescription, ...] = (
-    bytes_sensor(
-        "used",
-        lambda usage: usage.used,
-        translation_key="dataset_used",
-        shown_in=UnitOfInformation.GIBIBYTES,
-        precision=2,
-    ),
-    bytes_sensor(
-        "available",
-        lambda usage: usage.available,
-        translation_key="dataset_available",
-        shown_in=UnitOfInformation.GIBIBYTES,
-        precision=2,
-    ),
-    bytes_sensor(
-        "quota",
-        lambda usage: usage.quota,
-        translation_key="dataset_quota",
-        shown_in=UnitOfInformation.GIBIBYTES,
-        precision=2,
-        measured=False,
-    ),
-    measurement_sensor(
+    _dataset_space("used", lambda usage: usage.used),
+    _dataset_space("available", lambda usage: usage.available),
+    # A quota is set, not measured: no statistics.
+    _dataset_space("quota", lambda usage: usage.quota, measured=False),
+    describe.measurement(
         "compression_ratio",
         lambda usage: usage.compressratio,
         translation_key="dataset_compression_ratio",
@@ -197,10 +192,10 @@ def async_setup_backup_sensors(
 
 def _task_sensors(backups: BackupCoordinator, key: TaskKey) -> list[SensorEntity]:
     if key[0] is TaskKind.SNAPSHOT:
-        return [SnapshotTaskSensor(backups, d, key) for d in SNAPSHOT_TASK_SENSORS]
+        return [TaskSensor(backups, d, key, SnapshotTask) for d in SNAPSHOT_TASK_SENSORS]
     if key[0] is TaskKind.REPLICATION:
-        return [ReplicationSensor(backups, d, key) for d in REPLICATION_SENSORS]
-    return [CloudSyncSensor(backups, d, key) for d in CLOUD_SYNC_SENSORS]
+        return [TaskSensor(backups, d, key, ReplicationTask) for d in REPLICATION_SENSORS]
+    return [TaskSensor(backups, d, key, CloudSyncTask) for d in CLOUD_SYNC_SENSORS]
 
 
 def _dataset_sensors(backups: BackupCoordinator, name: str) -> list[SensorEntity]:
@@ -215,42 +210,29 @@ def _dataset_sensors(backups: BackupCoordinator, name: str) -> list[SensorEntity
     return sensors
 
 
-class SnapshotTaskSensor(BackupTaskEntity, SensorEntity):
-    """A sensor of a periodic snapshot task."""
+class TaskSensor[TaskT: (SnapshotTask, ReplicationTask, CloudSyncTask)](
+    BackupTaskEntity, SensorEntity
+):
+    """A sensor of a backup task, whose description reads the task as a `TaskT`."""
 
-    entity_description: SnapshotTaskSensorDescription
+    entity_description: ValueSensorDescription[BackupCoordinator, TaskT]
 
-    @property
-    def native_value(self) -> SensorValue:
-        """Read the value from the task's latest data."""
-        task = self.task
-        assert isinstance(task, SnapshotTask)  # noqa: S101 - by construction
-        return self.entity_description.value_fn(self.coordinator, task)
-
-
-class ReplicationSensor(BackupTaskEntity, SensorEntity):
-    """A sensor of a replication task."""
-
-    entity_description: ReplicationSensorDescription
-
-    @property
-    def native_value(self) -> SensorValue:
-        """Read the value from the task's latest data and its live job."""
-        task = self.task
-        assert isinstance(task, ReplicationTask)  # noqa: S101 - by construction
-        return self.entity_description.value_fn(self.coordinator, task)
-
-
-class CloudSyncSensor(BackupTaskEntity, SensorEntity):
-    """A sensor of a cloud sync task."""
-
-    entity_description: CloudSyncSensorDescription
+    def __init__(
+        self,
+        coordinator: BackupCoordinator,
+        description: ValueSensorDescription[BackupCoordinator, TaskT],
+        key: TaskKey,
+        task_type: type[TaskT],
+    ) -> None:
+        """One sensor of the task `key`, which is a `task_type`."""
+        super().__init__(coordinator, description, key)
+        self.task_type: type[TaskT] = task_type
 
     @property
     def native_value(self) -> SensorValue:
-        """Read the value from the task's latest data and its live job."""
+        """Read the value from the task's latest data (and its live job)."""
         task = self.task
-        assert isinstance(task, CloudSyncTask)  # noqa: S101 - by construction
+        assert isinstance(task, self.task_type)  # noqa: S101 - by construction
         return self.entity_description.value_fn(self.coordinator, task)
 
 

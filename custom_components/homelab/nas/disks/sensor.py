@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, override
 
-from homeassistant.components.sensor import (
-    SensorDeviceClass,
-    SensorEntity,
-    SensorEntityDescription,
-    SensorStateClass,
-)
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
 from homeassistant.const import EntityCategory, UnitOfInformation, UnitOfTemperature, UnitOfTime
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from ... import sensor_descriptions as describe
 from ...clients.truenas import POOL_STATUSES, Vdev
 from ...clients.truenas.devices import Disk
-from ...sensor_descriptions import (
-    SensorValue,
-    ValueSensorDescription,
-    bytes_sensor,
-    diagnostic_sensor,
-    enum_sensor,
-)
+from ...sensor_descriptions import SensorValue, ValueSensorDescription
 from ..device_entity import KeyedEntity
 from ..entity import async_add_per_key
 from ..identifiers import pool_identifier
@@ -70,10 +61,10 @@ def _smart_hours(view: DiskView) -> int | None:
 
 
 DISK_SENSORS: tuple[DiskSensorDescription, ...] = (
-    enum_sensor("state", DISK_STATE_OPTIONS, _state, translation_key="disk_state"),
-    diagnostic_sensor("vdev", lambda view: view.vdev, translation_key="disk_vdev"),
-    diagnostic_sensor("pool", lambda view: view.pool, translation_key="disk_pool"),
-    bytes_sensor(
+    describe.enum("state", DISK_STATE_OPTIONS, _state, translation_key="disk_state"),
+    describe.diagnostic("vdev", lambda view: view.vdev, translation_key="disk_vdev"),
+    describe.diagnostic("pool", lambda view: view.pool, translation_key="disk_pool"),
+    describe.data_size(
         "size",
         lambda view: view.disk.size,
         translation_key="disk_size",
@@ -85,7 +76,7 @@ DISK_SENSORS: tuple[DiskSensorDescription, ...] = (
 )
 # 25.04 only: SMART test results left the API in 25.10.
 SMART_SENSORS: tuple[DiskSensorDescription, ...] = (
-    enum_sensor(
+    describe.enum(
         "smart_last_test",
         SMART_STATUS_OPTIONS,
         _smart_status,
@@ -100,34 +91,35 @@ SMART_SENSORS: tuple[DiskSensorDescription, ...] = (
         value_fn=_smart_hours,
     ),
 )
-# Diagnostic: Home Assistant exposes temperature sensors to voice assistants by default.
-_TEMPERATURE = {
-    "entity_category": EntityCategory.DIAGNOSTIC,
-    "device_class": SensorDeviceClass.TEMPERATURE,
-    "native_unit_of_measurement": UnitOfTemperature.CELSIUS,
-    "state_class": SensorStateClass.MEASUREMENT,
-}
+
+
+def _temperature(
+    key: str, value_fn: Callable[[DiskView], float | None], *, precision: int | None = None
+) -> DiskSensorDescription:
+    # Diagnostic: Home Assistant exposes temperature sensors to voice assistants by default.
+    return describe.measurement(
+        key,
+        value_fn,
+        translation_key=f"disk_{key}",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        unit=UnitOfTemperature.CELSIUS,
+        precision=precision,
+        diagnostic=True,
+    )
+
+
 # 25.04: a live, standby-safe read (a sleeping disk reads as unknown).
-LIVE_TEMPERATURE: DiskSensorDescription = ValueSensorDescription(
-    key="temperature",
-    translation_key="disk_temperature",
-    value_fn=lambda view: view.data.temperatures.get(view.name),
-    **_TEMPERATURE,  # type: ignore[arg-type]
-)
+LIVE_TEMPERATURE = _temperature("temperature", lambda view: view.data.temperatures.get(view.name))
 # 25.10+: no live read spares a sleeping disk; the last day from the reporting history.
 HISTORY_TEMPERATURES: tuple[DiskSensorDescription, ...] = (
-    ValueSensorDescription(
-        key="temperature_max",
-        translation_key="disk_temperature_max",
-        value_fn=lambda view: h.max if (h := view.data.history.get(view.name)) else None,
-        **_TEMPERATURE,  # type: ignore[arg-type]
+    _temperature(
+        "temperature_max",
+        lambda view: h.max if (h := view.data.history.get(view.name)) else None,
     ),
-    ValueSensorDescription(
-        key="temperature_avg",
-        translation_key="disk_temperature_avg",
-        suggested_display_precision=1,
-        value_fn=lambda view: h.avg if (h := view.data.history.get(view.name)) else None,
-        **_TEMPERATURE,  # type: ignore[arg-type]
+    _temperature(
+        "temperature_avg",
+        lambda view: h.avg if (h := view.data.history.get(view.name)) else None,
+        precision=1,
     ),
 )
 

@@ -23,7 +23,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from ...clients.truenas import TrueNASCallError, TrueNASError
 from ...clients.truenas.system import UPDATE_JOB_METHODS, TrueNASSystem
 from ...const import DOMAIN, LOGGER
-from ..coordinator import TrueNASCoordinator
 from ..entity import TrueNASEntity
 from ..server_coordinator import action_failed, cannot_connect
 
@@ -143,12 +142,6 @@ class PowerButton(TrueNASEntity, ButtonEntity):
     """Reboot or shut down the NAS (refused while busy; the actions have `force`)."""
 
     entity_description: PowerButtonDescription
-
-    def __init__(
-        self, coordinator: TrueNASCoordinator, description: PowerButtonDescription
-    ) -> None:
-        """Keep the typed description."""
-        super().__init__(coordinator, description)
 
     async def async_press(self) -> None:
         """Start the job."""

@@ -10,19 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from homeassistant.components.sensor import (
-    SensorDeviceClass,
-    SensorEntity,
-    SensorEntityDescription,
-    SensorStateClass,
-)
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTemperature
 from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from ... import sensor_descriptions as describe
 from ...clients.truenas import SystemInfo
 from ...clients.truenas.system import InterfaceRates, RealtimeStats
-from ...sensor_descriptions import SensorValue, ValueSensorDescription, measurement_sensor
+from ...sensor_descriptions import SensorValue, ValueSensorDescription
 from ...sensor_units import BYTES_GIB, RATE_KIB
 from ..coordinator import TrueNASCoordinator
 from ..entity import TrueNASEntity, async_add_for_each
@@ -55,23 +51,21 @@ def _memory(
 
 
 LIVE_SENSORS: tuple[LiveSensorDescription, ...] = (
-    measurement_sensor("cpu_usage", lambda stats: stats.cpu_usage, unit=PERCENTAGE, precision=1),
-    ValueSensorDescription(
-        key="cpu_temperature",
-        translation_key="cpu_temperature",
+    describe.measurement("cpu_usage", lambda stats: stats.cpu_usage, unit=PERCENTAGE, precision=1),
+    describe.measurement(
+        "cpu_temperature",
+        lambda stats: stats.cpu_temperature,
         device_class=SensorDeviceClass.TEMPERATURE,
+        unit=UnitOfTemperature.CELSIUS,
+        precision=0,
         # Diagnostic: a machine's health, not a room's temperature. Home Assistant exposes
         # temperature sensors to voice assistants by default, and with it the NAS's device.
-        entity_category=EntityCategory.DIAGNOSTIC,
-        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
-        value_fn=lambda stats: stats.cpu_temperature,
+        diagnostic=True,
     ),
     _memory("memory_used", lambda stats: stats.memory_used, enabled_default=True),
     _memory("memory_free", lambda stats: stats.memory_available, enabled_default=False),
     _memory("arc_size", lambda stats: stats.arc_size, enabled_default=False),
-    measurement_sensor(
+    describe.measurement(
         "arc_hit_ratio",
         lambda stats: stats.arc_hit_ratio,
         unit=PERCENTAGE,
@@ -82,29 +76,29 @@ LIVE_SENSORS: tuple[LiveSensorDescription, ...] = (
 
 # The 1-minute load on by default; the 5- and 15-minute ones opt-in.
 LOAD_SENSORS: tuple[LoadSensorDescription, ...] = (
-    measurement_sensor("load_1m", _load(0), precision=2),
-    measurement_sensor("load_5m", _load(1), precision=2, enabled_default=False),
-    measurement_sensor("load_15m", _load(2), precision=2, enabled_default=False),
+    describe.measurement("load_1m", _load(0), precision=2),
+    describe.measurement("load_5m", _load(1), precision=2, enabled_default=False),
+    describe.measurement("load_15m", _load(2), precision=2, enabled_default=False),
 )
 
+
+def _interface_rate(
+    key: str, value_fn: Callable[[InterfaceRates], float | None]
+) -> InterfaceSensorDescription:
+    # Rates change at every sample; opt-in keeps the recorder small (as app rates).
+    return ValueSensorDescription(
+        key=key,
+        translation_key=f"interface_{key}",
+        entity_registry_enabled_default=False,
+        **RATE_KIB,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=value_fn,
+    )
+
+
 INTERFACE_SENSORS: tuple[InterfaceSensorDescription, ...] = (
-    ValueSensorDescription(
-        key="rx",
-        translation_key="interface_rx",
-        # Rates change at every sample; opt-in keeps the recorder small (as app rates).
-        entity_registry_enabled_default=False,
-        **RATE_KIB,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda rates: rates.received_bytes_rate,
-    ),
-    ValueSensorDescription(
-        key="tx",
-        translation_key="interface_tx",
-        entity_registry_enabled_default=False,
-        **RATE_KIB,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda rates: rates.sent_bytes_rate,
-    ),
+    _interface_rate("rx", lambda rates: rates.received_bytes_rate),
+    _interface_rate("tx", lambda rates: rates.sent_bytes_rate),
 )
 
 

@@ -9,14 +9,9 @@ from homeassistant.components.sensor import SensorEntity
 from homeassistant.const import UnitOfInformation
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from ... import sensor_descriptions as describe
 from ...clients.truenas.devices import Guest
-from ...sensor_descriptions import (
-    SensorValue,
-    ValueSensorDescription,
-    bytes_sensor,
-    diagnostic_sensor,
-    enum_sensor,
-)
+from ...sensor_descriptions import SensorValue, ValueSensorDescription
 from ..entity import async_add_per_key
 from .coordinator import GuestKey
 from .entity import GuestEntity
@@ -37,9 +32,9 @@ def guest_state(guest: Guest) -> str | None:
 type GuestSensorDescription = ValueSensorDescription[Guest]
 
 GUEST_SENSORS: tuple[GuestSensorDescription, ...] = (
-    enum_sensor("state", GUEST_STATE_OPTIONS, guest_state, translation_key="vm_state"),
-    diagnostic_sensor("vcpus", lambda guest: guest.cpu_count, translation_key="vm_vcpus"),
-    bytes_sensor(
+    describe.enum("state", GUEST_STATE_OPTIONS, guest_state, translation_key="vm_state"),
+    describe.diagnostic("vcpus", lambda guest: guest.cpu_count, translation_key="vm_vcpus"),
+    describe.data_size(
         "memory",
         lambda guest: guest.memory,
         translation_key="vm_memory",
