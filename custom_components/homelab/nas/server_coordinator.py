@@ -19,6 +19,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from ..clients.truenas import (
     ConnectionState,
+    Event,
     Job,
     TrueNASAuthenticationError,
     TrueNASCallError,
@@ -188,6 +189,19 @@ class ServerCoordinator[DataT](DataUpdateCoordinator[DataT]):
             jobs[key] = job
         if self.data is not None:
             self.async_update_listeners()
+
+    async def _async_follow_job_events[KeyT: Hashable](
+        self, jobs: dict[KeyT, Job], key_of: Callable[[Job], KeyT | None]
+    ) -> None:
+        """Keep `jobs` current from `core.get_jobs` events; `key_of` names a job's thing or None."""
+
+        @callback
+        def on_job(event: Event) -> None:
+            job = Job.from_event(event)
+            if job is not None and (key := key_of(job)) is not None:
+                self._job_event(jobs, key, job)
+
+        self._unsubscribers.append(await self.client.subscribe("core.get_jobs", on_job))
 
     async def _async_follow_job[KeyT: Hashable](
         self, jobs: dict[KeyT, Job], key: KeyT, job: Job, *, wait: bool, timeout: float

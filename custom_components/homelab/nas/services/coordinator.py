@@ -18,7 +18,6 @@ from ...clients.truenas import (
     Event,
     Job,
     TrueNASCallError,
-    TrueNASClient,
     TrueNASError,
     TrueNASInvalidResponseError,
     TrueNASTimeoutError,
@@ -31,10 +30,18 @@ from ..server_coordinator import cannot_connect
 from .options import switched_services
 
 if TYPE_CHECKING:
+    from ...clients.truenas import TrueNASClient
     from ..runtime import TrueNASConfigEntry
 
 SAFETY_NET_INTERVAL = timedelta(minutes=10)
 JOB_TIMEOUT = 120.0
+
+
+def service_job_key(job: Job) -> str | None:
+    """The service a `service.control(verb, service, options)` job starts or stops."""
+    if job.method == "service.control" and len(job.arguments) >= 2:  # noqa: PLR2004
+        return str(job.arguments[1])
+    return None
 
 
 class ServiceCoordinator(KeyedCoordinator[str, dict[str, Service]]):
@@ -68,7 +75,7 @@ class ServiceCoordinator(KeyedCoordinator[str, dict[str, Service]]):
     async def async_start_push(self) -> None:
         await super().async_start_push()
         self._unsubscribers.append(await self.client.subscribe("service.query", self._on_event))
-        self._unsubscribers.append(await self.client.subscribe("core.get_jobs", self._on_job))
+        await self._async_follow_job_events(self.jobs, service_job_key)
 
     @callback
     def _on_event(self, event: Event) -> None:
@@ -80,13 +87,6 @@ class ServiceCoordinator(KeyedCoordinator[str, dict[str, Service]]):
         data[service.service] = service
         self.async_set_updated_data(data)
         self.track(data)
-
-    @callback
-    def _on_job(self, event: Event) -> None:
-        job = Job.from_event(event)
-        if job is None or job.method != "service.control" or len(job.arguments) < 2:  # noqa: PLR2004
-            return
-        self._job_event(self.jobs, str(job.arguments[1]), job)
 
     async def async_control(self, name: str, verb: Literal["START", "STOP"]) -> None:
         """Start or stop a service; raise the translated error when TrueNAS could not."""

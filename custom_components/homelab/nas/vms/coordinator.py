@@ -21,7 +21,6 @@ from ...clients.truenas import (
     Event,
     Job,
     TrueNASCallError,
-    TrueNASClient,
     TrueNASError,
     TrueNASInvalidResponseError,
 )
@@ -32,6 +31,7 @@ from ..keyed import KeyedCoordinator
 from ..server_coordinator import JobResult, action_failed
 
 if TYPE_CHECKING:
+    from ...clients.truenas import TrueNASClient
     from ..runtime import TrueNASConfigEntry
 
 SAFETY_NET_INTERVAL = timedelta(minutes=10)
@@ -53,6 +53,12 @@ JOB_KINDS: dict[str, GuestKind] = {
 def guest_key(kind: GuestKind, guest: Guest) -> GuestKey:
     """The key of a guest."""
     return (kind, str(guest.id if guest.id is not None else guest.name))
+
+
+def guest_job_key(job: Job) -> GuestKey | None:
+    """The guest a job of `JOB_KINDS` changes (its first argument is the guest's id)."""
+    kind = JOB_KINDS.get(job.method)
+    return (kind, str(job.arguments[0])) if kind is not None and job.arguments else None
 
 
 class GuestCoordinator(KeyedCoordinator[GuestKey, dict[GuestKey, Guest]]):
@@ -106,7 +112,7 @@ class GuestCoordinator(KeyedCoordinator[GuestKey, dict[GuestKey, Guest]]):
             self._unsubscribers.append(
                 await self.client.subscribe(GUEST_QUERY[kind], self._event_handler(kind))
             )
-        self._unsubscribers.append(await self.client.subscribe("core.get_jobs", self._on_job))
+        await self._async_follow_job_events(self.jobs, guest_job_key)
 
     def _event_handler(self, kind: GuestKind) -> Callable[[Event], None]:
         @callback
@@ -137,13 +143,6 @@ class GuestCoordinator(KeyedCoordinator[GuestKey, dict[GuestKey, Guest]]):
             data[guest_key(kind, guest)] = guest
         self.async_set_updated_data(data)
         self.track(data)
-
-    @callback
-    def _on_job(self, event: Event) -> None:
-        job = Job.from_event(event)
-        if job is None or (kind := JOB_KINDS.get(job.method)) is None or not job.arguments:
-            return
-        self._job_event(self.jobs, (kind, str(job.arguments[0])), job)
 
     # ------------------------------------------------------------------ actions
 
