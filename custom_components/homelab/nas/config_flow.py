@@ -18,14 +18,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
+from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
 import probatio as vol
 from yarl import URL
 
@@ -51,14 +44,13 @@ from ..const import (
     MIN_POLL_INTERVAL,
 )
 from ..flow_reload import async_save_and_reload
+from ..form_fields import number_box
 from .backups.options import backup_options_from_input, backup_section
 from .disks.options import disk_options_from_input, disk_section
 from .entry import create_client
 from .services.options import service_options_from_input, service_section
 
-PORT_SELECTOR = NumberSelector(
-    NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
-)
+PORT_SELECTOR = number_box(1, 65535)
 PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 # How long reading the server's certificate may take.
 FINGERPRINT_TIMEOUT = 10.0
@@ -321,14 +313,8 @@ class TrueNASOptionsFlow(OptionsFlow):
         current = self.config_entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)
         schema = vol.Schema(
             {
-                vol.Required(CONF_POLL_INTERVAL, default=current): NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_POLL_INTERVAL,
-                        max=MAX_POLL_INTERVAL,
-                        step=1,
-                        unit_of_measurement="s",
-                        mode=NumberSelectorMode.BOX,
-                    )
+                vol.Required(CONF_POLL_INTERVAL, default=current): number_box(
+                    MIN_POLL_INTERVAL, MAX_POLL_INTERVAL, "s"
                 ),
                 **backup_section(self.config_entry.options),
                 **disk_section(self.config_entry.options),

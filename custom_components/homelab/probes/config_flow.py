@@ -7,9 +7,6 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryFlow, SubentryFlowResult
 from homeassistant.const import CONF_NAME, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -29,6 +26,7 @@ from ..const import (
     DEFAULT_PROBE_INTERVAL,
     MIN_PROBE_INTERVAL,
 )
+from ..form_fields import number_box
 from ..nas.runtime import TrueNASRuntimeData
 
 CONF_SOURCE = "source"
@@ -43,14 +41,8 @@ def _service_schema() -> vol.Schema:
             vol.Required(CONF_EXPECTED_STATUS, default=DEFAULT_EXPECTED): str,
             vol.Optional(CONF_KEYWORD): str,
             vol.Required(CONF_VERIFY_SSL, default=True): bool,
-            vol.Required(CONF_INTERVAL, default=DEFAULT_PROBE_INTERVAL): NumberSelector(
-                NumberSelectorConfig(
-                    min=MIN_PROBE_INTERVAL,
-                    max=86400,
-                    step=1,
-                    unit_of_measurement="s",
-                    mode=NumberSelectorMode.BOX,
-                )
+            vol.Required(CONF_INTERVAL, default=DEFAULT_PROBE_INTERVAL): number_box(
+                MIN_PROBE_INTERVAL, 86400, "s"
             ),
         }
     )

@@ -11,15 +11,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
-from homeassistant.data_entry_flow import section
-from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-)
+from homeassistant.helpers.selector import TextSelector, TextSelectorConfig
 import probatio as vol
+
+from ...form_fields import collapsed_section, number_box, section_from_input, stored_section
 
 CONF_BACKUPS: Final = "backups"
 CONF_DATASETS: Final = "datasets"
@@ -51,8 +46,7 @@ class BackupOptions:
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> BackupOptions:
         """Read `options[backups]` (absent or partial: defaults)."""
-        data = options.get(CONF_BACKUPS)
-        data = data if isinstance(data, Mapping) else {}
+        data = stored_section(options, CONF_BACKUPS)
         patterns = data.get(CONF_DATASETS, list(DEFAULT_DATASETS))
         if isinstance(patterns, str):
             patterns = patterns.split(",")
@@ -71,66 +65,46 @@ class BackupOptions:
         )
 
 
-def _hours_selector() -> NumberSelector:
-    return NumberSelector(
-        NumberSelectorConfig(
-            min=0,
-            max=MAX_AGE_HOURS_LIMIT,
-            step=1,
-            unit_of_measurement="h",
-            mode=NumberSelectorMode.BOX,
-        )
-    )
-
-
 def backup_section(options: Mapping[str, Any]) -> dict[vol.Marker, Any]:
     """The "Backups" section of the options form, filled with the current values."""
     current = BackupOptions.from_options(options)
-    schema = vol.Schema(
+    snapshot_hours = (
+        current.snapshot_max_age.total_seconds() / 3600 if current.snapshot_max_age else 0
+    )
+    task_hours = current.task_max_age.total_seconds() / 3600 if current.task_max_age else 0
+    return collapsed_section(
+        CONF_BACKUPS,
         {
             vol.Required(CONF_DATASETS, default=list(current.datasets)): TextSelector(
                 TextSelectorConfig(multiple=True)
             ),
-            vol.Required(
-                CONF_SNAPSHOT_MAX_AGE,
-                default=current.snapshot_max_age.total_seconds() / 3600
-                if current.snapshot_max_age
-                else 0,
-            ): _hours_selector(),
-            vol.Required(
-                CONF_TASK_MAX_AGE,
-                default=current.task_max_age.total_seconds() / 3600 if current.task_max_age else 0,
-            ): _hours_selector(),
+            vol.Required(CONF_SNAPSHOT_MAX_AGE, default=snapshot_hours): number_box(
+                0, MAX_AGE_HOURS_LIMIT, "h"
+            ),
+            vol.Required(CONF_TASK_MAX_AGE, default=task_hours): number_box(
+                0, MAX_AGE_HOURS_LIMIT, "h"
+            ),
             vol.Required(
                 CONF_BACKUP_POLL_INTERVAL, default=int(current.poll_interval.total_seconds())
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=MIN_BACKUP_POLL_INTERVAL,
-                    max=MAX_BACKUP_POLL_INTERVAL,
-                    step=1,
-                    unit_of_measurement="s",
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
-        }
+            ): number_box(MIN_BACKUP_POLL_INTERVAL, MAX_BACKUP_POLL_INTERVAL, "s"),
+        },
     )
-    return {vol.Optional(CONF_BACKUPS): section(schema, {"collapsed": True})}
 
 
 def backup_options_from_input(
     user_input: Mapping[str, Any], options: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The `backups` options to store from a submitted form (the current ones if absent)."""
-    data = user_input.get(CONF_BACKUPS)
-    if not isinstance(data, Mapping):
-        return {CONF_BACKUPS: options[CONF_BACKUPS]} if CONF_BACKUPS in options else {}
-    return {
-        CONF_BACKUPS: {
+    return section_from_input(
+        CONF_BACKUPS,
+        user_input,
+        options,
+        lambda data: {
             CONF_DATASETS: [str(p).strip() for p in data.get(CONF_DATASETS, []) if str(p).strip()],
             CONF_SNAPSHOT_MAX_AGE: float(data.get(CONF_SNAPSHOT_MAX_AGE, 0)),
             CONF_TASK_MAX_AGE: float(data.get(CONF_TASK_MAX_AGE, 0)),
             CONF_BACKUP_POLL_INTERVAL: int(
                 data.get(CONF_BACKUP_POLL_INTERVAL, DEFAULT_BACKUP_POLL_INTERVAL)
             ),
-        }
-    }
+        },
+    )

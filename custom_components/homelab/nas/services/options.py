@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import SelectSelector, SelectSelectorConfig, SelectSelectorMode
 import probatio as vol
+
+from ...form_fields import collapsed_section, section_from_input, stored_section
 
 CONF_SERVICES: Final = "services"
 CONF_SERVICE_SWITCHES: Final = "service_switches"
@@ -22,8 +23,7 @@ KNOWN_SERVICES: Final = (
 
 def switched_services(options: Mapping[str, Any]) -> frozenset[str]:
     """The services the user gave a switch."""
-    data = options.get(CONF_SERVICES)
-    chosen = data.get(CONF_SERVICE_SWITCHES, []) if isinstance(data, Mapping) else []
+    chosen = stored_section(options, CONF_SERVICES).get(CONF_SERVICE_SWITCHES, [])
     return frozenset(str(name) for name in chosen if isinstance(name, str))
 
 
@@ -33,7 +33,8 @@ def service_section(
     """The "System services" section of the options form, filled with the current values."""
     current = switched_services(options)
     names = sorted(set(available) or set(KNOWN_SERVICES) | current)
-    schema = vol.Schema(
+    return collapsed_section(
+        CONF_SERVICES,
         {
             vol.Required(CONF_SERVICE_SWITCHES, default=sorted(current)): SelectSelector(
                 SelectSelectorConfig(
@@ -43,17 +44,21 @@ def service_section(
                     translation_key="truenas_service",
                 )
             )
-        }
+        },
     )
-    return {vol.Optional(CONF_SERVICES): section(schema, {"collapsed": True})}
 
 
 def service_options_from_input(
     user_input: Mapping[str, Any], options: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The `services` options to store from a submitted form (the current ones if absent)."""
-    data = user_input.get(CONF_SERVICES)
-    if not isinstance(data, Mapping):
-        return {CONF_SERVICES: options[CONF_SERVICES]} if CONF_SERVICES in options else {}
-    chosen = data.get(CONF_SERVICE_SWITCHES, [])
-    return {CONF_SERVICES: {CONF_SERVICE_SWITCHES: sorted({str(name) for name in chosen})}}
+    return section_from_input(
+        CONF_SERVICES,
+        user_input,
+        options,
+        lambda data: {
+            CONF_SERVICE_SWITCHES: sorted(
+                {str(name) for name in data.get(CONF_SERVICE_SWITCHES, [])}
+            )
+        },
+    )
