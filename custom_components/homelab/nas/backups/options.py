@@ -91,20 +91,19 @@ def backup_section(options: Mapping[str, Any]) -> dict[vol.Marker, Any]:
     )
 
 
+def _backup_options(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        CONF_DATASETS: [str(p).strip() for p in data.get(CONF_DATASETS, []) if str(p).strip()],
+        CONF_SNAPSHOT_MAX_AGE: float(data.get(CONF_SNAPSHOT_MAX_AGE, 0)),
+        CONF_TASK_MAX_AGE: float(data.get(CONF_TASK_MAX_AGE, 0)),
+        CONF_BACKUP_POLL_INTERVAL: int(
+            data.get(CONF_BACKUP_POLL_INTERVAL, DEFAULT_BACKUP_POLL_INTERVAL)
+        ),
+    }
+
+
 def backup_options_from_input(
     user_input: Mapping[str, Any], options: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The `backups` options to store from a submitted form (the current ones if absent)."""
-    return section_from_input(
-        CONF_BACKUPS,
-        user_input,
-        options,
-        lambda data: {
-            CONF_DATASETS: [str(p).strip() for p in data.get(CONF_DATASETS, []) if str(p).strip()],
-            CONF_SNAPSHOT_MAX_AGE: float(data.get(CONF_SNAPSHOT_MAX_AGE, 0)),
-            CONF_TASK_MAX_AGE: float(data.get(CONF_TASK_MAX_AGE, 0)),
-            CONF_BACKUP_POLL_INTERVAL: int(
-                data.get(CONF_BACKUP_POLL_INTERVAL, DEFAULT_BACKUP_POLL_INTERVAL)
-            ),
-        },
-    )
+    return section_from_input(CONF_BACKUPS, user_input, options, _backup_options)

@@ -34,13 +34,12 @@ def disk_section(options: Mapping[str, Any]) -> dict[vol.Marker, Any]:
     )
 
 
+def _disk_options(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {CONF_DISK_TEMPERATURES: bool(data.get(CONF_DISK_TEMPERATURES, False))}
+
+
 def disk_options_from_input(
     user_input: Mapping[str, Any], options: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The `disks` options to store from a submitted form (the current ones if absent)."""
-    return section_from_input(
-        CONF_DISKS,
-        user_input,
-        options,
-        lambda data: {CONF_DISK_TEMPERATURES: bool(data.get(CONF_DISK_TEMPERATURES, False))},
-    )
+    return section_from_input(CONF_DISKS, user_input, options, _disk_options)

@@ -48,17 +48,14 @@ def service_section(
     )
 
 
+def _service_options(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        CONF_SERVICE_SWITCHES: sorted({str(name) for name in data.get(CONF_SERVICE_SWITCHES, [])})
+    }
+
+
 def service_options_from_input(
     user_input: Mapping[str, Any], options: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The `services` options to store from a submitted form (the current ones if absent)."""
-    return section_from_input(
-        CONF_SERVICES,
-        user_input,
-        options,
-        lambda data: {
-            CONF_SERVICE_SWITCHES: sorted(
-                {str(name) for name in data.get(CONF_SERVICE_SWITCHES, [])}
-            )
-        },
-    )
+    return section_from_input(CONF_SERVICES, user_input, options, _service_options)
