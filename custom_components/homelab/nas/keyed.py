@@ -11,9 +11,7 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import Any, override
 
 from homeassistant.core import callback
-from homeassistant.helpers import device_registry as dr
 
-from ..const import DOMAIN, LOGGER
 from .server_coordinator import ServerCoordinator
 
 
@@ -22,10 +20,9 @@ class KeyedCoordinator[KeyT: Hashable, DataT](ServerCoordinator[DataT]):
 
     # The infixes of the device identifiers this coordinator owns (`disk`, `vm`, `service`).
     infixes: tuple[str, ...] = ()
-    # The keys known, whether leftovers were removed, the listeners: they start empty and are
-    # only ever replaced, never changed in place, so the constructor is `ServerCoordinator`'s.
+    # The keys known and the listeners: they start empty and are only ever replaced, never
+    # changed in place, so the constructor is `ServerCoordinator`'s.
     _known: frozenset[KeyT] = frozenset()
-    _tracked = False
     _key_listeners: tuple[Callable[[set[KeyT]], None], ...] = ()
 
     # ------------------------------------------------------------ to implement
@@ -59,8 +56,8 @@ class KeyedCoordinator[KeyT: Hashable, DataT](ServerCoordinator[DataT]):
         """The keys of the things known now."""
         return set(self.keys_of(self.data)) if self.data is not None else set()
 
+    @override
     def current_identifiers(self) -> set[tuple[str, str]]:
-        """Identifiers of every device this coordinator owns now."""
         return {self.identifier(key) for key in self._known}
 
     def track(self, data: DataT, *, announce_later: bool = False) -> None:
@@ -68,35 +65,13 @@ class KeyedCoordinator[KeyT: Hashable, DataT](ServerCoordinator[DataT]):
         keys = set(self.keys_of(data))
         added, removed = keys - self._known, self._known - keys
         self._known = frozenset(keys)
-        registry = dr.async_get(self.hass)
-        gone = [self.identifier(key) for key in removed]
-        if not self._tracked:
-            self._tracked = True
-            gone += self._leftovers(registry)
-        for identifier in gone:
-            device = registry.async_get_device_by_identifier(identifier, self.config_entry.entry_id)
-            if device is not None:
-                LOGGER.info("%s is gone from the server; removing its device", device.name)
-                registry.async_remove_device(device.id)
+        self._remove_devices([self.identifier(key) for key in removed], self.infixes)
         if added:
             if announce_later:
                 # From a refresh: listeners read `self.data`, set once the refresh returns.
                 self.hass.loop.call_soon(self._announce, added)
             else:
                 self._announce(added)
-
-    def _leftovers(self, registry: dr.DeviceRegistry) -> list[tuple[str, str]]:
-        entry = self.config_entry
-        prefix = tuple(f"{entry.unique_id}_{infix}_" for infix in self.infixes)
-        current = self.current_identifiers()
-        return [
-            identifier
-            for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
-            for identifier in device.identifiers
-            if identifier[0] == DOMAIN
-            and identifier[1].startswith(prefix)
-            and identifier not in current
-        ]
 
     @callback
     def _announce(self, keys: set[KeyT]) -> None:

@@ -8,13 +8,14 @@ callables in `_unsubscribers`, undone by `async_stop_push`; a reconnect refreshe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from ..clients.truenas import (
@@ -92,6 +93,8 @@ class ServerCoordinator[DataT](DataUpdateCoordinator[DataT]):
     invalid_response_key = "invalid_response"
     # A reconnect refreshes debounced (`async_request_refresh`) or at once (`async_refresh`).
     debounce_reconnect = True
+    # Whether the devices left from before a restart were removed (at the first refresh).
+    _leftovers_removed = False
 
     def __init__(
         self,
@@ -145,6 +148,38 @@ class ServerCoordinator[DataT](DataUpdateCoordinator[DataT]):
             raise translated_error(err, invalid_response_key=self.invalid_response_key) from err
         self._fetched(data)
         return data
+
+    # ---------------------------------------------------------- devices gone
+
+    def current_identifiers(self) -> set[tuple[str, str]]:
+        """Identifiers of every device this coordinator owns now."""
+        return set()
+
+    def _remove_devices(self, gone: list[tuple[str, str]], infixes: Iterable[str]) -> None:
+        """Remove the devices of things gone (the first time, also those left from before).
+
+        Left from before a restart: devices of `infixes` (`<entry>_<infix>_...`) that are not
+        among `current_identifiers`.
+        """
+        entry = self.config_entry
+        registry = dr.async_get(self.hass)
+        if not self._leftovers_removed:
+            self._leftovers_removed = True
+            prefixes = tuple(f"{entry.unique_id}_{infix}_" for infix in infixes)
+            current = self.current_identifiers()
+            gone = gone + [
+                identifier
+                for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
+                for identifier in device.identifiers
+                if identifier[0] == DOMAIN
+                and identifier[1].startswith(prefixes)
+                and identifier not in current
+            ]
+        for identifier in gone:
+            device = registry.async_get_device_by_identifier(identifier, entry.entry_id)
+            if device is not None:
+                LOGGER.info("%s is gone from the server; removing its device", device.name)
+                registry.async_remove_device(device.id)
 
     # ------------------------------------------------------------------- pushes
 

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 
 from ...clients.truenas import (
@@ -221,7 +220,6 @@ class BackupCoordinator(ServerCoordinator[BackupData]):
         self._dataset_listeners: list[Callable[[set[str]], None]] = []
         self._known_tasks: set[TaskKey] = set()
         self._known_datasets: set[str] = set()
-        self._tracked = False
 
     # ------------------------------------------------------------------ polling
 
@@ -336,16 +334,8 @@ class BackupCoordinator(ServerCoordinator[BackupData]):
         gone += [dataset_identifier(self.config_entry, d) for d in self._known_datasets - datasets]
         new_tasks, new_datasets = tasks - self._known_tasks, datasets - self._known_datasets
         self._known_tasks, self._known_datasets = tasks, datasets
-        registry = dr.async_get(self.hass)
-        if not self._tracked:
-            # Devices left from before a restart: a deleted task, a dataset no longer watched.
-            self._tracked = True
-            gone += self._leftovers(registry, self.current_identifiers())
-        for identifier in gone:
-            device = registry.async_get_device_by_identifier(identifier, self.config_entry.entry_id)
-            if device is not None:
-                LOGGER.info("%s is gone from the server; removing its device", device.name)
-                registry.async_remove_device(device.id)
+        # At the first refresh, also those of tasks deleted or datasets unwatched before a restart.
+        self._remove_devices(gone, (*TaskKind, "dataset"))
         # Listeners read `self.data`, which is set only after this refresh returns.
         if new_tasks or new_datasets:
             self.hass.loop.call_soon(self._announce, new_tasks, new_datasets)
@@ -359,22 +349,8 @@ class BackupCoordinator(ServerCoordinator[BackupData]):
             for dataset_listener in list(self._dataset_listeners):
                 dataset_listener(datasets)
 
-    def _leftovers(
-        self, registry: dr.DeviceRegistry, current: set[tuple[str, str]]
-    ) -> list[tuple[str, str]]:
-        entry = self.config_entry
-        prefixes = tuple(f"{entry.unique_id}_{infix}_" for infix in (*TaskKind, "dataset"))
-        return [
-            identifier
-            for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
-            for identifier in device.identifiers
-            if identifier[0] == DOMAIN
-            and identifier[1].startswith(prefixes)
-            and identifier not in current
-        ]
-
+    @override
     def current_identifiers(self) -> set[tuple[str, str]]:
-        """Identifiers of every device backups own now (for stale device removal)."""
         entry = self.config_entry
         return {task_identifier(entry, *key) for key in self._known_tasks} | {
             dataset_identifier(entry, name) for name in self._known_datasets
