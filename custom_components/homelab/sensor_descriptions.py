@@ -2,8 +2,8 @@
 
 Every platform describes a sensor as a `ValueSensorDescription` over what its entity reads (a
 pool, a disk view, a backup coordinator and a task). The factories name the shapes that recur
-across platforms (an enum, a timestamp, a diagnostic value, a measurement, a progress, a data
-size), so that a table lists only what differs; `translation_key` defaults to the key. Platforms
+across platforms (an enum, a timestamp, a diagnostic value, a measurement, a temperature, a
+progress, a data size), so that a table lists only what differs; `translation_key` defaults to the key. Platforms
 import the module as `describe`: `describe.enum("state", STATE_OPTIONS, state_of)`.
 """
 
@@ -18,7 +18,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfInformation
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfInformation, UnitOfTemperature
 
 type SensorValue = str | int | float | datetime | None
 
@@ -105,6 +105,29 @@ def measurement[*SourceTs](
         entity_category=_category(diagnostic),
         entity_registry_enabled_default=enabled_default,
         value_fn=value_fn,
+    )
+
+
+def temperature[*SourceTs](
+    key: str,
+    value_fn: Callable[[*SourceTs], float | None],
+    *,
+    translation_key: str | None = None,
+    precision: int | None = None,
+) -> ValueSensorDescription[*SourceTs]:
+    """A machine's temperature in °C, measured.
+
+    Diagnostic: Home Assistant exposes temperature sensors to voice assistants by default (and
+    with them the device), and a disk's or CPU's temperature is its health, not a room's.
+    """
+    return measurement(
+        key,
+        value_fn,
+        translation_key=translation_key,
+        device_class=SensorDeviceClass.TEMPERATURE,
+        unit=UnitOfTemperature.CELSIUS,
+        precision=precision,
+        diagnostic=True,
     )
 
 

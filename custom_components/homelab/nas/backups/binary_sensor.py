@@ -18,13 +18,7 @@ from homeassistant.util import dt as dt_util
 
 from ..runtime import TrueNASConfigEntry
 from .coordinator import BackupCoordinator
-from .entity import (
-    BackupTaskEntity,
-    DatasetEntity,
-    StaleTimerMixin,
-    async_add_per_dataset,
-    async_add_per_task,
-)
+from .entity import BackupTaskEntity, DatasetEntity, StaleTimerMixin, async_add_backup_entities
 
 TASK_STALE = BinarySensorEntityDescription(
     key="stale",
@@ -49,17 +43,13 @@ def async_setup_backup_binary_sensors(
     entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """A stale sensor for every backup task and watched dataset, including later ones."""
-    async_add_per_task(
+    async_add_backup_entities(
         entry,
         async_add_entities,
-        lambda backups, key: [TaskStaleBinarySensor(backups, TASK_STALE, key)],
+        per_task=lambda backups, key: [TaskStaleBinarySensor(backups, TASK_STALE, key)],
+        per_dataset=lambda backups, name: [DatasetStaleBinarySensor(backups, DATASET_STALE, name)],
     )
-    async_add_per_dataset(
-        entry,
-        async_add_entities,
-        lambda backups, name: [DatasetStaleBinarySensor(backups, DATASET_STALE, name)],
-    )
-    async_add_per_dataset(entry, async_add_entities, _lock_sensors)
+    async_add_backup_entities(entry, async_add_entities, per_dataset=_lock_sensors)
 
 
 def _lock_sensors(backups: BackupCoordinator, name: str) -> list[BinarySensorEntity]:

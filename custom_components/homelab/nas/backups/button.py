@@ -7,7 +7,7 @@ from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..runtime import TrueNASConfigEntry
-from .entity import BackupTaskEntity, async_add_per_task
+from .entity import BackupTaskEntity, async_add_backup_entities
 
 RUN_NOW = ButtonEntityDescription(key="run_now", translation_key="backup_run_now")
 
@@ -17,8 +17,10 @@ def async_setup_backup_buttons(
     entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """A "Run now" button for every backup task, including tasks created later."""
-    async_add_per_task(
-        entry, async_add_entities, lambda backups, key: [RunNowButton(backups, RUN_NOW, key)]
+    async_add_backup_entities(
+        entry,
+        async_add_entities,
+        per_task=lambda backups, key: [RunNowButton(backups, RUN_NOW, key)],
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, override
 
 from homeassistant.core import CALLBACK_TYPE, callback
@@ -45,39 +46,33 @@ UI_PATHS = {
 
 
 @callback
-def async_add_per_task(
+def async_add_backup_entities(
     entry: TrueNASConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    make: Callable[[BackupCoordinator, TaskKey], Iterable[Entity]],
+    *,
+    per_task: Callable[[BackupCoordinator, TaskKey], Iterable[Entity]] | None = None,
+    per_dataset: Callable[[BackupCoordinator, str], Iterable[Entity]] | None = None,
 ) -> None:
-    """`make`'s entities for every backup task, including tasks created later."""
-    backups = entry.runtime_data.backups
-    current = backups.data.task_keys() if backups.data is not None else set()
-    async_add_for_each(
-        entry,
-        async_add_entities,
-        current,
-        backups.add_task_listener,
-        lambda key: make(backups, key),
-    )
+    """`per_task`'s entities for every backup task, `per_dataset`'s for every watched dataset.
 
-
-@callback
-def async_add_per_dataset(
-    entry: TrueNASConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-    make: Callable[[BackupCoordinator, str], Iterable[Entity]],
-) -> None:
-    """`make`'s entities for every watched dataset, including datasets watched later."""
+    Tasks created and datasets watched later get theirs when they appear.
+    """
     backups = entry.runtime_data.backups
-    current = set(backups.data.datasets) if backups.data is not None else set()
-    async_add_for_each(
-        entry,
-        async_add_entities,
-        current,
-        backups.add_dataset_listener,
-        lambda name: make(backups, name),
-    )
+    data = backups.data
+    if per_task is not None:
+        tasks = data.task_keys() if data is not None else set()
+        async_add_for_each(
+            entry, async_add_entities, tasks, backups.add_task_listener, partial(per_task, backups)
+        )
+    if per_dataset is not None:
+        datasets = set(data.datasets) if data is not None else set()
+        async_add_for_each(
+            entry,
+            async_add_entities,
+            datasets,
+            backups.add_dataset_listener,
+            partial(per_dataset, backups),
+        )
 
 
 class BackupTaskEntity(NasDeviceEntity[BackupCoordinator]):

@@ -10,7 +10,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..runtime import TrueNASConfigEntry
 from .coordinator import EVENT_TYPES
-from .entity import BackupTaskEntity, async_add_per_task
+from .entity import BackupTaskEntity, async_add_backup_entities
 
 BACKUP_EVENT = EventEntityDescription(
     key="run", translation_key="backup_run", event_types=EVENT_TYPES
@@ -22,10 +22,10 @@ def async_setup_backup_events(
     entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """An event entity for every backup task, including tasks created later."""
-    async_add_per_task(
+    async_add_backup_entities(
         entry,
         async_add_entities,
-        lambda backups, key: [BackupEventEntity(backups, BACKUP_EVENT, key)],
+        per_task=lambda backups, key: [BackupEventEntity(backups, BACKUP_EVENT, key)],
     )
 
 

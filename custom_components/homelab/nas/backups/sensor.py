@@ -23,7 +23,7 @@ from ...clients.truenas.backups import (
 from ...sensor_descriptions import SensorValue, ValueSensorDescription
 from ..runtime import TrueNASConfigEntry
 from .coordinator import BackupCoordinator, TaskKey, TaskKind
-from .entity import BackupTaskEntity, DatasetEntity, async_add_per_dataset, async_add_per_task
+from .entity import BackupTaskEntity, DatasetEntity, async_add_backup_entities
 
 # A sensor's state holds at most 255 characters.
 MAX_STATE_LENGTH = 255
@@ -186,8 +186,9 @@ def async_setup_backup_sensors(
     entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """Sensors for every backup task and watched dataset, including ones that appear later."""
-    async_add_per_task(entry, async_add_entities, _task_sensors)
-    async_add_per_dataset(entry, async_add_entities, _dataset_sensors)
+    async_add_backup_entities(
+        entry, async_add_entities, per_task=_task_sensors, per_dataset=_dataset_sensors
+    )
 
 
 def _task_sensors(backups: BackupCoordinator, key: TaskKey) -> list[SensorEntity]:

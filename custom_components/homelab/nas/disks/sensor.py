@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, override
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
-from homeassistant.const import EntityCategory, UnitOfInformation, UnitOfTemperature, UnitOfTime
+from homeassistant.const import EntityCategory, UnitOfInformation, UnitOfTime
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -96,16 +96,7 @@ SMART_SENSORS: tuple[DiskSensorDescription, ...] = (
 def _temperature(
     key: str, value_fn: Callable[[DiskView], float | None], *, precision: int | None = None
 ) -> DiskSensorDescription:
-    # Diagnostic: Home Assistant exposes temperature sensors to voice assistants by default.
-    return describe.measurement(
-        key,
-        value_fn,
-        translation_key=f"disk_{key}",
-        device_class=SensorDeviceClass.TEMPERATURE,
-        unit=UnitOfTemperature.CELSIUS,
-        precision=precision,
-        diagnostic=True,
-    )
+    return describe.temperature(key, value_fn, translation_key=f"disk_{key}", precision=precision)
 
 
 # 25.04: a live, standby-safe read (a sleeping disk reads as unknown).

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
-from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTemperature
+from homeassistant.components.sensor import SensorEntity, SensorEntityDescription
+from homeassistant.const import PERCENTAGE, EntityCategory
 from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -52,16 +52,7 @@ def _memory(
 
 LIVE_SENSORS: tuple[LiveSensorDescription, ...] = (
     describe.measurement("cpu_usage", lambda stats: stats.cpu_usage, unit=PERCENTAGE, precision=1),
-    describe.measurement(
-        "cpu_temperature",
-        lambda stats: stats.cpu_temperature,
-        device_class=SensorDeviceClass.TEMPERATURE,
-        unit=UnitOfTemperature.CELSIUS,
-        precision=0,
-        # Diagnostic: a machine's health, not a room's temperature. Home Assistant exposes
-        # temperature sensors to voice assistants by default, and with it the NAS's device.
-        diagnostic=True,
-    ),
+    describe.temperature("cpu_temperature", lambda stats: stats.cpu_temperature, precision=0),
     _memory("memory_used", lambda stats: stats.memory_used, enabled_default=True),
     _memory("memory_free", lambda stats: stats.memory_available, enabled_default=False),
     _memory("arc_size", lambda stats: stats.arc_size, enabled_default=False),
