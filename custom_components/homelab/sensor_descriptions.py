@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -30,6 +31,30 @@ class ValueSensorDescription[*SourceTs](SensorEntityDescription):
     value_fn: Callable[[*SourceTs], SensorValue]
 
 
+class _Shape(TypedDict, total=False):
+    """The fields of a description that make its shape (all but key, name and value)."""
+
+    device_class: SensorDeviceClass | None
+    options: list[str]
+    native_unit_of_measurement: str | None
+    suggested_unit_of_measurement: str
+    suggested_display_precision: int | None
+    state_class: SensorStateClass | None
+    entity_category: EntityCategory | None
+    entity_registry_enabled_default: bool
+
+
+def _describe[*SourceTs](
+    key: str,
+    translation_key: str | None,
+    value_fn: Callable[[*SourceTs], SensorValue],
+    **shape: Unpack[_Shape],
+) -> ValueSensorDescription[*SourceTs]:
+    return ValueSensorDescription(
+        key=key, translation_key=translation_key or key, value_fn=value_fn, **shape
+    )
+
+
 def _category(diagnostic: bool) -> EntityCategory | None:
     return EntityCategory.DIAGNOSTIC if diagnostic else None
 
@@ -42,12 +67,8 @@ def enum[*SourceTs](
     translation_key: str | None = None,
 ) -> ValueSensorDescription[*SourceTs]:
     """One of `options` (a value read as None shows as unknown)."""
-    return ValueSensorDescription(
-        key=key,
-        translation_key=translation_key or key,
-        device_class=SensorDeviceClass.ENUM,
-        options=options,
-        value_fn=value_fn,
+    return _describe(
+        key, translation_key, value_fn, device_class=SensorDeviceClass.ENUM, options=options
     )
 
 
@@ -59,28 +80,15 @@ def timestamp[*SourceTs](
     diagnostic: bool = False,
 ) -> ValueSensorDescription[*SourceTs]:
     """A moment (when something last happened or will)."""
-    return ValueSensorDescription(
-        key=key,
-        translation_key=translation_key or key,
-        device_class=SensorDeviceClass.TIMESTAMP,
-        entity_category=_category(diagnostic),
-        value_fn=value_fn,
-    )
+    shape = _Shape(device_class=SensorDeviceClass.TIMESTAMP, entity_category=_category(diagnostic))
+    return _describe(key, translation_key, value_fn, **shape)
 
 
 def diagnostic[*SourceTs](
-    key: str,
-    value_fn: Callable[[*SourceTs], SensorValue],
-    *,
-    translation_key: str | None = None,
+    key: str, value_fn: Callable[[*SourceTs], SensorValue], *, translation_key: str | None = None
 ) -> ValueSensorDescription[*SourceTs]:
     """A plain value shown with the device's diagnostics (a name, a version, a count)."""
-    return ValueSensorDescription(
-        key=key,
-        translation_key=translation_key or key,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=value_fn,
-    )
+    return _describe(key, translation_key, value_fn, entity_category=EntityCategory.DIAGNOSTIC)
 
 
 def measurement[*SourceTs](
@@ -95,17 +103,15 @@ def measurement[*SourceTs](
     enabled_default: bool = True,
 ) -> ValueSensorDescription[*SourceTs]:
     """A number recorded as a measurement (long-term statistics), in `unit` if it has one."""
-    return ValueSensorDescription(
-        key=key,
-        translation_key=translation_key or key,
+    shape = _Shape(
         device_class=device_class,
         native_unit_of_measurement=unit,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=precision,
         entity_category=_category(diagnostic),
         entity_registry_enabled_default=enabled_default,
-        value_fn=value_fn,
     )
+    return _describe(key, translation_key, value_fn, **shape)
 
 
 def temperature[*SourceTs](
@@ -135,40 +141,31 @@ def progress[*SourceTs](
     key: str,
     value_fn: Callable[[*SourceTs], float | None],
     *,
-    translation_key: str | None = None,
     precision: int,
+    translation_key: str | None = None,
 ) -> ValueSensorDescription[*SourceTs]:
     """The percentage done of something running (a scrub, a backup); keeps no statistics."""
-    return ValueSensorDescription(
-        key=key,
-        translation_key=translation_key or key,
-        native_unit_of_measurement=PERCENTAGE,
-        suggested_display_precision=precision,
-        value_fn=value_fn,
-    )
+    shape = _Shape(native_unit_of_measurement=PERCENTAGE, suggested_display_precision=precision)
+    return _describe(key, translation_key, value_fn, **shape)
 
 
 def data_size[*SourceTs](
     key: str,
     value_fn: Callable[[*SourceTs], int | None],
     *,
-    translation_key: str | None = None,
     shown_in: UnitOfInformation,
     precision: int,
+    translation_key: str | None = None,
     measured: bool = True,
     diagnostic: bool = False,
-    enabled_default: bool = True,
 ) -> ValueSensorDescription[*SourceTs]:
     """A size read in bytes, shown in `shown_in`; `measured` records it for statistics."""
-    return ValueSensorDescription(
-        key=key,
-        translation_key=translation_key or key,
+    shape = _Shape(
         device_class=SensorDeviceClass.DATA_SIZE,
         native_unit_of_measurement=UnitOfInformation.BYTES,
         suggested_unit_of_measurement=shown_in,
         suggested_display_precision=precision,
         state_class=SensorStateClass.MEASUREMENT if measured else None,
         entity_category=_category(diagnostic),
-        entity_registry_enabled_default=enabled_default,
-        value_fn=value_fn,
     )
+    return _describe(key, translation_key, value_fn, **shape)
