@@ -1,7 +1,8 @@
 """Sensor descriptions that read their value with a `value_fn`, and the shapes they recur in.
 
 Every platform describes a sensor as a `ValueSensorDescription` over what its entity reads (a
-pool, a disk view, a backup coordinator and a task). The factories name the shapes that recur
+pool, a disk view, a backup coordinator and a task); its entity, a `ValueSensor`, says where
+that is (`sources`). The factories name the shapes that recur
 across platforms (an enum, a timestamp, a diagnostic value, a measurement, a temperature, a
 progress, a data size), so that a table lists only what differs; `translation_key` defaults to the key. Platforms
 import the module as `describe`: `describe.enum("state", STATE_OPTIONS, state_of)`.
@@ -16,6 +17,7 @@ from typing import TypedDict, Unpack
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
+    SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
 )
@@ -29,6 +31,22 @@ class ValueSensorDescription[*SourceTs](SensorEntityDescription):
     """A sensor and how to read its value from its sources."""
 
     value_fn: Callable[[*SourceTs], SensorValue]
+
+
+class ValueSensor[*SourceTs](SensorEntity):
+    """A sensor whose description reads its value from what `sources` returns."""
+
+    entity_description: ValueSensorDescription[*SourceTs]
+
+    def sources(self) -> tuple[*SourceTs] | None:
+        """What the description reads now (None: nothing to read, the value is unknown)."""
+        raise NotImplementedError
+
+    @property
+    def native_value(self) -> SensorValue:
+        """Read the value from the latest data."""
+        sources = self.sources()
+        return self.entity_description.value_fn(*sources) if sources is not None else None
 
 
 class _Shape(TypedDict, total=False):

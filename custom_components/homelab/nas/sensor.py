@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import override
 
-from homeassistant.components.sensor import SensorEntity
 from homeassistant.const import PERCENTAGE, Platform, UnitOfInformation
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .. import sensor_descriptions as describe
 from ..clients.truenas import POOL_STATUSES, Pool
 from ..probes.entity import async_setup_probe_sensors
-from ..sensor_descriptions import SensorValue, ValueSensorDescription
+from ..sensor_descriptions import ValueSensor, ValueSensorDescription
 from .apps.entities import async_add_app_entities
 from .backups.sensor import async_setup_backup_sensors
 from .coordinator import TrueNASData
@@ -116,23 +116,17 @@ async def async_setup_entry(
     async_setup_probe_sensors(entry.runtime_data.probes, async_add_entities)
 
 
-class SystemSensor(TrueNASEntity, SensorEntity):
+class SystemSensor(TrueNASEntity, ValueSensor[TrueNASData]):
     """A sensor of the TrueNAS system."""
 
-    entity_description: SystemSensorDescription
-
-    @property
-    def native_value(self) -> SensorValue:
-        """Read the value from the latest data."""
-        return self.entity_description.value_fn(self.coordinator.data)
+    @override
+    def sources(self) -> tuple[TrueNASData]:
+        return (self.coordinator.data,)
 
 
-class PoolSensor(PoolEntity, SensorEntity):
+class PoolSensor(PoolEntity, ValueSensor[Pool]):
     """A sensor of one pool."""
 
-    entity_description: PoolSensorDescription
-
-    @property
-    def native_value(self) -> SensorValue:
-        """Read the value from the pool's latest data."""
-        return self.entity_description.value_fn(self.pool)
+    @override
+    def sources(self) -> tuple[Pool]:
+        return (self.pool,)

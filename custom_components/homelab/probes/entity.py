@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, override
 
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
-from homeassistant.components.sensor import SensorDeviceClass, SensorEntity
+from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.const import UnitOfTime
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
@@ -18,7 +18,7 @@ from .. import sensor_descriptions as describe
 from ..clients.httpprobe import ProbeResult
 from ..const import DOMAIN
 from ..redact import public_url
-from ..sensor_descriptions import SensorValue, ValueSensorDescription
+from ..sensor_descriptions import ValueSensor, ValueSensorDescription
 from .coordinator import ProbeCoordinator
 
 type ProbeSensorDescription = ValueSensorDescription[ProbeResult]
@@ -73,15 +73,12 @@ class ProbeEntity(CoordinatorEntity[ProbeCoordinator]):
         )
 
 
-class ProbeSensor(ProbeEntity, SensorEntity):
+class ProbeSensor(ProbeEntity, ValueSensor[ProbeResult]):
     """A measured value of the last probe."""
 
-    entity_description: ProbeSensorDescription
-
-    @property
-    def native_value(self) -> SensorValue:
-        """Read the value from the last result."""
-        return self.entity_description.value_fn(self.coordinator.data)
+    @override
+    def sources(self) -> tuple[ProbeResult]:
+        return (self.coordinator.data,)
 
 
 class ProbeReachableBinarySensor(ProbeEntity, BinarySensorEntity):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import override
 
 from homeassistant.components.sensor import SensorEntity
 from homeassistant.const import UnitOfInformation
@@ -20,7 +21,7 @@ from ...clients.truenas.backups import (
     ReplicationTask,
     SnapshotTask,
 )
-from ...sensor_descriptions import SensorValue, ValueSensorDescription
+from ...sensor_descriptions import ValueSensor, ValueSensorDescription
 from ..runtime import TrueNASConfigEntry
 from .coordinator import BackupCoordinator, TaskKey, TaskKind
 from .entity import BackupTaskEntity, DatasetEntity, async_add_backup_entities
@@ -212,11 +213,9 @@ def _dataset_sensors(backups: BackupCoordinator, name: str) -> list[SensorEntity
 
 
 class TaskSensor[TaskT: (SnapshotTask, ReplicationTask, CloudSyncTask)](
-    BackupTaskEntity, SensorEntity
+    BackupTaskEntity, ValueSensor[BackupCoordinator, TaskT]
 ):
     """A sensor of a backup task, whose description reads the task as a `TaskT`."""
-
-    entity_description: ValueSensorDescription[BackupCoordinator, TaskT]
 
     def __init__(
         self,
@@ -229,32 +228,27 @@ class TaskSensor[TaskT: (SnapshotTask, ReplicationTask, CloudSyncTask)](
         super().__init__(coordinator, description, key)
         self.task_type: type[TaskT] = task_type
 
-    @property
-    def native_value(self) -> SensorValue:
-        """Read the value from the task's latest data (and its live job)."""
+    @override
+    def sources(self) -> tuple[BackupCoordinator, TaskT]:
+        """The coordinator (its live jobs) and the task's latest data."""
         task = self.task
         assert isinstance(task, self.task_type)  # noqa: S101 - by construction
-        return self.entity_description.value_fn(self.coordinator, task)
+        return (self.coordinator, task)
 
 
-class DatasetSensor(DatasetEntity, SensorEntity):
+class DatasetSensor(DatasetEntity, ValueSensor[DatasetSnapshots]):
     """A sensor of a watched dataset."""
 
-    entity_description: DatasetSensorDescription
-
-    @property
-    def native_value(self) -> SensorValue:
-        """Read the value from the dataset's latest data."""
-        return self.entity_description.value_fn(self.info)
+    @override
+    def sources(self) -> tuple[DatasetSnapshots]:
+        return (self.info,)
 
 
-class DatasetUsageSensor(DatasetEntity, SensorEntity):
+class DatasetUsageSensor(DatasetEntity, ValueSensor[DatasetUsage]):
     """A space sensor of a watched dataset."""
 
-    entity_description: DatasetUsageSensorDescription
-
-    @property
-    def native_value(self) -> SensorValue:
-        """Read the value from the dataset's latest `pool.dataset.query` entry."""
+    @override
+    def sources(self) -> tuple[DatasetUsage] | None:
+        """The dataset's latest `pool.dataset.query` entry, if the query listed it."""
         usage = self.usage
-        return self.entity_description.value_fn(usage) if usage is not None else None
+        return (usage,) if usage is not None else None

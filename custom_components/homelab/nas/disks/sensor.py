@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, override
 
-from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntityDescription
 from homeassistant.const import EntityCategory, UnitOfInformation, UnitOfTime
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -14,7 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from ... import sensor_descriptions as describe
 from ...clients.truenas import POOL_STATUSES, Vdev
 from ...clients.truenas.devices import Disk
-from ...sensor_descriptions import SensorValue, ValueSensorDescription
+from ...sensor_descriptions import ValueSensor, ValueSensorDescription
 from ..device_entity import KeyedEntity
 from ..entity import async_add_per_key
 from ..identifiers import pool_identifier
@@ -195,12 +195,9 @@ class DiskEntity(KeyedEntity[DiskCoordinator, str]):
         return DiskView(self.key, disk, data, disk.pool, None, None)
 
 
-class DiskSensor(DiskEntity, SensorEntity):
+class DiskSensor(DiskEntity, ValueSensor[DiskView]):
     """A sensor of one disk."""
 
-    entity_description: DiskSensorDescription
-
-    @property
-    def native_value(self) -> SensorValue:
-        """Read the value from the latest data."""
-        return self.entity_description.value_fn(self.view())
+    @override
+    def sources(self) -> tuple[DiskView]:
+        return (self.view(),)

@@ -9,6 +9,7 @@ each); the rest (memory free, ARC, 5/15-minute load, per-interface rates) is opt
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import override
 
 from homeassistant.components.sensor import SensorEntity, SensorEntityDescription
 from homeassistant.const import PERCENTAGE, EntityCategory
@@ -18,7 +19,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from ... import sensor_descriptions as describe
 from ...clients.truenas import SystemInfo
 from ...clients.truenas.system import InterfaceRates, RealtimeStats
-from ...sensor_descriptions import SensorValue, ValueSensorDescription
+from ...sensor_descriptions import SensorValue, ValueSensor, ValueSensorDescription
 from ...sensor_units import BYTES_GIB, RATE_KIB
 from ..coordinator import TrueNASCoordinator
 from ..entity import TrueNASEntity, async_add_for_each
@@ -186,12 +187,9 @@ class InterfaceSensor(_SampledSensor):
         return self.entity_description.value_fn(rates) if rates is not None else None
 
 
-class LoadSensor(TrueNASEntity, SensorEntity):
+class LoadSensor(TrueNASEntity, ValueSensor[SystemInfo]):
     """A load average from the polled `system.info`."""
 
-    entity_description: LoadSensorDescription
-
-    @property
-    def native_value(self) -> SensorValue:
-        """From the latest poll."""
-        return self.entity_description.value_fn(self.coordinator.data.system)
+    @override
+    def sources(self) -> tuple[SystemInfo]:
+        return (self.coordinator.data.system,)

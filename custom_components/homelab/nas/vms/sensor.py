@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, override
 
-from homeassistant.components.sensor import SensorEntity
 from homeassistant.const import UnitOfInformation
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ... import sensor_descriptions as describe
 from ...clients.truenas.devices import Guest
-from ...sensor_descriptions import SensorValue, ValueSensorDescription
+from ...sensor_descriptions import ValueSensor, ValueSensorDescription
 from ..entity import async_add_per_key
 from .coordinator import GuestKey
 from .entity import GuestEntity
@@ -64,12 +63,9 @@ def async_setup_vm_sensors(
     async_add_per_key(entry, async_add_entities, guests, make)
 
 
-class GuestSensor(GuestEntity, SensorEntity):
+class GuestSensor(GuestEntity, ValueSensor[Guest]):
     """A sensor of one VM or container."""
 
-    entity_description: GuestSensorDescription
-
-    @property
-    def native_value(self) -> SensorValue:
-        """Read the value from the latest data."""
-        return self.entity_description.value_fn(self.guest)
+    @override
+    def sources(self) -> tuple[Guest]:
+        return (self.guest,)
