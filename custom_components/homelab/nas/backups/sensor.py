@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import override
 
 from homeassistant.components.sensor import SensorEntity
@@ -80,15 +81,32 @@ def cloud_sync_progress(coordinator: BackupCoordinator, task: CloudSyncTask) -> 
 
 
 # What a task sensor reads: the coordinator (for live jobs) and the task.
-type SnapshotTaskSensorDescription = ValueSensorDescription[BackupCoordinator, SnapshotTask]
-type ReplicationSensorDescription = ValueSensorDescription[BackupCoordinator, ReplicationTask]
-type CloudSyncSensorDescription = ValueSensorDescription[BackupCoordinator, CloudSyncTask]
+type TaskSensorDescription[TaskT] = ValueSensorDescription[BackupCoordinator, TaskT]
 type DatasetSensorDescription = ValueSensorDescription[DatasetSnapshots]
 # A sensor of a watched dataset's space (`pool.dataset.query`).
 type DatasetUsageSensorDescription = ValueSensorDescription[DatasetUsage]
 
 
-SNAPSHOT_TASK_SENSORS: tuple[SnapshotTaskSensorDescription, ...] = (
+# The sensors every kind of task has, under the same translation for all kinds.
+def _last_run[TaskT](last_run: Callable[[TaskT], datetime | None]) -> TaskSensorDescription[TaskT]:
+    return describe.timestamp(
+        "last_run", lambda _c, task: last_run(task), translation_key="backup_last_run"
+    )
+
+
+def _progress[TaskT](
+    progress: Callable[[BackupCoordinator, TaskT], float | None],
+) -> TaskSensorDescription[TaskT]:
+    return describe.progress("progress", progress, translation_key="backup_progress", precision=0)
+
+
+def _last_error[TaskT](error: Callable[[TaskT], str | None]) -> TaskSensorDescription[TaskT]:
+    return describe.diagnostic(
+        "last_error", lambda _c, task: _text(error(task)), translation_key="backup_last_error"
+    )
+
+
+SNAPSHOT_TASK_SENSORS: tuple[TaskSensorDescription[SnapshotTask], ...] = (
     describe.timestamp("last_snapshot", lambda _c, task: task.last_run),
     describe.diagnostic("last_snapshot_name", lambda _c, task: _text(task.last_snapshot)),
     describe.enum(
@@ -97,24 +115,18 @@ SNAPSHOT_TASK_SENSORS: tuple[SnapshotTaskSensorDescription, ...] = (
         lambda _c, task: _option(task.state, SNAPSHOT_TASK_STATE_OPTIONS),
         translation_key="snapshot_task_state",
     ),
-    describe.diagnostic(
-        "last_error", lambda _c, task: _text(task.error), translation_key="backup_last_error"
-    ),
+    _last_error(lambda task: task.error),
 )
 
-REPLICATION_SENSORS: tuple[ReplicationSensorDescription, ...] = (
+REPLICATION_SENSORS: tuple[TaskSensorDescription[ReplicationTask], ...] = (
     describe.enum(
         "state",
         REPLICATION_STATE_OPTIONS,
         replication_state,
         translation_key="replication_state",
     ),
-    describe.timestamp(
-        "last_run", lambda _c, task: task.last_run, translation_key="backup_last_run"
-    ),
-    describe.progress(
-        "progress", replication_progress, translation_key="backup_progress", precision=0
-    ),
+    _last_run(lambda task: task.last_run),
+    _progress(replication_progress),
     describe.data_size(
         "bytes_sent",
         lambda coordinator, task: coordinator.bytes_sent.get(task.id),
@@ -122,28 +134,16 @@ REPLICATION_SENSORS: tuple[ReplicationSensorDescription, ...] = (
         precision=2,
         measured=False,
     ),
-    describe.diagnostic(
-        "last_error", lambda _c, task: _text(task.error), translation_key="backup_last_error"
-    ),
+    _last_error(lambda task: task.error),
 )
 
-CLOUD_SYNC_SENSORS: tuple[CloudSyncSensorDescription, ...] = (
+CLOUD_SYNC_SENSORS: tuple[TaskSensorDescription[CloudSyncTask], ...] = (
     describe.enum(
         "state", CLOUD_SYNC_STATE_OPTIONS, cloud_sync_state, translation_key="cloud_sync_state"
     ),
-    describe.timestamp(
-        "last_run",
-        lambda _c, task: task.job.time_finished if task.job else None,
-        translation_key="backup_last_run",
-    ),
-    describe.progress(
-        "progress", cloud_sync_progress, translation_key="backup_progress", precision=0
-    ),
-    describe.diagnostic(
-        "last_error",
-        lambda _c, task: _text(task.job.error if task.job else None),
-        translation_key="backup_last_error",
-    ),
+    _last_run(lambda task: task.job.time_finished if task.job else None),
+    _progress(cloud_sync_progress),
+    _last_error(lambda task: task.job.error if task.job else None),
 )
 
 DATASET_SENSORS: tuple[DatasetSensorDescription, ...] = (
