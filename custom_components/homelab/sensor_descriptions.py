@@ -2,10 +2,10 @@
 
 Every platform describes a sensor as a `ValueSensorDescription` over what its entity reads (a
 pool, a disk view, a backup coordinator and a task); its entity, a `ValueSensor`, says where
-that is (`sources`). The factories name the shapes that recur
-across platforms (an enum, a timestamp, a diagnostic value, a measurement, a temperature, a
-progress, a data size), so that a table lists only what differs; `translation_key` defaults to the key. Platforms
-import the module as `describe`: `describe.enum("state", STATE_OPTIONS, state_of)`.
+that is (`sources`). The factories name the shapes that recur across platforms (an enum, a
+timestamp, a diagnostic value, a measurement, a temperature, a progress, a data size), so that
+a table lists only what differs; `translation_key` defaults to the key. Platforms import the
+module as `describe`: `describe.enum("state", STATE_OPTIONS, state_of)`.
 """
 
 from __future__ import annotations
