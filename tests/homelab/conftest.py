@@ -12,6 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab.const import CONF_SSL, CONF_VERIFY_SSL, DOMAIN
+from custom_components.homelab.nas.identifiers import disk_identifier
 from tests.common import LabHandle
 
 
@@ -71,3 +72,9 @@ def entity_registry_enabled_by_default() -> Iterator[None]:
         new_callable=PropertyMock,
     ):
         yield
+
+
+def disk_identifier_now(entry: MockConfigEntry, name: str) -> tuple[str, str]:
+    """The device identifier of the disk the kernel now calls `name` (`sda`)."""
+    keys = {kernel: key for key, kernel in entry.runtime_data.disks.data.keys.items()}
+    return disk_identifier(entry, keys[name])

@@ -27,7 +27,6 @@ from custom_components.homelab.device_automation import (
 from custom_components.homelab.nas.disks.options import CONF_DISK_TEMPERATURES, CONF_DISKS
 from custom_components.homelab.nas.identifiers import (
     app_identifier,
-    disk_identifier,
     guest_identifier,
     pool_identifier,
     service_identifier,
@@ -36,7 +35,7 @@ from custom_components.homelab.nas.identifiers import (
 from tests.backups_lab import backup_lab
 from tests.common import LabHandle, wait_for
 
-from .conftest import entry_data
+from .conftest import disk_identifier_now, entry_data
 
 
 def _device(hass: HomeAssistant, entry: MockConfigEntry, identifier: tuple[str, str]) -> str:
@@ -107,7 +106,7 @@ async def test_nas_device_triggers_are_listed(
     """The NAS's own devices: its update, a VM, a disk and a sharing service."""
     system = _device(hass, loaded_entry, system_identifier(loaded_entry))
     vm = _device(hass, loaded_entry, _guest(hass, loaded_entry, "homeassistant"))
-    disk = _device(hass, loaded_entry, disk_identifier(loaded_entry, "sda"))
+    disk = _device(hass, loaded_entry, disk_identifier_now(loaded_entry, "sda"))
     smb = _device(hass, loaded_entry, service_identifier(loaded_entry, "cifs"))
     listed = {
         device: {
@@ -177,7 +176,7 @@ async def test_disk_too_hot_trigger(
     with backup_lab("25.04.2") as lab:
         await lab.control("POST", "/control/nas/clock", {"freeze": True})
         entry = await _set_up(hass, lab, **{CONF_DISKS: {CONF_DISK_TEMPERATURES: True}})
-        disk = _device(hass, entry, disk_identifier(entry, "sda"))
+        disk = _device(hass, entry, disk_identifier_now(entry, "sda"))
         triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, disk)
         too_hot = next(t for t in triggers if t["type"] == "disk_too_hot")
         watched = er.async_get(hass).async_get(too_hot["entity_id"])
@@ -245,7 +244,7 @@ async def test_disk_too_hot_watches_the_day_maximum_from_25_10(hass: HomeAssista
     temperatures option the disk offers no such trigger."""
     with backup_lab("25.10.2") as lab:
         entry = await _set_up(hass, lab, **{CONF_DISKS: {CONF_DISK_TEMPERATURES: True}})
-        disk = _device(hass, entry, disk_identifier(entry, "sda"))
+        disk = _device(hass, entry, disk_identifier_now(entry, "sda"))
         triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, disk)
         ours = {t["type"]: t for t in triggers if t["domain"] == DOMAIN}
         assert set(ours) == {"disk_failed", "disk_too_hot"}

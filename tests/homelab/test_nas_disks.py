@@ -12,7 +12,7 @@ import contextlib
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -23,7 +23,7 @@ from labsim import LabSimulator, load_scenario
 from tests.backups_lab import seed_data
 from tests.common import LabHandle, wait_for
 
-from .conftest import entry_data
+from .conftest import disk_identifier_now, entry_data
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -69,7 +69,7 @@ async def test_disk_devices(
     """A device per disk under its pool, with its state; no temperature read by default."""
     entry = await set_up(hass, lab)
     device = device_registry.async_get_device_by_identifier(
-        disk_identifier(entry, "sda"), entry.entry_id
+        disk_identifier_now(entry, "sda"), entry.entry_id
     )
     assert device is not None
     assert device.name == "Disk sda"
@@ -156,3 +156,51 @@ async def test_default_25_04_reads_smart_only_of_awake_disks(hass: HomeAssistant
         assert state(hass, "sensor.disk_sdc_last_smart_test") == "failed"
         assert state(hass, "sensor.disk_sdc_last_smart_test_at_power_on_hours") == "21950"
         assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_disks_once_keyed_by_kernel_name_keep_their_entities(
+    hass: HomeAssistant,
+    lab: LabHandle,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Disks are keyed by TrueNAS's identifier, not `sda` (which a reboot may give another
+    disk); a device and entities made under the kernel name are re-keyed, settings kept."""
+    entry = MockConfigEntry(domain=DOMAIN, title="nas", unique_id=lab.host_id, data=entry_data(lab))
+    entry.add_to_hass(hass)
+    old = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={disk_identifier(entry, "sda")}
+    )
+    made = entity_registry.async_get_or_create(
+        "sensor",
+        DOMAIN,
+        f"{entry.unique_id}_disk_sda_state",
+        config_entry=entry,
+        device_id=old.id,
+        suggested_object_id="first_disk_state",
+    )
+    entity_registry.async_update_entity(made.entity_id, name="First disk")
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    key = next(key for key, name in entry.runtime_data.disks.data.keys.items() if name == "sda")
+    assert key != "sda"
+    assert key.startswith("{serial_lunid}")
+    device = device_registry.async_get(old.id)
+    assert device is not None
+    assert device.identifiers == {disk_identifier(entry, key)}
+    moved = entity_registry.async_get(made.entity_id)
+    assert moved is not None
+    assert (moved.unique_id, moved.name, moved.device_id) == (
+        f"{entry.unique_id}_disk_{key}_state",
+        "First disk",
+        old.id,
+    )
+    assert state(hass, made.entity_id) == "online"
+    # The other disks' devices were made under their keys from the start.
+    assert not [
+        identifier
+        for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+        for identifier in device.identifiers
+        if identifier[1].startswith(f"{entry.unique_id}_disk_sd")
+    ]

@@ -27,6 +27,7 @@ import time
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from ...clients.truenas import TrueNASClient
 from ...clients.truenas.devices import Disk, SmartTest, TemperatureAgg, TrueNASDisks
@@ -45,11 +46,22 @@ SMART_SECONDS = 6 * 3600.0
 AGG_DAYS = 1
 
 
+def disk_key(disk: Disk) -> str:
+    """A disk's identity: TrueNAS's own identifier (its serial and LUN id, or a partition UUID).
+
+    Kernel names (`sda`) can change order across a reboot, so they only stand in for a disk
+    TrueNAS has no other identifier for.
+    """
+    return disk.identifier or disk.name
+
+
 @dataclass(frozen=True, slots=True)
 class DiskData:
-    """Disks and what was read of them."""
+    """Disks (by kernel name, as the disk API takes them) and what was read of them."""
 
     disks: dict[str, Disk]
+    keys: dict[str, str] = field(default_factory=dict)
+    """Each disk's `disk_key` -> its kernel name now."""
     temperatures: dict[str, float | None] = field(default_factory=dict)
     """25.04 live reads (null: in standby, or no sensor)."""
     history: dict[str, TemperatureAgg] = field(default_factory=dict)
@@ -59,7 +71,7 @@ class DiskData:
 
 
 class DiskCoordinator(KeyedCoordinator[str, DiskData]):
-    """Owns the disks of one TrueNAS entry."""
+    """Owns the disks of one TrueNAS entry; its devices are keyed by `disk_key`."""
 
     infixes = ("disk",)
     task_prefix = "disk"
@@ -86,7 +98,42 @@ class DiskCoordinator(KeyedCoordinator[str, DiskData]):
 
     @override
     def keys_of(self, data: DiskData) -> dict[str, Disk]:
-        return data.disks
+        return {key: data.disks[name] for key, name in data.keys.items()}
+
+    @override
+    def _fetched(self, data: DiskData) -> None:
+        self._rekey_from_kernel_names(data)
+        super()._fetched(data)
+
+    def _rekey_from_kernel_names(self, data: DiskData) -> None:
+        """Give devices and entities made when disks were keyed by kernel name their `disk_key`.
+
+        Before the devices of disks gone are cleared up, so none of them is taken for gone:
+        their entities keep their entity ids and settings.
+        """
+        entry = self.config_entry
+        devices = dr.async_get(self.hass)
+        entities = er.async_get(self.hass)
+        for key, name in data.keys.items():
+            old, new = disk_identifier(entry, name), disk_identifier(entry, key)
+            device = devices.async_get_device_by_identifier(old, entry.entry_id)
+            if (
+                key == name
+                or device is None
+                or devices.async_get_device_by_identifier(new, entry.entry_id)
+            ):
+                continue
+            devices.async_update_device(device.id, new_identifiers={new})
+            old_prefix = f"{entry.unique_id}_disk_{name}_"
+            for entity in er.async_entries_for_device(
+                entities, device.id, include_disabled_entities=True
+            ):
+                if entity.unique_id.startswith(old_prefix):
+                    entities.async_update_entity(
+                        entity.entity_id,
+                        new_unique_id=f"{entry.unique_id}_disk_{key}_"
+                        + entity.unique_id.removeprefix(old_prefix),
+                    )
 
     @override
     def identifier(self, key: str) -> tuple[str, str]:
@@ -126,6 +173,7 @@ class DiskCoordinator(KeyedCoordinator[str, DiskData]):
             history = await self.api.temperature_agg(names, AGG_DAYS)
         return DiskData(
             disks=disks,
+            keys={disk_key(disk): name for name, disk in disks.items()},
             temperatures=temperatures,
             history=history,
             smart={name: test for name, test in smart.items() if name in disks},

@@ -136,7 +136,7 @@ def async_setup_disk_sensors(
         entry,
         async_add_entities,
         disks,
-        lambda name: (DiskSensor(disks, d, name) for d in disk_descriptions(disks)),
+        lambda key: (DiskSensor(disks, d, key) for d in disk_descriptions(disks)),
     )
 
 
@@ -144,11 +144,11 @@ class DiskEntity(KeyedEntity[DiskCoordinator, str]):
     """An entity of one disk's device (under its pool's device, or the system's)."""
 
     def __init__(
-        self, coordinator: DiskCoordinator, description: SensorEntityDescription, name: str
+        self, coordinator: DiskCoordinator, description: SensorEntityDescription, key: str
     ) -> None:
-        """Attach to the disk's device."""
+        """Attach to the disk's device (`key`: its `disk_key`; named by its kernel name)."""
         entry = coordinator.config_entry
-        disk = coordinator.data.disks[name]
+        disk = coordinator.keys_of(coordinator.data)[key]
         via = entry.runtime_data.system_device_id
         if disk.pool is not None and disk.pool in entry.runtime_data.coordinator.data.pools:
             # The pool's entities may not have registered its device yet: they fill it in.
@@ -162,11 +162,11 @@ class DiskEntity(KeyedEntity[DiskCoordinator, str]):
         super().__init__(
             coordinator,
             description,
-            name,
-            f"disk_{name}",
+            key,
+            f"disk_{key}",
             "/ui/storage/disks",
             translation_key="disk",
-            translation_placeholders={"name": name},
+            translation_placeholders={"name": disk.name},
             manufacturer=(disk.model or "").split(" ", 1)[0] or None,
             model=disk.model,
             serial_number=disk.serial or None,
@@ -183,16 +183,17 @@ class DiskEntity(KeyedEntity[DiskCoordinator, str]):
     def view(self) -> DiskView:
         """The disk and where it sits in the pool topology."""
         data = self.coordinator.data
-        disk = data.disks[self.key]
+        name = data.keys[self.key]  # the kernel name now: what the topology and reads use
+        disk = data.disks[name]
         pools = self.coordinator.config_entry.runtime_data.coordinator.data
         for pool in pools.pools.values():
             for vdevs in pool.topology.values():
                 for vdev in vdevs:
                     for leaf in vdev.leaves():
-                        if leaf.disk == self.key:
+                        if leaf.disk == name:
                             group = None if vdev.is_leaf else vdev.name
-                            return DiskView(self.key, disk, data, pool.name, group, leaf)
-        return DiskView(self.key, disk, data, disk.pool, None, None)
+                            return DiskView(name, disk, data, pool.name, group, leaf)
+        return DiskView(name, disk, data, disk.pool, None, None)
 
 
 class DiskSensor(DiskEntity, ValueSensor[DiskView]):
