@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
@@ -13,7 +13,10 @@ from homeassistant.helpers.typing import VolDictType
 import probatio as vol
 
 from ..const import DOMAIN
-from ..targets import device_label
+from ..targets import device_label, resolve_targets
+
+if TYPE_CHECKING:
+    from .runtime import TrueNASConfigEntry
 
 ATTR_WAIT = "wait"
 ATTR_TIMEOUT = "timeout"
@@ -32,6 +35,17 @@ def refuse_with(translation_key: str) -> Refusal:
         )
 
     return refuse
+
+
+def targeted(call: ServiceCall, kind: str, refusal: str) -> list[tuple[TrueNASConfigEntry, Any]]:
+    """(entry, key) of each object of `kind` the call aims at.
+
+    A device of another kind named directly is refused with the translated `refusal`.
+    """
+    return [
+        (target.entry, target.key)
+        for target in resolve_targets(call.hass, call, {kind}, refuse_with(refusal))
+    ]
 
 
 def wait_fields(default_timeout: float, max_timeout: float) -> VolDictType:

@@ -1,6 +1,6 @@
 """Entities of the things under a TrueNAS system device (a disk, a VM, a service, a backup task).
 
-`server_device` is the device info they share: under the system device unless it names another
+Their device info is `entity.server_device`: under the system device unless it names another
 parent, linked to the thing's page in the TrueNAS UI. `KeyedEntity` is the base of the entities
 of a keyed coordinator's things: it keeps the thing's key, and is there while the server lists it.
 """
@@ -8,32 +8,13 @@ of a keyed coordinator's things: it keeps the thing's key, and is there while th
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any, Unpack, override
+from typing import Any, Unpack, override
 
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 
-from .entity import NasDeviceEntity
+from .entity import NasDeviceEntity, server_device
 from .keyed import KeyedCoordinator
-
-if TYPE_CHECKING:
-    from .runtime import TrueNASConfigEntry
-
-
-def server_device(
-    entry: TrueNASConfigEntry,
-    identifier: tuple[str, str],
-    ui_path: str,
-    **details: Unpack[DeviceInfo],
-) -> DeviceInfo:
-    """A device of the server's, under its system device unless `details` name another parent."""
-    device = DeviceInfo(
-        identifiers={identifier},
-        via_device_id=entry.runtime_data.system_device_id,
-        configuration_url=f"{entry.runtime_data.client.base_url}{ui_path}",
-    )
-    device.update(details)
-    return device
 
 
 class KeyedEntity[CoordinatorT: KeyedCoordinator[Any, Any], KeyT: Hashable](

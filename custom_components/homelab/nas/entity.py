@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Protocol, override
+from typing import TYPE_CHECKING, Any, Protocol, Unpack, override
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -96,19 +96,37 @@ def async_add_per_app(
     )
 
 
+def server_device(
+    entry: TrueNASConfigEntry,
+    identifier: tuple[str, str],
+    ui_path: str,
+    **details: Unpack[DeviceInfo],
+) -> DeviceInfo:
+    """A device of the server's, under its system device unless `details` name another parent."""
+    device = DeviceInfo(
+        identifiers={identifier},
+        via_device_id=entry.runtime_data.system_device_id,
+        configuration_url=f"{entry.runtime_data.client.base_url}{ui_path}",
+    )
+    device.update(details)
+    return device
+
+
 def app_device(coordinator: AppsCoordinator, app_name: str) -> DeviceInfo:
     """The device of a TrueNAS app the TrueNAS entry shows itself (under the system device)."""
-    entry = coordinator.config_entry
     app = coordinator.data[app_name]
-    return DeviceInfo(
-        identifiers={app_identifier(entry, app_name)},
+    device = server_device(
+        coordinator.config_entry,
+        app_identifier(coordinator.config_entry, app_name),
+        "/ui/apps/installed",
         name=app.title or app_name,
         manufacturer="TrueNAS apps",
         model=f"{app.train.title()} train" if app.train else "Custom app",
         sw_version=app.human_version or app.version,
-        via_device_id=entry.runtime_data.system_device_id,
-        configuration_url=app.first_portal,
     )
+    if app.first_portal:  # the app's own web page: what a user opens it for
+        device["configuration_url"] = app.first_portal
+    return device
 
 
 class TrueNASEntity(CoordinatorEntity[TrueNASCoordinator]):
@@ -177,19 +195,15 @@ class PoolEntity(NasDeviceEntity[TrueNASCoordinator]):
         """Attach to the pool's device."""
         entry = coordinator.config_entry
         self.pool_name = pool_name
-        super().__init__(
-            coordinator,
-            description,
-            f"pool_{pool_name}",
-            DeviceInfo(
-                identifiers={pool_identifier(entry, pool_name)},
-                name=pool_name,
-                manufacturer="OpenZFS",
-                model="ZFS pool",
-                via_device_id=entry.runtime_data.system_device_id,
-                configuration_url=f"{entry.runtime_data.client.base_url}/ui/storage",
-            ),
+        device = server_device(
+            entry,
+            pool_identifier(entry, pool_name),
+            "/ui/storage",
+            name=pool_name,
+            manufacturer="OpenZFS",
+            model="ZFS pool",
         )
+        super().__init__(coordinator, description, f"pool_{pool_name}", device)
 
     @property
     def pool(self) -> Pool:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.components.button.const import ButtonDeviceClass
-from homeassistant.helpers.device_registry import DeviceInfo
 
 from ..entity import AppEntity
 from .coordinator import AppsCoordinator
@@ -34,16 +33,6 @@ class AppButton(AppEntity, ButtonEntity):
     """A button of one app."""
 
     entity_description: AppButtonDescription
-
-    def __init__(
-        self,
-        coordinator: AppsCoordinator,
-        description: AppButtonDescription,
-        app: str,
-        device_info: DeviceInfo | None = None,
-    ) -> None:
-        """Keep the typed description."""
-        super().__init__(coordinator, description, app, device_info)
 
     async def async_press(self) -> None:
         """Start the job; its progress shows on the app's entities."""

@@ -22,14 +22,13 @@ from ...clients.truenas import (
     AppStats,
     Event,
     Job,
-    TrueNASCallError,
     TrueNASClient,
     TrueNASError,
     TrueNASInvalidResponseError,
 )
 from ...const import DOMAIN, LOGGER
 from ..identifiers import app_identifier
-from ..server_coordinator import JobResult, ServerCoordinator
+from ..server_coordinator import JobResult, ServerCoordinator, action_failed
 
 if TYPE_CHECKING:
     from ..runtime import TrueNASConfigEntry
@@ -249,16 +248,8 @@ class AppsCoordinator(ServerCoordinator[dict[str, App]]):
         }[action]
         try:
             job_id = await start(name)
-        except TrueNASCallError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="app_action_failed",
-                translation_placeholders={"app": name, "error": err.reason or str(err)},
-            ) from err
         except TrueNASError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="cannot_connect"
-            ) from err
+            raise action_failed(err, "app_action_failed", app=name) from err
         method = {"restart": "app.redeploy"}.get(action, f"app.{action}")
         job = Job(id=job_id, method=method, state="RUNNING")
         return await self._async_follow_job(self.jobs, name, job, wait=wait, timeout=timeout)

@@ -13,12 +13,10 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import PERCENTAGE
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceInfo
 
 from ...clients.truenas import APP_STATES, App, AppStats
 from ...sensor_units import BYTES_MIB, RATE_KIB
 from ..entity import AppEntity
-from .coordinator import AppsCoordinator
 
 APP_STATE_OPTIONS = [state.lower() for state in APP_STATES]
 
@@ -41,6 +39,19 @@ class AppSensorDescription(SensorEntityDescription):
     value_fn: Callable[[App, AppStats | None], str | int | float | None]
     from_stats: bool = False
     """Shows `app.stats` values: written from the stats samples, at most every STATS_WRITE_SECONDS."""
+
+
+def _network_rate(key: str, read: Callable[[AppStats], float | None]) -> AppSensorDescription:
+    """A network rate of the app's, from its stats."""
+    return AppSensorDescription(
+        key=key,
+        translation_key=f"app_{key}",
+        # Network rates change on every sample; opt-in keeps the recorder small (see README).
+        entity_registry_enabled_default=False,
+        **RATE_KIB,
+        value_fn=lambda _app, stats: read(stats) if stats else None,
+        from_stats=True,
+    )
 
 
 APP_SENSORS: tuple[AppSensorDescription, ...] = (
@@ -67,24 +78,8 @@ APP_SENSORS: tuple[AppSensorDescription, ...] = (
         value_fn=lambda _app, stats: stats.memory if stats else None,
         from_stats=True,
     ),
-    AppSensorDescription(
-        key="rx_rate",
-        translation_key="app_rx_rate",
-        # Network rates change on every sample; opt-in keeps the recorder small (see README).
-        entity_registry_enabled_default=False,
-        **RATE_KIB,
-        value_fn=lambda _app, stats: stats.rx_rate if stats else None,
-        from_stats=True,
-    ),
-    AppSensorDescription(
-        key="tx_rate",
-        translation_key="app_tx_rate",
-        # Network rates change on every sample; opt-in keeps the recorder small (see README).
-        entity_registry_enabled_default=False,
-        **RATE_KIB,
-        value_fn=lambda _app, stats: stats.tx_rate if stats else None,
-        from_stats=True,
-    ),
+    _network_rate("rx_rate", lambda stats: stats.rx_rate),
+    _network_rate("tx_rate", lambda stats: stats.tx_rate),
     AppSensorDescription(
         key="containers_running",
         translation_key="app_containers_running",
@@ -105,16 +100,8 @@ class AppSensor(AppEntity, SensorEntity):
 
     entity_description: AppSensorDescription
 
-    def __init__(
-        self,
-        coordinator: AppsCoordinator,
-        description: AppSensorDescription,
-        app: str,
-        device_info: DeviceInfo | None = None,
-    ) -> None:
-        """Keep the typed description."""
-        super().__init__(coordinator, description, app, device_info)
-        self._stats_written = -STATS_WRITE_SECONDS
+    # When a stats value was last written (loop time): never, at first.
+    _stats_written = -STATS_WRITE_SECONDS
 
     async def async_added_to_hass(self) -> None:
         """Stats sensors also follow the stats samples."""

@@ -25,8 +25,7 @@ from ...clients.truenas.backups import (
     DatasetUsage,
     ReplicationTask,
 )
-from ..device_entity import server_device
-from ..entity import NasDeviceEntity, async_add_for_each
+from ..entity import NasDeviceEntity, async_add_for_each, server_device
 from ..identifiers import dataset_identifier, pool_identifier, task_identifier
 from .coordinator import BackupCoordinator, Task, TaskKey, TaskKind
 

@@ -15,17 +15,16 @@ from homeassistant.helpers import config_validation as cv
 import probatio as vol
 
 from ...const import DOMAIN
-from ...targets import KIND_VM, TARGET_FIELDS, resolve_targets
+from ...targets import KIND_VM, TARGET_FIELDS
 from ..actions import (
     ATTR_TIMEOUT,
     ATTR_WAIT,
     action_response,
     async_register_actions,
-    refuse_with,
+    targeted,
     wait_fields,
 )
-from ..runtime import TrueNASConfigEntry
-from .coordinator import DEFAULT_JOB_TIMEOUT, GuestAction, GuestKey
+from .coordinator import DEFAULT_JOB_TIMEOUT, GuestAction
 
 ATTR_FORCE = "force"
 
@@ -39,19 +38,12 @@ ACTIONS: dict[str, GuestAction] = {
 }
 
 
-def _targets(hass: HomeAssistant, call: ServiceCall) -> list[tuple[TrueNASConfigEntry, GuestKey]]:
-    return [
-        (target.entry, target.key)
-        for target in resolve_targets(hass, call, {KIND_VM}, refuse_with("not_a_vm"))
-    ]
-
-
 async def _run(call: ServiceCall, action: GuestAction) -> ServiceResponse:
     wait: bool = call.data[ATTR_WAIT]
     timeout: float = call.data[ATTR_TIMEOUT]
     force: bool = call.data.get(ATTR_FORCE, False)
     results: dict[str, Any] = {}
-    for entry, key in _targets(call.hass, call):
+    for entry, key in targeted(call, KIND_VM, "not_a_vm"):
         coordinator = entry.runtime_data.vms
         guest = coordinator.guest(key)
         if (running := coordinator.jobs.get(key)) is not None:
