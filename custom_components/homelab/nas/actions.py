@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
@@ -46,6 +46,20 @@ def targeted(call: ServiceCall, kind: str, refusal: str) -> list[tuple[TrueNASCo
         (target.entry, target.key)
         for target in resolve_targets(call.hass, call, {kind}, refuse_with(refusal))
     ]
+
+
+type Lifecycle = Literal["start", "stop", "restart"]
+
+
+def lifecycle_actions(thing: str) -> Mapping[str, Lifecycle]:
+    """`start_<thing>`, `stop_<thing>` and `restart_<thing>`, each with what it does."""
+    verbs: tuple[Lifecycle, ...] = ("start", "stop", "restart")
+    return {f"{verb}_{thing}": verb for verb in verbs}
+
+
+def wait_of(call: ServiceCall) -> tuple[bool, float]:
+    """The call's `wait` and `timeout` (see `wait_fields`)."""
+    return bool(call.data[ATTR_WAIT]), float(call.data[ATTR_TIMEOUT])
 
 
 def wait_fields(default_timeout: float, max_timeout: float) -> VolDictType:

@@ -6,6 +6,7 @@ buttons and switch: `AppsCoordinator.async_run_app_action`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
@@ -15,26 +16,21 @@ import probatio as vol
 from ...const import DOMAIN
 from ...targets import KIND_APP, TARGET_FIELDS
 from ..actions import (
-    ATTR_TIMEOUT,
-    ATTR_WAIT,
     action_response,
     async_register_actions,
+    lifecycle_actions,
     targeted,
     wait_fields,
+    wait_of,
 )
 from .coordinator import DEFAULT_JOB_TIMEOUT, AppAction
 
 APP_ACTION_SCHEMA = vol.Schema({**TARGET_FIELDS, **wait_fields(DEFAULT_JOB_TIMEOUT, 3600)})
-ACTIONS: dict[str, AppAction] = {
-    "start_app": "start",
-    "stop_app": "stop",
-    "restart_app": "restart",
-}
+ACTIONS: Mapping[str, AppAction] = lifecycle_actions("app")
 
 
 async def _run(call: ServiceCall, action: AppAction) -> ServiceResponse:
-    wait: bool = call.data[ATTR_WAIT]
-    timeout: float = call.data[ATTR_TIMEOUT]
+    wait, timeout = wait_of(call)
     results: dict[str, Any] = {}
     for entry, name in targeted(call, KIND_APP, "not_an_app"):
         coordinator = entry.runtime_data.apps

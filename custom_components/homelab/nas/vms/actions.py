@@ -7,6 +7,7 @@ their switch and buttons: `GuestCoordinator.async_run_guest_action`. Stop is gra
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
@@ -17,12 +18,12 @@ import probatio as vol
 from ...const import DOMAIN
 from ...targets import KIND_VM, TARGET_FIELDS
 from ..actions import (
-    ATTR_TIMEOUT,
-    ATTR_WAIT,
     action_response,
     async_register_actions,
+    lifecycle_actions,
     targeted,
     wait_fields,
+    wait_of,
 )
 from .coordinator import DEFAULT_JOB_TIMEOUT, GuestAction
 
@@ -31,16 +32,11 @@ ATTR_FORCE = "force"
 _FIELDS = {**TARGET_FIELDS, **wait_fields(DEFAULT_JOB_TIMEOUT, 3600)}
 VM_ACTION_SCHEMA = vol.Schema(_FIELDS)
 STOP_VM_SCHEMA = vol.Schema({**_FIELDS, vol.Optional(ATTR_FORCE, default=False): cv.boolean})
-ACTIONS: dict[str, GuestAction] = {
-    "start_vm": "start",
-    "stop_vm": "stop",
-    "restart_vm": "restart",
-}
+ACTIONS: Mapping[str, GuestAction] = lifecycle_actions("vm")
 
 
 async def _run(call: ServiceCall, action: GuestAction) -> ServiceResponse:
-    wait: bool = call.data[ATTR_WAIT]
-    timeout: float = call.data[ATTR_TIMEOUT]
+    wait, timeout = wait_of(call)
     force: bool = call.data.get(ATTR_FORCE, False)
     results: dict[str, Any] = {}
     for entry, key in targeted(call, KIND_VM, "not_a_vm"):
