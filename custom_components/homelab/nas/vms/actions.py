@@ -17,29 +17,22 @@ import probatio as vol
 
 from ...const import DOMAIN
 from ...targets import KIND_VM, TARGET_FIELDS
-from ..actions import (
-    action_response,
-    async_register_actions,
-    lifecycle_actions,
-    targeted,
-    wait_fields,
-    wait_of,
-)
+from .. import actions as nas_actions
 from .coordinator import DEFAULT_JOB_TIMEOUT, GuestAction
 
 ATTR_FORCE = "force"
 
-_FIELDS = {**TARGET_FIELDS, **wait_fields(DEFAULT_JOB_TIMEOUT, 3600)}
+_FIELDS = {**TARGET_FIELDS, **nas_actions.wait_fields(DEFAULT_JOB_TIMEOUT, 3600)}
 VM_ACTION_SCHEMA = vol.Schema(_FIELDS)
 STOP_VM_SCHEMA = vol.Schema({**_FIELDS, vol.Optional(ATTR_FORCE, default=False): cv.boolean})
-ACTIONS: Mapping[str, GuestAction] = lifecycle_actions("vm")
+ACTIONS: Mapping[str, GuestAction] = nas_actions.lifecycle_actions("vm")
 
 
 async def _run(call: ServiceCall, action: GuestAction) -> ServiceResponse:
-    wait, timeout = wait_of(call)
+    wait, timeout = nas_actions.wait_of(call)
     force: bool = call.data.get(ATTR_FORCE, False)
     results: dict[str, Any] = {}
-    for entry, key in targeted(call, KIND_VM, "not_a_vm"):
+    for entry, key in nas_actions.targeted(call, KIND_VM, "not_a_vm"):
         coordinator = entry.runtime_data.vms
         guest = coordinator.guest(key)
         if (running := coordinator.jobs.get(key)) is not None:
@@ -58,12 +51,12 @@ async def _run(call: ServiceCall, action: GuestAction) -> ServiceResponse:
                 translation_placeholders={"vm": guest.name, "error": result.error or ""},
             )
         results[guest.name] = result.as_dict()
-    return action_response(call, results, "vms")
+    return nas_actions.action_response(call, results, "vms")
 
 
 def async_register(hass: HomeAssistant) -> None:
     """Register the three VM actions."""
-    async_register_actions(
+    nas_actions.async_register_actions(
         hass,
         ACTIONS,
         _run,
