@@ -167,24 +167,30 @@ class TaskJob(Model):
         return self.state in {"WAITING", "RUNNING"}
 
 
-@dataclass(frozen=True, slots=True)
-class SnapshotTask(Model):
-    """A periodic snapshot task (`pool.snapshottask.query`)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _StatefulTask(Model):
+    """What a snapshot task and a replication share: an id, a switch and a `state` object."""
 
     id: int
-    dataset: str
     enabled: bool = True
     state: str = field(default="PENDING", metadata=source(within="state", read=_pending))
-    """PENDING (never ran), RUNNING, FINISHED or ERROR."""
+    """PENDING before the task first ran; the others each task kind's own (see its docstring)."""
+    schedule: Schedule | None = None
+    last_run: datetime | None = field(default=None, metadata=_LAST_RUN)
+    last_snapshot: str | None = field(default=None, metadata=_STATE)
+    error: str | None = field(default=None, metadata=_STATE)
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotTask(_StatefulTask):
+    """A periodic snapshot task (`pool.snapshottask.query`): PENDING, RUNNING, FINISHED or ERROR."""
+
+    dataset: str
     recursive: bool = False
     exclude: tuple[str, ...] = field(default=(), metadata=source(read=_strings))
     naming_schema: str | None = None
     lifetime_value: int | None = None
     lifetime_unit: str | None = None
-    schedule: Schedule | None = None
-    last_run: datetime | None = field(default=None, metadata=_LAST_RUN)
-    last_snapshot: str | None = field(default=None, metadata=_STATE)
-    error: str | None = field(default=None, metadata=_STATE)
 
     def covers(self, dataset: str) -> bool:
         """Whether this task snapshots `dataset`."""
@@ -223,27 +229,19 @@ def _task_schedules(data: JSONDict, key: str) -> tuple[Schedule, ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class ReplicationTask(Model):
-    """A replication task (`replication.query`)."""
+class ReplicationTask(_StatefulTask):
+    """A replication task (`replication.query`): PENDING, WAITING, RUNNING, FINISHED, ERROR or HOLD."""
 
-    id: int
     name: str
-    enabled: bool = True
-    state: str = field(default="PENDING", metadata=source(within="state", read=_pending))
-    """PENDING, WAITING, RUNNING, FINISHED, ERROR or HOLD."""
     direction: str | None = None
     transport: str | None = None
     source_datasets: tuple[str, ...] = field(default=(), metadata=source(read=_strings))
     target_dataset: str | None = None
     auto: bool = False
-    schedule: Schedule | None = None
     snapshot_task_schedules: tuple[Schedule, ...] = field(
         default=(), metadata=source("periodic_snapshot_tasks", read=_task_schedules)
     )
     """Schedules of the periodic snapshot tasks an `auto` replication follows."""
-    last_run: datetime | None = field(default=None, metadata=_LAST_RUN)
-    last_snapshot: str | None = field(default=None, metadata=_STATE)
-    error: str | None = field(default=None, metadata=_STATE)
     progress: ReplicationProgress | None = field(default=None, metadata=_STATE)
     job: TaskJob | None = None
 
