@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import _model
 from .._model import (
+    GIVEN,
     FieldReader,
     JSONDict,
     Source,
@@ -27,6 +28,7 @@ from .._model import (
 from .exceptions import TrueNASInvalidResponseError
 
 __all__ = [
+    "GIVEN",
     "FieldReader",
     "JSONDict",
     "Model",

@@ -23,12 +23,13 @@ From the middleware's release sources (tags TS-25.04.2.6, TS-25.10.6 and TS-26.0
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 import json
 from typing import TYPE_CHECKING, Any, Final
 
-from ._parse import JSONDict, Model, as_dict, as_list, opt_float, opt_int, opt_str
+from ._parse import GIVEN, JSONDict, Model, as_dict, as_list, opt_float, opt_int, opt_str, source
+from .exceptions import TrueNASInvalidResponseError
 
 if TYPE_CHECKING:
     from .client import TrueNASClient
@@ -171,33 +172,21 @@ def parse_certificate_time(value: Any) -> datetime | None:
         return None
 
 
+def _certificate_time(data: JSONDict, key: str) -> datetime | None:
+    return parse_certificate_time(data.get(key))
+
+
 @dataclass(frozen=True, slots=True)
-class Certificate:
-    """A certificate of the NAS (`certificate.query`)."""
+class Certificate(Model):
+    """A certificate of the NAS (a `certificate.query` entry)."""
 
     id: int
     name: str
     common: str | None = None
-    until: datetime | None = None
+    until: datetime | None = field(default=None, metadata=source(read=_certificate_time))
     expired: bool = False
-    ui: bool = False
+    ui: bool = field(default=False, metadata=GIVEN)
     """The certificate the web UI (and API) serves."""
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Certificate:
-        """Parse one `certificate.query` entry."""
-        data = as_dict(data, "certificate")
-        cert_id = opt_int(data, "id")
-        name = opt_str(data, "name")
-        if cert_id is None or name is None:
-            return cls(id=-1, name="")
-        return cls(
-            id=cert_id,
-            name=name,
-            common=opt_str(data, "common"),
-            until=parse_certificate_time(data.get("until")),
-            expired=data.get("expired") is True,
-        )
 
 
 def ui_certificate_id(config: Any) -> int | str | None:
@@ -251,18 +240,12 @@ class TrueNASSystem:
         for item in result:
             if not isinstance(item, dict) or item.get("cert_type") not in (None, "CERTIFICATE"):
                 continue
-            certificate = Certificate.from_dict(item)
-            if certificate.id < 0:
-                continue
+            try:
+                certificate = Certificate.from_dict(item)
+            except TrueNASInvalidResponseError:
+                continue  # no id or name: not one to show
             if ui in (certificate.id, certificate.name):
-                certificate = Certificate(
-                    certificate.id,
-                    certificate.name,
-                    certificate.common,
-                    certificate.until,
-                    certificate.expired,
-                    ui=True,
-                )
+                certificate = replace(certificate, ui=True)
             certificates.append(certificate)
         return certificates
 
