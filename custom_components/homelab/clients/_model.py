@@ -103,6 +103,12 @@ def opt_bool(data: JSONDict, key: str, default: bool = False) -> bool:
     return default if value is None else value
 
 
+def opt_dict(data: JSONDict, key: str) -> JSONDict:
+    """A sub-object; anything that is not an object reads as an empty one."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def opt_any(data: JSONDict, key: str) -> Any:
     """A field taken as it is (`None` when absent)."""
     return data.get(key)
@@ -331,8 +337,7 @@ class Model:
             strict.as_dict(data.get(name), f"{cls.__name__}.{name}")
         values = {}
         for plan in _plans(cls):
-            within = data.get(plan.within, {}) if plan.within else data
-            where = within if isinstance(within, dict) else {}
+            where = opt_dict(data, plan.within) if plan.within else data
             if plan.kind is not None:
                 values[plan.name] = strict.required(where, plan.key, plan.read, plan.kind)
             else:

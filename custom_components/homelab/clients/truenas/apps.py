@@ -7,7 +7,7 @@ from typing import Final, Self
 
 from yarl import URL
 
-from ._parse import FieldReader, JSONDict, Model, as_list, opt_int, source
+from ._parse import FieldReader, JSONDict, Model, as_list, opt_dict, opt_int, source
 
 # app.query `state`. TrueNAS 27 adds ERROR, which it shows as CRASHED to v26 clients.
 APP_STATES = ("RUNNING", "DEPLOYING", "STOPPED", "STOPPING", "CRASHED")
@@ -63,9 +63,7 @@ def _portals(data: JSONDict, key: str) -> dict[str, str]:
 
 
 def _containers(data: JSONDict, key: str) -> tuple[Container, ...]:
-    workloads = data.get(key)
-    workloads = workloads if isinstance(workloads, dict) else {}
-    details = as_list(workloads.get("container_details", []), "container_details")
+    details = as_list(opt_dict(data, key).get("container_details", []), "container_details")
     return tuple(Container.from_dict(item) for item in details)
 
 

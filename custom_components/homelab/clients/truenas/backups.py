@@ -25,7 +25,7 @@ name is the newest.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import re
@@ -38,6 +38,7 @@ from ._parse import (
     as_list,
     ejson_datetime,
     epoch_datetime,
+    opt_dict,
     opt_float,
     opt_int,
     opt_str,
@@ -321,17 +322,21 @@ class DatasetSnapshots:
     """`snapshots_changed`: the last snapshot create or destroy (25.10+)."""
 
 
-def _zfs_prop(data: JSONDict, key: str) -> JSONDict:
-    """A ZFS property object (`{"parsed", "rawvalue", "value", "source"}`); {} when absent."""
-    value = data.get(key)
-    return value if isinstance(value, dict) else {}
+def _zfs_property[T](
+    read: Callable[[JSONDict, str], T | None],
+) -> Callable[[JSONDict, str], T | None]:
+    """A ZFS property object (`{"parsed", "rawvalue", "value", "source"}`): `parsed`, else `rawvalue`."""
+
+    def value(data: JSONDict, key: str) -> T | None:
+        prop = opt_dict(data, key)
+        parsed = read(prop, "parsed")
+        return parsed if parsed is not None else read(prop, "rawvalue")
+
+    return value
 
 
-def _zfs_int(data: JSONDict, key: str) -> int | None:
-    """A size property in bytes (`parsed`, else `rawvalue`)."""
-    prop = _zfs_prop(data, key)
-    parsed = opt_int(prop, "parsed")
-    return parsed if parsed is not None else opt_int(prop, "rawvalue")
+_zfs_int = _zfs_property(opt_int)
+"""A size property in bytes."""
 
 
 def _zfs_quota(data: JSONDict, key: str) -> int | None:
@@ -339,11 +344,8 @@ def _zfs_quota(data: JSONDict, key: str) -> int | None:
     return _zfs_int(data, key) or None
 
 
-def _zfs_ratio(data: JSONDict, key: str) -> float | None:
-    """A ratio such as `compressratio` (`parsed` "1.52", `value` "1.52x")."""
-    prop = _zfs_prop(data, key)
-    parsed = opt_float(prop, "parsed")
-    return parsed if parsed is not None else opt_float(prop, "rawvalue")
+_zfs_ratio = _zfs_property(opt_float)
+"""A ratio such as `compressratio` (`parsed` "1.52", `value` "1.52x")."""
 
 
 # What the watched datasets' query reads: their usage and whether their key is loaded

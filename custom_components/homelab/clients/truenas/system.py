@@ -28,7 +28,18 @@ from datetime import UTC, datetime
 import json
 from typing import TYPE_CHECKING, Any, Final
 
-from ._parse import GIVEN, JSONDict, Model, as_dict, as_list, opt_float, opt_int, opt_str, source
+from ._parse import (
+    GIVEN,
+    JSONDict,
+    Model,
+    as_dict,
+    as_list,
+    opt_dict,
+    opt_float,
+    opt_int,
+    opt_str,
+    source,
+)
 from .exceptions import TrueNASInvalidResponseError
 
 if TYPE_CHECKING:
@@ -65,11 +76,6 @@ class InterfaceRates(Model):
         return self.link_state == "LINK_STATE_UP"
 
 
-def _sub(data: JSONDict, key: str) -> JSONDict:
-    value = data.get(key)
-    return value if isinstance(value, dict) else {}
-
-
 @dataclass(frozen=True, slots=True)
 class RealtimeStats:
     """One `reporting.realtime` sample: what the system device shows live."""
@@ -86,11 +92,11 @@ class RealtimeStats:
     def from_fields(cls, fields: Any) -> RealtimeStats:
         """Parse an event's fields (parts missing or of the wrong type read as absent)."""
         data = as_dict(fields, REALTIME_EVENT)
-        cpu = _sub(_sub(data, "cpu"), "cpu")
-        memory = _sub(data, "memory")
+        cpu = opt_dict(opt_dict(data, "cpu"), "cpu")
+        memory = opt_dict(data, "memory")
         interfaces = {
             str(name): InterfaceRates.from_dict(item)
-            for name, item in _sub(data, "interfaces").items()
+            for name, item in opt_dict(data, "interfaces").items()
             if isinstance(item, dict)
         }
         return cls(
@@ -100,7 +106,7 @@ class RealtimeStats:
             memory_total=opt_int(memory, "physical_memory_total"),
             memory_available=opt_int(memory, "physical_memory_available"),
             arc_size=opt_int(memory, "arc_size"),
-            arc_hit_ratio=opt_float(_sub(data, "zfs"), "demand_data_hit_percentage"),
+            arc_hit_ratio=opt_float(opt_dict(data, "zfs"), "demand_data_hit_percentage"),
             interfaces=interfaces,
         )
 
@@ -144,14 +150,14 @@ class UpdateStatus:
     def from_status(cls, data: Any) -> UpdateStatus:
         """`update.status` (25.10+), or the `status` of its event."""
         data = as_dict(data, "update.status")
-        progress = _sub(data, "update_download_progress")
+        progress = opt_dict(data, "update_download_progress")
         percent = opt_float(progress, "percent")
-        error = _sub(data, "error")
+        error = opt_dict(data, "error")
         if opt_str(data, "code") == "ERROR":
             if opt_str(error, "errname") == "EREBOOTREQUIRED":
                 return cls(reboot_required=True, progress=percent)
             return cls(error=opt_str(error, "reason") or "update status error", progress=percent)
-        new = _sub(_sub(data, "status"), "new_version")
+        new = opt_dict(opt_dict(data, "status"), "new_version")
         return cls(
             available_version=opt_str(new, "version"),
             release_notes_url=opt_str(new, "release_notes_url"),
