@@ -16,7 +16,7 @@ TS-26.0.0-BETA.3):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from ._parse import JSONDict, Model, as_dict, as_list, opt_float, opt_str, source
@@ -183,43 +183,16 @@ class Guest(Model):
         return None
 
 
-def _vm(item: Any) -> Guest:
-    guest = Guest.from_dict(item)
-    memory = guest.memory * 1024 * 1024 if guest.memory is not None else None
-    return Guest(
-        name=guest.name,
-        state=guest.state,
-        id=guest.id,
-        vcpus=guest.vcpus,
-        cores=guest.cores,
-        threads=guest.threads,
-        memory=memory,
-        autostart=guest.autostart,
-    )
-
-
 def parse_guest(kind: GuestKind, item: Any) -> Guest:
-    """One entry (or a full event `fields`) of `kind`."""
-    if kind == "vm":
-        return _vm(item)
+    """One entry (or a full event `fields`) of `kind`: the fields that kind has."""
     guest = Guest.from_dict(item)
+    if kind == "vm":
+        memory = guest.memory * 1024 * 1024 if guest.memory is not None else None
+        return replace(guest, memory=memory, cpu=None)
+    guest = replace(guest, vcpus=None, cores=None, threads=None)
     if kind == "instance":
-        return Guest(
-            name=guest.name,
-            state=guest.state,
-            id=guest.name,
-            memory=guest.memory,
-            cpu=guest.cpu,
-            autostart=guest.autostart,
-        )
-    data = as_dict(item, "container")
-    return Guest(
-        name=guest.name,
-        state=guest.state,
-        id=guest.id,
-        cpu=opt_str(data, "cpuset"),
-        autostart=guest.autostart,
-    )
+        return replace(guest, id=guest.name)
+    return replace(guest, memory=None, cpu=opt_str(as_dict(item, "container"), "cpuset"))
 
 
 GUEST_QUERY: Final[dict[GuestKind, str]] = {
