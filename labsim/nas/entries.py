@@ -20,12 +20,24 @@ SECRET: Final = "********"  # noqa: S105 - the placeholder, not a secret
 CERT_TIME: Final = "%a %b %d %H:%M:%S %Y"
 
 
+def disk_identifier(serial: str | None, name: str, lunid: str | None = None) -> str:
+    """A disk's ``identifier`` as the middleware's ``dev_to_ident`` builds it (25.04-26).
+
+    ``{serial_lunid}`` needs both; a serial alone gives ``{serial}``; without one, a real box tries
+    a ZFS partition's UUID (``{uuid}``, not simulated) before the device name.
+    """
+    if serial and lunid:
+        return f"{{serial_lunid}}{serial}_{lunid}"
+    if serial:
+        return f"{{serial}}{serial}"
+    return f"{{devicename}}{name}"
+
+
 def disk_entry(disk: Disk, box: tuple[int, ...]) -> dict[str, Any]:
     """A ``disk.query`` item as API version ``box`` shapes it."""
     spec = disk.spec
-    identifier = f"{{serial_lunid}}{spec.serial}_" if spec.serial else f"{{devicename}}{spec.name}"
     entry: dict[str, Any] = {
-        "identifier": identifier,
+        "identifier": disk_identifier(spec.serial, spec.name),
         "name": spec.name,
         "subsystem": "nvme" if spec.name.startswith("nvme") else "scsi",
         "number": disk.number,

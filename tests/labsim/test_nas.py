@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from labsim import LabSimulator, Scenario, load_scenario
+from labsim.nas.entries import disk_identifier
 from tests.labsim.conftest import ADMIN_USER, Connect
 from tests.labsim.rpc_client import RpcClient
 
@@ -50,6 +51,26 @@ async def disk_log(sim: LabSimulator) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------- disks
+
+
+def test_disk_identifiers_follow_the_middleware() -> None:
+    """`dev_to_ident` (middlewared/utils/disks.py, TS-25.04 to TS-26): serial and LUN id, else the
+    serial, else the device name; the seed lab's disks have a serial and no LUN id."""
+    assert disk_identifier("S64BNJ0R123456", "sda", "5000cca2") == (
+        "{serial_lunid}S64BNJ0R123456_5000cca2"
+    )
+    assert disk_identifier("S64BNJ0R123456", "sda") == "{serial}S64BNJ0R123456"
+    assert disk_identifier("", "sdz") == "{devicename}sdz"
+
+
+@pytest.mark.parametrize("release", ["25.10"])
+async def test_disk_query_identifies_disks_by_serial(client: RpcClient) -> None:
+    disks = await client.call("disk.query")
+    for disk in disks:
+        assert disk["lunid"] is None
+        assert disk["identifier"] == (
+            f"{{serial}}{disk['serial']}" if disk["serial"] else f"{{devicename}}{disk['name']}"
+        )
 
 
 @pytest.mark.parametrize("release", ["25.04"])
