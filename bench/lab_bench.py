@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 import contextlib
+from dataclasses import dataclass
 import gc
 import json
 import logging
@@ -604,18 +605,57 @@ async def _baseline(
 # ---------------------------------------------------------------- the labs
 
 
-@pytest.mark.parametrize("name", list(LABS))
-async def test_lab(hass: HomeAssistant, name: str) -> None:
-    """Steady state, latency, memory and the baseline at one lab."""
+@dataclass
+class MeasuredLab:
+    """A lab's simulator with the benchmark's clock, loop timer and wire and CPU counters."""
+
+    scenario: Scenario
+    sim: LabSimulator
+    clock: SharedClock
+    times: LoopTimes
+    wire: WireCounter
+    costs: Costs
+
+
+@contextlib.contextmanager
+def _measured_lab(hass: HomeAssistant, name: str, result: dict[str, Any]) -> Iterator[MeasuredLab]:
+    """Run lab `name` with the counters; `result` gets the seconds it took."""
     started = time.perf_counter()
     scenario = LABS[name]()
     sim = LabSimulator(scenario).run_in_thread()
     clock = SharedClock(hass.loop, sim)
-    times = LoopTimes()
     wire = WireCounter(sim.port).start()
-    costs = Costs(wire, SimulatorCpu(sim))
-    result: dict[str, Any] = {}
     try:
+        yield MeasuredLab(scenario, sim, clock, LoopTimes(), wire, Costs(wire, SimulatorCpu(sim)))
+    finally:
+        gc.unfreeze()
+        clock.close()
+        wire.stop()
+        sim.stop_thread()
+    result["bench_seconds"] = round(time.perf_counter() - started, 1)
+
+
+async def _set_up_measured(
+    hass: HomeAssistant, lab: MeasuredLab, entries: list[MockConfigEntry], result: dict[str, Any]
+) -> MockConfigEntry:
+    """Set the entries up and start timing the TrueNAS entry's frames; its entry."""
+    result["setup_seconds"] = round(await _set_up(hass, entries), 2)
+    # The simulator's heap (100,000 snapshots) lives in this process: keep it out of the
+    # collector, or its sweeps would be charged to Home Assistant's loop.
+    gc.collect()
+    gc.freeze()
+    truenas = entries[0]
+    time_frames(truenas.runtime_data.client, lab.times)
+    time_stats_batches(truenas.runtime_data.apps, lab.times)
+    return truenas
+
+
+@pytest.mark.parametrize("name", list(LABS))
+async def test_lab(hass: HomeAssistant, name: str) -> None:
+    """Steady state, latency, memory and the baseline at one lab."""
+    result: dict[str, Any] = {}
+    with _measured_lab(hass, name, result) as lab:
+        sim, clock = lab.sim, lab.clock
         summary = await sim.control("GET", "/control/backups")
         result["lab"] = {
             "apps": len(await sim.control("GET", "/control/apps")),
@@ -627,35 +667,20 @@ async def test_lab(hass: HomeAssistant, name: str) -> None:
             ),
         }
         # Home Assistant reaches the API port through the counting proxy.
-        entries = _entries(sim, scenario, wire.port)
-        with timed_refreshes(times):
-            result["setup_seconds"] = round(await _set_up(hass, entries), 2)
-            # The simulator's heap (100,000 snapshots) lives in this process: keep it out of
-            # the collector, or its sweeps would be charged to Home Assistant's loop.
-            gc.collect()
-            gc.freeze()
-            truenas = entries[0]
-            time_frames(truenas.runtime_data.client, times)
-            time_stats_batches(truenas.runtime_data.apps, times)
+        entries = _entries(sim, lab.scenario, lab.wire.port)
+        with timed_refreshes(lab.times):
+            truenas = await _set_up_measured(hass, lab, entries, result)
             client = truenas.runtime_data.client
             result["steady"] = await _steady_state(
-                hass, sim, clock, times, costs=costs, client=client
+                hass, sim, clock, lab.times, costs=lab.costs, client=client
             )
-            result["uncompressed"] = await _uncompressed(sim, clock, costs, client)
+            result["uncompressed"] = await _uncompressed(sim, clock, lab.costs, client)
             result["latency"] = await _latencies(hass, sim, clock, truenas)
-            result["outages"] = await measure_outages(
-                hass, sim, clock, truenas.runtime_data.client, OUTAGE_TRIALS
-            )
+            result["outages"] = await measure_outages(hass, sim, clock, client, OUTAGE_TRIALS)
         await _unload(hass, entries)
         result["memory"] = await _memory(hass, entries, clock)
         await _unload(hass, entries)
-        result["baseline"] = await _baseline(hass, sim, clock, scenario, BASELINE_MINUTES[name])
-    finally:
-        gc.unfreeze()
-        clock.close()
-        wire.stop()
-        sim.stop_thread()
-    result["bench_seconds"] = round(time.perf_counter() - started, 1)
+        result["baseline"] = await _baseline(hass, sim, clock, lab.scenario, BASELINE_MINUTES[name])
     RESULTS[name] = result
 
 
@@ -681,37 +706,24 @@ def _every_entity_enabled() -> Iterator[None]:
 @pytest.mark.parametrize("name", list(LABS))
 async def test_lab_all_on(hass: HomeAssistant, name: str) -> None:
     """The same lab's steady state with every optional part on (a Home Assistant of its own)."""
-    started = time.perf_counter()
-    scenario = LABS[name]()
-    sim = LabSimulator(scenario).run_in_thread()
-    clock = SharedClock(hass.loop, sim)
-    times = LoopTimes()
-    wire = WireCounter(sim.port).start()
-    costs = Costs(wire, SimulatorCpu(sim))
     result: dict[str, Any] = {"options": ALL_ON_OPTIONS}
-    try:
-        entries = _entries(sim, scenario, wire.port, ALL_ON_OPTIONS)
-        with timed_refreshes(times), _every_entity_enabled():
-            result["setup_seconds"] = round(await _set_up(hass, entries), 2)
-            gc.collect()
-            gc.freeze()
-            truenas = entries[0]
+    with _measured_lab(hass, name, result) as lab:
+        entries = _entries(lab.sim, lab.scenario, lab.wire.port, ALL_ON_OPTIONS)
+        with timed_refreshes(lab.times), _every_entity_enabled():
+            truenas = await _set_up_measured(hass, lab, entries, result)
             registry = er.async_get(hass)
             ours = er.async_entries_for_config_entry(registry, truenas.entry_id)
             result["entities"] = len(ours)
             result["entities_disabled"] = sum(1 for e in ours if e.disabled_by is not None)
-            time_frames(truenas.runtime_data.client, times)
-            time_stats_batches(truenas.runtime_data.apps, times)
             result["steady"] = await _steady_state(
-                hass, sim, clock, times, costs=costs, client=truenas.runtime_data.client
+                hass,
+                lab.sim,
+                lab.clock,
+                lab.times,
+                costs=lab.costs,
+                client=truenas.runtime_data.client,
             )
         await _unload(hass, entries)
-    finally:
-        gc.unfreeze()
-        clock.close()
-        wire.stop()
-        sim.stop_thread()
-    result["bench_seconds"] = round(time.perf_counter() - started, 1)
     RESULTS.setdefault("all_on", {})[name] = result
 
 

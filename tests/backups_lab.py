@@ -34,12 +34,29 @@ def seed_data(version: str = "25.10.2", **backups: Any) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def backup_lab(version: str = "25.10.2", **backups: Any) -> Iterator[LabHandle]:
-    """A simulator in its own thread (as the `lab` fixture) for that scenario."""
-    scenario = load_scenario(seed_data(version, **backups))
+def running_lab(data: dict[str, Any]) -> Iterator[LabHandle]:
+    """A simulator in its own thread (as the `lab` fixture) for scenario `data`."""
+    scenario = load_scenario(data)
     simulator = LabSimulator(scenario)
     simulator.run_in_thread()
     try:
         yield LabHandle(simulator, scenario)
     finally:
         simulator.stop_thread()
+
+
+def backup_lab(
+    version: str = "25.10.2", **backups: Any
+) -> contextlib.AbstractContextManager[LabHandle]:
+    """The seed lab with these backups settings, running."""
+    return running_lab(seed_data(version, **backups))
+
+
+def release_lab(
+    version: str, roles: list[str] | None = None
+) -> contextlib.AbstractContextManager[LabHandle]:
+    """The seed lab as a box of that release, running; the first user gets `roles` if given."""
+    data = seed_data(version)
+    if roles is not None:
+        data["users"][0]["roles"] = roles
+    return running_lab(data)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 import pytest
@@ -41,6 +42,18 @@ def entry_data(lab: LabHandle, **overrides: Any) -> dict[str, Any]:
         CONF_API_KEY: lab.api_key,
         **overrides,
     }
+
+
+async def set_up(hass: HomeAssistant, lab: LabHandle, **options: Any) -> MockConfigEntry:
+    """A TrueNAS entry for `lab` with `options`, added and loaded."""
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="nas", unique_id=lab.host_id, data=entry_data(lab), options=options
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    return entry
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from homeassistant.components import automation
 from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.const import UnitOfTemperature
@@ -35,7 +33,7 @@ from custom_components.homelab.nas.identifiers import (
 from tests.backups_lab import backup_lab
 from tests.common import LabHandle, wait_for
 
-from .conftest import disk_identifier_now, entry_data
+from .conftest import disk_identifier_now, set_up
 
 
 def _device(hass: HomeAssistant, entry: MockConfigEntry, identifier: tuple[str, str]) -> str:
@@ -175,7 +173,7 @@ async def test_disk_too_hot_trigger(
     """
     with backup_lab("25.04.2") as lab:
         await lab.control("POST", "/control/nas/clock", {"freeze": True})
-        entry = await _set_up(hass, lab, **{CONF_DISKS: {CONF_DISK_TEMPERATURES: True}})
+        entry = await set_up(hass, lab, **{CONF_DISKS: {CONF_DISK_TEMPERATURES: True}})
         disk = _device(hass, entry, disk_identifier_now(entry, "sda"))
         triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, disk)
         too_hot = next(t for t in triggers if t["type"] == "disk_too_hot")
@@ -243,7 +241,7 @@ async def test_disk_too_hot_watches_the_day_maximum_from_25_10(hass: HomeAssista
     """25.10+ has no live read: the trigger watches the disk's last-day maximum; without the
     temperatures option the disk offers no such trigger."""
     with backup_lab("25.10.2") as lab:
-        entry = await _set_up(hass, lab, **{CONF_DISKS: {CONF_DISK_TEMPERATURES: True}})
+        entry = await set_up(hass, lab, **{CONF_DISKS: {CONF_DISK_TEMPERATURES: True}})
         disk = _device(hass, entry, disk_identifier_now(entry, "sda"))
         triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, disk)
         ours = {t["type"]: t for t in triggers if t["domain"] == DOMAIN}
@@ -262,13 +260,3 @@ def test_disk_too_hot_default_in_the_users_unit() -> None:
     assert default_above(watch, None) == 50.0
     with pytest.raises(ValueError, match="numeric"):
         default_above(TRIGGERS["disk_failed"], UnitOfTemperature.CELSIUS)
-
-
-async def _set_up(hass: HomeAssistant, lab: LabHandle, **options: Any) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN, title="nas", unique_id=lab.host_id, data=entry_data(lab), options=options
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry

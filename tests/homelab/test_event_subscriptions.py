@@ -8,45 +8,27 @@ TS-25.04.2.6, TS-25.10.2, TS-26.0.0-BETA.3). `labsim` does the same.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-import contextlib
 from datetime import timedelta
 from unittest.mock import patch
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.homelab.clients.truenas import SCAN_EVENT
 from custom_components.homelab.const import DOMAIN
 from custom_components.homelab.nas.coordinator import SCAN_POLL_INTERVAL
-from labsim import LabSimulator, load_scenario
-from tests.backups_lab import seed_data
-from tests.common import LabHandle, wait_for
+from tests.backups_lab import release_lab
+from tests.common import wait_for
 
-from .conftest import entry_data
+from .conftest import set_up
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 # What the README recommends for monitoring: the read-only administrator role.
 LEAST_PRIVILEGE = ["READONLY_ADMIN"]
-
-
-@contextlib.contextmanager
-def release_lab(version: str, roles: list[str]) -> Iterator[LabHandle]:
-    """The seed lab as a box of that release, its Home Assistant user holding `roles`."""
-    data = seed_data(version)
-    data["users"][0]["roles"] = roles
-    scenario = load_scenario(data)
-    simulator = LabSimulator(scenario)
-    simulator.run_in_thread()
-    try:
-        yield LabHandle(simulator, scenario)
-    finally:
-        simulator.stop_thread()
 
 
 def state(hass: HomeAssistant, entity_id: str) -> str:
@@ -66,15 +48,6 @@ def our_issues(hass: HomeAssistant) -> dict[str, ir.IssueEntry]:
         for (domain, issue_id), issue in ir.async_get(hass).issues.items()
         if domain == DOMAIN
     }
-
-
-async def set_up(hass: HomeAssistant, lab: LabHandle) -> MockConfigEntry:
-    entry = MockConfigEntry(domain=DOMAIN, title="nas", unique_id=lab.host_id, data=entry_data(lab))
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.LOADED
-    return entry
 
 
 @pytest.mark.parametrize(

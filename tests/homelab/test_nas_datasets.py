@@ -6,10 +6,7 @@ The passphrase must reach neither a log record nor the simulator's call log unre
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-import contextlib
 import logging
-from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -21,10 +18,10 @@ from custom_components.homelab.const import DOMAIN
 from custom_components.homelab.nas.backups.options import CONF_BACKUPS, CONF_DATASETS
 from custom_components.homelab.nas.identifiers import dataset_identifier, pool_identifier
 from labsim import LabSimulator, load_scenario
-from tests.backups_lab import seed_data
+from tests.backups_lab import release_lab, seed_data
 from tests.common import LabHandle
 
-from .conftest import entry_data
+from .conftest import set_up
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -38,32 +35,10 @@ MIB = 1024**2
 GIB = 1024**3
 
 
-@contextlib.contextmanager
-def release_lab(version: str) -> Iterator[LabHandle]:
-    """The seed lab as a box of that release."""
-    scenario = load_scenario(seed_data(version))
-    simulator = LabSimulator(scenario)
-    simulator.run_in_thread()
-    try:
-        yield LabHandle(simulator, scenario)
-    finally:
-        simulator.stop_thread()
-
-
 def state(hass: HomeAssistant, entity_id: str) -> str:
     current = hass.states.get(entity_id)
     assert current is not None, entity_id
     return current.state
-
-
-async def set_up(hass: HomeAssistant, lab: LabHandle, **options: Any) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN, title="nas", unique_id=lab.host_id, data=entry_data(lab), options=options
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 def dataset_device(hass: HomeAssistant, entry: MockConfigEntry, name: str) -> str:

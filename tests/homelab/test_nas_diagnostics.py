@@ -7,8 +7,6 @@ watched dataset, no more.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-import contextlib
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -25,11 +23,10 @@ from custom_components.homelab.llm_api import lab_status
 from custom_components.homelab.nas.backups.options import CONF_BACKUPS, CONF_DATASETS
 from custom_components.homelab.nas.disks.options import CONF_DISK_TEMPERATURES, CONF_DISKS
 from custom_components.homelab.nas.identifiers import dataset_identifier
-from labsim import LabSimulator, load_scenario
-from tests.backups_lab import seed_data
+from tests.backups_lab import release_lab
 from tests.common import LabHandle
 
-from .conftest import entry_data
+from .conftest import set_up
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -39,28 +36,6 @@ N8N = "tank/applications/n8n"
 PASSPHRASE = "diagnostics never hold this 4Rt"
 GIB = 1024**3
 REDACTED = "**REDACTED**"
-
-
-@contextlib.contextmanager
-def release_lab(version: str) -> Iterator[LabHandle]:
-    """The seed lab as a box of that release."""
-    scenario = load_scenario(seed_data(version))
-    simulator = LabSimulator(scenario)
-    simulator.run_in_thread()
-    try:
-        yield LabHandle(simulator, scenario)
-    finally:
-        simulator.stop_thread()
-
-
-async def set_up(hass: HomeAssistant, lab: LabHandle, **options: Any) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN, title="nas", unique_id=lab.host_id, data=entry_data(lab), options=options
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 async def add_datasets(lab: LabHandle) -> None:

@@ -7,8 +7,6 @@ and those it woke (`woke`). The seed lab's `sdd` sleeps from the start; `sdb` is
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-import contextlib
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -19,43 +17,20 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.homelab.const import DOMAIN
 from custom_components.homelab.nas.disks.options import CONF_DISK_TEMPERATURES, CONF_DISKS
 from custom_components.homelab.nas.identifiers import disk_identifier, pool_identifier
-from labsim import LabSimulator, load_scenario
-from tests.backups_lab import seed_data
+from tests.backups_lab import release_lab
 from tests.common import LabHandle, wait_for
 
-from .conftest import disk_identifier_now, entry_data
+from .conftest import disk_identifier_now, entry_data, set_up
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 RELEASES = ["25.04.2", "25.10.2", "26.0.0"]
 
 
-@contextlib.contextmanager
-def release_lab(version: str) -> Iterator[LabHandle]:
-    """The seed lab as a box of that release."""
-    scenario = load_scenario(seed_data(version))
-    simulator = LabSimulator(scenario)
-    simulator.run_in_thread()
-    try:
-        yield LabHandle(simulator, scenario)
-    finally:
-        simulator.stop_thread()
-
-
 def state(hass: HomeAssistant, entity_id: str) -> str:
     current = hass.states.get(entity_id)
     assert current is not None, entity_id
     return current.state
-
-
-async def set_up(hass: HomeAssistant, lab: LabHandle, **options: Any) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN, title="nas", unique_id=lab.host_id, data=entry_data(lab), options=options
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 async def disk_log(lab: LabHandle) -> list[dict[str, Any]]:

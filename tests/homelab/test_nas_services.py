@@ -10,9 +10,11 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab.nas.services.options import CONF_SERVICE_SWITCHES, CONF_SERVICES
+from tests.backups_lab import release_lab
 from tests.common import LabHandle, wait_for
 
-from .test_nas_disks import release_lab, set_up, state
+from .conftest import set_up
+from .test_nas_disks import state
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 SWITCHES = {CONF_SERVICES: {CONF_SERVICE_SWITCHES: ["nfs", "ssh"]}}

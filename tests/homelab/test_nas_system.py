@@ -25,10 +25,11 @@ from custom_components.homelab.clients.truenas.system import (
 )
 from custom_components.homelab.const import DOMAIN
 from custom_components.homelab.nas.system.live import REALTIME_INTERVAL
+from tests.backups_lab import release_lab
 from tests.common import LabHandle, wait_for
 from tests.conftest import PINNED_NOW
 
-from .test_event_subscriptions import release_lab, set_up
+from .conftest import set_up
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

@@ -16,9 +16,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab.const import DOMAIN
+from tests.backups_lab import release_lab
 from tests.common import LabHandle, wait_for
 
-from .test_event_subscriptions import release_lab, set_up
+from .conftest import set_up
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

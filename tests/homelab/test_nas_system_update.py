@@ -17,9 +17,10 @@ import pytest
 
 from custom_components.homelab.const import DOMAIN
 from custom_components.homelab.nas.system.update import reboot_issue_id
+from tests.backups_lab import release_lab
 from tests.common import LabHandle, wait_for
 
-from .test_event_subscriptions import release_lab, set_up
+from .conftest import set_up
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

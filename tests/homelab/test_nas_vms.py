@@ -13,9 +13,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab.const import DOMAIN
 from custom_components.homelab.nas.identifiers import guest_identifier, pool_identifier
+from tests.backups_lab import release_lab
 from tests.common import LabHandle, wait_for
 
-from .test_nas_disks import release_lab, set_up, state
+from .conftest import set_up
+from .test_nas_disks import state
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

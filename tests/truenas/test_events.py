@@ -6,8 +6,7 @@ TS-26.0.0-BETA.3); see `custom_components/homelab/truenas/events.py` and `labsim
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-import contextlib
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -20,8 +19,7 @@ from custom_components.homelab.clients.truenas import (
     TrueNASMethodNotFoundError,
 )
 from custom_components.homelab.clients.truenas.events import event_role, server_event_name
-from labsim import LabSimulator, load_scenario
-from tests.backups_lab import seed_data
+from tests.backups_lab import release_lab
 from tests.common import LabHandle, wait_for
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -38,21 +36,6 @@ RELEASES = [
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
-
-
-@contextlib.contextmanager
-def release_lab(version: str, roles: list[str] | None = None) -> Iterator[LabHandle]:
-    """The seed lab as a box of that release; the first user gets `roles` if given."""
-    data = seed_data(version)
-    if roles is not None:
-        data["users"][0]["roles"] = roles
-    scenario = load_scenario(data)
-    simulator = LabSimulator(scenario)
-    simulator.run_in_thread()
-    try:
-        yield LabHandle(simulator, scenario)
-    finally:
-        simulator.stop_thread()
 
 
 def make_client(lab: LabHandle, session: aiohttp.ClientSession, **kwargs: object) -> TrueNASClient:

@@ -117,6 +117,22 @@ async def linked(
     await hass.async_block_till_done()
 
 
+@pytest.fixture
+async def linked_nas(
+    hass: HomeAssistant,
+    lab: LabHandle,
+    mock_config_entry: MockConfigEntry,
+    ollama_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> MockConfigEntry:
+    """The NAS entry, once the Ollama entry carries the lab's Ollama app (at its portal)."""
+    await serve_app_at(lab, OLLAMA_APP, lab.simulator.ollama_url)
+    nas = await setup_entry(hass, mock_config_entry)
+    await setup_entry(hass, ollama_entry)
+    await linked(hass, entity_registry, nas, ollama_entry)
+    return nas
+
+
 async def test_an_app_and_its_service_are_one_device(
     hass: HomeAssistant,
     lab: LabHandle,
@@ -176,15 +192,12 @@ async def test_an_app_and_its_service_are_one_device(
 async def test_actions_aimed_at_the_one_device_act_on_the_app(
     hass: HomeAssistant,
     lab: LabHandle,
-    mock_config_entry: MockConfigEntry,
+    linked_nas: MockConfigEntry,
     ollama_entry: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
 ) -> None:
-    await serve_app_at(lab, OLLAMA_APP, lab.simulator.ollama_url)
-    nas = await setup_entry(hass, mock_config_entry)
-    await setup_entry(hass, ollama_entry)
-    await linked(hass, entity_registry, nas, ollama_entry)
+    nas = linked_nas
     device = service_device(device_registry, ollama_entry)
 
     await hass.services.async_call(
@@ -265,15 +278,12 @@ async def test_service_down_at_start_still_shows_its_app(
 async def test_removing_the_service_entry_gives_the_app_its_device_back(
     hass: HomeAssistant,
     lab: LabHandle,
-    mock_config_entry: MockConfigEntry,
+    linked_nas: MockConfigEntry,
     ollama_entry: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
 ) -> None:
-    await serve_app_at(lab, OLLAMA_APP, lab.simulator.ollama_url)
-    nas = await setup_entry(hass, mock_config_entry)
-    await setup_entry(hass, ollama_entry)
-    await linked(hass, entity_registry, nas, ollama_entry)
+    nas = linked_nas
 
     await hass.config_entries.async_remove(ollama_entry.entry_id)
     await wait_for(lambda: own_app_device(device_registry, nas) is not None, timeout=20)
@@ -289,16 +299,13 @@ async def test_removing_the_service_entry_gives_the_app_its_device_back(
 async def test_disabling_the_service_entry_gives_the_app_back_enabled(
     hass: HomeAssistant,
     lab: LabHandle,
-    mock_config_entry: MockConfigEntry,
+    linked_nas: MockConfigEntry,
     ollama_entry: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """Home Assistant disables an entry's entities with it; the app's come back enabled."""
-    await serve_app_at(lab, OLLAMA_APP, lab.simulator.ollama_url)
-    nas = await setup_entry(hass, mock_config_entry)
-    await setup_entry(hass, ollama_entry)
-    await linked(hass, entity_registry, nas, ollama_entry)
+    nas = linked_nas
     state_id = app_entity_id(entity_registry, nas, "state")
 
     await hass.config_entries.async_set_disabled_by(ollama_entry.entry_id, ConfigEntryDisabler.USER)
@@ -317,15 +324,12 @@ async def test_disabling_the_service_entry_gives_the_app_back_enabled(
 async def test_removing_the_nas_entry_drops_the_app_from_the_service_device(
     hass: HomeAssistant,
     lab: LabHandle,
-    mock_config_entry: MockConfigEntry,
+    linked_nas: MockConfigEntry,
     ollama_entry: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
 ) -> None:
-    await serve_app_at(lab, OLLAMA_APP, lab.simulator.ollama_url)
-    nas = await setup_entry(hass, mock_config_entry)
-    await setup_entry(hass, ollama_entry)
-    await linked(hass, entity_registry, nas, ollama_entry)
+    nas = linked_nas
 
     await hass.config_entries.async_remove(nas.entry_id)
 
