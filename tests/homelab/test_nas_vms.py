@@ -162,11 +162,20 @@ async def test_containers_per_release(hass: HomeAssistant, version: str) -> None
             {ATTR_ENTITY_ID: "switch.container_pihole_run"},
             blocking=True,
         )
-        await wait_for(lambda: state(hass, "sensor.container_pihole_state") == "stopped", timeout=5)
+        # The state event can come before the stop job's end: wait for both, or the start is
+        # (rightly) refused as busy.
+        vms = entry.runtime_data.vms
+        await wait_for(
+            lambda: state(hass, "sensor.container_pihole_state") == "stopped" and not vms.jobs,
+            timeout=5,
+        )
         await hass.services.async_call(
             DOMAIN, "start_vm", {ATTR_ENTITY_ID: "switch.container_pihole_run"}, blocking=True
         )
-        await wait_for(lambda: state(hass, "sensor.container_pihole_state") == "running", timeout=5)
+        await wait_for(
+            lambda: state(hass, "sensor.container_pihole_state") == "running" and not vms.jobs,
+            timeout=5,
+        )
         if kind == "container":
             assert hass.states.get("button.container_pihole_restart") is None
             with pytest.raises(ServiceValidationError, match="cannot restart"):
