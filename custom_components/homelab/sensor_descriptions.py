@@ -49,7 +49,7 @@ class ValueSensor[*SourceTs](SensorEntity):
         return self.entity_description.value_fn(*sources) if sources is not None else None
 
 
-class _Shape(TypedDict, total=False):
+class SensorShape(TypedDict, total=False):
     """The fields of a description that make its shape (all but key, name and value)."""
 
     device_class: SensorDeviceClass | None
@@ -66,7 +66,7 @@ def _describe[*SourceTs](
     key: str,
     translation_key: str | None,
     value_fn: Callable[[*SourceTs], SensorValue],
-    **shape: Unpack[_Shape],
+    **shape: Unpack[SensorShape],
 ) -> ValueSensorDescription[*SourceTs]:
     return ValueSensorDescription(
         key=key, translation_key=translation_key or key, value_fn=value_fn, **shape
@@ -98,7 +98,9 @@ def timestamp[*SourceTs](
     diagnostic: bool = False,
 ) -> ValueSensorDescription[*SourceTs]:
     """A moment (when something last happened or will)."""
-    shape = _Shape(device_class=SensorDeviceClass.TIMESTAMP, entity_category=_category(diagnostic))
+    shape = SensorShape(
+        device_class=SensorDeviceClass.TIMESTAMP, entity_category=_category(diagnostic)
+    )
     return _describe(key, translation_key, value_fn, **shape)
 
 
@@ -121,7 +123,7 @@ def measurement[*SourceTs](
     enabled_default: bool = True,
 ) -> ValueSensorDescription[*SourceTs]:
     """A number recorded as a measurement (long-term statistics), in `unit` if it has one."""
-    shape = _Shape(
+    shape = SensorShape(
         device_class=device_class,
         native_unit_of_measurement=unit,
         state_class=SensorStateClass.MEASUREMENT,
@@ -163,7 +165,9 @@ def progress[*SourceTs](
     translation_key: str | None = None,
 ) -> ValueSensorDescription[*SourceTs]:
     """The percentage done of something running (a scrub, a backup); keeps no statistics."""
-    shape = _Shape(native_unit_of_measurement=PERCENTAGE, suggested_display_precision=precision)
+    shape = SensorShape(
+        native_unit_of_measurement=PERCENTAGE, suggested_display_precision=precision
+    )
     return _describe(key, translation_key, value_fn, **shape)
 
 
@@ -178,7 +182,7 @@ def data_size[*SourceTs](
     diagnostic: bool = False,
 ) -> ValueSensorDescription[*SourceTs]:
     """A size read in bytes, shown in `shown_in`; `measured` records it for statistics."""
-    shape = _Shape(
+    shape = SensorShape(
         device_class=SensorDeviceClass.DATA_SIZE,
         native_unit_of_measurement=UnitOfInformation.BYTES,
         suggested_unit_of_measurement=shown_in,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 import re
-from typing import Any, override
+from typing import Any, Unpack, override
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -24,6 +24,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from ..clients.paperless_ai import Health
+from ..sensor_descriptions import SensorShape
 from ..sensor_units import BYTES_GIB
 from .const import SIGNAL_PIPELINE_UPDATED
 from .entity import (
@@ -72,48 +73,27 @@ class PipelineSensor[DataT](DescribedEntity[DataT, PipelineSensorDescription[Dat
         return self.entity_description.value_fn(self.coordinator.data)
 
 
-def _count[DataT](
+# A number of things right now (a measurement without a unit).
+COUNT = SensorShape(state_class=SensorStateClass.MEASUREMENT)
+# When something last happened.
+TIMESTAMP = SensorShape(device_class=SensorDeviceClass.TIMESTAMP)
+
+
+def _sensor[DataT](
     key: str,
     value_fn: Callable[[DataT], SensorValue],
     *,
     translation_key: str | None = None,
     attributes_fn: Callable[[DataT], dict[str, Any] | None] = lambda _data: None,
+    **shape: Unpack[SensorShape],
 ) -> PipelineSensorDescription[DataT]:
-    """A number of things right now (a measurement without a unit)."""
+    """A sensor of a shape (`translation_key` defaults to the key): `_sensor(key, fn, **COUNT)`."""
     return PipelineSensorDescription(
         key=key,
         translation_key=translation_key or key,
-        state_class=SensorStateClass.MEASUREMENT,
         value_fn=value_fn,
         attributes_fn=attributes_fn,
-    )
-
-
-def _timestamp[DataT](
-    key: str,
-    value_fn: Callable[[DataT], SensorValue],
-    *,
-    attributes_fn: Callable[[DataT], dict[str, Any] | None] = lambda _data: None,
-) -> PipelineSensorDescription[DataT]:
-    """When something last happened."""
-    return PipelineSensorDescription(
-        device_class=SensorDeviceClass.TIMESTAMP,
-        key=key,
-        translation_key=key,
-        value_fn=value_fn,
-        attributes_fn=attributes_fn,
-    )
-
-
-def _memory[DataT](
-    key: str, value_fn: Callable[[DataT], SensorValue]
-) -> PipelineSensorDescription[DataT]:
-    """Bytes of memory, shown in GiB."""
-    return PipelineSensorDescription(
-        key=key,
-        translation_key=key,
-        **BYTES_GIB,
-        value_fn=value_fn,
+        **shape,
     )
 
 
@@ -121,11 +101,11 @@ def _version[DataT](
     translation_key: str, value_fn: Callable[[DataT], SensorValue]
 ) -> PipelineSensorDescription[DataT]:
     """The service's version (key `version`; the translation names the service)."""
-    return PipelineSensorDescription(
-        key="version",
+    return _sensor(
+        "version",
+        value_fn,
         translation_key=translation_key,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=value_fn,
     )
 
 
@@ -137,9 +117,11 @@ def _model_names(data: OllamaData) -> dict[str, Any]:
 
 
 OLLAMA_SENSORS: tuple[PipelineSensorDescription[OllamaData], ...] = (
-    _count("loaded_models", lambda data: len(data.running.models), attributes_fn=_model_names),
-    _memory("vram_used", lambda data: data.running.vram_used),
-    _memory("ram_used", lambda data: data.running.ram_used),
+    _sensor(
+        "loaded_models", lambda data: len(data.running.models), attributes_fn=_model_names, **COUNT
+    ),
+    _sensor("vram_used", lambda data: data.running.vram_used, **BYTES_GIB),
+    _sensor("ram_used", lambda data: data.running.ram_used, **BYTES_GIB),
     PipelineSensorDescription[OllamaData](
         key="gpu_share",
         translation_key="gpu_share",
@@ -148,8 +130,8 @@ OLLAMA_SENSORS: tuple[PipelineSensorDescription[OllamaData], ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda data: data.gpu_share,
     ),
-    _count("installed_models", lambda data: len(data.installed)),
-    _timestamp("last_used", lambda data: data.activity.last_used),
+    _sensor("installed_models", lambda data: len(data.installed), **COUNT),
+    _sensor("last_used", lambda data: data.activity.last_used, **TIMESTAMP),
     _version("ollama_version", lambda data: data.version),
 )
 
@@ -179,12 +161,12 @@ def _health_sensor(component: str, *, enabled: bool) -> PipelineSensorDescriptio
 
 
 PAPERLESS_SENSORS: tuple[PipelineSensorDescription[PaperlessData], ...] = (
-    _count("tasks_queued", lambda data: data.queue.pending),
-    _count("tasks_processing", lambda data: data.queue.started),
-    _count("tasks_failed", lambda data: data.queue.failed_recent),
-    _timestamp("oldest_queued_task", lambda data: data.queue.oldest),
-    _count("documents_inbox", lambda data: data.statistics.documents_inbox),
-    _count("documents_total", lambda data: data.statistics.documents_total),
+    _sensor("tasks_queued", lambda data: data.queue.pending, **COUNT),
+    _sensor("tasks_processing", lambda data: data.queue.started, **COUNT),
+    _sensor("tasks_failed", lambda data: data.queue.failed_recent, **COUNT),
+    _sensor("oldest_queued_task", lambda data: data.queue.oldest, **TIMESTAMP),
+    _sensor("documents_inbox", lambda data: data.statistics.documents_inbox, **COUNT),
+    _sensor("documents_total", lambda data: data.statistics.documents_total, **COUNT),
     _version("paperless_version", lambda data: data.server_version),
     _health_sensor("database", enabled=False),
     _health_sensor("redis", enabled=True),
@@ -210,8 +192,8 @@ def stage_sensor(tag: str) -> PipelineSensorDescription[PaperlessData]:
     )
 
 
-AI_BACKLOG: PipelineSensorDescription[PaperlessData] = _count(
-    "ai_backlog", lambda data: data.ai_backlog
+AI_BACKLOG: PipelineSensorDescription[PaperlessData] = _sensor(
+    "ai_backlog", lambda data: data.ai_backlog, **COUNT
 )
 
 
@@ -256,10 +238,12 @@ def _last_failure_time(data: N8nData) -> datetime | None:
 
 
 N8N_SENSORS: tuple[PipelineSensorDescription[N8nData], ...] = (
-    _count("executions_running", lambda data: data.running),
-    _count("executions_waiting", lambda data: data.waiting),
-    _count("executions_failed", lambda data: data.failed_recent),
-    _timestamp("last_failure", _last_failure_time, attributes_fn=_last_failure_attributes),
+    _sensor("executions_running", lambda data: data.running, **COUNT),
+    _sensor("executions_waiting", lambda data: data.waiting, **COUNT),
+    _sensor("executions_failed", lambda data: data.failed_recent, **COUNT),
+    _sensor(
+        "last_failure", _last_failure_time, attributes_fn=_last_failure_attributes, **TIMESTAMP
+    ),
     PipelineSensorDescription[N8nData](
         key="last_failed_workflow",
         translation_key="last_failed_workflow",
