@@ -60,15 +60,8 @@ POOL_SELECT: Final = [
 # because pool.query events do not fire on health changes.
 VOLUME_STATUS_ALERT: Final = "VolumeStatus"
 
-# HTTP health probes: config subentries of type "service" under an entry.
+# HTTP health probes: config subentries of type "service" under an entry (probes/const.py).
 SUBENTRY_SERVICE: Final = "service"
-CONF_EXPECTED_STATUS: Final = "expected_status"
-CONF_KEYWORD: Final = "keyword"
-CONF_INTERVAL: Final = "interval"
-DEFAULT_PROBE_INTERVAL: Final = 60
-MIN_PROBE_INTERVAL: Final = 10
-# A probe never waits longer than this, so a hanging service cannot pile up requests.
-MAX_PROBE_TIMEOUT: Final = 10.0
 
 
 def entry_type(entry: ConfigEntry[Any]) -> EntryType:

@@ -29,16 +29,11 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.homelab import async_remove_config_entry_device
 from custom_components.homelab.clients.httpprobe import ExpectedStatus, health_url
-from custom_components.homelab.const import (
-    CONF_EXPECTED_STATUS,
-    CONF_INTERVAL,
-    CONF_KEYWORD,
-    DOMAIN,
-    SUBENTRY_SERVICE,
-)
+from custom_components.homelab.const import DOMAIN, SUBENTRY_SERVICE
 from custom_components.homelab.diagnostics import async_get_config_entry_diagnostics
 from custom_components.homelab.nas.runtime import TrueNASRuntimeData, WaitingRuntimeData
 from custom_components.homelab.nas.waiting import RETRY_INTERVAL
+from custom_components.homelab.probes.const import CONF_EXPECTED_STATUS, CONF_INTERVAL, CONF_KEYWORD
 from custom_components.homelab.probes.coordinator import ProbeCoordinator
 from tests.common import LabHandle, wait_for
 from tests.servers import free_port, radicale, syncthing, threaded_site

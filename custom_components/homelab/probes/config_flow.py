@@ -19,15 +19,15 @@ from yarl import URL
 
 from ..clients.httpprobe import ExpectedStatus, health_url
 from ..clients.httpprobe.probe import DEFAULT_EXPECTED
-from ..const import (
+from ..form_fields import number_box
+from ..nas.runtime import TrueNASRuntimeData
+from .const import (
     CONF_EXPECTED_STATUS,
     CONF_INTERVAL,
     CONF_KEYWORD,
     DEFAULT_PROBE_INTERVAL,
     MIN_PROBE_INTERVAL,
 )
-from ..form_fields import number_box
-from ..nas.runtime import TrueNASRuntimeData
 
 CONF_SOURCE = "source"
 CUSTOM = "custom"

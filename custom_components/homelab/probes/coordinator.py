@@ -18,12 +18,12 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from ..clients.httpprobe import ExpectedStatus, ProbeResult, probe
 from ..clients.httpprobe.probe import DEFAULT_EXPECTED
-from ..const import (
+from ..const import LOGGER
+from .const import (
     CONF_EXPECTED_STATUS,
     CONF_INTERVAL,
     CONF_KEYWORD,
     DEFAULT_PROBE_INTERVAL,
-    LOGGER,
     MAX_PROBE_TIMEOUT,
 )
 
