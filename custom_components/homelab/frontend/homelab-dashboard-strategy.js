@@ -100,6 +100,10 @@ const tile = (entity, name, extra = {}) => ({
   ...extra,
 });
 
+/** A tile for every entity with each key (the keys in order, then device and name order), named as `names` says. */
+const tilesOf = (lab, names) =>
+  Object.entries(names).flatMap(([key, name]) => lab.ids(key).map((id) => tile(id, name)));
+
 const FULL_WIDTH = { grid_options: { columns: 12 } };
 
 const row = (entity, name) => (entity ? { entity, ...(name ? { name } : {}) } : undefined);
@@ -128,6 +132,58 @@ const keep = (sections) => sections.filter((s) => s.cards.some((card) => card.ty
 
 const emptyView = (text) => [section(markdown(text))];
 
+/** A pool's used space in percent, green to red as it fills. */
+const usedGauge = (entity, name) =>
+  entity ? { type: "gauge", entity, name, min: 0, max: 100, severity: { green: 0, yellow: 75, red: 90 } } : undefined;
+
+/* ---------------------------------------------------------------- device sections */
+
+/*
+ * Most sections show one device: a heading, then cards of the device's entities. Such a section
+ * is described once, as an object:
+ *   key      the translation key of the entity that makes a device have the section;
+ *   icon     the heading's icon;
+ *   heading  (optional) the heading from the device's name (by default the name itself);
+ *   cards    the cards, in order, each one of
+ *              { tile: key, name }           a tile of the entity with the key (none without it),
+ *              { title, rows, more }         an entities card (none without rows): `rows` maps
+ *                                            keys to row names, in order; then, with `more`, every
+ *                                            entity of the device with that key, under its own
+ *                                            name; `title` is a text, a function of the device's
+ *                                            name, or undefined for no title,
+ *              (e, device, lab) => card      any other card (e(key) is the device's entity).
+ */
+
+function deviceCard(lab, device, card, e) {
+  if (typeof card === "function") {
+    return card(e, device, lab);
+  }
+  if (card.tile) {
+    return e(card.tile) ? tile(e(card.tile), card.name) : undefined;
+  }
+  const title = typeof card.title === "function" ? card.title(lab.deviceName(device)) : card.title;
+  const extra = card.more
+    ? lab
+        .all(card.more)
+        .filter((entity) => entity.device_id === device)
+        .map((entity) => row(entity.entity_id, lab.shortName(entity.entity_id)))
+    : [];
+  return entitiesCard(title, [...Object.entries(card.rows).map(([key, name]) => row(e(key), name)), ...extra]);
+}
+
+function deviceSection(lab, description, device) {
+  const e = (key) => lab.of(device, key);
+  const name = lab.deviceName(device);
+  return section(
+    heading(description.heading ? description.heading(name) : name, description.icon),
+    description.cards.map((card) => deviceCard(lab, device, card, e)),
+  );
+}
+
+/** A section per device: by default the devices having the description's key, in name order. */
+const deviceSections = (lab, description, devices = lab.devices(description.key)) =>
+  devices.map((device) => deviceSection(lab, description, device));
+
 /* ---------------------------------------------------------------- views */
 
 function overview(lab) {
@@ -145,18 +201,7 @@ function overview(lab) {
           icon: "mdi:database",
         }),
       ),
-      pools.map((pool) =>
-        lab.of(pool, "used_percent")
-          ? {
-              type: "gauge",
-              entity: lab.of(pool, "used_percent"),
-              name: `${lab.deviceName(pool)} used`,
-              min: 0,
-              max: 100,
-              severity: { green: 0, yellow: 75, red: 90 },
-            }
-          : undefined,
-      ),
+      pools.map((pool) => usedGauge(lab.of(pool, "used_percent"), `${lab.deviceName(pool)} used`)),
     ),
   );
 
@@ -203,19 +248,23 @@ function overview(lab) {
   sections.push(
     section(
       heading("Pipeline", "mdi:file-document-multiple"),
-      lab.ids("pipeline_depth").map((id) => tile(id, "Depth")),
-      lab.ids("paperless_stuck").map((id) => tile(id, "Stuck")),
-      lab.ids("tasks_queued").map((id) => tile(id, "Queued")),
-      lab.ids("ai_backlog").map((id) => tile(id, "AI backlog")),
-      lab.ids("executions_running").map((id) => tile(id, "n8n running")),
+      tilesOf(lab, {
+        pipeline_depth: "Depth",
+        paperless_stuck: "Stuck",
+        tasks_queued: "Queued",
+        ai_backlog: "AI backlog",
+        executions_running: "n8n running",
+      }),
     ),
   );
   sections.push(
     section(
       heading("Ollama", "mdi:brain"),
-      lab.ids("ollama_busy").map((id) => tile(id, "Busy")),
-      lab.ids("loaded_models").map((id) => tile(id, "Loaded models")),
-      lab.ids("vram_used").map((id) => tile(id, "VRAM used")),
+      tilesOf(lab, {
+        ollama_busy: "Busy",
+        loaded_models: "Loaded models",
+        vram_used: "VRAM used",
+      }),
       lab.ids("gpu_share").map((id) =>
         ({ type: "gauge", entity: id, name: "Share on GPU", min: 0, max: 100 }),
       ),
@@ -263,40 +312,42 @@ function overview(lab) {
       );
 }
 
+/** What the sections of a TrueNAS system device share. */
+const TRUENAS = { key: "version", icon: "mdi:nas", heading: (name) => `TrueNAS ${name}` };
+
+const NAS_SYSTEM = {
+  ...TRUENAS,
+  cards: [
+    { tile: "cpu_usage", name: "CPU usage" },
+    { tile: "cpu_temperature", name: "CPU temperature" },
+    { tile: "memory_used", name: "Memory used" },
+    { tile: "arc_hit_ratio", name: "ARC hit ratio" },
+    {
+      title: "System",
+      rows: {
+        version: "Version",
+        boot_time: "Up since",
+        load_1m: "Load (1 min)",
+        load_5m: "Load (5 min)",
+        load_15m: "Load (15 min)",
+        memory_free: "Memory free",
+        arc_size: "ARC size",
+      },
+    },
+    { tile: "system_update", name: "TrueNAS update" },
+    { title: "Certificates", rows: { ui_certificate_days: "Web UI certificate" }, more: "certificate_days" },
+    { title: "Power", rows: { nas_reboot: "Reboot", nas_shutdown: "Shut down" } },
+  ],
+};
+
 function system(lab) {
-  const sections = lab.devices("version").map((nas) => {
-    const e = (key) => lab.of(nas, key);
-    const maybeTile = (key, name) => (e(key) ? tile(e(key), name) : undefined);
+  const sections = lab.devices(NAS_SYSTEM.key).map((nas) => {
     const interfaces = lab
       .all("interface_rx", "interface_tx")
       .filter((entity) => entity.device_id === nas)
       .map((entity) => entity.entity_id);
     return [
-      section(
-        heading(`TrueNAS ${lab.deviceName(nas)}`, "mdi:nas"),
-        maybeTile("cpu_usage", "CPU usage"),
-        maybeTile("cpu_temperature", "CPU temperature"),
-        maybeTile("memory_used", "Memory used"),
-        maybeTile("arc_hit_ratio", "ARC hit ratio"),
-        entitiesCard("System", [
-          row(e("version"), "Version"),
-          row(e("boot_time"), "Up since"),
-          row(e("load_1m"), "Load (1 min)"),
-          row(e("load_5m"), "Load (5 min)"),
-          row(e("load_15m"), "Load (15 min)"),
-          row(e("memory_free"), "Memory free"),
-          row(e("arc_size"), "ARC size"),
-        ]),
-        maybeTile("system_update", "TrueNAS update"),
-        entitiesCard("Certificates", [
-          row(e("ui_certificate_days"), "Web UI certificate"),
-          ...lab
-            .all("certificate_days")
-            .filter((entity) => entity.device_id === nas)
-            .map((entity) => row(entity.entity_id, lab.shortName(entity.entity_id))),
-        ]),
-        entitiesCard("Power", [row(e("nas_reboot"), "Reboot"), row(e("nas_shutdown"), "Shut down")]),
-      ),
+      deviceSection(lab, NAS_SYSTEM, nas),
       interfaces.length
         ? section(
             heading("Network", "mdi:lan"),
@@ -323,115 +374,131 @@ function diskRows(lab, parent) {
     });
 }
 
-function storage(lab) {
-  const sections = lab.devices("pool_status").map((pool) => {
-    const e = (key) => lab.of(pool, key);
-    return section(
-      heading(`Pool ${lab.deviceName(pool)}`, "mdi:database"),
-      tile(e("pool_status"), "Status"),
-      e("pool_problem") ? tile(e("pool_problem"), "Problem") : undefined,
-      e("used_percent")
-        ? {
-            type: "gauge",
-            entity: e("used_percent"),
-            name: "Used",
-            min: 0,
-            max: 100,
-            severity: { green: 0, yellow: 75, red: 90 },
-          }
-        : undefined,
-      entitiesCard("Space", [
-        row(e("allocated"), "Allocated"),
-        row(e("free"), "Free"),
-        row(e("fragmentation"), "Fragmentation"),
-      ]),
-      entitiesCard("Scrub", [
-        row(e("scan_state"), "State"),
-        row(e("scan_progress"), "Progress"),
-        row(e("last_scrub"), "Last scrub"),
-      ]),
-      entitiesCard("Errors", [
-        row(e("read_errors"), "Read"),
-        row(e("write_errors"), "Write"),
-        row(e("checksum_errors"), "Checksum"),
-        row(e("scrub_errors"), "Scrub"),
-        row(e("disks_not_online"), "Disks not online"),
-      ]),
-      entitiesCard("Disks", diskRows(lab, pool)),
+const POOL = {
+  key: "pool_status",
+  icon: "mdi:database",
+  heading: (name) => `Pool ${name}`,
+  cards: [
+    { tile: "pool_status", name: "Status" },
+    { tile: "pool_problem", name: "Problem" },
+    (e) => usedGauge(e("used_percent"), "Used"),
+    {
+      title: "Space",
+      rows: {
+        allocated: "Allocated",
+        free: "Free",
+        fragmentation: "Fragmentation",
+      },
+    },
+    {
+      title: "Scrub",
+      rows: {
+        scan_state: "State",
+        scan_progress: "Progress",
+        last_scrub: "Last scrub",
+      },
+    },
+    {
+      title: "Errors",
+      rows: {
+        read_errors: "Read",
+        write_errors: "Write",
+        checksum_errors: "Checksum",
+        scrub_errors: "Scrub",
+        disks_not_online: "Disks not online",
+      },
+    },
+    (e, pool, lab) => entitiesCard("Disks", diskRows(lab, pool)),
+    (e) =>
       e("used_percent")
         ? { type: "history-graph", title: "Used", hours_to_show: 168, entities: [e("used_percent")] }
         : undefined,
-    );
-  });
-  const system = lab.devices("version").filter((id) => lab.of(id, "connected"));
-  system.forEach((device) => {
-    const e = (key) => lab.of(device, key);
-    sections.push(
-      section(
-        heading(`TrueNAS ${lab.deviceName(device)}`, "mdi:nas"),
-        entitiesCard(undefined, [
-          row(e("connected"), "Connection"),
-          row(e("version"), "Version"),
-          row(e("boot_time"), "Boot time"),
-          row(e("active_alerts"), "Active alerts"),
-          row(e("critical_alerts"), "Critical alerts"),
-        ]),
-      ),
-    );
-  });
+  ],
+};
+
+const NAS_STATUS = {
+  ...TRUENAS,
+  cards: [
+    {
+      rows: {
+        connected: "Connection",
+        version: "Version",
+        boot_time: "Boot time",
+        active_alerts: "Active alerts",
+        critical_alerts: "Critical alerts",
+      },
+    },
+  ],
+};
+
+function storage(lab) {
+  const sections = [
+    ...deviceSections(lab, POOL),
+    // The TrueNAS systems this Home Lab is connected to.
+    ...deviceSections(lab, NAS_STATUS, lab.devices(NAS_STATUS.key).filter((id) => lab.of(id, "connected"))),
+  ];
   const datasets = lab.devices("snapshot_stale");
   if (datasets.length) {
-    const { parent, short } = datasetNames(lab, datasets);
-    sections.push(
-      section(
-        heading(parent ? `Datasets in ${parent}` : "Datasets", "mdi:folder-multiple"),
-        entitiesCard(
-          "Newest snapshot",
-          datasets.map((dataset, i) => row(lab.of(dataset, "newest_snapshot"), short[i])),
-        ),
-      ),
-    );
+    sections.push(datasetSection(lab, datasets, "Newest snapshot", "newest_snapshot"));
   }
   const present = keep(sections);
   return present.length ? present : emptyView("No pools yet: add your TrueNAS server to Home Lab.");
 }
 
+const APP = {
+  key: "app_state",
+  icon: "mdi:application-cog",
+  cards: [
+    {
+      rows: {
+        app_state: "State",
+        app_run: "Run",
+        app_restart: "Restart",
+        app_update: "Version",
+        app_cpu: "CPU",
+        app_memory: "Memory",
+        app_containers_running: "Containers running",
+      },
+    },
+  ],
+};
+
+const VM = {
+  key: "vm_state",
+  icon: "mdi:monitor",
+  cards: [
+    {
+      rows: {
+        vm_state: "State",
+        vm_run: "Run",
+        vm_restart: "Restart",
+        vm_vcpus: "Virtual CPUs",
+        vm_memory: "Memory",
+      },
+    },
+  ],
+};
+
+const PROBE = {
+  key: "probe_reachable",
+  icon: "mdi:web-check",
+  cards: [
+    {
+      rows: {
+        probe_reachable: "Reachable",
+        probe_response_time: "Response time",
+        probe_http_status: "HTTP status",
+        probe_cert_expiry: "Certificate expiry",
+      },
+    },
+  ],
+};
+
 function services(lab) {
-  const sections = [];
   // One section per app (sections flow into columns), then one per HTTP service probe.
-  lab.devices("app_state").forEach((app) => {
-    const e = (key) => lab.of(app, key);
-    sections.push(
-      section(
-        heading(lab.deviceName(app), "mdi:application-cog"),
-        entitiesCard(undefined, [
-          row(e("app_state"), "State"),
-          row(e("app_run"), "Run"),
-          row(e("app_restart"), "Restart"),
-          row(e("app_update"), "Version"),
-          row(e("app_cpu"), "CPU"),
-          row(e("app_memory"), "Memory"),
-          row(e("app_containers_running"), "Containers running"),
-        ]),
-      ),
-    );
-  });
+  const sections = [...deviceSections(lab, APP)];
   // The NAS's virtual machines and containers, then its sharing services (SMB, NFS, SSH, ...).
-  lab.devices("vm_state").forEach((vm) => {
-    const e = (key) => lab.of(vm, key);
-    sections.push(
-      section(
-        heading(lab.deviceName(vm), "mdi:monitor"),
-        entitiesCard(undefined, [
-          row(e("vm_state"), "State"),
-          row(e("vm_run"), "Run"),
-          row(e("vm_restart"), "Restart"),
-          row(e("vm_vcpus"), "Virtual CPUs"),
-          row(e("vm_memory"), "Memory"),
-        ]),
-      ),
-    );
-  });
+  sections.push(...deviceSections(lab, VM));
   const sharing = lab.devices("service_running");
   if (sharing.length) {
     sections.push(
@@ -446,24 +513,94 @@ function services(lab) {
       ),
     );
   }
-  lab.devices("probe_reachable").forEach((probe) => {
-    const e = (key) => lab.of(probe, key);
-    sections.push(
-      section(
-        heading(lab.deviceName(probe), "mdi:web-check"),
-        entitiesCard(undefined, [
-          row(e("probe_reachable"), "Reachable"),
-          row(e("probe_response_time"), "Response time"),
-          row(e("probe_http_status"), "HTTP status"),
-          row(e("probe_cert_expiry"), "Certificate expiry"),
-        ]),
-      ),
-    );
-  });
+  sections.push(...deviceSections(lab, PROBE));
   return sections.length
     ? sections
     : emptyView("No apps yet: Home Lab shows the apps of your TrueNAS server here.");
 }
+
+const PAPERLESS = {
+  key: "tasks_queued",
+  icon: "mdi:file-document",
+  cards: [
+    { tile: "paperless_stuck", name: "Stuck" },
+    {
+      title: "Tasks",
+      rows: {
+        tasks_queued: "Queued",
+        tasks_processing: "Processing",
+        tasks_failed: "Failed (24 h)",
+        oldest_queued_task: "Oldest queued",
+      },
+    },
+    {
+      title: "Documents",
+      rows: { documents_inbox: "In the inbox", documents_total: "Total" },
+      more: "stage_documents",
+    },
+    {
+      title: "Health",
+      rows: {
+        health_database: "Database",
+        health_redis: "Redis",
+        health_celery: "Celery",
+        health_index: "Search index",
+        health_classifier: "Classifier",
+        paperless_version: "Version",
+      },
+    },
+  ],
+};
+
+const PAPERLESS_AI = {
+  key: "ai_backlog",
+  icon: "mdi:robot",
+  cards: [
+    {
+      rows: {
+        ai_processing: "Processing",
+        ai_backlog: "Backlog",
+        ai_processed_today: "Processed today",
+        ai_health: "Health",
+      },
+    },
+  ],
+};
+
+const N8N = {
+  key: "executions_running",
+  icon: "mdi:sitemap",
+  cards: [
+    {
+      rows: {
+        n8n_health: "Health",
+        executions_running: "Running executions",
+        executions_failed: "Failed (24 h)",
+        last_failure: "Last failure",
+        last_failed_workflow: "Last failed workflow",
+      },
+    },
+  ],
+};
+
+const OLLAMA = {
+  key: "loaded_models",
+  icon: "mdi:brain",
+  cards: [
+    {
+      rows: {
+        ollama_busy: "Busy",
+        loaded_models: "Loaded models",
+        vram_used: "VRAM used",
+        ram_used: "RAM used",
+        gpu_share: "Share on GPU",
+        installed_models: "Installed models",
+        last_used: "Last used",
+        unload_models: "Unload all models",
+      },
+    },
+  ],
+};
 
 function pipeline(lab) {
   const sections = [];
@@ -487,84 +624,9 @@ function pipeline(lab) {
       ),
     );
   }
-  lab.devices("tasks_queued").forEach((device) => {
-    const e = (key) => lab.of(device, key);
-    sections.push(
-      section(
-        heading(lab.deviceName(device), "mdi:file-document"),
-        e("paperless_stuck") ? tile(e("paperless_stuck"), "Stuck") : undefined,
-        entitiesCard("Tasks", [
-          row(e("tasks_queued"), "Queued"),
-          row(e("tasks_processing"), "Processing"),
-          row(e("tasks_failed"), "Failed (24 h)"),
-          row(e("oldest_queued_task"), "Oldest queued"),
-        ]),
-        entitiesCard("Documents", [
-          row(e("documents_inbox"), "In the inbox"),
-          row(e("documents_total"), "Total"),
-          ...lab
-            .all("stage_documents")
-            .filter((entity) => entity.device_id === device)
-            .map((entity) => row(entity.entity_id, lab.shortName(entity.entity_id))),
-        ]),
-        entitiesCard("Health", [
-          row(e("health_database"), "Database"),
-          row(e("health_redis"), "Redis"),
-          row(e("health_celery"), "Celery"),
-          row(e("health_index"), "Search index"),
-          row(e("health_classifier"), "Classifier"),
-          row(e("paperless_version"), "Version"),
-        ]),
-      ),
-    );
-  });
-  lab.devices("ai_backlog").forEach((device) => {
-    const e = (key) => lab.of(device, key);
-    sections.push(
-      section(
-        heading(lab.deviceName(device), "mdi:robot"),
-        entitiesCard(undefined, [
-          row(e("ai_processing"), "Processing"),
-          row(e("ai_backlog"), "Backlog"),
-          row(e("ai_processed_today"), "Processed today"),
-          row(e("ai_health"), "Health"),
-        ]),
-      ),
-    );
-  });
-  lab.devices("executions_running").forEach((device) => {
-    const e = (key) => lab.of(device, key);
-    sections.push(
-      section(
-        heading(lab.deviceName(device), "mdi:sitemap"),
-        entitiesCard(undefined, [
-          row(e("n8n_health"), "Health"),
-          row(e("executions_running"), "Running executions"),
-          row(e("executions_failed"), "Failed (24 h)"),
-          row(e("last_failure"), "Last failure"),
-          row(e("last_failed_workflow"), "Last failed workflow"),
-        ]),
-      ),
-    );
-  });
-  lab.devices("loaded_models").forEach((device) => {
-    const e = (key) => lab.of(device, key);
-    sections.push(
-      section(
-        heading(lab.deviceName(device), "mdi:brain"),
-        entitiesCard(undefined, [
-          row(e("ollama_busy"), "Busy"),
-          row(e("loaded_models"), "Loaded models"),
-          row(e("vram_used"), "VRAM used"),
-          row(e("ram_used"), "RAM used"),
-          row(e("gpu_share"), "Share on GPU"),
-          row(e("installed_models"), "Installed models"),
-          row(e("last_used"), "Last used"),
-          row(e("unload_models"), "Unload all models"),
-        ]),
-      ),
-    );
-  });
+  [PAPERLESS, PAPERLESS_AI, N8N, OLLAMA].forEach((description) =>
+    sections.push(...deviceSections(lab, description)),
+  );
   const present = keep(sections);
   return present.length
     ? present
@@ -581,6 +643,28 @@ const TASK_KINDS = [
   ["Cloud sync", "mdi:cloud-upload", "cloud_sync_state", "Cloud sync "],
 ];
 
+/** The sections of a kind of backup task: the kind's title, then the task's card. */
+const taskDescription = ([title, icon, stateKey, prefix]) => ({
+  key: stateKey,
+  icon,
+  heading: () => title,
+  cards: [
+    {
+      title: (name) => (name.startsWith(prefix) ? name.slice(prefix.length) : name),
+      rows: {
+        backup_stale: "Stale",
+        [stateKey]: "State",
+        backup_last_run: "Last run",
+        last_snapshot: "Last snapshot",
+        backup_progress: "Progress",
+        bytes_sent: "Sent",
+        backup_last_error: "Last error",
+        backup_run_now: "Run now",
+      },
+    },
+  ],
+});
+
 /** Dataset devices (named after the dataset) and the parent path they share, if any. */
 function datasetNames(lab, datasets) {
   const names = datasets.map((dataset) => lab.deviceName(dataset));
@@ -589,54 +673,28 @@ function datasetNames(lab, datasets) {
   return { parent: parent.replace(/\/$/, ""), short: names.map((name) => name.slice(parent.length)) };
 }
 
+/** A section with a card of the datasets' entities with the key, each under its dataset's short name. */
+function datasetSection(lab, datasets, title, key) {
+  const { parent, short } = datasetNames(lab, datasets);
+  return section(
+    heading(parent ? `Datasets in ${parent}` : "Datasets", "mdi:folder-multiple"),
+    entitiesCard(title, datasets.map((dataset, i) => row(lab.of(dataset, key), short[i]))),
+  );
+}
+
 function datasetSections(lab) {
   const datasets = lab.devices("snapshot_stale");
   if (!datasets.length) {
     return [];
   }
-  const { parent, short } = datasetNames(lab, datasets);
-  const title = parent ? `Datasets in ${parent}` : "Datasets";
   return [
-    section(
-      heading(title, "mdi:folder-multiple"),
-      entitiesCard(
-        "Snapshots stale",
-        datasets.map((dataset, i) => row(lab.of(dataset, "snapshot_stale"), short[i])),
-      ),
-    ),
-    section(
-      heading(title, "mdi:folder-multiple"),
-      entitiesCard(
-        "Newest snapshot",
-        datasets.map((dataset, i) => row(lab.of(dataset, "newest_snapshot"), short[i])),
-      ),
-    ),
+    datasetSection(lab, datasets, "Snapshots stale", "snapshot_stale"),
+    datasetSection(lab, datasets, "Newest snapshot", "newest_snapshot"),
   ];
 }
 
 function backups(lab) {
-  const sections = [];
-  TASK_KINDS.forEach(([title, icon, stateKey, prefix]) => {
-    lab.devices(stateKey).forEach((task) => {
-      const e = (key) => lab.of(task, key);
-      const name = lab.deviceName(task);
-      sections.push(
-        section(
-          heading(title, icon),
-          entitiesCard(name.startsWith(prefix) ? name.slice(prefix.length) : name, [
-            row(e("backup_stale"), "Stale"),
-            row(e(stateKey), "State"),
-            row(e("backup_last_run"), "Last run"),
-            row(e("last_snapshot"), "Last snapshot"),
-            row(e("backup_progress"), "Progress"),
-            row(e("bytes_sent"), "Sent"),
-            row(e("backup_last_error"), "Last error"),
-            row(e("backup_run_now"), "Run now"),
-          ]),
-        ),
-      );
-    });
-  });
+  const sections = TASK_KINDS.flatMap((kind) => deviceSections(lab, taskDescription(kind)));
   sections.push(...datasetSections(lab));
   const present = keep(sections);
   return present.length
