@@ -39,9 +39,9 @@ from .nas.backups.coordinator import TaskKind
 from .nas.identifiers import (
     app_identifier,
     dataset_identifier,
+    keyed_identifier,
     pool_identifier,
     system_identifier,
-    task_identifier,
 )
 from .nas.runtime import TrueNASRuntimeData
 from .pipeline.entity import PAPERLESS_AI, PIPELINE, service_identifier
@@ -127,7 +127,7 @@ def owned_objects(entry: ConfigEntry[Any]) -> dict[tuple[str, str], tuple[str, A
         }
     if (backups := runtime.backups.data) is not None:
         owned |= {
-            task_identifier(entry, task_kind, task_id): (str(task_kind), task_id)
+            keyed_identifier(entry, task_kind, task_id): (str(task_kind), task_id)
             for task_kind, task_id in backups.task_keys()
         }
         owned |= {

@@ -25,7 +25,7 @@ from custom_components.homelab.device_automation import (
 from custom_components.homelab.nas.disks.options import CONF_DISK_TEMPERATURES, CONF_DISKS
 from custom_components.homelab.nas.identifiers import (
     app_identifier,
-    guest_identifier,
+    keyed_identifier,
     pool_identifier,
     service_identifier,
     system_identifier,
@@ -149,7 +149,7 @@ def _guest(hass: HomeAssistant, entry: MockConfigEntry, name: str) -> tuple[str,
     """The identifier of the VM or container called `name`, from the entry's own data."""
     guests = entry.runtime_data.vms.data
     (key,) = [key for key, guest in guests.items() if guest.name == name]
-    return guest_identifier(entry, *key)
+    return keyed_identifier(entry, *key)
 
 
 # ---------------------------------------------------------------- disk too hot

@@ -12,7 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homelab.const import DOMAIN
-from custom_components.homelab.nas.identifiers import guest_identifier, pool_identifier
+from custom_components.homelab.nas.identifiers import keyed_identifier, pool_identifier
 from tests.backups_lab import release_lab
 from tests.common import LabHandle, wait_for
 
@@ -26,7 +26,7 @@ def vm_device(
     device_registry: dr.DeviceRegistry, entry: MockConfigEntry, kind: str, key: object
 ) -> dr.DeviceEntry:
     device = device_registry.async_get_device_by_identifier(
-        guest_identifier(entry, kind, key), entry.entry_id
+        keyed_identifier(entry, kind, key), entry.entry_id
     )
     assert device is not None
     return device
@@ -141,7 +141,7 @@ async def test_vm_added_and_removed(
     await wait_for(
         lambda: (
             device_registry.async_get_device_by_identifier(
-                guest_identifier(loaded_entry, "vm", 7), loaded_entry.entry_id
+                keyed_identifier(loaded_entry, "vm", 7), loaded_entry.entry_id
             )
             is None
         ),

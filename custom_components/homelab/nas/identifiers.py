@@ -6,6 +6,7 @@ dataset name); `targets.py` maps them back through the coordinators' maps, never
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -18,36 +19,23 @@ def system_identifier(entry: ConfigEntry[Any]) -> tuple[str, str]:
     return (DOMAIN, f"{entry.unique_id}")
 
 
-def app_identifier(entry: ConfigEntry[Any], app_name: str) -> tuple[str, str]:
-    """Device identifier of one TrueNAS app."""
-    return (DOMAIN, f"{entry.unique_id}_app_{app_name}")
+def keyed_identifier(entry: ConfigEntry[Any], kind: str, key: object) -> tuple[str, str]:
+    """Device identifier of one thing of `kind` the server lists as `key`.
 
-
-def pool_identifier(entry: ConfigEntry[Any], pool_name: str) -> tuple[str, str]:
-    """Device identifier of one pool."""
-    return (DOMAIN, f"{entry.unique_id}_pool_{pool_name}")
-
-
-def task_identifier(entry: ConfigEntry[Any], kind: str, task_id: int) -> tuple[str, str]:
-    """Device identifier of a backup task."""
-    return (DOMAIN, f"{entry.unique_id}_{kind}_{task_id}")
-
-
-def dataset_identifier(entry: ConfigEntry[Any], name: str) -> tuple[str, str]:
-    """Device identifier of a watched dataset."""
-    return (DOMAIN, f"{entry.unique_id}_dataset_{name}")
-
-
-def disk_identifier(entry: ConfigEntry[Any], name: str) -> tuple[str, str]:
-    """Device identifier of a disk (its kernel name, as the TrueNAS UI lists it)."""
-    return (DOMAIN, f"{entry.unique_id}_disk_{name}")
-
-
-def guest_identifier(entry: ConfigEntry[Any], kind: str, key: object) -> tuple[str, str]:
-    """Device identifier of a VM (`vm`), an instance (`instance`) or a container (`container`)."""
+    Kinds and keys: `app`, `pool` and `dataset` (a watched one) by name, `disk` by `disk_key`,
+    `service` (`cifs`, `nfs`, `ssh`, ...), a backup task's kind and id, a guest's kind (`vm`,
+    `instance`, `container`) and id.
+    """
     return (DOMAIN, f"{entry.unique_id}_{kind}_{key}")
 
 
-def service_identifier(entry: ConfigEntry[Any], service: str) -> tuple[str, str]:
-    """Device identifier of a system service (`cifs`, `nfs`, `ssh`, ...)."""
-    return (DOMAIN, f"{entry.unique_id}_service_{service}")
+def _identifier_of(kind: str) -> Callable[[ConfigEntry[Any], str], tuple[str, str]]:
+    """`keyed_identifier` of one kind."""
+    return lambda entry, key: keyed_identifier(entry, kind, key)
+
+
+app_identifier = _identifier_of("app")
+pool_identifier = _identifier_of("pool")
+dataset_identifier = _identifier_of("dataset")
+disk_identifier = _identifier_of("disk")
+service_identifier = _identifier_of("service")

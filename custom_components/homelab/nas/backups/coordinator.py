@@ -50,7 +50,7 @@ from ...clients.truenas.backups import (
 )
 from ...clients.truenas.schedule import Schedule
 from ...const import DOMAIN, LOGGER
-from ..identifiers import dataset_identifier, task_identifier
+from ..identifiers import dataset_identifier, keyed_identifier
 from ..server_coordinator import ServerCoordinator, action_failed, cannot_connect
 from .options import DEFAULT_UNCOVERED_MAX_AGE, BackupOptions
 
@@ -330,7 +330,7 @@ class BackupCoordinator(ServerCoordinator[BackupData]):
 
     def _track(self, data: BackupData) -> None:
         tasks, datasets = data.task_keys(), set(data.datasets)
-        gone = [task_identifier(self.config_entry, *key) for key in self._known_tasks - tasks]
+        gone = [keyed_identifier(self.config_entry, *key) for key in self._known_tasks - tasks]
         gone += [dataset_identifier(self.config_entry, d) for d in self._known_datasets - datasets]
         new_tasks, new_datasets = tasks - self._known_tasks, datasets - self._known_datasets
         self._known_tasks, self._known_datasets = tasks, datasets
@@ -352,7 +352,7 @@ class BackupCoordinator(ServerCoordinator[BackupData]):
     @override
     def current_identifiers(self) -> set[tuple[str, str]]:
         entry = self.config_entry
-        return {task_identifier(entry, *key) for key in self._known_tasks} | {
+        return {keyed_identifier(entry, *key) for key in self._known_tasks} | {
             dataset_identifier(entry, name) for name in self._known_datasets
         }
 

@@ -26,7 +26,7 @@ from ...clients.truenas.backups import (
     ReplicationTask,
 )
 from ..entity import NasDeviceEntity, async_add_for_each, server_device
-from ..identifiers import dataset_identifier, pool_identifier, task_identifier
+from ..identifiers import dataset_identifier, keyed_identifier, pool_identifier
 from .coordinator import BackupCoordinator, Task, TaskKey, TaskKind
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ class BackupTaskEntity(NasDeviceEntity[BackupCoordinator]):
             f"{kind}_{task_id}",
             server_device(
                 entry,
-                task_identifier(entry, kind, task_id),
+                keyed_identifier(entry, kind, task_id),
                 UI_PATHS[kind],
                 translation_key=translation_key,
                 translation_placeholders=placeholders,

@@ -26,7 +26,7 @@ from ...clients.truenas import (
 )
 from ...clients.truenas.devices import GUEST_QUERY, Guest, GuestKind, TrueNASGuests, parse_guest
 from ...const import DOMAIN, LOGGER
-from ..identifiers import guest_identifier
+from ..identifiers import keyed_identifier
 from ..keyed import KeyedCoordinator
 from ..server_coordinator import JobResult, action_failed
 
@@ -88,7 +88,7 @@ class GuestCoordinator(KeyedCoordinator[GuestKey, dict[GuestKey, Guest]]):
 
     @override
     def identifier(self, key: GuestKey) -> tuple[str, str]:
-        return guest_identifier(self.config_entry, *key)
+        return keyed_identifier(self.config_entry, *key)
 
     @override
     async def _fetch(self) -> dict[GuestKey, Guest]:
