@@ -9,14 +9,12 @@ alerts are read at every poll, and scans come from `pool.query`, every 10 s whil
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, override
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from ..clients.truenas import (
@@ -43,6 +41,7 @@ from ..const import (
 )
 from ..repairs import async_report_certificate_changed, async_sync_pool_issues
 from .identifiers import pool_identifier
+from .known_keys import KnownKeys
 from .server_coordinator import ServerCoordinator, translated_error
 
 if TYPE_CHECKING:
@@ -78,8 +77,7 @@ class TrueNASCoordinator(ServerCoordinator[TrueNASData]):
         self._interval = timedelta(seconds=interval)
         self._alerts: dict[str, Alert] = {}
         self._alerts_loaded = False
-        self._pool_listeners: list[Callable[[set[str]], None]] = []
-        self._known_pools: set[str] = set()
+        self.known_pools = KnownKeys[str]()
 
     # ------------------------------------------------------------------ polling
 
@@ -118,33 +116,12 @@ class TrueNASCoordinator(ServerCoordinator[TrueNASData]):
 
     # ------------------------------------------------------------ dynamic pools
 
-    def add_pool_listener(self, listener: Callable[[set[str]], None]) -> Callable[[], None]:
-        """Call `listener` with the names of pools that appeared since the last refresh."""
-        self._pool_listeners.append(listener)
-        return lambda: self._pool_listeners.remove(listener)
-
     def _track_pools(self, names: set[str]) -> None:
-        added = names - self._known_pools
-        removed = self._known_pools - names
-        self._known_pools = names
-        if removed:
-            self._remove_pool_devices(removed)
+        added, removed = self.known_pools.replace(names)
+        # A pool exported or destroyed: its device (and entities) go away.
+        self._remove_devices([pool_identifier(self.config_entry, name) for name in removed], ())
         if added:
-            for listener in list(self._pool_listeners):
-                listener(added)
-
-    def _remove_pool_devices(self, names: set[str]) -> None:
-        """A pool exported or destroyed: its device (and entities) go away."""
-        registry = dr.async_get(self.hass)
-        for name in names:
-            device = registry.async_get_device_by_identifier(
-                pool_identifier(self.config_entry, name), self.config_entry.entry_id
-            )
-            if device is not None:
-                LOGGER.info(
-                    "Pool %s is gone from %s; removing its device", name, self.config_entry.title
-                )
-                registry.async_remove_device(device.id)
+            self.known_pools.announce(added)
 
     # ------------------------------------------------------------------- pushes
 

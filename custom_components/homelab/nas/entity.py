@@ -18,7 +18,7 @@ from .server_coordinator import ServerCoordinator
 
 if TYPE_CHECKING:
     from .apps.coordinator import AppsCoordinator
-    from .keyed import KeyedCoordinator
+    from .known_keys import KnownKeys
     from .runtime import TrueNASConfigEntry
 
 
@@ -31,31 +31,17 @@ class _Sortable(Protocol):
 def async_add_for_each[KeyT: _Sortable](
     entry: TrueNASConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    current: Iterable[KeyT],
-    add_listener: Callable[[Callable[[set[KeyT]], None]], Callable[[], None]],
+    known: KnownKeys[KeyT],
     make: Callable[[KeyT], Iterable[Entity]],
 ) -> None:
-    """`make`'s entities for each key now (a pool, an app, a task), and for each that appears."""
+    """`make`'s entities for each key known (a pool, an app, a disk), and for each that appears."""
 
     @callback
     def add(keys: set[KeyT]) -> None:
         async_add_entities(entity for key in sorted(keys) for entity in make(key))
 
-    add(set(current))
-    entry.async_on_unload(add_listener(add))
-
-
-@callback
-def async_add_per_key[KeyT: _Sortable](
-    entry: TrueNASConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-    coordinator: KeyedCoordinator[KeyT, Any],
-    make: Callable[[KeyT], Iterable[Entity]],
-) -> None:
-    """`make`'s entities for each thing `coordinator` knows (a disk, a VM), and each that appears."""
-    async_add_for_each(
-        entry, async_add_entities, coordinator.current_keys(), coordinator.add_key_listener, make
-    )
+    add(set(known.keys))
+    entry.async_on_unload(known.add_listener(add))
 
 
 @callback
@@ -69,8 +55,7 @@ def async_add_per_pool(
     async_add_for_each(
         entry,
         async_add_entities,
-        coordinator.data.pools,
-        coordinator.add_pool_listener,
+        coordinator.known_pools,
         lambda name: make(coordinator, name),
     )
 
@@ -90,8 +75,7 @@ def async_add_per_app(
     async_add_for_each(
         entry,
         async_add_entities,
-        apps.data,
-        apps.add_app_listener,
+        apps.known_apps,
         lambda name: () if name in carried else make(apps, name),
     )
 

@@ -1,17 +1,17 @@
 """A coordinator of things the server lists by key (disks, VMs, services): what they share.
 
 Errors map to the entry's translated ones (`ServerCoordinator`); things that appear are
-announced to the platforms (`add_key_listener`), the devices of things gone are removed (also
+announced to the platforms (`known`), the devices of things gone are removed (also
 those left from before a restart), and pushes stop with the entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Hashable, Mapping
+from functools import cached_property
 from typing import Any, override
 
-from homeassistant.core import callback
-
+from .known_keys import KnownKeys
 from .server_coordinator import ServerCoordinator
 
 
@@ -20,10 +20,6 @@ class KeyedCoordinator[KeyT: Hashable, DataT](ServerCoordinator[DataT]):
 
     # The infixes of the device identifiers this coordinator owns (`disk`, `vm`, `service`).
     infixes: tuple[str, ...] = ()
-    # The keys known and the listeners: they start empty and are only ever replaced, never
-    # changed in place, so the constructor is `ServerCoordinator`'s.
-    _known: frozenset[KeyT] = frozenset()
-    _key_listeners: tuple[Callable[[set[KeyT]], None], ...] = ()
 
     # ------------------------------------------------------------ to implement
 
@@ -41,16 +37,10 @@ class KeyedCoordinator[KeyT: Hashable, DataT](ServerCoordinator[DataT]):
 
     # ------------------------------------------------------------ dynamic things
 
-    def add_key_listener(self, listener: Callable[[set[KeyT]], None]) -> Callable[[], None]:
-        """Call `listener` with the keys of things that appeared."""
-        self._key_listeners += (listener,)
-
-        def remove() -> None:
-            self._key_listeners = tuple(
-                other for other in self._key_listeners if other is not listener
-            )
-
-        return remove
+    @cached_property
+    def known(self) -> KnownKeys[KeyT]:
+        """The keys of the things known (made at first use: the constructor is the base's)."""
+        return KnownKeys()
 
     def current_keys(self) -> set[KeyT]:
         """The keys of the things known now."""
@@ -58,22 +48,15 @@ class KeyedCoordinator[KeyT: Hashable, DataT](ServerCoordinator[DataT]):
 
     @override
     def current_identifiers(self) -> set[tuple[str, str]]:
-        return {self.identifier(key) for key in self._known}
+        return {self.identifier(key) for key in self.known.keys}
 
     def track(self, data: DataT, *, announce_later: bool = False) -> None:
         """Remove the devices of things gone; announce new ones (after `data` is set)."""
-        keys = set(self.keys_of(data))
-        added, removed = keys - self._known, self._known - keys
-        self._known = frozenset(keys)
+        added, removed = self.known.replace(self.keys_of(data))
         self._remove_devices([self.identifier(key) for key in removed], self.infixes)
         if added:
             if announce_later:
                 # From a refresh: listeners read `self.data`, set once the refresh returns.
-                self.hass.loop.call_soon(self._announce, added)
+                self.hass.loop.call_soon(self.known.announce, added)
             else:
-                self._announce(added)
-
-    @callback
-    def _announce(self, keys: set[KeyT]) -> None:
-        for listener in self._key_listeners:
-            listener(keys)
+                self.known.announce(added)

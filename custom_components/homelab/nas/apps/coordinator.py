@@ -28,6 +28,7 @@ from ...clients.truenas import (
 )
 from ...const import DOMAIN, LOGGER
 from ..identifiers import app_identifier
+from ..known_keys import KnownKeys
 from ..server_coordinator import JobResult, ServerCoordinator, action_failed
 
 if TYPE_CHECKING:
@@ -78,8 +79,7 @@ class AppsCoordinator(ServerCoordinator[dict[str, App]]):
         self.stats: dict[str, AppStats] = {}
         # The running job of each app (from core.get_jobs events and our own calls).
         self.jobs: dict[str, Job] = {}
-        self._known: set[str] = set()
-        self._app_listeners: list[Callable[[set[str]], None]] = []
+        self.known_apps = KnownKeys[str]()
         self._stats_listeners: dict[str, list[Callable[[], None]]] = {}
 
     # ------------------------------------------------------------------ polling
@@ -100,27 +100,13 @@ class AppsCoordinator(ServerCoordinator[dict[str, App]]):
 
     # ------------------------------------------------------------ dynamic apps
 
-    def add_app_listener(self, listener: Callable[[set[str]], None]) -> Callable[[], None]:
-        """Call `listener` with the names of apps that appeared."""
-        self._app_listeners.append(listener)
-        return lambda: self._app_listeners.remove(listener)
-
     def _track(self, names: set[str]) -> None:
-        added = names - self._known
-        removed = self._known - names
-        self._known = set(names)
-        registry = dr.async_get(self.hass)
+        added, removed = self.known_apps.replace(names)
         for name in removed:
             self.stats.pop(name, None)
-            device = registry.async_get_device_by_identifier(
-                app_identifier(self.config_entry, name), self.config_entry.entry_id
-            )
-            if device is not None:
-                LOGGER.info("App %s was deleted; removing its device", name)
-                registry.async_remove_device(device.id)
+        self._remove_devices([app_identifier(self.config_entry, name) for name in removed], ())
         if added:
-            for listener in list(self._app_listeners):
-                listener(added)
+            self.known_apps.announce(added)
 
     # ------------------------------------------------------------------- pushes
 

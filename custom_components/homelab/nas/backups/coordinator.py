@@ -51,6 +51,7 @@ from ...clients.truenas.backups import (
 from ...clients.truenas.schedule import Schedule
 from ...const import DOMAIN, LOGGER
 from ..identifiers import dataset_identifier, keyed_identifier
+from ..known_keys import KnownKeys
 from ..server_coordinator import ServerCoordinator, action_failed, cannot_connect
 from .options import DEFAULT_UNCOVERED_MAX_AGE, BackupOptions
 
@@ -216,10 +217,8 @@ class BackupCoordinator(ServerCoordinator[BackupData]):
         # The end of a run a job event reported, so a refresh does not report it again.
         self._reported_by_job: dict[TaskKey, datetime] = {}
         self._event_listeners: dict[TaskKey, list[TaskEventListener]] = {}
-        self._task_listeners: list[Callable[[set[TaskKey]], None]] = []
-        self._dataset_listeners: list[Callable[[set[str]], None]] = []
-        self._known_tasks: set[TaskKey] = set()
-        self._known_datasets: set[str] = set()
+        self.known_tasks = KnownKeys[TaskKey]()
+        self.known_datasets = KnownKeys[str]()
 
     # ------------------------------------------------------------------ polling
 
@@ -318,42 +317,24 @@ class BackupCoordinator(ServerCoordinator[BackupData]):
 
     # ------------------------------------------------------------ dynamic devices
 
-    def add_task_listener(self, listener: Callable[[set[TaskKey]], None]) -> Callable[[], None]:
-        """Call `listener` with the tasks that appeared."""
-        self._task_listeners.append(listener)
-        return lambda: self._task_listeners.remove(listener)
-
-    def add_dataset_listener(self, listener: Callable[[set[str]], None]) -> Callable[[], None]:
-        """Call `listener` with the watched datasets that appeared."""
-        self._dataset_listeners.append(listener)
-        return lambda: self._dataset_listeners.remove(listener)
-
     def _track(self, data: BackupData) -> None:
-        tasks, datasets = data.task_keys(), set(data.datasets)
-        gone = [keyed_identifier(self.config_entry, *key) for key in self._known_tasks - tasks]
-        gone += [dataset_identifier(self.config_entry, d) for d in self._known_datasets - datasets]
-        new_tasks, new_datasets = tasks - self._known_tasks, datasets - self._known_datasets
-        self._known_tasks, self._known_datasets = tasks, datasets
+        new_tasks, gone_tasks = self.known_tasks.replace(data.task_keys())
+        new_datasets, gone_datasets = self.known_datasets.replace(data.datasets)
+        gone = [keyed_identifier(self.config_entry, *key) for key in gone_tasks]
+        gone += [dataset_identifier(self.config_entry, d) for d in gone_datasets]
         # At the first refresh, also those of tasks deleted or datasets unwatched before a restart.
         self._remove_devices(gone, (*TaskKind, "dataset"))
         # Listeners read `self.data`, which is set only after this refresh returns.
-        if new_tasks or new_datasets:
-            self.hass.loop.call_soon(self._announce, new_tasks, new_datasets)
-
-    @callback
-    def _announce(self, tasks: set[TaskKey], datasets: set[str]) -> None:
-        if tasks:
-            for task_listener in list(self._task_listeners):
-                task_listener(tasks)
-        if datasets:
-            for dataset_listener in list(self._dataset_listeners):
-                dataset_listener(datasets)
+        if new_tasks:
+            self.hass.loop.call_soon(self.known_tasks.announce, new_tasks)
+        if new_datasets:
+            self.hass.loop.call_soon(self.known_datasets.announce, new_datasets)
 
     @override
     def current_identifiers(self) -> set[tuple[str, str]]:
         entry = self.config_entry
-        return {keyed_identifier(entry, *key) for key in self._known_tasks} | {
-            dataset_identifier(entry, name) for name in self._known_datasets
+        return {keyed_identifier(entry, *key) for key in self.known_tasks.keys} | {
+            dataset_identifier(entry, name) for name in self.known_datasets.keys
         }
 
     # ------------------------------------------------------------------- events

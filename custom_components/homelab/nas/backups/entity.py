@@ -57,20 +57,13 @@ def async_add_backup_entities(
     Tasks created and datasets watched later get theirs when they appear.
     """
     backups = entry.runtime_data.backups
-    data = backups.data
     if per_task is not None:
-        tasks = data.task_keys() if data is not None else set()
         async_add_for_each(
-            entry, async_add_entities, tasks, backups.add_task_listener, partial(per_task, backups)
+            entry, async_add_entities, backups.known_tasks, partial(per_task, backups)
         )
     if per_dataset is not None:
-        datasets = set(data.datasets) if data is not None else set()
         async_add_for_each(
-            entry,
-            async_add_entities,
-            datasets,
-            backups.add_dataset_listener,
-            partial(per_dataset, backups),
+            entry, async_add_entities, backups.known_datasets, partial(per_dataset, backups)
         )
 
 

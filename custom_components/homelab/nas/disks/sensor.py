@@ -16,7 +16,7 @@ from ...clients.truenas import POOL_STATUSES, Vdev
 from ...clients.truenas.devices import Disk
 from ...sensor_descriptions import ValueSensor, ValueSensorDescription
 from ..device_entity import KeyedEntity
-from ..entity import async_add_per_key
+from ..entity import async_add_for_each
 from ..identifiers import pool_identifier
 from .coordinator import DiskCoordinator, DiskData
 
@@ -132,10 +132,10 @@ def async_setup_disk_sensors(
 ) -> None:
     """The sensors of every disk, including disks that appear later."""
     disks = entry.runtime_data.disks
-    async_add_per_key(
+    async_add_for_each(
         entry,
         async_add_entities,
-        disks,
+        disks.known,
         lambda key: (DiskSensor(disks, d, key) for d in disk_descriptions(disks)),
     )
 

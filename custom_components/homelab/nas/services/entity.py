@@ -13,7 +13,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...clients.truenas.devices import Service
 from ..device_entity import KeyedEntity
-from ..entity import async_add_per_key
+from ..entity import async_add_for_each
 from .coordinator import ServiceCoordinator
 
 if TYPE_CHECKING:
@@ -96,8 +96,11 @@ def async_setup_service_binary_sensors(
 ) -> None:
     """A running sensor for every service `service.query` lists."""
     services = entry.runtime_data.services
-    async_add_per_key(
-        entry, async_add_entities, services, lambda name: [ServiceRunning(services, RUNNING, name)]
+    async_add_for_each(
+        entry,
+        async_add_entities,
+        services.known,
+        lambda name: [ServiceRunning(services, RUNNING, name)],
     )
 
 
@@ -106,9 +109,9 @@ def async_setup_service_switches(
 ) -> None:
     """A switch for each service the user chose in the options (none by default)."""
     services = entry.runtime_data.services
-    async_add_per_key(
+    async_add_for_each(
         entry,
         async_add_entities,
-        services,
+        services.known,
         lambda name: [ServiceSwitch(services, SWITCH, name)] if name in services.switched else [],
     )

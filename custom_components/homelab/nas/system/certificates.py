@@ -8,7 +8,6 @@ expiry only moves when it is renewed or replaced. The UI certificate is the one
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, override
 
@@ -27,6 +26,7 @@ from ...clients.truenas import TrueNASClient
 from ...clients.truenas.system import Certificate, TrueNASSystem
 from ..coordinator import TrueNASCoordinator
 from ..entity import TrueNASEntity, async_add_for_each
+from ..known_keys import KnownKeys
 from ..server_coordinator import ServerCoordinator
 
 if TYPE_CHECKING:
@@ -49,8 +49,8 @@ class CertificatesCoordinator(ServerCoordinator[dict[int, Certificate]]):
             hass, entry, client, name="certificates", update_interval=CERTIFICATES_INTERVAL
         )
         self.api = TrueNASSystem(client)
-        self._known: set[int] = set()
-        self._cert_listeners: list[Callable[[set[int]], None]] = []
+        # A certificate gone stays known: its sensor stays, unavailable.
+        self.known_certificates = KnownKeys[int]()
 
     @override
     async def _fetch(self) -> dict[int, Certificate]:
@@ -58,19 +58,9 @@ class CertificatesCoordinator(ServerCoordinator[dict[int, Certificate]]):
 
     @override
     def _fetched(self, data: dict[int, Certificate]) -> None:
-        added = set(data) - self._known
-        self._known |= added
+        added = self.known_certificates.add(data)
         if added:
-            self.hass.loop.call_soon(self._announce, added)
-
-    def _announce(self, added: set[int]) -> None:
-        for listener in list(self._cert_listeners):
-            listener(added)
-
-    def add_certificate_listener(self, listener: Callable[[set[int]], None]) -> Callable[[], None]:
-        """Call `listener` with the ids of certificates that appeared."""
-        self._cert_listeners.append(listener)
-        return lambda: self._cert_listeners.remove(listener)
+            self.hass.loop.call_soon(self.known_certificates.announce, added)
 
     def summary(self) -> list[dict[str, Any]]:
         """Certificates and their expiry (diagnostics, the LLM API)."""
@@ -101,8 +91,7 @@ def async_setup_certificate_sensors(
     async_add_for_each(
         entry,
         async_add_entities,
-        certificates.data or {},
-        certificates.add_certificate_listener,
+        certificates.known_certificates,
         lambda cert_id: [CertificateSensor(runtime.coordinator, certificates, cert_id)],
     )
 

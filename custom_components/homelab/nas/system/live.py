@@ -17,6 +17,7 @@ from homeassistant.core import callback
 from ...clients.truenas import Event, TrueNASClient, TrueNASInvalidResponseError
 from ...clients.truenas.system import RealtimeStats, realtime_source
 from ...const import LOGGER
+from ..known_keys import KnownKeys
 
 if TYPE_CHECKING:
     from ..runtime import TrueNASConfigEntry
@@ -37,9 +38,9 @@ class SystemLive:
         self.entry = entry
         self.client = client
         self.stats: RealtimeStats | None = None
-        self.interfaces: set[str] = set()
+        # An interface once sampled stays known: its sensors stay (unknown while it is down).
+        self.interfaces = KnownKeys[str]()
         self._listeners: list[Callable[[], None]] = []
-        self._interface_listeners: list[Callable[[set[str]], None]] = []
         self._unsubscribe: Callable[[], Any] | None = None
 
     @property
@@ -67,11 +68,6 @@ class SystemLive:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
-    def add_interface_listener(self, listener: Callable[[set[str]], None]) -> Callable[[], None]:
-        """Call `listener` with the names of interfaces that appeared in a sample."""
-        self._interface_listeners.append(listener)
-        return lambda: self._interface_listeners.remove(listener)
-
     @callback
     def _on_sample(self, event: Event) -> None:
         try:
@@ -80,11 +76,9 @@ class SystemLive:
             LOGGER.debug("Ignoring a malformed reporting.realtime event")
             return
         self.stats = stats
-        added = set(stats.interfaces) - self.interfaces
+        added = self.interfaces.add(stats.interfaces)
         if added:
-            self.interfaces |= added
-            for interface_listener in list(self._interface_listeners):
-                interface_listener(added)
+            self.interfaces.announce(added)
         for listener in list(self._listeners):
             listener()
 

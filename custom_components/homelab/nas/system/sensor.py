@@ -106,7 +106,6 @@ def async_setup_system_sensors(
         entry,
         async_add_entities,
         live.interfaces,
-        live.add_interface_listener,
         lambda name: (InterfaceSensor(coordinator, live, d, name) for d in INTERFACE_SENSORS),
     )
     async_setup_certificate_sensors(entry, async_add_entities)

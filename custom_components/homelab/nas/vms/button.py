@@ -10,7 +10,7 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.components.button.const import ButtonDeviceClass
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..entity import async_add_per_key
+from ..entity import async_add_for_each
 from .coordinator import GuestCoordinator, GuestKey
 from .entity import GuestEntity
 
@@ -44,10 +44,10 @@ def async_setup_vm_buttons(
 ) -> None:
     """Restart (not for 26's containers, which have none) and power off, for every guest."""
     guests = entry.runtime_data.vms
-    async_add_per_key(
+    async_add_for_each(
         entry,
         async_add_entities,
-        guests,
+        guests.known,
         lambda key: (
             GuestButton(guests, d, key)
             for d in (RESTART, FORCE_STOP)

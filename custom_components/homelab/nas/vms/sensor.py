@@ -11,7 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from ... import sensor_descriptions as describe
 from ...clients.truenas.devices import Guest
 from ...sensor_descriptions import ValueSensor, ValueSensorDescription
-from ..entity import async_add_per_key
+from ..entity import async_add_for_each
 from .coordinator import GuestKey
 from .entity import GuestEntity
 
@@ -60,7 +60,7 @@ def async_setup_vm_sensors(
             if d.key == "state" or d.value_fn(guest) is not None
         )
 
-    async_add_per_key(entry, async_add_entities, guests, make)
+    async_add_for_each(entry, async_add_entities, guests.known, make)
 
 
 class GuestSensor(GuestEntity, ValueSensor[Guest]):

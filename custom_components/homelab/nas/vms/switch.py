@@ -8,7 +8,7 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.const import EntityCategory
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..entity import async_add_per_key
+from ..entity import async_add_for_each
 from .entity import GuestEntity
 
 if TYPE_CHECKING:
@@ -25,8 +25,11 @@ def async_setup_vm_switches(
 ) -> None:
     """A start/stop switch for every VM and container."""
     guests = entry.runtime_data.vms
-    async_add_per_key(
-        entry, async_add_entities, guests, lambda key: [GuestSwitch(guests, GUEST_SWITCH, key)]
+    async_add_for_each(
+        entry,
+        async_add_entities,
+        guests.known,
+        lambda key: [GuestSwitch(guests, GUEST_SWITCH, key)],
     )
 
 
