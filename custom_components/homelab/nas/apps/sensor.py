@@ -17,6 +17,7 @@ from homeassistant.core import callback
 from ...clients.truenas import APP_STATES, App, AppStats
 from ...sensor_units import BYTES_MIB, RATE_KIB
 from ..entity import AppEntity
+from ..throttled_writes import ThrottledWrites
 
 APP_STATE_OPTIONS = [state.lower() for state in APP_STATES]
 
@@ -95,13 +96,10 @@ APP_SENSORS: tuple[AppSensorDescription, ...] = (
 )
 
 
-class AppSensor(AppEntity, SensorEntity):
+class AppSensor(AppEntity, ThrottledWrites, SensorEntity):
     """A sensor of one app."""
 
     entity_description: AppSensorDescription
-
-    # When a stats value was last written (loop time): never, at first.
-    _stats_written = -STATS_WRITE_SECONDS
 
     async def async_added_to_hass(self) -> None:
         """Stats sensors also follow the stats samples."""
@@ -111,13 +109,9 @@ class AppSensor(AppEntity, SensorEntity):
 
     @callback
     def _on_stats(self) -> None:
-        # Samples come every 10 s or more often than a recorder needs: every written value is
-        # a database row kept for days. The first sample is written at once, then one a minute.
-        now = self.hass.loop.time()
-        if not self.available or now - self._stats_written < STATS_WRITE_SECONDS:
-            return
-        self._stats_written = now
-        self.async_write_ha_state()
+        # Samples come every 10 s or more often: one a minute is written.
+        if self.write_due(STATS_WRITE_SECONDS):
+            self.async_write_ha_state()
 
     @property
     def native_value(self) -> str | int | float | None:

@@ -24,6 +24,7 @@ from ...sensor_units import BYTES_GIB, RATE_KIB
 from ..coordinator import TrueNASCoordinator
 from ..entity import TrueNASEntity, async_add_for_each
 from ..runtime import TrueNASConfigEntry
+from ..throttled_writes import ThrottledWrites
 from .certificates import async_setup_certificate_sensors
 from .live import LIVE_WRITE_SECONDS, SystemLive
 
@@ -111,7 +112,7 @@ def async_setup_system_sensors(
     async_setup_certificate_sensors(entry, async_add_entities)
 
 
-class _SampledSensor(TrueNASEntity, SensorEntity):
+class _SampledSensor(TrueNASEntity, ThrottledWrites, SensorEntity):
     """A sensor written from the live samples, at most once per LIVE_WRITE_SECONDS."""
 
     def __init__(
@@ -122,7 +123,6 @@ class _SampledSensor(TrueNASEntity, SensorEntity):
     ) -> None:
         super().__init__(coordinator, description)
         self.live = live
-        self._written = -LIVE_WRITE_SECONDS
         # The value of the last sample written: the entry's polls (which write the entity's
         # state for availability) never show a sample the rate limit skipped.
         self._attr_native_value = None
@@ -136,13 +136,9 @@ class _SampledSensor(TrueNASEntity, SensorEntity):
 
     @callback
     def _on_sample(self) -> None:
-        # One write a minute at most: every value written is a recorder row kept for days.
-        now = self.hass.loop.time()
-        if not self.available or now - self._written < LIVE_WRITE_SECONDS:
-            return
-        self._written = now
-        self._attr_native_value = self.sampled_value()
-        self.async_write_ha_state()
+        if self.write_due(LIVE_WRITE_SECONDS):
+            self._attr_native_value = self.sampled_value()
+            self.async_write_ha_state()
 
     def sampled_value(self) -> SensorValue:
         """The value in the latest sample."""
