@@ -9,9 +9,9 @@ from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from ..clients.truenas import App, Pool
+from ..entity import HomeLabEntity
 from .coordinator import TrueNASCoordinator
 from .identifiers import app_identifier, pool_identifier, system_identifier
 from .server_coordinator import ServerCoordinator
@@ -113,28 +113,23 @@ def app_device(coordinator: AppsCoordinator, app_name: str) -> DeviceInfo:
     return device
 
 
-class TrueNASEntity(CoordinatorEntity[TrueNASCoordinator]):
+class TrueNASEntity(HomeLabEntity[TrueNASCoordinator]):
     """An entity of the TrueNAS system device."""
-
-    _attr_has_entity_name = True
 
     def __init__(self, coordinator: TrueNASCoordinator, description: EntityDescription) -> None:
         """Attach to the system device registered at setup."""
-        super().__init__(coordinator)
         entry = coordinator.config_entry
-        self.entity_description = description
-        self._attr_unique_id = f"{entry.unique_id}_{description.key}"
-        self._attr_device_info = DeviceInfo(identifiers={system_identifier(entry)})
+        device = DeviceInfo(identifiers={system_identifier(entry)})
+        super().__init__(coordinator, description, f"{entry.unique_id}", device)
 
 
-class NasDeviceEntity[CoordinatorT: ServerCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
+class NasDeviceEntity[CoordinatorT: ServerCoordinator[Any]](HomeLabEntity[CoordinatorT]):
     """An entity of one thing's device: unique id `<entry>_<part>_<key>`, available while present.
 
     `present` says whether the thing is still in the coordinator's data; `follows_connection`
     makes the entity unavailable while the server is unreachable.
     """
 
-    _attr_has_entity_name = True
     follows_connection = True
 
     def __init__(
@@ -145,11 +140,8 @@ class NasDeviceEntity[CoordinatorT: ServerCoordinator[Any]](CoordinatorEntity[Co
         device_info: DeviceInfo,
     ) -> None:
         """Attach to the device `device_info` describes."""
-        super().__init__(coordinator)
-        self.entity_description = description
         entry = coordinator.config_entry
-        self._attr_unique_id = f"{entry.unique_id}_{unique_part}_{description.key}"
-        self._attr_device_info = device_info
+        super().__init__(coordinator, description, f"{entry.unique_id}_{unique_part}", device_info)
 
     def present(self) -> bool:
         """Whether the thing is in the coordinator's data (which is set)."""

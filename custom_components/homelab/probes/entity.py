@@ -12,11 +12,11 @@ from homeassistant.const import UnitOfTime
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .. import sensor_descriptions as describe
 from ..clients.httpprobe import ProbeResult
 from ..const import DOMAIN
+from ..entity import HomeLabEntity
 from ..redact import public_url
 from ..sensor_descriptions import ValueSensor, ValueSensorDescription
 from .coordinator import ProbeCoordinator
@@ -52,18 +52,13 @@ PROBE_REACHABLE = BinarySensorEntityDescription(
 )
 
 
-class ProbeEntity(CoordinatorEntity[ProbeCoordinator]):
+class ProbeEntity(HomeLabEntity[ProbeCoordinator]):
     """An entity of one probed service, on the service's own device."""
-
-    _attr_has_entity_name = True
 
     def __init__(self, coordinator: ProbeCoordinator, description: EntityDescription) -> None:
         """Attach to the probe's device."""
-        super().__init__(coordinator)
         subentry = coordinator.subentry
-        self.entity_description = description
-        self._attr_unique_id = f"{subentry.subentry_id}_{description.key}"
-        self._attr_device_info = DeviceInfo(
+        device = DeviceInfo(
             identifiers={(DOMAIN, f"probe_{subentry.subentry_id}")},
             name=subentry.title,
             entry_type=DeviceEntryType.SERVICE,
@@ -71,6 +66,7 @@ class ProbeEntity(CoordinatorEntity[ProbeCoordinator]):
             model="HTTP health probe",
             configuration_url=public_url(coordinator.url),
         )
+        super().__init__(coordinator, description, subentry.subentry_id, device)
 
 
 class ProbeSensor(ProbeEntity, ValueSensor[ProbeResult]):
