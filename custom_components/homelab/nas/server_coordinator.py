@@ -8,7 +8,7 @@ callables in `_unsubscribers`, undone by `async_stop_push`; a reconnect refreshe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, override
@@ -81,6 +81,22 @@ def action_failed(
         translation_key=translation_key,
         translation_placeholders={**placeholders, "error": err.reason or str(err)},
     )
+
+
+def refuse_if_busy[KeyT: Hashable](
+    jobs: Mapping[KeyT, Job],
+    key: KeyT,
+    translation_key: str,
+    error: type[HomeAssistantError] = HomeAssistantError,
+    **placeholders: str,
+) -> None:
+    """Raise `error` (`translation_key`, the running job's method as `job`) while `key` is busy."""
+    if (running := jobs.get(key)) is not None:
+        raise error(
+            translation_domain=DOMAIN,
+            translation_key=translation_key,
+            translation_placeholders={**placeholders, "job": running.method},
+        )
 
 
 class ServerCoordinator[DataT](DataUpdateCoordinator[DataT]):

@@ -23,6 +23,7 @@ from ..actions import (
     wait_fields,
     wait_of,
 )
+from ..server_coordinator import refuse_if_busy
 from .coordinator import DEFAULT_JOB_TIMEOUT, AppAction
 
 APP_ACTION_SCHEMA = vol.Schema({**TARGET_FIELDS, **wait_fields(DEFAULT_JOB_TIMEOUT, 3600)})
@@ -40,12 +41,7 @@ async def _run(call: ServiceCall, action: AppAction) -> ServiceResponse:
                 translation_key="unknown_app",
                 translation_placeholders={"app": name},
             )
-        if coordinator.busy_job(name) is not None:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="app_busy",
-                translation_placeholders={"app": name, "job": coordinator.jobs[name].method},
-            )
+        refuse_if_busy(coordinator.jobs, name, "app_busy", ServiceValidationError, app=name)
         result = await coordinator.async_run_app_action(name, action, wait=wait, timeout=timeout)
         if result.state == "FAILED" and not call.return_response:
             raise HomeAssistantError(

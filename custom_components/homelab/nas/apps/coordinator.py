@@ -29,7 +29,7 @@ from ...clients.truenas import (
 from ...const import DOMAIN, LOGGER
 from ..identifiers import app_identifier
 from ..known_keys import KnownKeys
-from ..server_coordinator import JobResult, ServerCoordinator, action_failed
+from ..server_coordinator import JobResult, ServerCoordinator, action_failed, refuse_if_busy
 
 if TYPE_CHECKING:
     from ..runtime import TrueNASConfigEntry
@@ -220,12 +220,7 @@ class AppsCoordinator(ServerCoordinator[dict[str, App]]):
                 translation_key="unknown_app",
                 translation_placeholders={"app": name},
             )
-        if (running := self.busy_job(name)) is not None:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="app_busy",
-                translation_placeholders={"app": name, "job": running.method},
-            )
+        refuse_if_busy(self.jobs, name, "app_busy", app=name)
         start = {
             "start": self.client.start_app,
             "stop": self.client.stop_app,

@@ -26,7 +26,7 @@ from ...clients.truenas.devices import Service, TrueNASServices
 from ...const import DOMAIN
 from ..identifiers import service_identifier
 from ..keyed import KeyedCoordinator
-from ..server_coordinator import cannot_connect
+from ..server_coordinator import cannot_connect, refuse_if_busy
 from .options import switched_services
 
 if TYPE_CHECKING:
@@ -96,12 +96,7 @@ class ServiceCoordinator(KeyedCoordinator[str, dict[str, Service]]):
                 translation_key="unknown_service",
                 translation_placeholders={"service": name},
             )
-        if (running := self.jobs.get(name)) is not None:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="service_busy",
-                translation_placeholders={"service": name, "job": running.method},
-            )
+        refuse_if_busy(self.jobs, name, "service_busy", service=name)
         error: str | None = None
         try:
             answer = await self.api.control(verb, name)

@@ -18,6 +18,7 @@ import probatio as vol
 from ...const import DOMAIN
 from ...targets import KIND_VM, TARGET_FIELDS
 from .. import actions as nas_actions
+from ..server_coordinator import refuse_if_busy
 from .coordinator import DEFAULT_JOB_TIMEOUT, GuestAction
 
 ATTR_FORCE = "force"
@@ -35,12 +36,7 @@ async def _run(call: ServiceCall, action: GuestAction) -> ServiceResponse:
     for entry, key in nas_actions.targeted(call, KIND_VM, "not_a_vm"):
         coordinator = entry.runtime_data.vms
         guest = coordinator.guest(key)
-        if (running := coordinator.jobs.get(key)) is not None:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="vm_busy",
-                translation_placeholders={"vm": guest.name, "job": running.method},
-            )
+        refuse_if_busy(coordinator.jobs, key, "vm_busy", ServiceValidationError, vm=guest.name)
         result = await coordinator.async_run_guest_action(
             key, action, force=force, wait=wait, timeout=timeout
         )

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Literal, override
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 
 from ...clients.truenas import (
     Event,
@@ -28,7 +28,7 @@ from ...clients.truenas.devices import GUEST_QUERY, Guest, GuestKind, TrueNASGue
 from ...const import DOMAIN, LOGGER
 from ..identifiers import keyed_identifier
 from ..keyed import KeyedCoordinator
-from ..server_coordinator import JobResult, action_failed
+from ..server_coordinator import JobResult, action_failed, refuse_if_busy
 
 if TYPE_CHECKING:
     from ...clients.truenas import TrueNASClient
@@ -169,12 +169,7 @@ class GuestCoordinator(KeyedCoordinator[GuestKey, dict[GuestKey, Guest]]):
         """Start, stop (graceful unless `force`) or restart a VM or container."""
         guest = self.guest(key)
         kind = key[0]
-        if (running := self.jobs.get(key)) is not None:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="vm_busy",
-                translation_placeholders={"vm": guest.name, "job": running.method},
-            )
+        refuse_if_busy(self.jobs, key, "vm_busy", vm=guest.name)
         if action == "restart" and kind == "container":
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
