@@ -17,9 +17,9 @@ from ..probes.entity import async_setup_probe_binary_sensors
 from .apps.entities import async_add_app_entities
 from .backups.binary_sensor import async_setup_backup_binary_sensors
 from .coordinator import TrueNASCoordinator
-from .entity import PoolEntity, TrueNASEntity, async_add_per_pool
+from .entity import PoolEntity, TrueNASEntity, async_add_per_key, async_add_per_pool
 from .runtime import TrueNASConfigEntry
-from .services.entity import async_setup_service_binary_sensors
+from .services.entity import service_binary_sensors
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,7 +63,9 @@ async def async_setup_entry(
     async_add_app_entities(entry, async_add_entities, Platform.BINARY_SENSOR)
     async_setup_probe_binary_sensors(entry.runtime_data.probes, async_add_entities)
     async_setup_backup_binary_sensors(entry, async_add_entities)
-    async_setup_service_binary_sensors(entry, async_add_entities)
+    async_add_per_key(
+        entry, async_add_entities, entry.runtime_data.services, service_binary_sensors
+    )
 
 
 class PoolBinarySensor(PoolEntity, BinarySensorEntity):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, Unpack, override
 
 from homeassistant.core import callback
@@ -18,6 +19,7 @@ from .server_coordinator import ServerCoordinator
 
 if TYPE_CHECKING:
     from .apps.coordinator import AppsCoordinator
+    from .keyed import KeyedCoordinator
     from .known_keys import KnownKeys
     from .runtime import TrueNASConfigEntry
 
@@ -42,6 +44,17 @@ def async_add_for_each[KeyT: _Sortable](
 
     add(set(known.keys))
     entry.async_on_unload(known.add_listener(add))
+
+
+@callback
+def async_add_per_key[CoordinatorT: KeyedCoordinator[Any, Any], KeyT: _Sortable](
+    entry: TrueNASConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    coordinator: CoordinatorT,
+    make: Callable[[CoordinatorT, KeyT], Iterable[Entity]],
+) -> None:
+    """`make`'s entities for each thing `coordinator` knows (a disk, a VM), and each that appears."""
+    async_add_for_each(entry, async_add_entities, coordinator.known, partial(make, coordinator))
 
 
 @callback

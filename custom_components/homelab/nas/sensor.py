@@ -16,11 +16,11 @@ from ..sensor_descriptions import ValueSensor, ValueSensorDescription
 from .apps.entities import async_add_app_entities
 from .backups.sensor import async_setup_backup_sensors
 from .coordinator import TrueNASData
-from .disks.sensor import async_setup_disk_sensors
-from .entity import PoolEntity, TrueNASEntity, async_add_per_pool
+from .disks.sensor import disk_sensors
+from .entity import PoolEntity, TrueNASEntity, async_add_per_key, async_add_per_pool
 from .runtime import TrueNASConfigEntry
 from .system.sensor import async_setup_system_sensors
-from .vms.sensor import async_setup_vm_sensors
+from .vms.sensor import guest_sensors
 
 POOL_STATUS_OPTIONS = [status.lower() for status in POOL_STATUSES]
 SCAN_STATE_OPTIONS = ["none", "scrubbing", "resilvering", "finished", "canceled"]
@@ -110,8 +110,8 @@ async def async_setup_entry(
     )
     async_add_app_entities(entry, async_add_entities, Platform.SENSOR)
     async_setup_backup_sensors(entry, async_add_entities)
-    async_setup_disk_sensors(entry, async_add_entities)
-    async_setup_vm_sensors(entry, async_add_entities)
+    async_add_per_key(entry, async_add_entities, entry.runtime_data.disks, disk_sensors)
+    async_add_per_key(entry, async_add_entities, entry.runtime_data.vms, guest_sensors)
     async_setup_system_sensors(entry, async_add_entities)
     async_setup_probe_sensors(entry.runtime_data.probes, async_add_entities)
 

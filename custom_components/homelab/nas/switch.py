@@ -7,9 +7,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .apps.entities import async_add_app_entities
+from .entity import async_add_per_key
 from .runtime import TrueNASConfigEntry
-from .services.entity import async_setup_service_switches
-from .vms.switch import async_setup_vm_switches
+from .services.entity import service_switches
+from .vms.switch import guest_switches
 
 
 async def async_setup_entry(
@@ -19,5 +20,5 @@ async def async_setup_entry(
 ) -> None:
     """Every switch of a TrueNAS entry."""
     async_add_app_entities(entry, async_add_entities, Platform.SWITCH)
-    async_setup_vm_switches(entry, async_add_entities)
-    async_setup_service_switches(entry, async_add_entities)
+    async_add_per_key(entry, async_add_entities, entry.runtime_data.vms, guest_switches)
+    async_add_per_key(entry, async_add_entities, entry.runtime_data.services, service_switches)

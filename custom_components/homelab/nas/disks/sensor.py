@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, override
+from typing import override
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntityDescription
 from homeassistant.const import EntityCategory, UnitOfInformation, UnitOfTime
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ... import sensor_descriptions as describe
 from ...clients.truenas import POOL_STATUSES, Vdev
 from ...clients.truenas.devices import Disk
 from ...sensor_descriptions import ValueSensor, ValueSensorDescription
 from ..device_entity import KeyedEntity
-from ..entity import async_add_for_each
 from ..identifiers import pool_identifier
 from .coordinator import DiskCoordinator, DiskData
-
-if TYPE_CHECKING:
-    from ..runtime import TrueNASConfigEntry
 
 DISK_STATE_OPTIONS = [status.lower() for status in POOL_STATUSES]
 SMART_STATUS_OPTIONS = ["success", "failed", "aborted", "running"]
@@ -127,17 +122,9 @@ def disk_descriptions(coordinator: DiskCoordinator) -> tuple[DiskSensorDescripti
     return descriptions
 
 
-def async_setup_disk_sensors(
-    entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
-) -> None:
-    """The sensors of every disk, including disks that appear later."""
-    disks = entry.runtime_data.disks
-    async_add_for_each(
-        entry,
-        async_add_entities,
-        disks.known,
-        lambda key: (DiskSensor(disks, d, key) for d in disk_descriptions(disks)),
-    )
+def disk_sensors(disks: DiskCoordinator, key: str) -> Iterator[DiskSensor]:
+    """The sensors of a disk."""
+    return (DiskSensor(disks, d, key) for d in disk_descriptions(disks))
 
 
 class DiskEntity(KeyedEntity[DiskCoordinator, str]):

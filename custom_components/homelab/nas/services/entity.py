@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import EntityCategory
 from homeassistant.helpers.entity import EntityDescription
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...clients.truenas.devices import Service
 from ..device_entity import KeyedEntity
-from ..entity import async_add_for_each
 from .coordinator import ServiceCoordinator
-
-if TYPE_CHECKING:
-    from ..runtime import TrueNASConfigEntry
 
 # What the TrueNAS UI calls them.
 SERVICE_NAMES = {
@@ -91,27 +86,11 @@ class ServiceSwitch(ServiceEntity, SwitchEntity):
         await self.coordinator.async_control(self.key, "STOP")
 
 
-def async_setup_service_binary_sensors(
-    entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
-) -> None:
-    """A running sensor for every service `service.query` lists."""
-    services = entry.runtime_data.services
-    async_add_for_each(
-        entry,
-        async_add_entities,
-        services.known,
-        lambda name: [ServiceRunning(services, RUNNING, name)],
-    )
+def service_binary_sensors(services: ServiceCoordinator, name: str) -> list[ServiceRunning]:
+    """The running sensor of a service (every service `service.query` lists has one)."""
+    return [ServiceRunning(services, RUNNING, name)]
 
 
-def async_setup_service_switches(
-    entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
-) -> None:
-    """A switch for each service the user chose in the options (none by default)."""
-    services = entry.runtime_data.services
-    async_add_for_each(
-        entry,
-        async_add_entities,
-        services.known,
-        lambda name: [ServiceSwitch(services, SWITCH, name)] if name in services.switched else [],
-    )
+def service_switches(services: ServiceCoordinator, name: str) -> list[ServiceSwitch]:
+    """The switch of a service the user chose in the options (none by default)."""
+    return [ServiceSwitch(services, SWITCH, name)] if name in services.switched else []

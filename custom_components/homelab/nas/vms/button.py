@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.components.button.const import ButtonDeviceClass
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..entity import async_add_for_each
 from .coordinator import GuestCoordinator, GuestKey
 from .entity import GuestEntity
-
-if TYPE_CHECKING:
-    from ..runtime import TrueNASConfigEntry
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,20 +33,12 @@ FORCE_STOP = GuestButtonDescription(
 )
 
 
-def async_setup_vm_buttons(
-    entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
-) -> None:
-    """Restart (not for 26's containers, which have none) and power off, for every guest."""
-    guests = entry.runtime_data.vms
-    async_add_for_each(
-        entry,
-        async_add_entities,
-        guests.known,
-        lambda key: (
-            GuestButton(guests, d, key)
-            for d in (RESTART, FORCE_STOP)
-            if not (d is RESTART and key[0] == "container")
-        ),
+def guest_buttons(guests: GuestCoordinator, key: GuestKey) -> Iterator[GuestButton]:
+    """Restart (not for 26's containers, which have none) and power off."""
+    return (
+        GuestButton(guests, d, key)
+        for d in (RESTART, FORCE_STOP)
+        if not (d is RESTART and key[0] == "container")
     )
 
 

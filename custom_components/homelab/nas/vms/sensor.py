@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, override
+from typing import override
 
 from homeassistant.const import UnitOfInformation
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ... import sensor_descriptions as describe
 from ...clients.truenas.devices import Guest
 from ...sensor_descriptions import ValueSensor, ValueSensorDescription
-from ..entity import async_add_for_each
-from .coordinator import GuestKey
+from .coordinator import GuestCoordinator, GuestKey
 from .entity import GuestEntity
-
-if TYPE_CHECKING:
-    from ..runtime import TrueNASConfigEntry
 
 # vm.query status.state and Incus/libvirt container states, lowercased.
 GUEST_STATE_OPTIONS = ["running", "stopped", "suspended", "frozen", "paused", "error"]
@@ -45,22 +40,14 @@ GUEST_SENSORS: tuple[GuestSensorDescription, ...] = (
 )
 
 
-def async_setup_vm_sensors(
-    entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
-) -> None:
-    """The sensors of every VM and container (CPU and memory only where the API gives them)."""
-
-    guests = entry.runtime_data.vms
-
-    def make(key: GuestKey) -> Iterator[GuestSensor]:
-        guest = guests.data[key]
-        return (
-            GuestSensor(guests, d, key)
-            for d in GUEST_SENSORS
-            if d.key == "state" or d.value_fn(guest) is not None
-        )
-
-    async_add_for_each(entry, async_add_entities, guests.known, make)
+def guest_sensors(guests: GuestCoordinator, key: GuestKey) -> Iterator[GuestSensor]:
+    """The sensors of a VM or container (CPU and memory only where the API gives them)."""
+    guest = guests.data[key]
+    return (
+        GuestSensor(guests, d, key)
+        for d in GUEST_SENSORS
+        if d.key == "state" or d.value_fn(guest) is not None
+    )
 
 
 class GuestSensor(GuestEntity, ValueSensor[Guest]):

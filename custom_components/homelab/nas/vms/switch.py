@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import EntityCategory
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..entity import async_add_for_each
+from .coordinator import GuestCoordinator, GuestKey
 from .entity import GuestEntity
-
-if TYPE_CHECKING:
-    from ..runtime import TrueNASConfigEntry
 
 # Like the app switch: maintenance, not a light switch (no voice or area-wide "turn off").
 GUEST_SWITCH = SwitchEntityDescription(
@@ -20,17 +16,9 @@ GUEST_SWITCH = SwitchEntityDescription(
 )
 
 
-def async_setup_vm_switches(
-    entry: TrueNASConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
-) -> None:
-    """A start/stop switch for every VM and container."""
-    guests = entry.runtime_data.vms
-    async_add_for_each(
-        entry,
-        async_add_entities,
-        guests.known,
-        lambda key: [GuestSwitch(guests, GUEST_SWITCH, key)],
-    )
+def guest_switches(guests: GuestCoordinator, key: GuestKey) -> list[GuestSwitch]:
+    """The start/stop switch of a VM or container."""
+    return [GuestSwitch(guests, GUEST_SWITCH, key)]
 
 
 class GuestSwitch(GuestEntity, SwitchEntity):
