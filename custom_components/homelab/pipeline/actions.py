@@ -134,7 +134,7 @@ async def _reprocess(call: ServiceCall) -> ServiceResponse:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="remove_tag_needs_tag"
         )
-    client = runtime.client
+    client = runtime.coordinator.client
     skipped: list[dict[str, Any]] = []
     queued: list[int] = []
     tag_id: int | None = None

@@ -35,7 +35,7 @@ def pipeline_diagnostics(entry: ConfigEntry[Any]) -> dict[str, Any]:
     elif isinstance(runtime, PaperlessRuntimeData):
         paperless = runtime.coordinator
         data["last_update_success"] = paperless.last_update_success
-        data["api_version"] = runtime.client.api_version
+        data["api_version"] = paperless.client.api_version
         data["data"] = asdict(paperless.data) if paperless.data else None
         ai = runtime.ai_coordinator
         if ai is not None:

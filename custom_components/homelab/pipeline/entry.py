@@ -61,7 +61,6 @@ class CarriesApps:
 class OllamaRuntimeData(CarriesApps):
     """What an Ollama entry keeps while loaded."""
 
-    client: OllamaClient
     coordinator: OllamaCoordinator
 
 
@@ -69,10 +68,8 @@ class OllamaRuntimeData(CarriesApps):
 class PaperlessRuntimeData(CarriesApps):
     """What a Paperless-ngx entry keeps while loaded (Paperless-AI is optional)."""
 
-    client: PaperlessClient
     coordinator: PaperlessCoordinator
     device_id: str
-    ai_client: PaperlessAIClient | None = None
     ai_coordinator: PaperlessAICoordinator | None = None
 
 
@@ -80,7 +77,6 @@ class PaperlessRuntimeData(CarriesApps):
 class N8nRuntimeData(CarriesApps):
     """What an n8n entry keeps while loaded."""
 
-    client: N8nClient
     coordinator: N8nCoordinator
 
 
@@ -182,9 +178,7 @@ async def _async_setup_ollama(
         model="Ollama",
         sw_version=ollama.data.version if ollama.data else UNDEFINED,
     )
-    entry.runtime_data = OllamaRuntimeData(
-        client=ollama.client, coordinator=ollama, carried=carried
-    )
+    entry.runtime_data = OllamaRuntimeData(coordinator=ollama, carried=carried)
 
 
 async def _async_setup_paperless(
@@ -222,10 +216,8 @@ async def _async_setup_paperless(
         # Paperless-AI was removed from the entry: its device and entities go too.
         devices.async_remove_device(stale.id)
     entry.runtime_data = PaperlessRuntimeData(
-        client=paperless.client,
         coordinator=paperless,
         device_id=device.id,
-        ai_client=ai_client,
         ai_coordinator=ai,
         carried=carried,
     )
@@ -239,7 +231,7 @@ async def _async_setup_n8n(
     _register_device(
         hass, entry, manufacturer="n8n", model="n8n", configuration_url=str(entry.data[CONF_URL])
     )
-    entry.runtime_data = N8nRuntimeData(client=n8n.client, coordinator=n8n, carried=carried)
+    entry.runtime_data = N8nRuntimeData(coordinator=n8n, carried=carried)
 
     @callback
     def _announce() -> None:
@@ -286,6 +278,6 @@ def async_remove_config_entry_device(entry: PipelineConfigEntry, device: dr.Devi
     used = {service_identifier(entry)}
     if is_paperless_entry(entry):
         used.add(service_identifier(entry, PIPELINE))
-        if entry.runtime_data.ai_client is not None:
+        if entry.runtime_data.ai_coordinator is not None:
             used.add(service_identifier(entry, PAPERLESS_AI))
     return not device.identifiers & used

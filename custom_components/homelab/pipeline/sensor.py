@@ -301,7 +301,7 @@ class PipelineDepthSensor(SensorEntity):
             "paperless_queued": data.queue.pending,
             "paperless_processing": data.queue.started,
         }
-        if self._runtime.ai_client is not None:
+        if self._runtime.ai_coordinator is not None:
             stages["ai_backlog"] = data.ai_backlog
         n8n_entries = loaded_pipeline_entries(self.hass, is_n8n_entry)
         if n8n_entries:

@@ -151,7 +151,7 @@ async def test_key_without_workflow_read(
     assert issue.translation_placeholders is not None
     assert issue.translation_placeholders["scope"] == "workflow:read"
     # The workflow is not asked again at every poll ...
-    client = entry.runtime_data.client
+    client = entry.runtime_data.coordinator.client
     with patch.object(client, "workflow", wraps=client.workflow) as workflow:
         await refresh(hass, entry)
         assert workflow.call_count == 0

@@ -195,7 +195,7 @@ async def test_unavailable_then_recovers(
     await refresh(hass, ollama_entry)
     assert state(hass, "binary_sensor.ollama_busy") == "unavailable"
     await lab.control("POST", "/control/ollama/fault", {"hang": True, "count": 1})
-    ollama_entry.runtime_data.client._timeout = 0.2
+    ollama_entry.runtime_data.coordinator.client._timeout = 0.2
     await refresh(hass, ollama_entry)
     await lab.control("DELETE", "/control/ollama/fault")
     await refresh(hass, ollama_entry)
