@@ -156,7 +156,7 @@ def _entries(
             unique_id="ollama",
             data={
                 CONF_ENTRY_TYPE: EntryType.OLLAMA.value,
-                CONF_URL: sim.ollama_url,
+                CONF_URL: sim.service_url("ollama"),
                 CONF_VERIFY_SSL: True,
             },
         ),
@@ -166,10 +166,10 @@ def _entries(
             unique_id="paperless",
             data={
                 CONF_ENTRY_TYPE: EntryType.PAPERLESS.value,
-                CONF_URL: sim.paperless_url,
+                CONF_URL: sim.service_url("paperless"),
                 CONF_VERIFY_SSL: True,
                 CONF_TOKEN: sections["paperless"].token,
-                CONF_AI_URL: sim.paperless_ai_url,
+                CONF_AI_URL: sim.service_url("paperless_ai"),
                 CONF_AI_API_KEY: sections["paperless_ai"].api_key,
             },
         ),
@@ -179,7 +179,7 @@ def _entries(
             unique_id="n8n",
             data={
                 CONF_ENTRY_TYPE: EntryType.N8N.value,
-                CONF_URL: sim.n8n_url,
+                CONF_URL: sim.service_url("n8n"),
                 CONF_VERIFY_SSL: True,
                 CONF_API_KEY: sections["n8n"].api_key,
             },

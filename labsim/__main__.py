@@ -24,6 +24,7 @@ import sys
 
 from .scenario import DEFAULT_SCENARIO, ScenarioError, load_scenario
 from .server import LabSimulator
+from .services import SERVICE_NAMES
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -77,10 +78,7 @@ async def serve(simulator: LabSimulator) -> int:
         "control_url": simulator.control_url,
         "ca_file": str(simulator.ca_file) if simulator.ca_file else None,
         "certificate_sha256": simulator.certificate_sha256,
-        "ollama_url": simulator.ollama_url,
-        "paperless_url": simulator.paperless_url,
-        "paperless_ai_url": simulator.paperless_ai_url,
-        "n8n_url": simulator.n8n_url,
+        **{f"{name}_url": simulator.service_url(name) for name in SERVICE_NAMES},
     }
     print(json.dumps(ready), flush=True)
     try:

@@ -150,25 +150,9 @@ class LabSimulator:
         """Return the CA certificate clients should trust (``None`` without TLS)."""
         return self._certs.ca_file if self._certs else None
 
-    @property
-    def ollama_url(self) -> str | None:
-        """Return the simulated Ollama's ``http://`` URL (``None`` without one)."""
-        return self.services.url("ollama")
-
-    @property
-    def paperless_url(self) -> str | None:
-        """Return the simulated Paperless-ngx's ``http://`` URL (``None`` without one)."""
-        return self.services.url("paperless")
-
-    @property
-    def paperless_ai_url(self) -> str | None:
-        """Return the simulated Paperless-AI's ``http://`` URL (``None`` without one)."""
-        return self.services.url("paperless_ai")
-
-    @property
-    def n8n_url(self) -> str | None:
-        """Return the simulated n8n's ``http://`` URL (``None`` without one)."""
-        return self.services.url("n8n")
+    def service_url(self, name: str) -> str | None:
+        """Return a simulated service's ``http://`` URL (``None`` without one), e.g. ``"ollama"``."""
+        return self.services.url(name)
 
     def client_ssl_context(self) -> ssl.SSLContext | None:
         """Return a client TLS context that verifies the simulator (``None`` without TLS)."""

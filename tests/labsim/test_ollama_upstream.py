@@ -35,8 +35,9 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 async def request(
     http: aiohttp.ClientSession, sim: LabSimulator, method: str, path: str, **kwargs: Any
 ) -> tuple[int, str, Any]:
-    assert sim.ollama_url is not None
-    async with http.request(method, sim.ollama_url + path, **kwargs) as response:
+    url = sim.service_url("ollama")
+    assert url is not None
+    async with http.request(method, url + path, **kwargs) as response:
         text = await response.text()
         try:
             body = await response.json(content_type=None) if text else text

@@ -111,8 +111,13 @@ async def test_without_services(http: aiohttp.ClientSession) -> None:
     for name in ("ollama", "paperless", "paperless_ai", "n8n"):
         del data[name]
     async with LabSimulator(load_scenario(data), tls=False) as sim:
-        assert sim.ollama_url is None
-        assert sim.paperless_url is sim.paperless_ai_url is sim.n8n_url is None
+        assert sim.service_url("ollama") is None
+        assert (
+            sim.service_url("paperless")
+            is sim.service_url("paperless_ai")
+            is sim.service_url("n8n")
+            is None
+        )
         assert (await sim.control("GET", "/control/services"))["urls"] == dict.fromkeys(
             ("ollama", "paperless", "paperless_ai", "n8n")
         )
@@ -179,15 +184,15 @@ async def test_clock_control(lab: LabSimulator) -> None:
 
 async def test_delay_and_count(lab: LabSimulator, http: aiohttp.ClientSession) -> None:
     await lab.control("POST", "/control/n8n/fault", {"delay": 0.05, "status": 502, "count": 1})
-    assert (await get(http, lab.n8n_url, "/healthz"))[0] == 502
-    assert (await get(http, lab.n8n_url, "/healthz"))[0] == 200
+    assert (await get(http, lab.service_url("n8n"), "/healthz"))[0] == 502
+    assert (await get(http, lab.service_url("n8n"), "/healthz"))[0] == 200
 
 
 # ---------------------------------------------------------------- Ollama
 
 
 async def test_ollama_generate_and_chat(lab: LabSimulator, http: aiohttp.ClientSession) -> None:
-    url = lab.ollama_url
+    url = lab.service_url("ollama")
     assert url is not None
     async with http.head(url + "/") as response:
         assert response.status == 200
@@ -228,7 +233,7 @@ async def test_ollama_generate_and_chat(lab: LabSimulator, http: aiohttp.ClientS
 async def test_ollama_generate_errors(
     lab: LabSimulator, http: aiohttp.ClientSession, body: Any, status: int
 ) -> None:
-    url = lab.ollama_url
+    url = lab.service_url("ollama")
     assert url is not None
     async with http.post(url + "/api/generate", json=body) as response:
         assert response.status == status
@@ -236,7 +241,7 @@ async def test_ollama_generate_errors(
 
 async def test_ollama_scheduler(lab: LabSimulator, http: aiohttp.ClientSession) -> None:
     await lab.control("POST", "/control/services/clock", {"freeze": True})
-    url = lab.ollama_url
+    url = lab.service_url("ollama")
     # A request that loads a model: /api/ps says now + keep-alive while it runs.
     await lab.control("POST", "/control/ollama/unload", {})
     await lab.control(
@@ -277,7 +282,7 @@ async def test_ollama_control(lab: LabSimulator) -> None:
 
 
 async def test_paperless_auth_and_versions(lab: LabSimulator, http: aiohttp.ClientSession) -> None:
-    url = lab.paperless_url
+    url = lab.service_url("paperless")
     assert url is not None
     assert (await get(http, url, "/api/statistics/"))[0] == 401
     assert (await get(http, url, "/api/statistics/", Authorization="Token nope"))[0] == 401
@@ -321,7 +326,7 @@ async def test_paperless_auth_and_versions(lab: LabSimulator, http: aiohttp.Clie
 async def test_paperless_v10_tasks(lab: LabSimulator, http: aiohttp.ClientSession) -> None:
     await lab.control("POST", "/control/services/clock", {"freeze": True})
     await lab.control("POST", "/control/paperless/version", {"version": "3.0.5"})
-    url = lab.paperless_url
+    url = lab.service_url("paperless")
     headers = paperless(10)
     status, page = await get(http, url, "/api/tasks/?page_size=2", **headers)
     assert status == 200
@@ -366,7 +371,7 @@ async def test_paperless_v10_tasks(lab: LabSimulator, http: aiohttp.ClientSessio
 
 
 async def test_paperless_documents_and_tags(lab: LabSimulator, http: aiohttp.ClientSession) -> None:
-    url = lab.paperless_url
+    url = lab.service_url("paperless")
     headers = paperless()
     _status, page = await get(
         http, url, "/api/documents/?is_in_inbox=true&ordering=-id&page_size=2", **headers
@@ -400,7 +405,7 @@ async def test_paperless_documents_and_tags(lab: LabSimulator, http: aiohttp.Cli
 
 
 async def test_paperless_upload(lab: LabSimulator, http: aiohttp.ClientSession) -> None:
-    url = lab.paperless_url
+    url = lab.service_url("paperless")
     assert url is not None
     form = aiohttp.FormData()
     form.add_field("document", b"%PDF-1.7", filename="upload.pdf", content_type="application/pdf")
@@ -453,7 +458,7 @@ async def test_paperless_tags_on_new_documents(
     )
     await lab.control("POST", "/control/services/clock", {"advance": 200})
     _status, tags = await get(
-        http, lab.paperless_url, "/api/tags/?name__iexact=brand-new", **paperless()
+        http, lab.service_url("paperless"), "/api/tags/?name__iexact=brand-new", **paperless()
     )
     assert tags["results"][0]["document_count"] == 1
 
@@ -494,7 +499,7 @@ async def test_paperless_ai_counts_per_day(http: aiohttp.ClientSession) -> None:
 
 
 async def test_n8n_api(lab: LabSimulator, http: aiohttp.ClientSession) -> None:
-    url = lab.n8n_url
+    url = lab.service_url("n8n")
     key = load_scenario().sections["n8n"].api_key
     # n8n 2.41.1: the same answer for a missing and a wrong key.
     assert (await get(http, url, "/api/v1/executions"))[1] == {"message": "Unauthorized"}

@@ -32,7 +32,7 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 def client(lab: LabHandle, session: aiohttp.ClientSession, key: str | None = None) -> N8nClient:
-    url = lab.simulator.n8n_url
+    url = lab.simulator.service_url("n8n")
     assert url is not None
     return N8nClient(url, key or lab.scenario.sections["n8n"].api_key, session=session)
 
@@ -179,7 +179,7 @@ async def test_workflow_errors(lab: LabHandle, session: aiohttp.ClientSession) -
 async def test_unreachable_and_timeout(lab: LabHandle, session: aiohttp.ClientSession) -> None:
     with pytest.raises(N8nConnectionError, match="cannot reach"):
         await N8nClient("http://127.0.0.1:9", "k", session=session).ready()
-    url = lab.simulator.n8n_url
+    url = lab.simulator.service_url("n8n")
     assert url is not None
     await lab.control("POST", "/control/n8n/fault", {"hang": True, "count": 1})
     with pytest.raises(N8nConnectionError, match="in time"):

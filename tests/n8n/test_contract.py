@@ -146,7 +146,7 @@ async def _prepare(backend: Backend) -> None:
 
 def _labsim(request: pytest.FixtureRequest) -> Backend:
     lab = request.getfixturevalue("lab")
-    url = lab.simulator.n8n_url
+    url = lab.simulator.service_url("n8n")
     assert url is not None
     key = lab.scenario.sections["n8n"].api_key
     lab.simulator.control_sync(

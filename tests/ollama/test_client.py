@@ -36,7 +36,7 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 def client(lab: LabHandle, session: aiohttp.ClientSession, **kwargs: object) -> OllamaClient:
-    url = lab.simulator.ollama_url
+    url = lab.simulator.service_url("ollama")
     assert url is not None
     return OllamaClient(url + "/", session=session, **kwargs)  # type: ignore[arg-type]
 

@@ -66,8 +66,9 @@ async def test_host_check_is_not_an_auth_failure(session: aiohttp.ClientSession)
     The client used to call that an authentication failure (and HA would ask for a token).
     """
     async with LabSimulator(scenario(loopback_only=True), tls=False) as sim:
-        assert sim.ollama_url is not None
-        port = sim.ollama_url.rsplit(":", 1)[1]
+        url = sim.service_url("ollama")
+        assert url is not None
+        port = url.rsplit(":", 1)[1]
         refused = OllamaClient(f"http://nas.example.com:{port}", session=session)
         with pytest.raises(OllamaHostRefusedError, match="OLLAMA_HOST") as info:
             await refused.version()
@@ -84,7 +85,7 @@ async def test_host_check_is_not_an_auth_failure(session: aiohttp.ClientSession)
 
 async def test_old_server_has_no_context_length(lab: LabHandle) -> None:
     """0.9.6's /api/ps has no `context_length` (it came in 0.10.0); the client reads None."""
-    url = lab.simulator.ollama_url
+    url = lab.simulator.service_url("ollama")
     assert url is not None
     async with aiohttp.ClientSession() as session:
         running = await OllamaClient(url, session=session).running_models()
@@ -95,7 +96,7 @@ async def test_old_server_has_no_context_length(lab: LabHandle) -> None:
 
 async def test_unload_unknown_model_is_not_found(lab: LabHandle) -> None:
     """keep_alive 0 for a model the server does not have: 404 `model '...' not found`."""
-    url = lab.simulator.ollama_url
+    url = lab.simulator.service_url("ollama")
     assert url is not None
     async with aiohttp.ClientSession() as session:
         ollama = OllamaClient(url, session=session)

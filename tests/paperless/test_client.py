@@ -40,7 +40,7 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 def client(
     lab: LabHandle, session: aiohttp.ClientSession, token: str | None = None
 ) -> PaperlessClient:
-    url = lab.simulator.paperless_url
+    url = lab.simulator.service_url("paperless")
     assert url is not None
     return PaperlessClient(url, token or lab.scenario.sections["paperless"].token, session=session)
 
@@ -183,7 +183,7 @@ async def test_negotiation_without_version_header(
 async def test_unreachable_and_timeout(lab: LabHandle, session: aiohttp.ClientSession) -> None:
     with pytest.raises(PaperlessConnectionError, match="cannot reach"):
         await PaperlessClient("http://127.0.0.1:9", "t", session=session).negotiate()
-    url = lab.simulator.paperless_url
+    url = lab.simulator.service_url("paperless")
     assert url is not None
     slow = PaperlessClient(url, "t", session=session, request_timeout=0.2)
     await lab.control("POST", "/control/paperless/fault", {"hang": True, "count": 1})

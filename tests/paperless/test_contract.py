@@ -106,7 +106,7 @@ async def ask(
     http: aiohttp.ClientSession, lab: LabHandle, key: str, version: int
 ) -> dict[str, Any]:
     method, url, follow, body = parse_key(key.replace(RECORDED_MISSING_ID, LAB_MISSING_ID))
-    base = lab.simulator.paperless_url
+    base = lab.simulator.service_url("paperless")
     assert base is not None
     async with http.request(
         method, base + url, json=body, headers=headers(lab, version), allow_redirects=follow
@@ -236,7 +236,7 @@ async def test_every_client_request_was_recorded(lab: LabHandle, version: str, a
     await lab.control("POST", "/control/services/clock", {"freeze": True})
     await lab.control("POST", "/control/paperless/version", {"version": version})
     recorder = Recorder()
-    url = lab.simulator.paperless_url
+    url = lab.simulator.service_url("paperless")
     assert url is not None
     token = lab.scenario.sections["paperless"].token
     async with aiohttp.ClientSession(trace_configs=[recorder.config]) as session:

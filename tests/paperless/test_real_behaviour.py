@@ -44,7 +44,7 @@ def token(lab: LabHandle) -> str:
 def paperless(
     lab: LabHandle, session: aiohttp.ClientSession, url: str | None = None
 ) -> PaperlessClient:
-    base = url or lab.simulator.paperless_url
+    base = url or lab.simulator.service_url("paperless")
     assert base is not None
     return PaperlessClient(base, token(lab), session=session)
 
@@ -57,7 +57,7 @@ async def set_version(lab: LabHandle, version: str) -> None:
 @pytest.fixture
 async def header_dropping_proxy(lab: LabHandle) -> AsyncIterator[str]:
     """A reverse proxy in front of the simulated Paperless-ngx that drops the version headers."""
-    upstream = lab.simulator.paperless_url
+    upstream = lab.simulator.service_url("paperless")
     assert upstream is not None
     async with aiohttp.ClientSession() as outbound:
 
@@ -112,7 +112,7 @@ async def test_a_wrong_token_is_an_authentication_error(
 ) -> None:
     # The old client reached the Swagger page, which answers 500 to a wrong token.
     await set_version(lab, version)
-    base = lab.simulator.paperless_url
+    base = lab.simulator.service_url("paperless")
     assert base is not None
     wrong = PaperlessClient(base, "f" * 40, session=session)
     with pytest.raises(PaperlessAuthenticationError, match="Invalid token"):

@@ -32,7 +32,7 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 def client(
     lab: LabHandle, session: aiohttp.ClientSession, key: str | None = None
 ) -> PaperlessAIClient:
-    url = lab.simulator.paperless_ai_url
+    url = lab.simulator.service_url("paperless_ai")
     assert url is not None
     return PaperlessAIClient(
         url, key or lab.scenario.sections["paperless_ai"].api_key, session=session
@@ -104,7 +104,7 @@ async def test_faults(
 async def test_unreachable_and_timeout(lab: LabHandle, session: aiohttp.ClientSession) -> None:
     with pytest.raises(PaperlessAIConnectionError, match="cannot reach"):
         await PaperlessAIClient("http://127.0.0.1:9", "k", session=session).health()
-    url = lab.simulator.paperless_ai_url
+    url = lab.simulator.service_url("paperless_ai")
     assert url is not None
     await lab.control("POST", "/control/paperless_ai/fault", {"hang": True, "count": 1})
     with pytest.raises(PaperlessAIConnectionError, match="in time"):

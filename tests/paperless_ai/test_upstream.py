@@ -38,7 +38,7 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 def url(lab: LabHandle) -> str:
-    address = lab.simulator.paperless_ai_url
+    address = lab.simulator.service_url("paperless_ai")
     assert address is not None
     return address
 
@@ -157,7 +157,7 @@ async def test_a_long_document_drops_out_after_30_seconds(session: aiohttp.Clien
     data["paperless_ai"]["processing_seconds"] = 90
     scenario = load_scenario(data)
     async with LabSimulator(scenario, tls=False) as sim:
-        address = sim.paperless_ai_url
+        address = sim.service_url("paperless_ai")
         assert address is not None
         ai = PaperlessAIClient(address, scenario.sections["paperless_ai"].api_key, session=session)
         await sim.control("POST", "/control/services/clock", {"freeze": True})

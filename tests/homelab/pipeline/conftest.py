@@ -32,7 +32,7 @@ def ollama_data(lab: LabHandle, **overrides: Any) -> dict[str, Any]:
     """Entry data for the simulated Ollama."""
     return {
         CONF_ENTRY_TYPE: EntryType.OLLAMA.value,
-        CONF_URL: lab.simulator.ollama_url,
+        CONF_URL: lab.simulator.service_url("ollama"),
         CONF_VERIFY_SSL: True,
         **overrides,
     }
@@ -42,12 +42,12 @@ def paperless_data(lab: LabHandle, *, ai: bool = True, **overrides: Any) -> dict
     """Entry data for the simulated Paperless-ngx (and Paperless-AI)."""
     data: dict[str, Any] = {
         CONF_ENTRY_TYPE: EntryType.PAPERLESS.value,
-        CONF_URL: lab.simulator.paperless_url,
+        CONF_URL: lab.simulator.service_url("paperless"),
         CONF_VERIFY_SSL: True,
         CONF_TOKEN: section(lab, "paperless").token,
     }
     if ai:
-        data[CONF_AI_URL] = lab.simulator.paperless_ai_url
+        data[CONF_AI_URL] = lab.simulator.service_url("paperless_ai")
         data[CONF_AI_API_KEY] = section(lab, "paperless_ai").api_key
     return {**data, **overrides}
 
@@ -56,7 +56,7 @@ def n8n_data(lab: LabHandle, **overrides: Any) -> dict[str, Any]:
     """Entry data for the simulated n8n."""
     return {
         CONF_ENTRY_TYPE: EntryType.N8N.value,
-        CONF_URL: lab.simulator.n8n_url,
+        CONF_URL: lab.simulator.service_url("n8n"),
         CONF_VERIFY_SSL: True,
         CONF_API_KEY: section(lab, "n8n").api_key,
         **overrides,

@@ -84,7 +84,7 @@ async def test_create(
 
 async def test_url_is_normalised(hass: HomeAssistant, lab: LabHandle) -> None:
     flow_id = await start(hass, "ollama")
-    url = lab.simulator.ollama_url
+    url = lab.simulator.service_url("ollama")
     assert url is not None
     result = await hass.config_entries.flow.async_configure(
         flow_id,
@@ -207,7 +207,7 @@ async def test_reauth_paperless_keeps_the_ai_key(
     await lab.control("POST", "/control/paperless/token", {"token": "a" * 40})
     result = await paperless_entry.start_reauth_flow(hass)
     assert result["step_id"] == "reauth_paperless"
-    assert result["description_placeholders"]["url"] == lab.simulator.paperless_url
+    assert result["description_placeholders"]["url"] == lab.simulator.service_url("paperless")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_TOKEN: "b" * 40}
     )
@@ -258,7 +258,7 @@ async def test_reconfigure(
     )
     assert result["errors"] == {"base": "service_cannot_connect"}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_URL: lab.simulator.ollama_url, "verify_ssl": True}
+        result["flow_id"], {CONF_URL: lab.simulator.service_url("ollama"), "verify_ssl": True}
     )
     assert result["reason"] == "reconfigure_successful"
     # Another Ollama entry cannot move to the URL of the first one.
@@ -271,14 +271,14 @@ async def test_reconfigure(
     other.add_to_hass(hass)
     result = await other.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_URL: lab.simulator.ollama_url, "verify_ssl": True}
+        result["flow_id"], {CONF_URL: lab.simulator.service_url("ollama"), "verify_ssl": True}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "service_already_configured"
     result = await n8n_entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure_n8n"
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_URL: f"{lab.simulator.n8n_url}/", "verify_ssl": False}
+        result["flow_id"], {CONF_URL: f"{lab.simulator.service_url('n8n')}/", "verify_ssl": False}
     )
     assert result["reason"] == "reconfigure_successful"
     assert n8n_entry.data["verify_ssl"] is False
@@ -295,7 +295,7 @@ async def test_reconfigure_paperless_drops_paperless_ai(
     result = await paperless_entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure_paperless"
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_URL: lab.simulator.paperless_url, "verify_ssl": True}
+        result["flow_id"], {CONF_URL: lab.simulator.service_url("paperless"), "verify_ssl": True}
     )
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()

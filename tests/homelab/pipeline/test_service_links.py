@@ -126,7 +126,7 @@ async def linked_nas(
     entity_registry: er.EntityRegistry,
 ) -> MockConfigEntry:
     """The NAS entry, once the Ollama entry carries the lab's Ollama app (at its portal)."""
-    await serve_app_at(lab, OLLAMA_APP, lab.simulator.ollama_url)
+    await serve_app_at(lab, OLLAMA_APP, lab.simulator.service_url("ollama"))
     nas = await setup_entry(hass, mock_config_entry)
     await setup_entry(hass, ollama_entry)
     await linked(hass, entity_registry, nas, ollama_entry)
@@ -142,7 +142,7 @@ async def test_an_app_and_its_service_are_one_device(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """Added after the NAS: the app's entities move onto the service's device, settings kept."""
-    await serve_app_at(lab, OLLAMA_APP, lab.simulator.ollama_url)
+    await serve_app_at(lab, OLLAMA_APP, lab.simulator.service_url("ollama"))
     nas = await setup_entry(hass, mock_config_entry)
     state_id = app_entity_id(entity_registry, nas, "state")
     entity_registry.async_update_entity(state_id, name="Ollama container")  # a user's setting
@@ -259,7 +259,7 @@ async def test_service_down_at_start_still_shows_its_app(
 ) -> None:
     """Service entry first and its service down: once the NAS links it, it loads to carry the
     app (state, restart), and its own entities wait, unavailable."""
-    await serve_app_at(lab, OLLAMA_APP, lab.simulator.ollama_url)
+    await serve_app_at(lab, OLLAMA_APP, lab.simulator.service_url("ollama"))
     await lab.control("POST", "/control/ollama/fault", {"status": 503})
     await setup_entry(hass, ollama_entry)
     assert ollama_entry.state is ConfigEntryState.SETUP_RETRY  # nothing to carry yet
@@ -360,7 +360,7 @@ async def test_paperless_ai_app_shows_on_the_paperless_ai_device(
     await serve_app_at(
         lab,
         {**OLLAMA_APP, "name": "paperless-ai", "title": "Paperless-AI", "train": "custom"},
-        lab.simulator.paperless_ai_url,
+        lab.simulator.service_url("paperless_ai"),
     )
     nas = await setup_entry(hass, mock_config_entry)
     paperless = await setup_entry(hass, make_entry(EntryType.PAPERLESS, paperless_data(lab)))
