@@ -142,11 +142,9 @@ class N8nSection:
     executions: list[ExecutionDef] = field(default_factory=list)
 
 
-@section_parser(NAME)
-def parse_section(reader: _Reader, now: datetime) -> N8nSection | None:
-    """Parse the ``n8n`` section (``None`` when it is absent)."""
-    if not reader.data:
-        return None
+@section_parser(NAME, optional=True)
+def parse_section(reader: _Reader, now: datetime) -> N8nSection:
+    """Parse the ``n8n`` section."""
     workflows = [item.fill(WorkflowDef) for item in reader.items("workflows")]
     known = {workflow.id for workflow in workflows}
     executions = []

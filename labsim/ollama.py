@@ -209,11 +209,9 @@ class OllamaSection:
     loaded: list[LoadedDef] = field(default_factory=list)
 
 
-@section_parser(NAME)
-def parse_section(reader: _Reader, now: datetime) -> OllamaSection | None:
-    """Parse the ``ollama`` section (``None`` when it is absent)."""
-    if not reader.data:
-        return None
+@section_parser(NAME, optional=True)
+def parse_section(reader: _Reader, now: datetime) -> OllamaSection:
+    """Parse the ``ollama`` section."""
     models: list[ModelDef] = []
     for item in reader.items("models"):
         model = ModelDef(

@@ -70,11 +70,9 @@ class PaperlessAISection:
     current_started: datetime | None = None
 
 
-@section_parser(NAME)
-def parse_section(reader: _Reader, now: datetime) -> PaperlessAISection | None:
-    """Parse the ``paperless_ai`` section (``None`` when it is absent)."""
-    if not reader.data:
-        return None
+@section_parser(NAME, optional=True)
+def parse_section(reader: _Reader, now: datetime) -> PaperlessAISection:
+    """Parse the ``paperless_ai`` section."""
     current = reader.child("current", reader.mapping("current"))
     given = {
         "api_key": reader.text("api_key", required=True),

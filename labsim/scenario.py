@@ -969,14 +969,27 @@ type SectionParser = Callable[[_Reader, datetime], Any]
 SECTION_PARSERS: dict[str, SectionParser] = {}
 
 
-def section_parser[ParserT: SectionParser](name: str) -> Callable[[ParserT], ParserT]:
-    """Register the decorated function as the parser of the top-level section ``name``."""
+def section_parser[ParserT: SectionParser](
+    name: str, *, optional: bool = False
+) -> Callable[[ParserT], ParserT]:
+    """Register the decorated function as the parser of the top-level section ``name``.
+
+    An ``optional`` section (a service a lab may go without) is ``None`` when it is absent or
+    empty; its parser only sees one that is there.
+    """
 
     def register(parser: ParserT) -> ParserT:
-        SECTION_PARSERS[name] = parser
+        SECTION_PARSERS[name] = _when_present(parser) if optional else parser
         return parser
 
     return register
+
+
+def _when_present(parser: SectionParser) -> SectionParser:
+    def parse(reader: _Reader, now: datetime) -> Any:
+        return parser(reader, now) if reader.data else None
+
+    return parse
 
 
 def parse_scenario(

@@ -129,11 +129,9 @@ def _tagged(reader: _Reader, count: int) -> dict[str, list[int]]:
     return result
 
 
-@section_parser(NAME)
-def parse_section(reader: _Reader, now: datetime) -> PaperlessSection | None:
-    """Parse the ``paperless`` section (``None`` when it is absent)."""
-    if not reader.data:
-        return None
+@section_parser(NAME, optional=True)
+def parse_section(reader: _Reader, now: datetime) -> PaperlessSection:
+    """Parse the ``paperless`` section."""
     user = reader.child("user", reader.mapping("user"))
     health_reader = reader.child("health", reader.mapping("health"))
     health = {name: health_reader.choice(name, HEALTH_STATES, "OK") for name in COMPONENTS}
