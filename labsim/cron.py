@@ -5,9 +5,10 @@ A ``schedule`` of a snapshot, replication or cloud sync task is
 
 Fields take ``*``, numbers, ranges (``1-5``), steps (``*/15``, ``0-30/10``), lists (``1,15``) and
 names for months and weekdays (``jan``, ``mon``); weekday 0 and 7 are Sunday. As in cron (and
-croniter, which the middleware uses), a day matches when both ``dom`` and ``dow`` match if both
-are ``*``, otherwise when either restricted one matches. ``begin``/``end`` (``"HH:MM"``) limit the
-times of day, as periodic snapshot and replication tasks do. The simulator runs schedules in UTC.
+croniter, which the middleware uses), a bare ``*`` in ``dom`` or ``dow`` leaves the day to the
+other field; when both are restricted, a day matches when either does. ``begin``/``end``
+(``"HH:MM"``) limit the times of day, as periodic snapshot and replication tasks do. The simulator
+runs schedules in UTC.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+import re
 from typing import Any, Final
 
 MONTHS: Final = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -27,6 +29,16 @@ _LIMITS: Final = {
     "month": (1, 12),
     "dow": (0, 7),
 }
+_NAMES: Final[dict[str, dict[str, int]]] = {
+    "month": {name: number for number, name in enumerate(MONTHS, start=1)},
+    "dow": {name: number for number, name in enumerate(WEEKDAYS)},
+}
+# One comma-separated term: ``*``, a value or a range ``a-b``, each with an optional ``/step``.
+# Empty parts match too, so that ``_value`` names what is missing.
+_TERM: Final = re.compile(
+    r"(?:(?P<every>\*)|(?P<first>[^-/]*)(?:-(?P<last>[^-/]*))?)(?:/(?P<step>[^-/]*))?"
+)
+_SUNDAY: Final = 7  # date.isoweekday()'s Sunday, which cron also reads as 0
 
 
 class CronError(ValueError):
@@ -34,10 +46,9 @@ class CronError(ValueError):
 
 
 def _value(text: str, field: str) -> int:
-    names = MONTHS if field == "month" else WEEKDAYS if field == "dow" else ()
-    lowered = text.lower()
-    if lowered in names:
-        return names.index(lowered) + (1 if field == "month" else 0)
+    named = _NAMES.get(field, {}).get(text.lower())
+    if named is not None:
+        return named
     try:
         return int(text)
     except ValueError:
@@ -45,32 +56,49 @@ def _value(text: str, field: str) -> int:
         raise CronError(msg) from None
 
 
-def parse_field(text: str, field: str) -> frozenset[int]:
-    """Return the values a cron field allows."""
+@dataclass(frozen=True, slots=True)
+class CronField:
+    """One field of a schedule: the ranges its comma-separated terms allow."""
+
+    text: str
+    terms: tuple[range, ...]
+
+    def __contains__(self, value: int) -> bool:
+        """Whether one of the terms allows ``value`` (matched, not expanded into a set)."""
+        return any(value in term for term in self.terms)
+
+    @property
+    def every(self) -> bool:
+        """Whether the field is a bare ``*`` (what cron's day rule looks at)."""
+        return self.text.strip() == "*"
+
+
+def parse_field(text: str, field: str) -> CronField:
+    """Read a cron field (``dow``: Sunday is 0 or 7)."""
     low, high = _LIMITS[field]
-    values: set[int] = set()
+    terms: list[range] = []
     for part in str(text).split(","):
-        spec, _, step_text = part.strip().partition("/")
-        step = _value(step_text, field) if step_text else 1
+        term = _TERM.fullmatch(part.strip())
+        if term is None:
+            msg = f"{field}: {part!r} is not a cron term"
+            raise CronError(msg)
+        step = _value(term["step"], field) if term["step"] else 1
         if step < 1:
             msg = f"{field}: step must be positive"
             raise CronError(msg)
-        if spec == "*":
-            start, stop = low, high
-        elif "-" in spec:
-            first, _, last = spec.partition("-")
-            start, stop = _value(first, field), _value(last, field)
+        if term["every"]:
+            first, last = low, high
         else:
-            start = _value(spec, field)
-            stop = high if step_text else start
-        if not low <= start <= stop <= high:
+            first = _value(term["first"], field)
+            if term["last"] is not None:
+                last = _value(term["last"], field)
+            else:  # a lone value is itself; with a step it starts a run to the field's end
+                last = high if term["step"] else first
+        if not low <= first <= last <= high:
             msg = f"{field}: {part!r} is outside {low}-{high}"
             raise CronError(msg)
-        values.update(range(start, stop + 1, step))
-    if field == "dow" and 7 in values:  # noqa: PLR2004 - 7 is Sunday too
-        values.discard(7)
-        values.add(0)
-    return frozenset(values)
+        terms.append(range(first, last + 1, step))
+    return CronField(str(text), tuple(terms))
 
 
 def _clock(text: str) -> time:
@@ -93,13 +121,11 @@ class Cron:
     """A parsed schedule."""
 
     spec: dict[str, str]
-    minutes: frozenset[int]
-    hours: frozenset[int]
-    doms: frozenset[int]
-    months: frozenset[int]
-    dows: frozenset[int]
-    any_dom: bool
-    any_dow: bool
+    minutes: CronField
+    hours: CronField
+    doms: CronField
+    months: CronField
+    dows: CronField
     begin: time
     end: time
     tod: tuple[time, ...]
@@ -115,6 +141,7 @@ class Cron:
         minutes = parse_field(spec["minute"], "minute")
         hours = parse_field(spec["hour"], "hour")
         begin, end = _clock(spec["begin"]), _clock(spec["end"])
+        on_minutes = [minute for minute in range(60) if minute in minutes]
         return cls(
             spec=spec,
             minutes=minutes,
@@ -122,27 +149,31 @@ class Cron:
             doms=parse_field(spec["dom"], "dom"),
             months=parse_field(spec["month"], "month"),
             dows=parse_field(spec["dow"], "dow"),
-            any_dom=spec["dom"].strip() == "*",
-            any_dow=spec["dow"].strip() == "*",
             begin=begin,
             end=end,
             tod=tuple(
                 time(hour, minute)
-                for hour in sorted(hours)
-                for minute in sorted(minutes)
+                for hour in range(24)
+                if hour in hours
+                for minute in on_minutes
                 if _in_window(time(hour, minute), begin, end)
             ),
         )
+
+    def _weekday_matches(self, day: date) -> bool:
+        weekday = day.isoweekday()
+        return weekday in self.dows or (weekday == _SUNDAY and 0 in self.dows)
 
     def day_matches(self, day: date) -> bool:
         """Return whether the schedule fires on ``day`` at all."""
         if day.month not in self.months:
             return False
-        dom = day.day in self.doms
-        dow = day.isoweekday() % 7 in self.dows
-        if self.any_dom or self.any_dow:
-            return dom and dow
-        return dom or dow
+        # A bare ``*`` leaves the day to the other field; when both are restricted, either will do.
+        if self.doms.every:
+            return self._weekday_matches(day)
+        if self.dows.every:
+            return day.day in self.doms
+        return day.day in self.doms or self._weekday_matches(day)
 
     def fires_between(self, after: datetime, until: datetime) -> Iterator[datetime]:
         """Yield the fire times in ``(after, until]``, oldest first (UTC)."""

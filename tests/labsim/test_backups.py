@@ -60,12 +60,17 @@ async def fast_jobs(sim: LabSimulator, kind: str, task_id: int, seconds: float =
 # ---------------------------------------------------------------- cron
 
 
+def allowed(text: str, field: str) -> set[int]:
+    cron_field = parse_field(text, field)
+    return {value for value in range(61) if value in cron_field}
+
+
 def test_cron_fields() -> None:
-    assert parse_field("*/15", "minute") == {0, 15, 30, 45}
-    assert parse_field("1-5", "dow") == {1, 2, 3, 4, 5}
-    assert parse_field("sun,7", "dow") == {0}
-    assert parse_field("jan,dec", "month") == {1, 12}
-    assert parse_field("10/20", "minute") == {10, 30, 50}
+    assert allowed("*/15", "minute") == {0, 15, 30, 45}
+    assert allowed("1-5", "dow") == {1, 2, 3, 4, 5}
+    assert allowed("sun,7", "dow") == {0, 7}  # Sunday, by both its numbers
+    assert allowed("jan,dec", "month") == {1, 12}
+    assert allowed("10/20", "minute") == {10, 30, 50}
     for bad, field in (("61", "minute"), ("x", "hour"), ("*/0", "minute")):
         with pytest.raises(CronError):
             parse_field(bad, field)
@@ -89,6 +94,15 @@ def test_cron_fires() -> None:
     either = Cron.parse({"minute": "0", "hour": "0", "dom": "1", "dow": "mon"})
     days = {f.day for f in either.fires_between(start, start + timedelta(days=10))}
     assert days == {2, 9}  # Mondays (Nov 1 itself is at 00:00, before the start)
+    # A bare * leaves the day to the other field.
+    mondays = Cron.parse({"minute": "0", "hour": "12", "dow": "mon"})
+    assert {f.day for f in mondays.fires_between(start, start + timedelta(days=10))} == {2, 9}
+    firsts = Cron.parse({"minute": "0", "hour": "12", "dom": "1", "dow": "*"})
+    assert {f.day for f in firsts.fires_between(start, start + timedelta(days=10))} == {1}
+    # Sunday is 0 and 7 (Nov 1 2026 is one).
+    for sunday in ("0", "7", "sun"):
+        sundays = Cron.parse({"minute": "0", "hour": "12", "dow": sunday})
+        assert {f.day for f in sundays.fires_between(start, start + timedelta(days=10))} == {1, 8}
     never = Cron.parse({"dom": "31", "month": "2"})
     assert never.next_after(start, horizon_days=400) is None
     assert Cron.parse({"hour": "3"}).tod[0].hour == 3
