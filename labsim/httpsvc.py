@@ -328,7 +328,8 @@ class HTTPService[SectionT: _HasPort, StateT: _Syncs]:
     A service names itself (``name``), gives a ``new_state`` that builds its state afresh (at
     start and for ``POST reset``) and marks its API's routes with ``@api_route`` and its own
     control routes with ``@control_route``; the fault and reset routes every service has are
-    marked here.
+    marked here. A service with middlewares of its own (authentication) sets their place around
+    the lab's in ``middlewares``.
     """
 
     name: ClassVar[str]
@@ -351,6 +352,18 @@ class HTTPService[SectionT: _HasPort, StateT: _Syncs]:
     def sync(self) -> None:
         """Bring the state up to the lab clock."""
         self.state.sync(self.clock.now())
+
+    def app(self, sync_all: Callable[[], None]) -> web.Application:
+        """The API application: the ``@api_route`` routes behind ``middlewares``."""
+        app = web.Application(
+            middlewares=self.middlewares(service_middleware(self.faults, self.clock, sync_all))
+        )
+        app.router.add_routes(self.api_routes())
+        return app
+
+    def middlewares(self, lab: Middleware) -> list[Middleware]:
+        """The API's middlewares, outermost first, given the lab's (``service_middleware``)."""
+        return [lab]
 
     def control_routes(self) -> list[web.RouteDef]:
         """The control routes of this service (``@control_route`` methods) below ``/control/<name>``.

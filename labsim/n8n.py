@@ -43,7 +43,6 @@ Control routes (``/control/n8n/...``): ``GET state``, ``POST executions {"workfl
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -53,15 +52,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from .controlkit import body_seconds, body_text, control_body, json_response
-from .httpsvc import (
-    HTTPService,
-    ServiceClock,
-    api_route,
-    control_route,
-    iso_ms,
-    section_error,
-    service_middleware,
-)
+from .httpsvc import HTTPService, ServiceClock, api_route, control_route, iso_ms, section_error
 from .parts import LabError
 from .scenario import _Reader, section_parser
 
@@ -310,12 +301,6 @@ class N8nService(HTTPService["N8nSection", "N8nState"]):
     def __init__(self, section: N8nSection, clock: ServiceClock) -> None:
         """Prepare the state."""
         super().__init__(section, clock, partial(N8nState, section, clock))
-
-    def app(self, sync_all: Callable[[], None]) -> web.Application:
-        """The API application."""
-        app = web.Application(middlewares=[service_middleware(self.faults, self.clock, sync_all)])
-        app.router.add_routes(self.api_routes())
-        return app
 
     def _refused(self, request: web.Request, scope: str) -> web.Response | None:
         key = request.headers.get("X-N8N-API-KEY")

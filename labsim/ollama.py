@@ -48,6 +48,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from .controlkit import body_seconds, control_body, json_response
 from .httpsvc import (
@@ -58,7 +59,6 @@ from .httpsvc import (
     parse_duration,
     reader_duration,
     section_error,
-    service_middleware,
 )
 from .parts import LabError
 from .scenario import _Reader, section_parser, size_field
@@ -456,13 +456,9 @@ class OllamaService(HTTPService["OllamaSection", "OllamaState"]):
         """Prepare the state."""
         super().__init__(section, clock, partial(OllamaState, section, clock))
 
-    def app(self, sync_all: Callable[[], None]) -> web.Application:
-        """The API application."""
-        app = web.Application(
-            middlewares=[self._auth, service_middleware(self.faults, self.clock, sync_all)]
-        )
-        app.router.add_routes(self.api_routes())
-        return app
+    def middlewares(self, lab: Middleware) -> list[Middleware]:
+        """The host and token checks answer before any fault or delay."""
+        return [self._auth, lab]
 
     @web.middleware
     async def _auth(

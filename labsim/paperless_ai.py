@@ -30,7 +30,6 @@ Control routes (``/control/paperless_ai/...``): ``GET state``, ``POST health {"s
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -39,7 +38,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from .controlkit import body_text, control_body, json_response
-from .httpsvc import HTTPService, ServiceClock, api_route, control_route, service_middleware
+from .httpsvc import HTTPService, ServiceClock, api_route, control_route
 from .paperless import PaperlessService
 from .parts import LabError
 from .scenario import _Reader, section_parser
@@ -201,12 +200,6 @@ class PaperlessAIService(HTTPService["PaperlessAISection", "PaperlessAIState"]):
         """Prepare the state (on top of the simulated Paperless-ngx)."""
         super().__init__(section, clock, partial(PaperlessAIState, section, paperless, clock))
         self.paperless = paperless
-
-    def app(self, sync_all: Callable[[], None]) -> web.Application:
-        """The API application."""
-        app = web.Application(middlewares=[service_middleware(self.faults, self.clock, sync_all)])
-        app.router.add_routes(self.api_routes())
-        return app
 
     @api_route("GET", "/health")
     async def health(self, _request: web.Request) -> web.Response:

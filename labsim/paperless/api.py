@@ -9,8 +9,9 @@ import json
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
-from labsim.httpsvc import ServiceClock, api_route, service_middleware
+from labsim.httpsvc import ServiceClock, api_route
 from labsim.paperless.control import PaperlessControl
 from labsim.paperless.section import (
     ACTIVE_LIMIT,
@@ -124,13 +125,9 @@ class PaperlessService(PaperlessControl):
         """Prepare the state."""
         super().__init__(section, clock, partial(PaperlessState, section, clock))
 
-    def app(self, sync_all: Callable[[], None]) -> web.Application:
-        """The API application."""
-        app = web.Application(
-            middlewares=[service_middleware(self.faults, self.clock, sync_all), self._api]
-        )
-        app.router.add_routes(self.api_routes())
-        return app
+    def middlewares(self, lab: Middleware) -> list[Middleware]:
+        """Faults and delays come first; then authentication and versioning (``_api``)."""
+        return [lab, self._api]
 
     @property
     def major(self) -> int:
