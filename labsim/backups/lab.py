@@ -424,9 +424,11 @@ class BackupLab:
             self.state._spawn(self._run_replication(rep, runtime, job))  # noqa: SLF001
         return job.id
 
-    async def _progress(
-        self, runtime: TaskRuntime, job: JobDef, seconds: float, on_step: Any
-    ) -> None:
+    async def _transfer(
+        self, kind: str, runtime: TaskRuntime, job: JobDef, on_step: Any
+    ) -> str | None:
+        """Step a replication or cloud sync job to its end; return the error it failed with."""
+        seconds = self._job_seconds(kind, runtime)
         for step in range(1, PROGRESS_STEPS + 1):
             await asyncio.sleep(seconds / PROGRESS_STEPS)
             await runtime.stalled.wait()
@@ -434,6 +436,13 @@ class BackupLab:
                 job.percent = step * 100 // PROGRESS_STEPS
                 job.description = on_step(step)
                 self.state._emit_job(job, "changed")  # noqa: SLF001
+        error, runtime.fail_next = runtime.fail_next, None
+        job.time_finished = self.now()
+        if error:
+            job.state, job.error = "FAILED", error
+        else:
+            job.state, job.percent = "SUCCESS", 100
+        return error
 
     async def _run_replication(
         self, rep: ReplicationDef, runtime: TaskRuntime, job: JobDef
@@ -463,9 +472,7 @@ class BackupLab:
             return f"Sending {current} ({index * total // PROGRESS_STEPS}/{total})"
 
         try:
-            await self._progress(runtime, job, self._job_seconds("replication", runtime), step)
-            error, runtime.fail_next = runtime.fail_next, None
-            job.time_finished = self.now()
+            error = await self._transfer("replication", runtime, job, step)
             final: dict[str, Any] = {
                 "state": "ERROR" if error else "FINISHED",
                 "datetime": job.time_finished,
@@ -474,9 +481,7 @@ class BackupLab:
             }
             if error:
                 final["error"] = error
-                job.state, job.error = "FAILED", error
             else:
-                job.state, job.percent = "SUCCESS", 100
                 job.description = f"Sent {total} snapshots"
             self.replication_state[rep.id] = final
             self.replication_job[rep.id] = self.state.job_entry(job)
@@ -513,13 +518,7 @@ class BackupLab:
             return f"Transferred: {done} / {sync.bytes} Bytes, {index * 100 // PROGRESS_STEPS}%"
 
         try:
-            await self._progress(runtime, job, self._job_seconds("cloudsync", runtime), step)
-            error, runtime.fail_next = runtime.fail_next, None
-            job.time_finished = self.now()
-            if error:
-                job.state, job.error = "FAILED", error
-            else:
-                job.state, job.percent = "SUCCESS", 100
+            await self._transfer("cloudsync", runtime, job, step)
             self.cloudsync_job[sync.id] = self._persisted(job)
             self.state._emit_job(job, "changed")  # noqa: SLF001
         except asyncio.CancelledError:
