@@ -51,8 +51,26 @@ SSH_CREDENTIALS: Final = {
 }
 
 
+@dataclass(slots=True, kw_only=True)
+class TaskDef:
+    """What every backup task kind has: whether it is enabled, and how its last run ended."""
+
+    enabled: bool = True
+    error: str | None = None
+    """The last run failed with this error (``state: ERROR``)."""
+
+
+@dataclass(slots=True, kw_only=True)
+class TransferDef(TaskDef):
+    """A task that moves data (replication, cloud sync): how much one run moves, how long."""
+
+    bytes: int = size_field(1024**3)
+    seconds: float | None = None
+    """How long a run takes (``None``: the section's ``job_seconds``)."""
+
+
 @dataclass(slots=True)
-class SnapshotTaskDef:
+class SnapshotTaskDef(TaskDef):
     """A periodic snapshot task."""
 
     id: int
@@ -63,15 +81,12 @@ class SnapshotTaskDef:
     lifetime_value: int = 2
     lifetime_unit: str = one_of(tuple(LIFETIME_UNITS), "WEEK")
     naming_schema: str = "auto-%Y-%m-%d_%H-%M"
-    enabled: bool = True
     allow_empty: bool = True
     history: int | None = None
-    error: str | None = None
-    """The last run failed with this error (``state: ERROR``)."""
 
 
 @dataclass(slots=True)
-class ReplicationDef:
+class ReplicationDef(TransferDef):
     """A replication task (push over SSH by default)."""
 
     id: int
@@ -84,14 +99,10 @@ class ReplicationDef:
     recursive: bool = True
     auto: bool = True
     periodic_snapshot_tasks: list[int] = field(default_factory=list)
-    enabled: bool = True
-    bytes: int = size_field(1024**3)
-    seconds: float | None = None
-    error: str | None = None
 
 
 @dataclass(slots=True)
-class CloudSyncDef:
+class CloudSyncDef(TransferDef):
     """A cloud sync (rclone) task."""
 
     id: int
@@ -102,11 +113,7 @@ class CloudSyncDef:
     attributes: dict[str, Any] = field(default_factory=dict)
     direction: str = one_of(("PUSH", "PULL"), "PUSH")
     transfer_mode: str = one_of(("SYNC", "COPY", "MOVE"), "SYNC")
-    enabled: bool = True
     locked: bool = False
-    bytes: int = size_field(1024**3)
-    seconds: float | None = None
-    error: str | None = None
 
 
 @dataclass(slots=True)
