@@ -19,6 +19,7 @@ from .nas.runtime import (
 )
 from .pipeline.carried import carried_app_entities
 from .pipeline.entry import PipelineConfigEntry
+from .probes.coordinator import ProbeCoordinator
 
 # Every entry of this integration is one of these; `is_pipeline_entry` tells them apart.
 type HomeLabConfigEntry = TrueNASConfigEntry | WaitingConfigEntry | PipelineConfigEntry
@@ -48,6 +49,8 @@ def loaded_truenas_entries(hass: HomeAssistant) -> list[TrueNASConfigEntry]:
 type PlatformSetup[EntryT] = Callable[
     [HomeAssistant, EntryT, AddConfigEntryEntitiesCallback], Awaitable[None]
 ]
+# The probes' part of a platform: a TrueNAS entry's probes, whether its server answered or not.
+type ProbesSetup = Callable[[dict[str, ProbeCoordinator], AddConfigEntryEntitiesCallback], None]
 
 
 def platform_setup(
@@ -55,11 +58,13 @@ def platform_setup(
     *,
     truenas: PlatformSetup[TrueNASConfigEntry] | None = None,
     pipeline: PlatformSetup[PipelineConfigEntry] | None = None,
-    waiting: PlatformSetup[WaitingConfigEntry] | None = None,
+    probes: ProbesSetup | None = None,
 ) -> PlatformSetup[HomeLabConfigEntry]:
     """A platform's `async_setup_entry` that hands each entry to the package of its kind.
 
     A pipeline entry also gets the platform's entities of the TrueNAS apps it carries (links.py).
+    A TrueNAS entry gets its probes' entities, also while its server has not answered (then the
+    probes are all it has).
     """
 
     async def async_setup_entry(
@@ -71,10 +76,10 @@ def platform_setup(
             if pipeline is not None:
                 await pipeline(hass, entry, async_add_entities)
             async_add_entities(carried_app_entities(entry, platform))
-        elif is_waiting_entry(entry):
-            if waiting is not None:
-                await waiting(hass, entry, async_add_entities)
-        elif truenas is not None:
+            return
+        if truenas is not None and not is_waiting_entry(entry):
             await truenas(hass, entry, async_add_entities)
+        if probes is not None:
+            probes(entry.runtime_data.probes, async_add_entities)
 
     return async_setup_entry

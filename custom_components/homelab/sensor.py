@@ -1,4 +1,4 @@
-"""Sensors: each product adds its own (nas/, pipeline/; the probes' through nas/)."""
+"""Sensors: each product adds its own (nas/, pipeline/, probes/)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from homeassistant.const import Platform
 
 from .entries import platform_setup
 from .nas import sensor as truenas
-from .nas.waiting import async_setup_waiting_sensors
 from .pipeline import sensor as pipeline
+from .probes.entity import async_setup_probe_sensors
 
 # Coordinator-driven: no parallel update limit needed.
 PARALLEL_UPDATES = 0
@@ -16,6 +16,5 @@ async_setup_entry = platform_setup(
     Platform.SENSOR,
     truenas=truenas.async_setup_entry,
     pipeline=pipeline.async_setup_entry,
-    # A TrueNAS entry whose server did not answer at setup: its probes only.
-    waiting=async_setup_waiting_sensors,
+    probes=async_setup_probe_sensors,
 )

@@ -13,7 +13,6 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..clients.truenas import ConnectionState, Pool
-from ..probes.entity import async_setup_probe_binary_sensors
 from .apps.entities import async_add_app_entities
 from .backups.binary_sensor import async_setup_backup_binary_sensors
 from .coordinator import TrueNASCoordinator
@@ -61,7 +60,6 @@ async def async_setup_entry(
         lambda pools, name: (PoolBinarySensor(pools, d, name) for d in POOL_BINARY_SENSORS),
     )
     async_add_app_entities(entry, async_add_entities, Platform.BINARY_SENSOR)
-    async_setup_probe_binary_sensors(entry.runtime_data.probes, async_add_entities)
     async_setup_backup_binary_sensors(entry, async_add_entities)
     async_add_per_key(
         entry, async_add_entities, entry.runtime_data.services, service_binary_sensors

@@ -11,7 +11,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .. import sensor_descriptions as describe
 from ..clients.truenas import POOL_STATUSES, Pool
-from ..probes.entity import async_setup_probe_sensors
 from ..sensor_descriptions import ValueSensor, ValueSensorDescription
 from .apps.entities import async_add_app_entities
 from .backups.sensor import async_setup_backup_sensors
@@ -113,7 +112,6 @@ async def async_setup_entry(
     async_add_per_key(entry, async_add_entities, entry.runtime_data.disks, disk_sensors)
     async_add_per_key(entry, async_add_entities, entry.runtime_data.vms, guest_sensors)
     async_setup_system_sensors(entry, async_add_entities)
-    async_setup_probe_sensors(entry.runtime_data.probes, async_add_entities)
 
 
 class SystemSensor(TrueNASEntity, ValueSensor[TrueNASData]):

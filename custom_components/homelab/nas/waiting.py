@@ -15,13 +15,11 @@ from typing import Any, Final
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
 
 from ..clients.truenas import TrueNASClient, TrueNASConnectionError, TrueNASError
 from ..const import LOGGER, SUBENTRY_SERVICE
 from ..probes.coordinator import ProbeCoordinator
-from ..probes.entity import async_setup_probe_binary_sensors, async_setup_probe_sensors
 from .runtime import WaitingConfigEntry, WaitingRuntimeData
 
 RETRY_INTERVAL: Final = timedelta(seconds=30)
@@ -93,21 +91,3 @@ async def async_unload_waiting(hass: HomeAssistant, entry: WaitingConfigEntry) -
     if unloaded:
         await entry.runtime_data.client.close()
     return unloaded
-
-
-async def async_setup_waiting_sensors(
-    hass: HomeAssistant,
-    entry: WaitingConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """The probes' sensors (response time, status, certificate expiry)."""
-    async_setup_probe_sensors(entry.runtime_data.probes, async_add_entities)
-
-
-async def async_setup_waiting_binary_sensors(
-    hass: HomeAssistant,
-    entry: WaitingConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """The probes' reachable sensors."""
-    async_setup_probe_binary_sensors(entry.runtime_data.probes, async_add_entities)
