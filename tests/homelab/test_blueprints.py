@@ -82,6 +82,18 @@ async def use_blueprint(hass: HomeAssistant, name: str, inputs: dict[str, Any]) 
     assert state.state == STATE_ON, state.attributes
 
 
+APP_STATE = "sensor.paperless_ngx_state"
+
+
+async def use_restart_blueprint(hass: HomeAssistant, **inputs: Any) -> None:
+    """`automation.test` restarts Paperless-ngx's app when it crashes, and notifies on giving up."""
+    await use_blueprint(
+        hass,
+        "restart_crashed_app.yaml",
+        {"app_state": APP_STATE, "for": {"seconds": 0}, "give_up_actions": NOTIFY, **inputs},
+    )
+
+
 def device_id(hass: HomeAssistant, name: str) -> str:
     """The id of the device with that name (a dataset's device is named after the dataset)."""
     devices = [d for d in dr.async_get(hass).devices if d.name == name]
@@ -268,17 +280,8 @@ async def test_restart_crashed_app(
     notify: list[ServiceCall],
 ) -> None:
     """A crashed app is restarted once; it stays up, so nobody is told."""
-    state = "sensor.paperless_ngx_state"
-    await use_blueprint(
-        hass,
-        "restart_crashed_app.yaml",
-        {
-            "app_state": state,
-            "for": {"seconds": 0},
-            "cooldown": {"seconds": 1},
-            "give_up_actions": NOTIFY,
-        },
-    )
+    state = APP_STATE
+    await use_restart_blueprint(hass, cooldown={"seconds": 1})
     await lab.control("DELETE", "/control/calls")
     await lab.control("POST", "/control/apps/paperless-ngx/crash")
     await wait_for(lambda: hass.states.get(state).state == "crashed")
@@ -299,18 +302,8 @@ async def test_restart_crashed_app_gives_up(
 
     The cool-down is long, so the second crash lands inside it however slow the machine is.
     """
-    state = "sensor.paperless_ngx_state"
-    await use_blueprint(
-        hass,
-        "restart_crashed_app.yaml",
-        {
-            "app_state": state,
-            "for": {"seconds": 0},
-            "max_attempts": 1,
-            "cooldown": {"hours": 1},
-            "give_up_actions": NOTIFY,
-        },
-    )
+    state = APP_STATE
+    await use_restart_blueprint(hass, max_attempts=1, cooldown={"hours": 1})
     await lab.control("DELETE", "/control/calls")
     await lab.control("POST", "/control/apps/paperless-ngx/crash")
     await wait_for(lambda: hass.states.get(state).state == "crashed")
@@ -334,18 +327,8 @@ async def test_restart_crashed_app_retries_up_to_the_limit(
 
     Nothing here races the automation: the refusals are set up before the crash.
     """
-    state = "sensor.paperless_ngx_state"
-    await use_blueprint(
-        hass,
-        "restart_crashed_app.yaml",
-        {
-            "app_state": state,
-            "for": {"seconds": 0},
-            "max_attempts": 2,
-            "cooldown": {"seconds": 1},
-            "give_up_actions": NOTIFY,
-        },
-    )
+    state = APP_STATE
+    await use_restart_blueprint(hass, max_attempts=2, cooldown={"seconds": 1})
     await lab.control("DELETE", "/control/calls")
     await lab.control("POST", "/control/method_error", {"method": "app.redeploy", "count": 2})
     await lab.control("POST", "/control/apps/paperless-ngx/crash")
@@ -364,12 +347,8 @@ async def test_restart_leaves_a_stopped_app_alone(
     notify: list[ServiceCall],
 ) -> None:
     """An app someone stopped during the grace period is not restarted."""
-    state = "sensor.paperless_ngx_state"
-    await use_blueprint(
-        hass,
-        "restart_crashed_app.yaml",
-        {"app_state": state, "for": {"seconds": 0}, "give_up_actions": NOTIFY},
-    )
+    state = APP_STATE
+    await use_restart_blueprint(hass)
     await hass.services.async_call(
         "automation", "turn_off", {"entity_id": "automation.test"}, blocking=True
     )
