@@ -254,11 +254,15 @@ class SoftHardSemaphore:
         self.counter += 1
         return True
 
-    async def run(self, coro: Awaitable[Any]) -> Any:
-        """Wait for a running slot, then await ``coro``; the caller entered first."""
+    async def run(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        """Wait for a running slot, then run ``call``; the caller entered first.
+
+        ``call`` makes its coroutine only once it has a slot: a connection closed while the
+        call waits leaves no coroutine behind that was never awaited.
+        """
         try:
             async with self._soft:
-                return await coro
+                return await call()
         finally:
             self.counter -= 1
 
@@ -594,7 +598,7 @@ class Session:
                 )
             )
             return
-        self._spawn(self.semaphore.run(self._call(id_, name, method, params)))
+        self._spawn(self.semaphore.run(lambda: self._call(id_, name, method, params)))
 
     def _record(self, id_: Any, name: str, params: list[Any]) -> CallRecord:
         return CallRecord(time.time(), self.id, id_, name, redact(name, params))

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from labsim import LabSimulator, load_scenario
+from labsim.rpc import SoftHardSemaphore
 from labsim.scenario import Scenario
 from tests.backups_lab import seed_data
 from tests.labsim.conftest import ADMIN_KEY, ADMIN_USER, HA_KEY, HA_USER, Connect
@@ -459,6 +460,36 @@ async def test_concurrent_call_limit(client: RpcClient, sim: LabSimulator) -> No
     }
     # The refused calls are the last ones sent.
     assert all("error" in r for r in replies[20:])
+
+
+async def test_a_call_waiting_for_a_slot_is_not_made_when_cancelled() -> None:
+    """A connection closed while its call waits: the call's coroutine is never made.
+
+    (It used to be made before the wait and dropped unawaited: a RuntimeWarning in the outage
+    tests.)
+    """
+    semaphore = SoftHardSemaphore(1, 2)
+    started, release = asyncio.Event(), asyncio.Event()
+    made: list[str] = []
+
+    async def call(name: str) -> None:
+        made.append(name)
+        started.set()
+        await release.wait()
+
+    assert semaphore.try_enter()
+    assert semaphore.try_enter()
+    first = asyncio.ensure_future(semaphore.run(lambda: call("first")))
+    waiting = asyncio.ensure_future(semaphore.run(lambda: call("waiting")))
+    await started.wait()
+    await asyncio.sleep(0)  # the second call is now waiting for the slot
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    release.set()
+    await first
+    assert made == ["first"]
+    assert semaphore.counter == 0
 
 
 async def test_calls_run_ten_at_a_time(client: RpcClient, sim: LabSimulator) -> None:
